@@ -1,0 +1,314 @@
+//! Baby Jubjub points and scalars with canonical encodings.
+//!
+//! Point encoding (32 bytes): the `y` coordinate as a little-endian integer
+//! `< p` in bits 0..254, bit 254 zero, and bit 255 set iff `x > (p-1)/2`
+//! (the larger of the two square roots). This is arkworks' compressed
+//! twisted-Edwards encoding. Decoding rejects: a wrong length, `y >= p`,
+//! bit 254 set, a `y` with no matching `x` (off curve), the sign bit set for
+//! `x = 0` (a second encoding of the same point), and points outside the
+//! prime-order subgroup.
+//!
+//! Scalar encoding (32 bytes): little-endian integer strictly below the
+//! subgroup order ℓ.
+
+use crate::error::CryptoError;
+use ark_ec::{twisted_edwards::TECurveConfig, AffineRepr, CurveGroup};
+use ark_ed_on_bn254::EdwardsConfig;
+use ark_ff::{BigInteger, PrimeField, Zero};
+use rand_core::{CryptoRng, RngCore};
+
+/// A point of Baby Jubjub in affine coordinates.
+pub type Point = ark_ed_on_bn254::EdwardsAffine;
+/// A point of Baby Jubjub in extended projective coordinates.
+pub type PointProj = ark_ed_on_bn254::EdwardsProjective;
+/// The scalar field of Baby Jubjub's prime-order subgroup (order ℓ).
+pub type Scalar = ark_ed_on_bn254::Fr;
+/// The base field of Baby Jubjub, equal to BN254's scalar field.
+pub type Base = ark_ed_on_bn254::Fq;
+
+/// Length of every encoded point and scalar.
+pub const ENCODED_LEN: usize = 32;
+
+/// The key generator `G` (arkworks' prime-order subgroup generator).
+pub fn generator() -> Point {
+    EdwardsConfig::GENERATOR
+}
+
+fn x_is_negative(x: &Base) -> bool {
+    // "negative" = the lexicographically larger root, as arkworks' TEFlags.
+    *x > -*x
+}
+
+/// Encodes a point in the canonical 32-byte form.
+pub fn encode_point(p: &Point) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let (x, y) = if p.is_zero() {
+        (Base::zero(), ark_ff::One::one())
+    } else {
+        (p.x, p.y)
+    };
+    let bytes = y.into_bigint().to_bytes_le();
+    out.copy_from_slice(&bytes);
+    if x_is_negative(&x) {
+        out[31] |= 0x80;
+    }
+    out
+}
+
+/// Decodes a point without the subgroup check. Only for data whose
+/// subgroup membership was already established (e.g. chain data a node
+/// validated); everything from outside goes through [`decode_point`].
+pub fn decode_point_on_curve(bytes: &[u8]) -> Result<Point, CryptoError> {
+    let bytes: &[u8; 32] = bytes.try_into().map_err(|_| CryptoError::Length {
+        expected: ENCODED_LEN,
+        got: bytes.len(),
+    })?;
+    let sign = bytes[31] & 0x80 != 0;
+    if bytes[31] & 0x40 != 0 {
+        return Err(CryptoError::NonCanonical { what: "point" });
+    }
+    let mut yb = *bytes;
+    yb[31] &= 0x3f;
+    let y = base_from_canonical(&yb).map_err(|_| CryptoError::NonCanonical { what: "point" })?;
+    let (x_small, x_large) =
+        Point::get_xs_from_y_unchecked(y).ok_or(CryptoError::NotOnCurve)?;
+    if x_small.is_zero() && sign {
+        return Err(CryptoError::NonCanonical { what: "point" });
+    }
+    let x = if sign { x_large } else { x_small };
+    let p = Point::new_unchecked(x, y);
+    debug_assert!(p.is_on_curve());
+    Ok(p)
+}
+
+/// Decodes a point canonically and checks that it lies in the prime-order
+/// subgroup. The identity is accepted; see [`decode_nonidentity_point`].
+pub fn decode_point(bytes: &[u8]) -> Result<Point, CryptoError> {
+    let p = decode_point_on_curve(bytes)?;
+    if !is_in_subgroup(&p) {
+        return Err(CryptoError::NotInSubgroup);
+    }
+    Ok(p)
+}
+
+/// [`decode_point`], rejecting the identity as well.
+pub fn decode_nonidentity_point(bytes: &[u8]) -> Result<Point, CryptoError> {
+    let p = decode_point(bytes)?;
+    if p.is_zero() {
+        return Err(CryptoError::Identity);
+    }
+    Ok(p)
+}
+
+/// True iff `ℓ·p = 0`, i.e. `p` is in the prime-order subgroup.
+pub fn is_in_subgroup(p: &Point) -> bool {
+    p.is_in_correct_subgroup_assuming_on_curve()
+}
+
+/// Encodes a scalar as 32 little-endian bytes.
+pub fn encode_scalar(s: &Scalar) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&s.into_bigint().to_bytes_le());
+    out
+}
+
+/// Decodes a scalar, rejecting values `>= ℓ`.
+pub fn decode_scalar(bytes: &[u8]) -> Result<Scalar, CryptoError> {
+    let bytes: &[u8; 32] = bytes.try_into().map_err(|_| CryptoError::Length {
+        expected: ENCODED_LEN,
+        got: bytes.len(),
+    })?;
+    let s = Scalar::from_le_bytes_mod_order(bytes);
+    if encode_scalar(&s) != *bytes {
+        return Err(CryptoError::NonCanonical { what: "scalar" });
+    }
+    Ok(s)
+}
+
+/// Decodes a non-zero scalar.
+pub fn decode_nonzero_scalar(bytes: &[u8]) -> Result<Scalar, CryptoError> {
+    let s = decode_scalar(bytes)?;
+    if s.is_zero() {
+        return Err(CryptoError::ZeroScalar);
+    }
+    Ok(s)
+}
+
+/// Encodes a base-field element as 32 little-endian bytes.
+pub fn encode_base(f: &Base) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&f.into_bigint().to_bytes_le());
+    out
+}
+
+/// Decodes a base-field element, rejecting values `>= p`.
+pub fn base_from_canonical(bytes: &[u8; 32]) -> Result<Base, CryptoError> {
+    let f = Base::from_le_bytes_mod_order(bytes);
+    if encode_base(&f) != *bytes {
+        return Err(CryptoError::NonCanonical {
+            what: "field element",
+        });
+    }
+    Ok(f)
+}
+
+/// A uniformly random scalar (64 random bytes reduced mod ℓ), never zero.
+pub fn random_scalar<R: RngCore + CryptoRng>(rng: &mut R) -> Scalar {
+    loop {
+        let mut wide = [0u8; 64];
+        rng.fill_bytes(&mut wide);
+        let s = Scalar::from_le_bytes_mod_order(&wide);
+        if !s.is_zero() {
+            return s;
+        }
+    }
+}
+
+/// `s·P` in affine form.
+pub fn mul(p: &Point, s: &Scalar) -> Point {
+    (*p * s).into_affine()
+}
+
+/// Multiplies a point by the cofactor 8.
+pub fn mul_by_cofactor(p: &Point) -> Point {
+    p.mul_by_cofactor()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::{Field, One};
+    use ark_std::UniformRand;
+    use rand::SeedableRng;
+
+    fn rng() -> rand_chacha::ChaCha20Rng {
+        rand_chacha::ChaCha20Rng::seed_from_u64(7)
+    }
+
+    /// A point of order 2: (0, -1).
+    pub(crate) fn order_two() -> Point {
+        Point::new_unchecked(Base::zero(), -Base::one())
+    }
+
+    /// A point of order 8 (torsion), found by clearing the prime-order part
+    /// of a random curve point.
+    pub(crate) fn small_order_point() -> Point {
+        let mut y = Base::from(2u64);
+        loop {
+            if let Some(p) = Point::get_point_from_y_unchecked(y, false) {
+                // ℓ·p is in the 8-torsion.
+                let t = p.mul_bigint(Scalar::characteristic()).into_affine();
+                if !t.is_zero() && t != order_two() {
+                    return t;
+                }
+            }
+            y += Base::one();
+        }
+    }
+
+    #[test]
+    fn generator_in_subgroup() {
+        assert!(generator().is_on_curve());
+        assert!(is_in_subgroup(&generator()));
+        assert!(!generator().is_zero());
+    }
+
+    #[test]
+    fn roundtrip_random_points() {
+        let mut r = rng();
+        for _ in 0..64 {
+            let p = mul(&generator(), &Scalar::rand(&mut r));
+            let e = encode_point(&p);
+            assert_eq!(decode_point(&e).unwrap(), p);
+            let n = -p;
+            assert_eq!(decode_point(&encode_point(&n)).unwrap(), n);
+        }
+        let id = Point::zero();
+        assert_eq!(decode_point(&encode_point(&id)).unwrap(), id);
+        assert_eq!(
+            decode_nonidentity_point(&encode_point(&id)),
+            Err(CryptoError::Identity)
+        );
+    }
+
+    #[test]
+    fn rejects_small_order_points() {
+        let t = small_order_point();
+        assert!(t.is_on_curve());
+        assert_eq!(decode_point(&encode_point(&t)), Err(CryptoError::NotInSubgroup));
+        assert_eq!(
+            decode_point(&encode_point(&order_two())),
+            Err(CryptoError::NotInSubgroup)
+        );
+        // A mixed-order point: subgroup point plus torsion.
+        let m = (generator().into_group() + t).into_affine();
+        assert_eq!(decode_point(&encode_point(&m)), Err(CryptoError::NotInSubgroup));
+    }
+
+    #[test]
+    fn rejects_off_curve() {
+        // Find a y with no x.
+        let mut y = Base::from(3u64);
+        while Point::get_xs_from_y_unchecked(y).is_some() {
+            y += Base::one();
+        }
+        assert_eq!(decode_point(&encode_base(&y)), Err(CryptoError::NotOnCurve));
+    }
+
+    #[test]
+    fn rejects_non_canonical_points() {
+        let p = mul(&generator(), &Scalar::from(5u64));
+        let mut e = encode_point(&p);
+        // y + p (still < 2^254 for small y? build y >= p directly instead)
+        let _ = &mut e;
+        // y = p (the modulus) is non-canonical.
+        let mut modulus = [0u8; 32];
+        modulus.copy_from_slice(&Base::MODULUS.to_bytes_le());
+        assert_eq!(
+            decode_point(&modulus),
+            Err(CryptoError::NonCanonical { what: "point" })
+        );
+        // y = p + 1 would alias y = 1 (the identity).
+        let mut alias = modulus;
+        alias[0] += 1;
+        assert!(decode_point(&alias).is_err());
+        // Bit 254 set.
+        let mut e2 = encode_point(&p);
+        e2[31] |= 0x40;
+        assert!(matches!(
+            decode_point(&e2),
+            Err(CryptoError::NonCanonical { .. })
+        ));
+        // Identity with the sign bit set: a second encoding of (0, 1).
+        let mut id = encode_point(&Point::zero());
+        id[31] |= 0x80;
+        assert_eq!(
+            decode_point(&id),
+            Err(CryptoError::NonCanonical { what: "point" })
+        );
+        // Wrong lengths.
+        assert!(matches!(
+            decode_point(&[0u8; 31]),
+            Err(CryptoError::Length { .. })
+        ));
+        assert!(matches!(
+            decode_point(&[0u8; 33]),
+            Err(CryptoError::Length { .. })
+        ));
+    }
+
+    #[test]
+    fn scalar_encoding_is_canonical() {
+        let mut r = rng();
+        for _ in 0..32 {
+            let s = Scalar::rand(&mut r);
+            assert_eq!(decode_scalar(&encode_scalar(&s)).unwrap(), s);
+        }
+        let mut l = [0u8; 32];
+        l.copy_from_slice(&Scalar::MODULUS.to_bytes_le());
+        assert!(decode_scalar(&l).is_err());
+        assert_eq!(decode_nonzero_scalar(&[0u8; 32]), Err(CryptoError::ZeroScalar));
+        assert!(decode_scalar(&[0xff; 32]).is_err());
+        let _ = Scalar::ONE;
+    }
+}
