@@ -185,26 +185,7 @@ mod tests {
         rand_chacha::ChaCha20Rng::seed_from_u64(7)
     }
 
-    /// A point of order 2: (0, -1).
-    pub(crate) fn order_two() -> Point {
-        Point::new_unchecked(Base::zero(), -Base::one())
-    }
-
-    /// A point of order 8 (torsion), found by clearing the prime-order part
-    /// of a random curve point.
-    pub(crate) fn small_order_point() -> Point {
-        let mut y = Base::from(2u64);
-        loop {
-            if let Some(p) = Point::get_point_from_y_unchecked(y, false) {
-                // ℓ·p is in the 8-torsion.
-                let t = p.mul_bigint(Scalar::characteristic()).into_affine();
-                if !t.is_zero() && t != order_two() {
-                    return t;
-                }
-            }
-            y += Base::one();
-        }
-    }
+    use super::bad_encodings::{order_eight as small_order_point, order_two};
 
     #[test]
     fn generator_in_subgroup() {
@@ -310,5 +291,76 @@ mod tests {
         assert_eq!(decode_nonzero_scalar(&[0u8; 32]), Err(CryptoError::ZeroScalar));
         assert!(decode_scalar(&[0xff; 32]).is_err());
         let _ = Scalar::ONE;
+    }
+}
+
+/// Invalid encodings for negative tests in every crate that decodes points:
+/// an off-curve `y`, torsion points, a mixed-order point and non-canonical
+/// forms. Not used by the product.
+#[doc(hidden)]
+pub mod bad_encodings {
+    use super::*;
+    use ark_ff::One;
+
+    /// The point (0, −1), of order 2.
+    pub fn order_two() -> Point {
+        Point::new_unchecked(Base::zero(), -Base::one())
+    }
+
+    /// A point of order exactly 8: `ℓ·P` for a curve point `P` whose
+    /// torsion part has full order.
+    pub fn order_eight() -> Point {
+        let mut y = Base::from(2u64);
+        loop {
+            if let Some(p) = Point::get_point_from_y_unchecked(y, false) {
+                let t = p.mul_bigint(Scalar::MODULUS).into_affine();
+                let t4 = t.mul_bigint([4u64]);
+                if !t4.is_zero() {
+                    return t;
+                }
+            }
+            y += Base::one();
+        }
+    }
+
+    /// An encoding whose `y` has no `x` on the curve.
+    pub fn off_curve() -> [u8; 32] {
+        let mut y = Base::from(3u64);
+        while Point::get_xs_from_y_unchecked(y).is_some() {
+            y += Base::one();
+        }
+        encode_base(&y)
+    }
+
+    /// `y = p`: a field element out of range.
+    pub fn y_not_reduced() -> [u8; 32] {
+        let mut b = [0u8; 32];
+        b.copy_from_slice(&Base::MODULUS.to_bytes_le());
+        b
+    }
+
+    /// The identity with the sign bit set (a second encoding of (0, 1)).
+    pub fn identity_with_sign() -> [u8; 32] {
+        let mut b = encode_point(&Point::zero());
+        b[31] |= 0x80;
+        b
+    }
+
+    /// Every invalid encoding with its expected error kind, for a table test.
+    /// `good` is a valid subgroup point used to build a mixed-order point.
+    pub fn all(good: &Point) -> Vec<(&'static str, Vec<u8>)> {
+        let mixed = (good.into_group() + order_eight()).into_affine();
+        let mut bit254 = encode_point(good);
+        bit254[31] |= 0x40;
+        vec![
+            ("off-curve", off_curve().to_vec()),
+            ("order-2", encode_point(&order_two()).to_vec()),
+            ("order-8", encode_point(&order_eight()).to_vec()),
+            ("mixed-order", encode_point(&mixed).to_vec()),
+            ("y >= p", y_not_reduced().to_vec()),
+            ("bit 254 set", bit254.to_vec()),
+            ("identity with sign bit", identity_with_sign().to_vec()),
+            ("short", vec![1u8; 31]),
+        ]
     }
 }
