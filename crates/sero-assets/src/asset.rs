@@ -163,7 +163,9 @@ impl FromStr for TicketId {
             reason,
         };
         let v = hex::decode(h).map_err(|_| bad("not hexadecimal"))?;
-        let b: [u8; 32] = v.try_into().map_err(|_| bad("must be 32 bytes (64 hex digits)"))?;
+        let b: [u8; 32] = v
+            .try_into()
+            .map_err(|_| bad("must be 32 bytes (64 hex digits)"))?;
         Ok(TicketId(b))
     }
 }
@@ -227,7 +229,16 @@ mod tests {
             assert_eq!(c.name(), ok);
             assert_eq!(Currency::from_bytes(&c.to_bytes()).unwrap(), c);
         }
-        for bad in ["", "sero", "1ABC", "_A", "A-B", "AB C", "ÀB", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456"] {
+        for bad in [
+            "",
+            "sero",
+            "1ABC",
+            "_A",
+            "A-B",
+            "AB C",
+            "ÀB",
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456",
+        ] {
             assert!(Currency::new(bad).is_err(), "{bad}");
         }
         let mut b = Currency::sero().to_bytes();

@@ -21,12 +21,20 @@ fn h2c(tag: &str, inputs: &[Base], what: &'static str) -> Result<H2cTrace, Asset
 
 /// The full derivation of `G_cy`, for circuit witnesses.
 pub fn token_generator_trace(currency: &Currency) -> Result<H2cTrace, AssetError> {
-    h2c(tags::H2C_TOKEN, &currency.field_elements(), "token generator")
+    h2c(
+        tags::H2C_TOKEN,
+        &currency.field_elements(),
+        "token generator",
+    )
 }
 
 /// The full derivation of `G_tk`, for circuit witnesses.
 pub fn ticket_generator_trace(ticket: &Ticket) -> Result<H2cTrace, AssetError> {
-    h2c(tags::H2C_TICKET, &ticket.field_elements(), "ticket generator")
+    h2c(
+        tags::H2C_TICKET,
+        &ticket.field_elements(),
+        "ticket generator",
+    )
 }
 
 /// `G_cy` of a currency (cached for SERO).
@@ -93,10 +101,7 @@ mod tests {
             }
         }
         assert_eq!(token_generator(&Currency::sero()).unwrap(), s);
-        assert_eq!(
-            token_generator_trace(&Currency::sero()).unwrap().point,
-            s
-        );
+        assert_eq!(token_generator_trace(&Currency::sero()).unwrap().point, s);
     }
 
     #[test]

@@ -16,7 +16,10 @@ pub mod asset;
 pub mod commitment;
 mod error;
 pub mod generators;
+pub mod vectors;
 
 pub use asset::{Asset, Category, Currency, Ticket, TicketId, MAX_NAME_LEN};
-pub use commitment::{asset_part, balance_point, AssetCommitment, BalanceSignature, BALANCE_SIG_TAGS};
+pub use commitment::{
+    asset_part, balance_point, AssetCommitment, BalanceSignature, BALANCE_SIG_TAGS,
+};
 pub use error::AssetError;

@@ -154,10 +154,27 @@ fn value_and_ticket_in_one_note() {
     // A note with a token slot and a ticket balances against the same pair
     // split over two notes.
     let t = ticket(9);
-    let both = Asset { currency: currency(1), value: 7, ticket: Some(t) };
-    let parts = [Asset::token(currency(1), 7), Asset { currency: currency(0), value: 0, ticket: Some(t) }];
+    let both = Asset {
+        currency: currency(1),
+        value: 7,
+        ticket: Some(t),
+    };
+    let parts = [
+        Asset::token(currency(1), 7),
+        Asset {
+            currency: currency(0),
+            value: 0,
+            ticket: Some(t),
+        },
+    ];
     assert!(balances(&[both], &parts, &[], 0, 3));
     assert!(!balances(&[both], &parts[..1], &[], 0, 3));
     // Max value (2^128 − 1) commits fine.
-    assert!(balances(&[Asset::sero(u128::MAX)], &[Asset::sero(u128::MAX)], &[], 0, 4));
+    assert!(balances(
+        &[Asset::sero(u128::MAX)],
+        &[Asset::sero(u128::MAX)],
+        &[],
+        0,
+        4
+    ));
 }

@@ -70,8 +70,7 @@ pub fn decode_point_on_curve(bytes: &[u8]) -> Result<Point, CryptoError> {
     let mut yb = *bytes;
     yb[31] &= 0x3f;
     let y = base_from_canonical(&yb).map_err(|_| CryptoError::NonCanonical { what: "point" })?;
-    let (x_small, x_large) =
-        Point::get_xs_from_y_unchecked(y).ok_or(CryptoError::NotOnCurve)?;
+    let (x_small, x_large) = Point::get_xs_from_y_unchecked(y).ok_or(CryptoError::NotOnCurve)?;
     if x_small.is_zero() && sign {
         return Err(CryptoError::NonCanonical { what: "point" });
     }
@@ -216,14 +215,20 @@ mod tests {
     fn rejects_small_order_points() {
         let t = small_order_point();
         assert!(t.is_on_curve());
-        assert_eq!(decode_point(&encode_point(&t)), Err(CryptoError::NotInSubgroup));
+        assert_eq!(
+            decode_point(&encode_point(&t)),
+            Err(CryptoError::NotInSubgroup)
+        );
         assert_eq!(
             decode_point(&encode_point(&order_two())),
             Err(CryptoError::NotInSubgroup)
         );
         // A mixed-order point: subgroup point plus torsion.
         let m = (generator().into_group() + t).into_affine();
-        assert_eq!(decode_point(&encode_point(&m)), Err(CryptoError::NotInSubgroup));
+        assert_eq!(
+            decode_point(&encode_point(&m)),
+            Err(CryptoError::NotInSubgroup)
+        );
     }
 
     #[test]
@@ -288,7 +293,10 @@ mod tests {
         let mut l = [0u8; 32];
         l.copy_from_slice(&Scalar::MODULUS.to_bytes_le());
         assert!(decode_scalar(&l).is_err());
-        assert_eq!(decode_nonzero_scalar(&[0u8; 32]), Err(CryptoError::ZeroScalar));
+        assert_eq!(
+            decode_nonzero_scalar(&[0u8; 32]),
+            Err(CryptoError::ZeroScalar)
+        );
         assert!(decode_scalar(&[0xff; 32]).is_err());
         let _ = Scalar::ONE;
     }

@@ -136,7 +136,10 @@ mod tests {
             assert!(!is_odd(&tr.v));
             assert_eq!(map_to_curve(t).unwrap(), tr);
             // B·v² = g-numerator
-            assert_eq!(MONT_B * tr.v.square(), tr.u.square() * tr.u + MONT_A * tr.u.square() + tr.u);
+            assert_eq!(
+                MONT_B * tr.v.square(),
+                tr.u.square() * tr.u + MONT_A * tr.u.square() + tr.u
+            );
             branches[tr.second_branch as usize] += 1;
         }
         assert!(branches[0] > 0 && branches[1] > 0, "both branches taken");

@@ -87,10 +87,10 @@ mod tests {
 
     #[test]
     fn domain_separation() {
-        assert_ne!(
-            hash256(tags::ZSK, &[b"x"]),
-            hash256(tags::VSK, &[b"x"])
+        assert_ne!(hash256(tags::ZSK, &[b"x"]), hash256(tags::VSK, &[b"x"]));
+        assert_eq!(
+            hash256(tags::ZSK, &[b"ab", b"c"]),
+            hash256(tags::ZSK, &[b"abc"])
         );
-        assert_eq!(hash256(tags::ZSK, &[b"ab", b"c"]), hash256(tags::ZSK, &[b"abc"]));
     }
 }

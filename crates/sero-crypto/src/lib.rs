@@ -20,6 +20,7 @@ pub mod hash;
 pub mod poseidon;
 pub mod scan;
 pub mod schnorr;
+pub mod vectors;
 
 pub use curve::{Base, Point, PointProj, Scalar};
 pub use error::CryptoError;

@@ -85,7 +85,6 @@ pub fn hash(inputs: &[Base]) -> Base {
     state[0]
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,8 +115,7 @@ mod tests {
 
     #[test]
     fn tags_unique() {
-        let set: std::collections::HashSet<_> =
-            tags::ALL.iter().map(|t| tag_element(t)).collect();
+        let set: std::collections::HashSet<_> = tags::ALL.iter().map(|t| tag_element(t)).collect();
         assert_eq!(set.len(), tags::ALL.len());
     }
 }

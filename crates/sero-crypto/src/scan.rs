@@ -61,8 +61,6 @@ impl FixedScalar {
     }
 }
 
-
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -81,7 +81,13 @@ pub fn sign(
 ) -> Signature {
     let mut k = hash_to_scalar(
         tags.nonce,
-        &[aux, &encode_scalar(sk), &encode_point(base), &encode_point(pk), msg],
+        &[
+            aux,
+            &encode_scalar(sk),
+            &encode_point(base),
+            &encode_point(pk),
+            msg,
+        ],
     );
     if k.is_zero() {
         // Probability 2^-250; any fixed non-zero nonce derivation works.
@@ -140,12 +146,21 @@ mod tests {
         verify(&T, &base, &pk, b"hello", &sig).unwrap();
         assert_eq!(Signature::from_bytes(&sig.to_bytes()).unwrap(), sig);
         assert!(verify(&T, &base, &pk, b"hellp", &sig).is_err());
-        assert!(verify(&T2, &base, &pk, b"hello", &sig).is_err(), "other scheme");
+        assert!(
+            verify(&T2, &base, &pk, b"hello", &sig).is_err(),
+            "other scheme"
+        );
         let pk2 = mul(&base, &(sk + Scalar::from(1u64)));
         assert!(verify(&T, &base, &pk2, b"hello", &sig).is_err());
-        let bad = Signature { r: sig.r, s: sig.s + Scalar::from(1u64) };
+        let bad = Signature {
+            r: sig.r,
+            s: sig.s + Scalar::from(1u64),
+        };
         assert!(verify(&T, &base, &pk, b"hello", &bad).is_err());
-        let bad = Signature { r: mul(&sig.r, &Scalar::from(2u64)), s: sig.s };
+        let bad = Signature {
+            r: mul(&sig.r, &Scalar::from(2u64)),
+            s: sig.s,
+        };
         assert!(verify(&T, &base, &pk, b"hello", &bad).is_err());
         assert!(verify(&T, &Point::zero(), &pk, b"hello", &sig).is_err());
     }

@@ -4,8 +4,8 @@ use ark_ec::AffineRepr;
 use ark_ff::Zero;
 use rand_core::{CryptoRng, RngCore};
 use sero_crypto::curve::{
-    decode_nonidentity_point, decode_nonzero_scalar, encode_point, encode_scalar, generator,
-    mul, random_scalar,
+    decode_nonidentity_point, decode_nonzero_scalar, encode_point, encode_scalar, generator, mul,
+    random_scalar,
 };
 use sero_crypto::hash::{hash_to_scalar, tags};
 use sero_crypto::schnorr::{self, SchnorrTags, Signature};
@@ -253,7 +253,11 @@ pub struct TraceKey {
 
 impl fmt::Debug for TraceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TraceKey(ZPK={}, ..)", hex::encode(encode_point(&self.zpk)))
+        write!(
+            f,
+            "TraceKey(ZPK={}, ..)",
+            hex::encode(encode_point(&self.zpk))
+        )
     }
 }
 
@@ -365,7 +369,10 @@ mod tests {
         let m = seed.to_mnemonic();
         assert_eq!(m.split(' ').count(), 24);
         assert_eq!(Seed::from_mnemonic(&m).unwrap(), seed);
-        assert_eq!(Seed::from_mnemonic(&format!("  {}  ", m.replace(' ', "   "))).unwrap(), seed);
+        assert_eq!(
+            Seed::from_mnemonic(&format!("  {}  ", m.replace(' ', "   "))).unwrap(),
+            seed
+        );
         // Swap two words: the checksum catches it (almost always).
         let mut w: Vec<&str> = m.split(' ').collect();
         w.swap(0, 1);
@@ -376,7 +383,10 @@ mod tests {
         assert!(Seed::from_mnemonic("notaword ".repeat(24).trim()).is_err());
         // A valid 12-word mnemonic is refused: seeds are 32 bytes.
         let twelve = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-        assert!(matches!(Seed::from_mnemonic(twelve), Err(KeyError::Mnemonic(_))));
+        assert!(matches!(
+            Seed::from_mnemonic(twelve),
+            Err(KeyError::Mnemonic(_))
+        ));
     }
 
     #[test]

@@ -67,7 +67,10 @@ pub fn decode_typed(expected: KeyType, s: &str) -> Result<Vec<u8>, KeyError> {
     let s = s.trim();
     // Longest valid string is far below this; refuse huge inputs early.
     if s.len() > 256 {
-        return Err(KeyError::Base58(format!("string too long ({} chars)", s.len())));
+        return Err(KeyError::Base58(format!(
+            "string too long ({} chars)",
+            s.len()
+        )));
     }
     let raw = bs58::decode(s)
         .into_vec()
@@ -115,7 +118,10 @@ mod tests {
         let mut chars: Vec<char> = s.chars().collect();
         chars[10] = if chars[10] == '2' { '3' } else { '2' };
         let t: String = chars.into_iter().collect();
-        assert_eq!(decode_typed(KeyType::PaymentAddress, &t), Err(KeyError::Checksum));
+        assert_eq!(
+            decode_typed(KeyType::PaymentAddress, &t),
+            Err(KeyError::Checksum)
+        );
         assert!(matches!(
             decode_typed(KeyType::PaymentAddress, "0OIl"),
             Err(KeyError::Base58(_))

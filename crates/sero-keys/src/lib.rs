@@ -21,6 +21,7 @@ mod encoding;
 mod error;
 mod scan;
 mod seal;
+pub mod vectors;
 
 pub use account::{
     OneTimeAddress, PaymentAddress, PkrSignature, SecretKey, Seed, TraceKey, PKR_SIG_TAGS,

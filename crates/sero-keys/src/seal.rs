@@ -39,7 +39,13 @@ pub fn seal_with(pkr: &OneTimeAddress, plaintext: &[u8], aad: &[u8], s: &Scalar)
     let bases = encode_point(&mul(&pkr.zpkr, s));
     let secret = mul(&pkr.vpkr, s);
     let ct = cipher(&secret, &bases)
-        .encrypt(&[0u8; 12].into(), Payload { msg: plaintext, aad })
+        .encrypt(
+            &[0u8; 12].into(),
+            Payload {
+                msg: plaintext,
+                aad,
+            },
+        )
         .expect("ChaCha20-Poly1305 encryption cannot fail for in-memory data");
     let mut out = Vec::with_capacity(SEAL_OVERHEAD + plaintext.len());
     out.extend_from_slice(&bases);

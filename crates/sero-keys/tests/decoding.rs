@@ -4,8 +4,8 @@
 use sero_crypto::curve::{bad_encodings, encode_point, encode_scalar, generator};
 use sero_crypto::Scalar;
 use sero_keys::{
-    encode_typed, open, KeyError, KeyType, OneTimeAddress, PaymentAddress, PkrSignature,
-    SecretKey, Seed, TraceKey,
+    encode_typed, open, KeyError, KeyType, OneTimeAddress, PaymentAddress, PkrSignature, SecretKey,
+    Seed, TraceKey,
 };
 
 fn fixture() -> (SecretKey, OneTimeAddress) {
@@ -41,7 +41,10 @@ fn check_slots<T: std::fmt::Debug>(
         b[slot * 32..slot * 32 + 32].copy_from_slice(&encode_point(&Default::default()));
         assert!(parse_bytes(&b).is_err(), "identity in slot {slot}");
     }
-    assert!(matches!(parse_bytes(&good[1..]), Err(KeyError::Length { .. })));
+    assert!(matches!(
+        parse_bytes(&good[1..]),
+        Err(KeyError::Length { .. })
+    ));
 }
 
 #[test]
@@ -72,13 +75,9 @@ fn one_time_address_rejects_bad_points() {
 fn trace_key_rejects_bad_points_and_scalars() {
     let (sk, _) = fixture();
     let good = sk.trace_key().to_bytes();
-    check_slots(
-        KeyType::TraceKey,
-        &good,
-        &[0],
-        TraceKey::from_bytes,
-        |s| s.parse::<TraceKey>(),
-    );
+    check_slots(KeyType::TraceKey, &good, &[0], TraceKey::from_bytes, |s| {
+        s.parse::<TraceKey>()
+    });
     // vsk ≥ ℓ (non-canonical: vsk + ℓ would be the same key) and vsk = 0.
     let mut b = good;
     b[32..].copy_from_slice(&[0xff; 32]);

@@ -1,0 +1,4 @@
+//! One module per `sero` subcommand.
+
+pub mod keys;
+pub mod vectors;
