@@ -1,7 +1,8 @@
 //! Hash-to-curve onto Baby Jubjub's prime-order subgroup.
 //!
 //! `H2C(tag, m_1..m_k)`:
-//! 1. `t = Poseidon(tag_element(tag), m_1, .., m_k)` (circomlib parameters);
+//! 1. `t = Poseidon_tag(m_1, .., m_k)` (circomlib parameters, the tag's
+//!    field element as capacity, see [`crate::poseidon`]);
 //! 2. Elligator 2 on the Montgomery form `B·v² = u³ + A·u² + u`
 //!    (`A = 168698`, `B = 168700`) with the non-square `Z = 5`:
 //!    `u1 = −A / (1 + Z·t²)`, `u2 = −u1 − A`; exactly one of `g(u1)`,
@@ -98,10 +99,7 @@ pub fn map_to_curve(t: Base) -> Result<H2cTrace, CryptoError> {
 
 /// `H2C(tag, inputs)` with its trace.
 pub fn hash_to_curve_trace(tag: &str, inputs: &[Base]) -> Result<H2cTrace, CryptoError> {
-    let mut all = Vec::with_capacity(inputs.len() + 1);
-    all.push(poseidon::tag_element(tag));
-    all.extend_from_slice(inputs);
-    map_to_curve(poseidon::hash(&all))
+    map_to_curve(poseidon::hash_tagged(tag, inputs))
 }
 
 /// `H2C(tag, inputs)`.
