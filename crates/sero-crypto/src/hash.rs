@@ -23,6 +23,14 @@ pub mod tags {
     pub const BAL_SIG_CHALLENGE: &[u8; 16] = b"SERO_BalSigChall";
     /// Checksum of the typed base58 encodings.
     pub const BASE58_CHECK: &[u8; 16] = b"SERO_Base58Check";
+    /// Seed of the development (insecure) Groth16 parameters.
+    pub const ZK_DEV_PARAMS: &[u8; 16] = b"SERO_ZkDevParams";
+    /// Hash of the verifying keys (pinned by a chain's genesis).
+    pub const ZK_VK_HASH: &[u8; 16] = b"SERO_ZkVkHash_v1";
+    /// Integrity hash of a parameter file.
+    pub const ZK_PARAMS_FILE: &[u8; 16] = b"SERO_ZkParamFile";
+    /// Random weights of batch verification (derived from OS randomness and the batch).
+    pub const ZK_BATCH_WEIGHTS: &[u8; 16] = b"SERO_ZkBatchWts1";
 
     /// All tags, for the uniqueness test and the protocol document.
     pub const ALL: &[(&str, &[u8; 16])] = &[
@@ -34,6 +42,10 @@ pub mod tags {
         ("BAL_SIG_NONCE", BAL_SIG_NONCE),
         ("BAL_SIG_CHALLENGE", BAL_SIG_CHALLENGE),
         ("BASE58_CHECK", BASE58_CHECK),
+        ("ZK_DEV_PARAMS", ZK_DEV_PARAMS),
+        ("ZK_VK_HASH", ZK_VK_HASH),
+        ("ZK_PARAMS_FILE", ZK_PARAMS_FILE),
+        ("ZK_BATCH_WEIGHTS", ZK_BATCH_WEIGHTS),
     ];
 }
 

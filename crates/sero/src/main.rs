@@ -61,12 +61,16 @@ enum Command {
     Keys(Box<cli::keys::KeysArgs>),
     /// Write or check the protocol test vectors (test-vectors/*.json).
     Vectors(cli::vectors::VectorsArgs),
+    /// Measure performance: `sero bench zk` times proving, verification and
+    /// batch verification of both circuits and their peak memory.
+    Bench(cli::bench::BenchArgs),
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let report: Report = match cli.command {
         Command::Keys(args) => cli::keys::run(*args)?,
         Command::Vectors(args) => cli::vectors::run(args)?,
+        Command::Bench(args) => cli::bench::run(args, cli.json)?,
     };
     Ok(report.print(cli.json))
 }

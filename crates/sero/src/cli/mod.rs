@@ -1,4 +1,5 @@
 //! One module per `sero` subcommand.
 
+pub mod bench;
 pub mod keys;
 pub mod vectors;

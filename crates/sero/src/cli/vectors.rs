@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct VectorsArgs {
-    /// Directory to write crypto.json, keys.json and assets.json into.
+    /// Directory to write crypto.json, keys.json, assets.json and tree.json into.
     #[arg(long, default_value = "test-vectors")]
     out: PathBuf,
     /// Compare the files with freshly generated vectors instead of writing;
@@ -22,6 +22,7 @@ fn all() -> Vec<(&'static str, Value)> {
         ("crypto.json", sero_crypto::vectors::generate()),
         ("keys.json", sero_keys::vectors::generate()),
         ("assets.json", sero_assets::vectors::generate()),
+        ("tree.json", sero_tree::vectors::generate()),
     ]
 }
 
