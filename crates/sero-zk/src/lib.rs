@@ -22,6 +22,7 @@ pub mod gadgets;
 pub mod note;
 pub mod params;
 pub mod proof;
+pub mod samples;
 
 pub use circuits::input::{InputCircuit, InputProofPrivate, InputProofPublic};
 pub use circuits::output::{OutputCircuit, OutputProofPrivate, OutputProofPublic};

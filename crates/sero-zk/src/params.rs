@@ -122,54 +122,102 @@ impl Parameters {
         Ok(())
     }
 
-    /// Reads and checks a parameter file.
-    pub fn read<R: Read>(mut r: R) -> Result<Self, ZkError> {
-        let mut buf = Vec::new();
-        r.read_to_end(&mut buf)?;
-        let bad = |m: &str| ZkError::Params(m.to_string());
-        if buf.len() < 16 + 32 {
-            return Err(bad("file too short"));
-        }
-        if &buf[..8] != MAGIC {
-            return Err(bad("not a SERO parameter file (bad magic)"));
-        }
-        let (body, hash) = buf.split_at(buf.len() - 32);
-        if hash256(tags::ZK_PARAMS_FILE, &[body]) != hash {
-            return Err(bad(
-                "integrity hash mismatch: the file is corrupt or truncated",
-            ));
-        }
-        let version = u32::from_le_bytes(body[8..12].try_into().expect("4 bytes"));
-        if version != VERSION {
+    /// Reads and checks a parameter file (streaming: the file is hashed
+    /// while it is parsed, never held whole in memory).
+    pub fn read<R: Read>(r: R) -> Result<Self, ZkError> {
+        let (output, input, insecure) = read_sections(r, [true, true])?;
+        Ok(Parameters {
+            output: output.expect("requested"),
+            input: input.expect("requested"),
+            insecure,
+        })
+    }
+}
+
+/// Which circuit of a parameter file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CircuitKind {
+    Output,
+    Input,
+}
+
+impl CircuitParams {
+    /// Reads one circuit's keys from a parameter file, checking the whole
+    /// file's integrity hash but keeping only that circuit in memory (a
+    /// prover that makes only input proofs needs no output key).
+    pub fn read_one<R: Read>(r: R, kind: CircuitKind) -> Result<Self, ZkError> {
+        let want = [kind == CircuitKind::Output, kind == CircuitKind::Input];
+        let (o, i, _) = read_sections(r, want)?;
+        Ok(o.or(i).expect("requested"))
+    }
+}
+
+/// A reader that hashes everything read through it.
+struct Hashing<R> {
+    inner: R,
+    state: blake2b_simd::State,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.state.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn read_exact_or<R: Read>(r: &mut R, buf: &mut [u8], what: &str) -> Result<(), ZkError> {
+    r.read_exact(buf).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => ZkError::Params(format!("file too short ({what})")),
+        _ => ZkError::Io(e),
+    })
+}
+
+type Sections = (Option<CircuitParams>, Option<CircuitParams>, bool);
+
+fn read_sections<R: Read>(r: R, want: [bool; 2]) -> Result<Sections, ZkError> {
+    let bad = |m: &str| ZkError::Params(m.to_string());
+    let mut h = Hashing {
+        inner: r,
+        state: blake2b_simd::Params::new()
+            .hash_length(32)
+            .personal(tags::ZK_PARAMS_FILE)
+            .to_state(),
+    };
+    let mut head = [0u8; 16];
+    read_exact_or(&mut h, &mut head, "header")?;
+    if &head[..8] != MAGIC {
+        return Err(bad("not a SERO parameter file (bad magic)"));
+    }
+    let version = u32::from_le_bytes(head[8..12].try_into().expect("4 bytes"));
+    if version != VERSION {
+        return Err(ZkError::Params(format!(
+            "unsupported version {version} (expected {VERSION})"
+        )));
+    }
+    let flags = u32::from_le_bytes(head[12..16].try_into().expect("4 bytes"));
+    let mut keys: [Option<CircuitParams>; 2] = [None, None];
+    for (id, wanted) in want.iter().enumerate() {
+        let mut sh = [0u8; 9];
+        read_exact_or(&mut h, &mut sh, "circuit header")?;
+        if sh[0] as usize != id {
             return Err(ZkError::Params(format!(
-                "unsupported version {version} (expected {VERSION})"
+                "expected circuit {id}, found {}",
+                sh[0]
             )));
         }
-        let flags = u32::from_le_bytes(body[12..16].try_into().expect("4 bytes"));
-        let mut rest = &body[16..];
-        let mut keys = vec![];
-        for expected in [0u8, 1u8] {
-            if rest.len() < 9 {
-                return Err(bad("truncated circuit header"));
-            }
-            if rest[0] != expected {
-                return Err(ZkError::Params(format!(
-                    "expected circuit {expected}, found {}",
-                    rest[0]
-                )));
-            }
-            let len = u64::from_le_bytes(rest[1..9].try_into().expect("8 bytes"));
-            let len = usize::try_from(len).map_err(|_| bad("length overflows"))?;
-            rest = &rest[9..];
-            if rest.len() < len {
-                return Err(bad("truncated proving key"));
-            }
+        let len = u64::from_le_bytes(sh[1..9].try_into().expect("8 bytes"));
+        let mut section = (&mut h).take(len);
+        if *wanted {
             let pk = ProvingKey::<Curve>::deserialize_with_mode(
-                &rest[..len],
+                &mut section,
                 Compress::No,
                 Validate::No,
             )
             .map_err(|e| ZkError::Params(format!("proving key: {e}")))?;
+            if section.limit() != 0 {
+                return Err(bad("proving key shorter than its declared length"));
+            }
             // The verifying key is what validators rely on: re-check its points.
             let mut vk = vec![];
             pk.vk
@@ -177,18 +225,27 @@ impl Parameters {
                 .map_err(|e| ZkError::Params(e.to_string()))?;
             VerifyingKey::<Curve>::deserialize_compressed(&vk[..])
                 .map_err(|e| ZkError::Params(format!("verifying key: {e}")))?;
-            keys.push(pk);
-            rest = &rest[len..];
+            keys[id] = Some(CircuitParams::new(pk));
+        } else {
+            let skipped = std::io::copy(&mut section, &mut std::io::sink())?;
+            if skipped != len {
+                return Err(bad("file too short (proving key)"));
+            }
         }
-        if !rest.is_empty() {
-            return Err(bad("trailing bytes"));
-        }
-        let input = keys.pop().expect("two keys");
-        let output = keys.pop().expect("two keys");
-        Ok(Parameters {
-            output: CircuitParams::new(output),
-            input: CircuitParams::new(input),
-            insecure: flags & FLAG_INSECURE != 0,
-        })
     }
+    let expected = h.state.finalize();
+    let mut inner = h.inner;
+    let mut hash = [0u8; 32];
+    read_exact_or(&mut inner, &mut hash, "integrity hash")?;
+    if expected.as_bytes() != hash {
+        return Err(bad(
+            "integrity hash mismatch: the file is corrupt or truncated",
+        ));
+    }
+    let mut extra = [0u8; 1];
+    if inner.read(&mut extra)? != 0 {
+        return Err(bad("trailing bytes"));
+    }
+    let [o, i] = keys;
+    Ok((o, i, flags & FLAG_INSECURE != 0))
 }

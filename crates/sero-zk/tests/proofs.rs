@@ -158,6 +158,16 @@ fn parameter_file_roundtrip_and_damage() {
     let public = c.public.to_field_elements();
     let proof = prove(&q.output, c, &mut rng()).unwrap();
     verify(&p.output, &public, &proof).unwrap();
+    // One circuit only: same keys, the other section skipped but hashed.
+    let only =
+        sero_zk::CircuitParams::read_one(&file[..], sero_zk::params::CircuitKind::Input).unwrap();
+    assert_eq!(only.vk(), p.input.vk());
+    let mut bad = file.clone();
+    let n = bad.len();
+    bad[n / 10] ^= 1; // inside the output section
+    assert!(
+        sero_zk::CircuitParams::read_one(&bad[..], sero_zk::params::CircuitKind::Input).is_err()
+    );
     // Damage: flipped byte, truncation, bad magic, trailing garbage.
     let mut bad = file.clone();
     let mid = bad.len() / 2;

@@ -1,13 +1,31 @@
 //! Poseidon in R1CS, with the constants of `sero_crypto::poseidon` (circomlib
 //! parameters, domain tag in the capacity element). Cost: 3 constraints per
 //! S-box, i.e. `3·(8·width + partial_rounds) − 3` (the first round's
-//! capacity S-box acts on a constant).
+//! capacity S-box acts on a constant), plus the materialised lanes.
 
 use super::FrVar;
 use ark_r1cs_std::fields::FieldVar;
 use ark_relations::gr1cs::SynthesisError;
 use sero_crypto::poseidon::{parameters, tag_element};
 use sero_crypto::Base;
+
+/// Partial rounds leave all lanes but the first linear: their linear
+/// combinations grow with every round, and inlined they make the constraint
+/// matrices dense (memory and prover time). Every `MATERIALISE_EVERY`
+/// partial rounds the linear lanes are allocated as witnesses (one
+/// constraint each), which bounds the combinations' length.
+pub const MATERIALISE_EVERY: usize = 16;
+
+fn materialise(x: &FrVar) -> Result<FrVar, SynthesisError> {
+    use ark_r1cs_std::{alloc::AllocVar, eq::EqGadget, GR1CSVar};
+    let cs = x.cs();
+    if x.is_constant() {
+        return Ok(x.clone());
+    }
+    let v = FrVar::new_witness(cs, || x.value())?;
+    v.enforce_equal(x)?;
+    Ok(v)
+}
 
 fn sbox(x: &FrVar) -> Result<FrVar, SynthesisError> {
     let x2 = x.square()?;
@@ -34,6 +52,12 @@ pub fn poseidon_var(domain: Base, inputs: &[FrVar]) -> Result<FrVar, SynthesisEr
             }
         } else {
             state[0] = sbox(&state[0])?;
+            let k = round - half + 1;
+            if k.is_multiple_of(MATERIALISE_EVERY) && k != p.partial_rounds {
+                for lane in state.iter_mut().skip(1) {
+                    *lane = materialise(lane)?;
+                }
+            }
         }
         let mut next = Vec::with_capacity(w);
         for row in &p.mds {
@@ -74,10 +98,11 @@ mod tests {
             assert!(cs.is_satisfied().unwrap());
             let p = parameters(n);
             // The capacity lane is a constant in the first round: its S-box
-            // costs nothing.
+            // costs nothing. Materialising adds one constraint per linear lane.
+            let materialised = (p.partial_rounds - 1) / MATERIALISE_EVERY * (p.width - 1);
             assert_eq!(
                 cs.num_constraints(),
-                3 * (p.full_rounds * p.width + p.partial_rounds) - 3,
+                3 * (p.full_rounds * p.width + p.partial_rounds) - 3 + materialised,
                 "width {}",
                 n + 1
             );

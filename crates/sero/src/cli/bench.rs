@@ -7,14 +7,11 @@ use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand_core::OsRng;
 use serde_json::{json, Value};
-use sero_assets::{Asset, Currency};
-use sero_crypto::{Base, Scalar};
-use sero_keys::{SecretKey, Seed};
-use sero_tree::WitnessTree;
-use sero_zk::note::Note;
-use sero_zk::params::{Parameters, DEV_SEED};
+use sero_crypto::Base;
+use sero_zk::params::{CircuitKind, Parameters, DEV_SEED};
 use sero_zk::proof::{check_satisfied, prove};
-use sero_zk::{batch_verify, verify, CircuitParams, InputCircuit, OutputCircuit, ZkProof};
+use sero_zk::samples::{input_statement, output_statement};
+use sero_zk::{batch_verify, verify, CircuitParams, ZkProof};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
@@ -64,44 +61,6 @@ impl Which {
             Which::Input => "sero-input",
         }
     }
-}
-
-/// A realistic output statement: 1,000 GOLD to a fresh PKr.
-fn output_statement(i: u64) -> OutputCircuit {
-    let sk = SecretKey::from_seed(&Seed::from_bytes([1; 32]));
-    let pkr = sk
-        .payment_address()
-        .derive_pkr_with(&Scalar::from(1000 + i));
-    OutputCircuit::for_note(
-        Asset::token(Currency::new("GOLD").expect("valid"), 1000 + i as u128),
-        &pkr,
-        Scalar::from(77 + i),
-        Base::from(i),
-        Base::from(i + 1),
-    )
-    .expect("valid statement")
-}
-
-/// A realistic input statement: a note in a tree of 64 notes.
-fn input_statement(i: u64) -> InputCircuit {
-    let sk = SecretKey::from_seed(&Seed::from_bytes([2; 32]));
-    let note = Note {
-        asset: Asset::sero(5_000 + i as u128),
-        pkr: sk.payment_address().derive_pkr_with(&Scalar::from(3 + i)),
-        memo_hash: Base::from(i),
-        rsk: Base::from(9 + i),
-    };
-    let mut tree = WitnessTree::new();
-    for k in 0..64u64 {
-        let leaf = if k == 40 {
-            sero_tree::cm_auth(k, note.cm_out().expect("note"))
-        } else {
-            Base::from(k + 100)
-        };
-        tree.append(leaf).expect("room");
-    }
-    let path = tree.path(40).expect("appended");
-    InputCircuit::for_note(note, path, sk.zsk(), sk.vsk(), Scalar::from(55 + i)).expect("valid")
 }
 
 fn constraints<C: ConstraintSynthesizer<Base>>(c: C) -> usize {
@@ -193,12 +152,16 @@ fn vm_hwm() -> Option<u64> {
 fn prove_once(circuit: Which, path: PathBuf) -> Result<Report, CliError> {
     let file = std::fs::File::open(&path)
         .map_err(|e| CliError::Failed(format!("cannot open {}: {e}", path.display())))?;
-    let params = Parameters::read(std::io::BufReader::new(file))
+    let kind = match circuit {
+        Which::Output => CircuitKind::Output,
+        Which::Input => CircuitKind::Input,
+    };
+    let params = CircuitParams::read_one(std::io::BufReader::new(file), kind)
         .map_err(|e| CliError::Failed(e.to_string()))?;
     let loaded = vm_hwm();
     let proof = match circuit {
-        Which::Output => prove(&params.output, output_statement(0), &mut OsRng),
-        Which::Input => prove(&params.input, input_statement(0), &mut OsRng),
+        Which::Output => prove(&params, output_statement(0), &mut OsRng),
+        Which::Input => prove(&params, input_statement(0), &mut OsRng),
     }
     .map_err(|e| CliError::Failed(e.to_string()))?;
     let _ = proof.to_bytes();
