@@ -29,8 +29,18 @@ pub mod tags {
     pub const ZK_VK_HASH: &[u8; 16] = b"SERO_ZkVkHash_v1";
     /// Integrity hash of a parameter file.
     pub const ZK_PARAMS_FILE: &[u8; 16] = b"SERO_ZkParamFile";
-    /// Random weights of batch verification (derived from OS randomness and the batch).
-    pub const ZK_BATCH_WEIGHTS: &[u8; 16] = b"SERO_ZkBatchWts1";
+    /// Transaction id: hash of a transaction's effects (no proofs, no signatures).
+    pub const TX_ID: &[u8; 16] = b"SERO_TxId_v1____";
+    /// Hash of a whole transaction, proofs and signatures included.
+    pub const TX_FULL: &[u8; 16] = b"SERO_TxFull_v1__";
+    /// Block hash: hash of the encoded header.
+    pub const BLOCK_HEADER: &[u8; 16] = b"SERO_BlockHdr_v1";
+    /// Leaves of the transaction Merkle root of a block.
+    pub const TX_ROOT_LEAF: &[u8; 16] = b"SERO_TxRootLeaf1";
+    /// Inner nodes of the transaction Merkle root of a block.
+    pub const TX_ROOT_NODE: &[u8; 16] = b"SERO_TxRootNode1";
+    /// Memo hash of a note (reduced to a field element).
+    pub const MEMO_HASH: &[u8; 16] = b"SERO_MemoHash_v1";
 
     /// All tags, for the uniqueness test and the protocol document.
     pub const ALL: &[(&str, &[u8; 16])] = &[
@@ -45,7 +55,12 @@ pub mod tags {
         ("ZK_DEV_PARAMS", ZK_DEV_PARAMS),
         ("ZK_VK_HASH", ZK_VK_HASH),
         ("ZK_PARAMS_FILE", ZK_PARAMS_FILE),
-        ("ZK_BATCH_WEIGHTS", ZK_BATCH_WEIGHTS),
+        ("TX_ID", TX_ID),
+        ("TX_FULL", TX_FULL),
+        ("MEMO_HASH", MEMO_HASH),
+        ("BLOCK_HEADER", BLOCK_HEADER),
+        ("TX_ROOT_LEAF", TX_ROOT_LEAF),
+        ("TX_ROOT_NODE", TX_ROOT_NODE),
     ];
 }
 

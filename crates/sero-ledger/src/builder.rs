@@ -1,0 +1,285 @@
+//! Building a transaction: note selection, change, proofs in parallel,
+//! signatures.
+
+use crate::note_plaintext::{memo_hash, NotePlaintext, MAX_MEMO};
+use crate::tx::{PlainOutput, Transaction, ZInput, ZOutput, MAX_INPUTS, MAX_OUTPUTS};
+use ark_ff::{UniformRand, Zero};
+use rand_core::{CryptoRng, RngCore};
+use sero_assets::{Asset, AssetCommitment, BalanceSignature, Currency, Ticket};
+use sero_crypto::curve::random_scalar;
+use sero_crypto::{Base, Scalar};
+use sero_keys::{OneTimeAddress, SecretKey};
+use sero_tree::MerklePath;
+use sero_zk::note::Note;
+use sero_zk::params::Parameters;
+use sero_zk::proof::{check_satisfied, prove_all};
+use sero_zk::{InputCircuit, OutputCircuit};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// A note the wallet owns, with its current path.
+#[derive(Clone, Debug)]
+pub struct SpendableNote {
+    pub note: Note,
+    pub path: MerklePath,
+}
+
+/// One payment.
+#[derive(Clone, Debug)]
+pub struct Recipient {
+    pub pkr: OneTimeAddress,
+    pub asset: Asset,
+    pub memo: Vec<u8>,
+    /// A plain output (public asset) instead of a shielded one.
+    pub plain: bool,
+}
+
+/// Why a transaction could not be built.
+#[derive(Debug, Error)]
+pub enum BuildError {
+    #[error("insufficient {currency}: need {needed}, have {available}")]
+    InsufficientFunds {
+        currency: String,
+        needed: u128,
+        available: u128,
+    },
+    #[error("the wallet does not hold ticket {0}")]
+    MissingTicket(String),
+    #[error("too many {0} for one transaction")]
+    TooMany(&'static str),
+    #[error("memo of {0} bytes exceeds the limit of {MAX_MEMO}")]
+    MemoTooLong(usize),
+    #[error("amount overflow")]
+    Overflow,
+    #[error("proof error: {0}")]
+    Zk(#[from] sero_zk::ZkError),
+}
+
+/// Picks notes covering `needs` (per currency) and `tickets`: first the
+/// notes that carry a wanted ticket, then per currency the largest notes.
+pub fn select_notes(
+    available: &[SpendableNote],
+    needs: &BTreeMap<Currency, u128>,
+    tickets: &[Ticket],
+) -> Result<Vec<usize>, BuildError> {
+    let mut chosen: Vec<usize> = vec![];
+    for t in tickets {
+        let i = available
+            .iter()
+            .position(|n| n.note.asset.ticket.as_ref() == Some(t))
+            .ok_or_else(|| BuildError::MissingTicket(format!("{}:{}", t.category, t.id)))?;
+        if !chosen.contains(&i) {
+            chosen.push(i);
+        }
+    }
+    for (cur, need) in needs {
+        let mut have: u128 = chosen
+            .iter()
+            .map(|i| &available[*i].note.asset)
+            .filter(|a| a.currency == *cur)
+            .map(|a| a.value)
+            .sum();
+        let mut candidates: Vec<usize> = (0..available.len())
+            .filter(|i| !chosen.contains(i) && available[*i].note.asset.currency == *cur)
+            .filter(|i| available[*i].note.asset.value > 0)
+            .collect();
+        candidates.sort_by_key(|i| std::cmp::Reverse(available[*i].note.asset.value));
+        let total: u128 = candidates
+            .iter()
+            .map(|i| available[*i].note.asset.value)
+            .fold(have, |a, v| a.saturating_add(v));
+        if total < *need {
+            return Err(BuildError::InsufficientFunds {
+                currency: cur.to_string(),
+                needed: *need,
+                available: total,
+            });
+        }
+        for i in candidates {
+            if have >= *need {
+                break;
+            }
+            have += available[i].note.asset.value;
+            chosen.push(i);
+        }
+    }
+    if chosen.len() > MAX_INPUTS {
+        return Err(BuildError::TooMany("inputs"));
+    }
+    Ok(chosen)
+}
+
+/// Builds, proves and signs a transaction paying `recipients` and `fee`
+/// (SERO) from `available` notes of `sk`; change goes to fresh PKr of `sk`.
+/// `progress(done, total)` is called as proofs complete.
+pub fn build_transaction<R: RngCore + CryptoRng>(
+    sk: &SecretKey,
+    available: &[SpendableNote],
+    recipients: Vec<Recipient>,
+    fee: u128,
+    params: &Parameters,
+    rng: &mut R,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Transaction, BuildError> {
+    let mut needs: BTreeMap<Currency, u128> = BTreeMap::new();
+    let mut tickets = vec![];
+    for r in &recipients {
+        if r.memo.len() > MAX_MEMO {
+            return Err(BuildError::MemoTooLong(r.memo.len()));
+        }
+        if r.asset.value > 0 {
+            let e = needs.entry(r.asset.currency).or_default();
+            *e = e.checked_add(r.asset.value).ok_or(BuildError::Overflow)?;
+        }
+        if let Some(t) = r.asset.ticket {
+            tickets.push(t);
+        }
+    }
+    if fee > 0 {
+        let e = needs.entry(Currency::sero()).or_default();
+        *e = e.checked_add(fee).ok_or(BuildError::Overflow)?;
+    }
+    let chosen = select_notes(available, &needs, &tickets)?;
+    let spent: Vec<&SpendableNote> = chosen.iter().map(|i| &available[*i]).collect();
+
+    // Change: token surplus per currency, and tickets not sent.
+    let pk = sk.payment_address();
+    let mut change = vec![];
+    let mut have: BTreeMap<Currency, u128> = BTreeMap::new();
+    for s in &spent {
+        *have.entry(s.note.asset.currency).or_default() += s.note.asset.value;
+        if let Some(t) = s.note.asset.ticket {
+            if !tickets.contains(&t) {
+                change.push(Asset::ticket(t));
+            }
+        }
+    }
+    for (cur, h) in have {
+        let surplus = h - needs.get(&cur).copied().unwrap_or(0);
+        if surplus > 0 {
+            change.push(Asset::token(cur, surplus));
+        }
+    }
+    let mut all = recipients;
+    for a in change {
+        all.push(Recipient {
+            pkr: pk.derive_pkr(rng),
+            asset: a,
+            memo: b"change".to_vec(),
+            plain: false,
+        });
+    }
+    if all.iter().filter(|r| !r.plain).count() > MAX_OUTPUTS {
+        return Err(BuildError::TooMany("outputs"));
+    }
+
+    // Statements.
+    let mut r_bal = Scalar::zero();
+    let mut input_circuits = vec![];
+    for s in &spent {
+        let ar = random_scalar(rng);
+        r_bal += ar;
+        input_circuits.push(InputCircuit::for_note(
+            s.note,
+            s.path,
+            sk.zsk(),
+            sk.vsk(),
+            ar,
+        )?);
+    }
+    let mut output_circuits = vec![];
+    let mut sealed = vec![];
+    let mut plain_outputs = vec![];
+    for r in &all {
+        if r.plain {
+            plain_outputs.push(PlainOutput {
+                pkr: r.pkr,
+                asset: r.asset,
+                memo_hash: memo_hash(&r.memo),
+            });
+            continue;
+        }
+        let ar = random_scalar(rng);
+        r_bal -= ar;
+        let pt = NotePlaintext {
+            asset: r.asset,
+            rsk: Base::rand(rng),
+            memo: r.memo.clone(),
+        };
+        let c = OutputCircuit::for_note(r.asset, &r.pkr, ar, memo_hash(&r.memo), pt.rsk)?;
+        sealed.push((r.pkr, pt.seal(&r.pkr, &c.public.cm_out, rng)));
+        output_circuits.push(c);
+    }
+    for c in &input_circuits {
+        check_satisfied(c.clone())?;
+    }
+    for c in &output_circuits {
+        check_satisfied(c.clone())?;
+    }
+
+    // Effects first: the sighash does not cover proofs or signatures.
+    let placeholder = sero_zk::ZkProof(Default::default());
+    let from = pk.derive_pkr(rng);
+    let mut tx = Transaction {
+        fee,
+        from,
+        inputs: input_circuits
+            .iter()
+            .map(|c| ZInput {
+                anchor: c.public.anchor,
+                nil: c.public.nil,
+                til: c.public.til,
+                cm_asset: AssetCommitment(c.public.cm_asset),
+                proof: placeholder.clone(),
+            })
+            .collect(),
+        outputs: output_circuits
+            .iter()
+            .zip(&sealed)
+            .map(|(c, (pkr, s))| ZOutput {
+                cm_asset: AssetCommitment(c.public.cm_asset),
+                cm_out: c.public.cm_out,
+                pkr: *pkr,
+                sealed_note: s.clone(),
+                proof: placeholder.clone(),
+            })
+            .collect(),
+        plain_outputs,
+        balance_sig: BalanceSignature::sign_with_aux(&Scalar::zero(), b"", &[0; 32]),
+        from_sig: sk.sign_with_aux(&from, b"", &[0; 32]).expect("own PKr"),
+    };
+    let sighash = tx.sighash();
+    tx.balance_sig = BalanceSignature::sign(&r_bal, &sighash, rng);
+    tx.from_sig = sk.sign(&from, &sighash, rng).expect("own PKr");
+
+    // Proofs, in parallel.
+    let (n_in, n_out) = (input_circuits.len(), output_circuits.len());
+    let total = n_in + n_out;
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let tick = |n: usize| {
+        progress(
+            done.fetch_add(n, std::sync::atomic::Ordering::SeqCst) + n,
+            total,
+        )
+    };
+    progress(0, total);
+    let (ip, op) = rayon::join(
+        || {
+            let r = prove_all(&params.input, input_circuits, &mut rand_core::OsRng);
+            tick(n_in);
+            r
+        },
+        || {
+            let r = prove_all(&params.output, output_circuits, &mut rand_core::OsRng);
+            tick(n_out);
+            r
+        },
+    );
+    for (i, p) in tx.inputs.iter_mut().zip(ip?) {
+        i.proof = p;
+    }
+    for (o, p) in tx.outputs.iter_mut().zip(op?) {
+        o.proof = p;
+    }
+    Ok(tx)
+}

@@ -1,0 +1,256 @@
+//! Canonical binary encoding (little-endian integers; see
+//! `docs/protocol.md` §8):
+//!
+//! ```text
+//! tx      = version u8 (1) ‖ fee u128 ‖ from PKr (96)
+//!           ‖ u16 n ‖ n × input ‖ u16 m ‖ m × output ‖ u16 k ‖ k × plain
+//!           ‖ balance_sig (64) ‖ from_sig (64)
+//! input   = anchor (32) ‖ nil (32) ‖ til (32) ‖ cm_asset (32) ‖ proof (128)
+//! output  = cm_asset (32) ‖ cm_out (32) ‖ pkr (96) ‖ u16 len ‖ sealed (len) ‖ proof (128)
+//! plain   = pkr (96) ‖ asset ‖ memo_hash (32)
+//! asset   = currency (32) ‖ value u128 ‖ u8 has_ticket (0|1) ‖ [category (32) ‖ id (32)]
+//! ```
+//! The effects (hashed into the txid) are the same bytes without the proofs
+//! and the two signatures. Decoding rejects anything that does not
+//! re-encode to the same bytes: trailing data, counts over the limits,
+//! non-canonical field elements, invalid points, names and flags.
+
+use crate::error::DecodeError;
+use crate::tx::*;
+use sero_assets::{Asset, AssetCommitment, BalanceSignature, Category, Currency, Ticket, TicketId};
+use sero_crypto::curve::{base_from_canonical, encode_base};
+use sero_crypto::Base;
+use sero_keys::{OneTimeAddress, PkrSignature};
+use sero_zk::ZkProof;
+
+const VERSION: u8 = 1;
+
+fn put_base(out: &mut Vec<u8>, f: &Base) {
+    out.extend_from_slice(&encode_base(f));
+}
+
+pub(crate) fn put_asset(out: &mut Vec<u8>, a: &Asset) {
+    out.extend_from_slice(&a.currency.to_bytes());
+    out.extend_from_slice(&a.value.to_le_bytes());
+    match &a.ticket {
+        Some(t) => {
+            out.push(1);
+            out.extend_from_slice(&t.category.to_bytes());
+            out.extend_from_slice(&t.id.0);
+        }
+        None => out.push(0),
+    }
+}
+
+fn encode_inner(tx: &Transaction, with_proofs_and_sigs: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1024);
+    out.push(VERSION);
+    out.extend_from_slice(&tx.fee.to_le_bytes());
+    out.extend_from_slice(&tx.from.to_bytes());
+    out.extend_from_slice(&(tx.inputs.len() as u16).to_le_bytes());
+    for i in &tx.inputs {
+        put_base(&mut out, &i.anchor);
+        put_base(&mut out, &i.nil);
+        put_base(&mut out, &i.til);
+        out.extend_from_slice(&i.cm_asset.to_bytes());
+        if with_proofs_and_sigs {
+            out.extend_from_slice(&i.proof.to_bytes());
+        }
+    }
+    out.extend_from_slice(&(tx.outputs.len() as u16).to_le_bytes());
+    for o in &tx.outputs {
+        out.extend_from_slice(&o.cm_asset.to_bytes());
+        put_base(&mut out, &o.cm_out);
+        out.extend_from_slice(&o.pkr.to_bytes());
+        out.extend_from_slice(&(o.sealed_note.len() as u16).to_le_bytes());
+        out.extend_from_slice(&o.sealed_note);
+        if with_proofs_and_sigs {
+            out.extend_from_slice(&o.proof.to_bytes());
+        }
+    }
+    out.extend_from_slice(&(tx.plain_outputs.len() as u16).to_le_bytes());
+    for p in &tx.plain_outputs {
+        out.extend_from_slice(&p.pkr.to_bytes());
+        put_asset(&mut out, &p.asset);
+        put_base(&mut out, &p.memo_hash);
+    }
+    if with_proofs_and_sigs {
+        out.extend_from_slice(&tx.balance_sig.to_bytes());
+        out.extend_from_slice(&tx.from_sig.to_bytes());
+    }
+    out
+}
+
+/// The full encoding.
+pub fn encode(tx: &Transaction) -> Vec<u8> {
+    encode_inner(tx, true)
+}
+
+/// The effects: the encoding without proofs and signatures.
+pub fn encode_effects(tx: &Transaction) -> Vec<u8> {
+    encode_inner(tx, false)
+}
+
+/// A cursor over untrusted bytes; every read is bounds-checked.
+pub(crate) struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        Reader { buf }
+    }
+
+    pub(crate) fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
+        if self.buf.len() < n {
+            return Err(DecodeError::Truncated(what));
+        }
+        let (a, b) = self.buf.split_at(n);
+        self.buf = b;
+        Ok(a)
+    }
+
+    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], DecodeError> {
+        Ok(self.take(N, what)?.try_into().expect("length checked"))
+    }
+
+    fn u8(&mut self, what: &'static str) -> Result<u8, DecodeError> {
+        Ok(self.take(1, what)?[0])
+    }
+
+    fn u16(&mut self, what: &'static str) -> Result<u16, DecodeError> {
+        Ok(u16::from_le_bytes(self.array(what)?))
+    }
+
+    pub(crate) fn u128(&mut self, what: &'static str) -> Result<u128, DecodeError> {
+        Ok(u128::from_le_bytes(self.array(what)?))
+    }
+
+    pub(crate) fn base(&mut self, what: &'static str) -> Result<Base, DecodeError> {
+        let b: [u8; 32] = self.array(what)?;
+        base_from_canonical(&b).map_err(|e| invalid(what, e))
+    }
+
+    fn count(&mut self, what: &'static str, limit: usize) -> Result<usize, DecodeError> {
+        let n = self.u16(what)? as usize;
+        if n > limit {
+            return Err(DecodeError::TooMany {
+                what,
+                got: n,
+                limit,
+            });
+        }
+        Ok(n)
+    }
+
+    fn pkr(&mut self, what: &'static str) -> Result<OneTimeAddress, DecodeError> {
+        OneTimeAddress::from_bytes(self.take(96, what)?).map_err(|e| invalid(what, e))
+    }
+
+    fn commitment(&mut self, what: &'static str) -> Result<AssetCommitment, DecodeError> {
+        AssetCommitment::from_bytes(self.take(32, what)?).map_err(|e| invalid(what, e))
+    }
+
+    fn proof(&mut self, what: &'static str) -> Result<ZkProof, DecodeError> {
+        ZkProof::from_bytes(self.take(ZkProof::LEN, what)?).map_err(|e| invalid(what, e))
+    }
+
+    pub(crate) fn asset(&mut self) -> Result<Asset, DecodeError> {
+        let currency =
+            Currency::from_bytes(&self.array("currency")?).map_err(|e| invalid("currency", e))?;
+        let value = self.u128("value")?;
+        let ticket = match self.u8("ticket flag")? {
+            0 => None,
+            1 => Some(Ticket {
+                category: Category::from_bytes(&self.array("ticket category")?)
+                    .map_err(|e| invalid("ticket category", e))?,
+                id: TicketId(self.array("ticket id")?),
+            }),
+            f => return Err(invalid("ticket flag", format!("{f} is neither 0 nor 1"))),
+        };
+        Ok(Asset {
+            currency,
+            value,
+            ticket,
+        })
+    }
+
+    pub(crate) fn finish(self) -> Result<(), DecodeError> {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            Err(DecodeError::TrailingBytes(self.buf.len()))
+        }
+    }
+}
+
+pub(crate) fn invalid(what: &'static str, e: impl std::fmt::Display) -> DecodeError {
+    DecodeError::Invalid {
+        what,
+        reason: e.to_string(),
+    }
+}
+
+/// Decodes a transaction from untrusted bytes.
+pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
+    if bytes.len() > MAX_TX_BYTES {
+        return Err(DecodeError::TooLarge(bytes.len(), MAX_TX_BYTES));
+    }
+    let mut r = Reader::new(bytes);
+    let version = r.u8("version")?;
+    if version != VERSION {
+        return Err(DecodeError::Version(version));
+    }
+    let fee = r.u128("fee")?;
+    let from = r.pkr("from")?;
+    let n = r.count("inputs", MAX_INPUTS)?;
+    let mut inputs = Vec::with_capacity(n);
+    for _ in 0..n {
+        inputs.push(ZInput {
+            anchor: r.base("anchor")?,
+            nil: r.base("nullifier")?,
+            til: r.base("trace tag")?,
+            cm_asset: r.commitment("input commitment")?,
+            proof: r.proof("input proof")?,
+        });
+    }
+    let m = r.count("outputs", MAX_OUTPUTS)?;
+    let mut outputs = Vec::with_capacity(m);
+    for _ in 0..m {
+        let cm_asset = r.commitment("output commitment")?;
+        let cm_out = r.base("note commitment")?;
+        let pkr = r.pkr("output PKr")?;
+        let len = r.count("sealed note bytes", MAX_SEALED_NOTE)?;
+        let sealed_note = r.take(len, "sealed note")?.to_vec();
+        outputs.push(ZOutput {
+            cm_asset,
+            cm_out,
+            pkr,
+            sealed_note,
+            proof: r.proof("output proof")?,
+        });
+    }
+    let k = r.count("plain outputs", MAX_PLAIN_OUTPUTS)?;
+    let mut plain_outputs = Vec::with_capacity(k);
+    for _ in 0..k {
+        plain_outputs.push(PlainOutput {
+            pkr: r.pkr("plain output PKr")?,
+            asset: r.asset()?,
+            memo_hash: r.base("memo hash")?,
+        });
+    }
+    let balance_sig = BalanceSignature::from_bytes(r.take(64, "balance signature")?)
+        .map_err(|e| invalid("balance signature", e))?;
+    let from_sig = PkrSignature::from_bytes(r.take(64, "from signature")?)
+        .map_err(|e| invalid("from signature", e))?;
+    r.finish()?;
+    Ok(Transaction {
+        fee,
+        from,
+        inputs,
+        outputs,
+        plain_outputs,
+        balance_sig,
+        from_sig,
+    })
+}

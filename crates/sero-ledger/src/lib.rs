@@ -1,0 +1,25 @@
+//! SERO transactions (whitepaper §3.5, DESIGN.md "Transactions").
+//!
+//! * [`tx`]: Z-inputs, Z-outputs, plain outputs, fee, `From` PKr, balance
+//!   signature; the transaction id over effects only and a second hash over
+//!   everything.
+//! * [`codec`]: the canonical binary encoding with size limits; the decoder
+//!   checks every point, scalar, field element and name.
+//! * [`note_plaintext`]: what a Z-output seals to its recipient.
+//! * [`validate`]: stateless rules (encodings, batched proofs, signatures,
+//!   balance) and stateful rules (anchor, nullifiers) — each a typed error.
+//! * [`builder`]: selects notes, makes change, proves inputs and outputs in
+//!   parallel and signs.
+//!
+//! This crate does no IO.
+
+pub mod block;
+pub mod builder;
+pub mod codec;
+mod error;
+pub mod note_plaintext;
+pub mod tx;
+pub mod validate;
+
+pub use error::{DecodeError, TxError};
+pub use tx::{PlainOutput, Transaction, ZInput, ZOutput};

@@ -1,0 +1,93 @@
+//! The transaction structure and its two hashes.
+
+use crate::codec;
+use sero_assets::{Asset, AssetCommitment, BalanceSignature};
+use sero_crypto::hash::{hash256, tags};
+use sero_crypto::Base;
+use sero_keys::{OneTimeAddress, PkrSignature};
+use sero_zk::ZkProof;
+
+/// Limits that keep a transaction's validation cost bounded.
+pub const MAX_INPUTS: usize = 64;
+pub const MAX_OUTPUTS: usize = 64;
+pub const MAX_PLAIN_OUTPUTS: usize = 64;
+/// Longest sealed note (plaintext limit plus the 48-byte sealing overhead).
+pub const MAX_SEALED_NOTE: usize = 1024;
+/// Longest encoded transaction.
+pub const MAX_TX_BYTES: usize = 128 * 1024;
+
+/// A shielded input: spends a note of the witness tree.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ZInput {
+    pub anchor: Base,
+    pub nil: Base,
+    pub til: Base,
+    pub cm_asset: AssetCommitment,
+    pub proof: ZkProof,
+}
+
+/// A shielded output: a new note for `pkr`, sealed to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ZOutput {
+    pub cm_asset: AssetCommitment,
+    pub cm_out: Base,
+    pub pkr: OneTimeAddress,
+    pub sealed_note: Vec<u8>,
+    pub proof: ZkProof,
+}
+
+/// A plain output: the asset is public (a payment to a contract's PKr, or a
+/// coinbase). Its note enters the same tree with `rsk = 0`, so spending it
+/// later is as private as spending any note.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlainOutput {
+    pub pkr: OneTimeAddress,
+    pub asset: Asset,
+    pub memo_hash: Base,
+}
+
+/// A SERO transaction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Transaction {
+    /// Fee in SERO.
+    pub fee: u128,
+    /// A PKr of the sender's, signed, that a contract may pay back to.
+    pub from: OneTimeAddress,
+    pub inputs: Vec<ZInput>,
+    pub outputs: Vec<ZOutput>,
+    pub plain_outputs: Vec<PlainOutput>,
+    /// B-Sign over the sighash.
+    pub balance_sig: BalanceSignature,
+    /// PKr signature of `from` over the sighash.
+    pub from_sig: PkrSignature,
+}
+
+impl Transaction {
+    /// `BLAKE2b-256("SERO_TxId_v1____"; effects)`: every effect, no proof
+    /// and no signature (those are malleable). It is also the sighash.
+    pub fn txid(&self) -> [u8; 32] {
+        hash256(tags::TX_ID, &[&codec::encode_effects(self)])
+    }
+
+    /// `BLAKE2b-256("SERO_TxFull_v1__"; encoding)`: the whole transaction.
+    pub fn full_hash(&self) -> [u8; 32] {
+        hash256(tags::TX_FULL, &[&self.to_bytes()])
+    }
+
+    /// What both signatures sign.
+    pub fn sighash(&self) -> [u8; 32] {
+        self.txid()
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        codec::encode(self)
+    }
+
+    pub fn from_bytes(b: &[u8]) -> Result<Self, crate::DecodeError> {
+        codec::decode(b)
+    }
+
+    pub fn nullifiers(&self) -> impl Iterator<Item = &Base> {
+        self.inputs.iter().map(|i| &i.nil)
+    }
+}

@@ -1,0 +1,175 @@
+//! Validation in two layers. A rejected transaction changes nothing: these
+//! functions only read.
+//!
+//! Stateless (needs no chain state; cacheable, parallel):
+//! 1. at least one input (the fee is paid from notes);
+//! 2. no nullifier twice in the transaction;
+//! 3. the `From` PKr signature over the sighash;
+//! 4. the balance signature over the sighash against
+//!    `Σ CM_in − Σ CM_out − Σ plain − fee·G_SERO`;
+//! 5. every input and output proof, batch-verified (one batch per circuit,
+//!    across all the transactions given).
+//!
+//! (Encodings — canonical points, scalars, field elements, names, limits —
+//! are checked by the decoder before any of this.)
+//!
+//! Stateful (against the ledger):
+//! 6. every anchor is a recent note-tree root;
+//! 7. no nullifier is already spent.
+//!
+//! Nullifiers repeated across the transactions of one block are the
+//! block's rule (`check_block_nullifiers`).
+
+use crate::error::TxError;
+use crate::tx::Transaction;
+use rand_core::OsRng;
+use rayon::prelude::*;
+use sero_assets::{balance_point, AssetCommitment};
+use sero_crypto::curve::encode_base;
+use sero_crypto::Base;
+use sero_zk::note::pkr_hash;
+use sero_zk::params::Parameters;
+use sero_zk::{batch_verify, verify, InputProofPublic, OutputProofPublic, ZkProof};
+use std::collections::HashSet;
+
+/// What stateful validation needs from the ledger.
+pub trait LedgerView {
+    /// Whether `root` is among the recent note-tree roots.
+    fn is_known_anchor(&self, root: &Base) -> bool;
+    /// Whether `nil` was spent on chain.
+    fn is_spent(&self, nil: &Base) -> bool;
+}
+
+fn hex32(f: &Base) -> String {
+    hex::encode(encode_base(f))
+}
+
+/// Rules 1–4: structure and signatures.
+pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
+    if tx.inputs.is_empty() {
+        return Err(TxError::NoInputs);
+    }
+    let mut seen = HashSet::new();
+    for n in tx.nullifiers() {
+        if !seen.insert(*n) {
+            return Err(TxError::DuplicateNullifier(hex32(n)));
+        }
+    }
+    let sighash = tx.sighash();
+    tx.from
+        .verify(&sighash, &tx.from_sig)
+        .map_err(|_| TxError::BadFromSignature)?;
+    let ins: Vec<AssetCommitment> = tx.inputs.iter().map(|i| i.cm_asset).collect();
+    let outs: Vec<AssetCommitment> = tx.outputs.iter().map(|o| o.cm_asset).collect();
+    let plain: Vec<_> = tx.plain_outputs.iter().map(|p| p.asset).collect();
+    let bp =
+        balance_point(&ins, &outs, &plain, tx.fee).map_err(|e| TxError::Asset(e.to_string()))?;
+    tx.balance_sig
+        .verify(&bp, &sighash)
+        .map_err(|_| TxError::Unbalanced)
+}
+
+type Statements = Vec<(Vec<Base>, ZkProof)>;
+
+/// The proof statements of a transaction: (input statements, output statements).
+pub fn proof_statements(tx: &Transaction) -> (Statements, Statements) {
+    let ins = tx
+        .inputs
+        .iter()
+        .map(|i| {
+            let public = InputProofPublic {
+                anchor: i.anchor,
+                nil: i.nil,
+                til: i.til,
+                cm_asset: i.cm_asset.0,
+            };
+            (public.to_field_elements(), i.proof.clone())
+        })
+        .collect();
+    let outs = tx
+        .outputs
+        .iter()
+        .map(|o| {
+            let public = OutputProofPublic {
+                cm_asset: o.cm_asset.0,
+                cm_out: o.cm_out,
+                pkr_hash: pkr_hash(&o.pkr),
+            };
+            (public.to_field_elements(), o.proof.clone())
+        })
+        .collect();
+    (ins, outs)
+}
+
+fn verify_one_tx_proofs(tx: &Transaction, params: &Parameters) -> Result<(), TxError> {
+    let (ins, outs) = proof_statements(tx);
+    for (p, proof) in &ins {
+        verify(&params.input, p, proof).map_err(|_| TxError::BadInputProof)?;
+    }
+    for (p, proof) in &outs {
+        verify(&params.output, p, proof).map_err(|_| TxError::BadOutputProof)?;
+    }
+    Ok(())
+}
+
+/// Stateless validation of many transactions: rules 1–4 in parallel, then
+/// all proofs in two batches. If a batch fails, the proofs are checked one
+/// transaction at a time to blame the right ones. Returns one result per
+/// transaction.
+pub fn validate_stateless_batch(
+    txs: &[Transaction],
+    params: &Parameters,
+) -> Vec<Result<(), TxError>> {
+    let mut results: Vec<Result<(), TxError>> =
+        txs.par_iter().map(check_structure_and_signatures).collect();
+    let ok: Vec<usize> = (0..txs.len()).filter(|i| results[*i].is_ok()).collect();
+    let (mut ins, mut outs) = (vec![], vec![]);
+    for &i in &ok {
+        let (a, b) = proof_statements(&txs[i]);
+        ins.extend(a);
+        outs.extend(b);
+    }
+    let batch_ok = batch_verify(&params.input, &ins, &mut OsRng).is_ok()
+        && batch_verify(&params.output, &outs, &mut OsRng).is_ok();
+    if !batch_ok {
+        let blame: Vec<(usize, Result<(), TxError>)> = ok
+            .par_iter()
+            .map(|&i| (i, verify_one_tx_proofs(&txs[i], params)))
+            .collect();
+        for (i, r) in blame {
+            results[i] = r;
+        }
+    }
+    results
+}
+
+/// Stateless validation of one transaction (rules 1–5).
+pub fn validate_stateless(tx: &Transaction, params: &Parameters) -> Result<(), TxError> {
+    validate_stateless_batch(std::slice::from_ref(tx), params)
+        .pop()
+        .expect("one result")
+}
+
+/// Stateful validation (rules 6–7).
+pub fn validate_stateful(tx: &Transaction, view: &impl LedgerView) -> Result<(), TxError> {
+    for i in &tx.inputs {
+        if !view.is_known_anchor(&i.anchor) {
+            return Err(TxError::UnknownAnchor(hex32(&i.anchor)));
+        }
+        if view.is_spent(&i.nil) {
+            return Err(TxError::AlreadySpent(hex32(&i.nil)));
+        }
+    }
+    Ok(())
+}
+
+/// Block rule: no nullifier appears in two transactions of one block.
+pub fn check_block_nullifiers(txs: &[Transaction]) -> Result<(), TxError> {
+    let mut seen = HashSet::new();
+    for n in txs.iter().flat_map(|t| t.nullifiers()) {
+        if !seen.insert(*n) {
+            return Err(TxError::DuplicateNullifier(hex32(n)));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,554 @@
+//! [`StateDb`]: opening, applying blocks, reading.
+
+use std::path::Path;
+
+use redb::{
+    Database, Durability, ReadTransaction, ReadableTable, ReadableTableMetadata, WriteTransaction,
+};
+
+use crate::codec::{
+    decode_block_record, decode_meta_u32, decode_meta_u64, decode_til, decode_tip,
+    decode_tx_location, encode_block_record, encode_til, encode_tip, encode_tx_location,
+};
+use crate::error::StateError;
+use crate::tables::{
+    BLOCKS, BLOCK_HASHES, LEAVES, META, META_LEAF_COUNT, META_SCHEMA_VERSION, META_TIP, NULLIFIERS,
+    OUTPUTS, ROOTS, SCHEMA_VERSION, TILS, TXS,
+};
+
+/// Most items one range read ([`StateDb::leaves`], [`StateDb::outputs`],
+/// [`StateDb::recent_roots`]) may cover.
+pub const MAX_RANGE: u64 = 10_000;
+
+/// Everything a block changes in the state, as bytes.
+///
+/// Produced by the node after validating a block; [`StateDb::apply_block`]
+/// stores it atomically.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BlockEffects {
+    /// Height of the block (0 for genesis).
+    pub height: u64,
+    /// Block hash.
+    pub hash: [u8; 32],
+    /// Hash of the parent block (all zero for genesis).
+    pub parent: [u8; 32],
+    /// Encoded header, stored opaquely.
+    pub header: Vec<u8>,
+    /// Encoded body, stored opaquely.
+    pub body: Vec<u8>,
+    /// Note-tree root after this block.
+    pub note_root: [u8; 32],
+    /// New witness-tree leaves (`CMauth`), in order; they get positions
+    /// `leaf_count..leaf_count + leaves.len()`.
+    pub leaves: Vec<[u8; 32]>,
+    /// Opaque encoded output for each leaf (same length as `leaves`).
+    pub outputs: Vec<Vec<u8>>,
+    /// Nullifiers spent by the block.
+    pub nullifiers: Vec<[u8; 32]>,
+    /// `(til, txid)` of every input in the block.
+    pub tils: Vec<([u8; 32], [u8; 32])>,
+    /// Transaction ids, in block order (the index is the position here).
+    pub txids: Vec<[u8; 32]>,
+}
+
+/// A stored block, as returned by [`StateDb::block_by_height`] and
+/// [`StateDb::block_by_hash`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBlock {
+    /// Height of the block.
+    pub height: u64,
+    /// Block hash.
+    pub hash: [u8; 32],
+    /// Encoded header, as given to [`StateDb::apply_block`].
+    pub header: Vec<u8>,
+    /// Encoded body, as given to [`StateDb::apply_block`].
+    pub body: Vec<u8>,
+}
+
+/// Number of entries in each table (O(1) to compute), for diagnostics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StateStats {
+    /// Entries in [`crate::tables::BLOCK_HASHES`] (= tip height + 1).
+    pub blocks: u64,
+    /// Entries in [`crate::tables::LEAVES`].
+    pub leaves: u64,
+    /// Entries in [`crate::tables::OUTPUTS`].
+    pub outputs: u64,
+    /// Entries in [`crate::tables::ROOTS`].
+    pub roots: u64,
+    /// Entries in [`crate::tables::NULLIFIERS`].
+    pub nullifiers: u64,
+    /// Entries in [`crate::tables::TILS`].
+    pub tils: u64,
+    /// Entries in [`crate::tables::TXS`].
+    pub txs: u64,
+}
+
+/// The node's persistent state, in one redb file.
+///
+/// `StateDb` is `Send + Sync`; reads run in their own read transactions and
+/// may run concurrently with a write. Only one process may open the file at a
+/// time (redb holds a file lock).
+pub struct StateDb {
+    db: Database,
+}
+
+impl std::fmt::Debug for StateDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateDb").finish_non_exhaustive()
+    }
+}
+
+impl StateDb {
+    /// Opens the database file at `path`, creating it (and its parent
+    /// directories) if missing, creating every table and recording
+    /// [`SCHEMA_VERSION`] on first open.
+    ///
+    /// Fails with [`StateError::SchemaVersion`] if the file has another
+    /// schema version, and with [`StateError::Corrupt`] if the tip, the leaf
+    /// count and the tables disagree. After a crash redb recovers the last
+    /// committed transaction first (a repair that may take a while on a large
+    /// file).
+    pub fn open(path: &Path) -> Result<StateDb, StateError> {
+        if let Some(dir) = path.parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)?;
+            }
+        }
+        let db = Database::create(path)?;
+        let txn = db.begin_write()?;
+        {
+            // Opening a table in a write transaction creates it.
+            txn.open_table(BLOCK_HASHES)?;
+            txn.open_table(BLOCKS)?;
+            txn.open_table(LEAVES)?;
+            txn.open_table(ROOTS)?;
+            txn.open_table(NULLIFIERS)?;
+            txn.open_table(TILS)?;
+            txn.open_table(TXS)?;
+            txn.open_table(OUTPUTS)?;
+            let mut meta = txn.open_table(META)?;
+            let version = match meta.get(META_SCHEMA_VERSION)? {
+                Some(v) => Some(decode_meta_u32(v.value(), "meta schema_version")?),
+                None => None,
+            };
+            match version {
+                Some(found) if found != SCHEMA_VERSION => {
+                    return Err(StateError::SchemaVersion {
+                        found,
+                        expected: SCHEMA_VERSION,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    if meta.len()? != 0 {
+                        return Err(StateError::Corrupt(
+                            "meta table has entries but no schema version".into(),
+                        ));
+                    }
+                    meta.insert(META_SCHEMA_VERSION, &SCHEMA_VERSION.to_le_bytes()[..])?;
+                    meta.insert(META_LEAF_COUNT, &0u64.to_le_bytes()[..])?;
+                }
+            }
+        }
+        txn.commit()?;
+        let state = StateDb { db };
+        state.check_consistency()?;
+        Ok(state)
+    }
+
+    /// Cheap cross-checks between [`META`] and the tables (all O(log n)).
+    fn check_consistency(&self) -> Result<(), StateError> {
+        let r = self.db.begin_read()?;
+        let meta = r.open_table(META)?;
+        let tip = read_tip(&meta)?;
+        let leaf_count = read_leaf_count(&meta)?;
+        let hashes = r.open_table(BLOCK_HASHES)?;
+        let roots = r.open_table(ROOTS)?;
+        let blocks = r.open_table(BLOCKS)?;
+        let leaves = r.open_table(LEAVES)?;
+        let outputs = r.open_table(OUTPUTS)?;
+        let corrupt = |m: String| Err(StateError::Corrupt(m));
+        match tip {
+            None => {
+                if hashes.len()? != 0 || roots.len()? != 0 || blocks.len()? != 0 {
+                    return corrupt("no tip but blocks are stored".into());
+                }
+            }
+            Some((h, hash)) => {
+                let n = h
+                    .checked_add(1)
+                    .ok_or_else(|| StateError::Corrupt("tip height overflows".into()))?;
+                if hashes.len()? != n || roots.len()? != n {
+                    return corrupt(format!(
+                        "tip height {h} but {} block hashes and {} roots",
+                        hashes.len()?,
+                        roots.len()?
+                    ));
+                }
+                match hashes.get(h)? {
+                    Some(g) if *g.value() == hash => {}
+                    _ => return corrupt(format!("tip hash is not the hash at height {h}")),
+                }
+                if blocks.get(&hash)?.is_none() {
+                    return corrupt("tip block missing".into());
+                }
+            }
+        }
+        if leaves.len()? != leaf_count || outputs.len()? != leaf_count {
+            return corrupt(format!(
+                "leaf count {leaf_count} but {} leaves and {} outputs",
+                leaves.len()?,
+                outputs.len()?
+            ));
+        }
+        if let Some((k, _)) = leaves.last()? {
+            if k.value().checked_add(1) != Some(leaf_count) {
+                return corrupt(format!(
+                    "last leaf position {} with leaf count {leaf_count}",
+                    k.value()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores everything `e` changes, in ONE durable write transaction.
+    ///
+    /// Checks, in this order, and rejects with a typed error:
+    /// `leaves.len() == outputs.len()` ([`StateError::LengthMismatch`]),
+    /// `height == tip + 1` or 0 on an empty database
+    /// ([`StateError::NotNextHeight`]), `parent == tip hash` or all zero for
+    /// genesis ([`StateError::WrongParent`]), then while writing: no
+    /// nullifier, til, txid or block hash already stored or repeated inside
+    /// the block ([`StateError::DuplicateNullifier`],
+    /// [`StateError::DuplicateTil`], [`StateError::DuplicateTx`],
+    /// [`StateError::DuplicateBlock`]).
+    ///
+    /// On any error the transaction is aborted, so nothing of the block is
+    /// stored; on success all of it is, durably, when this returns. Leaves
+    /// and outputs get positions from the current leaf count.
+    pub fn apply_block(&self, e: &BlockEffects) -> Result<(), StateError> {
+        if e.leaves.len() != e.outputs.len() {
+            return Err(StateError::LengthMismatch {
+                leaves: e.leaves.len(),
+                outputs: e.outputs.len(),
+            });
+        }
+        if u32::try_from(e.txids.len()).is_err() {
+            return Err(StateError::TooLarge {
+                what: "transactions in a block",
+                len: e.txids.len(),
+            });
+        }
+        let record = encode_block_record(e.height, &e.header, &e.body)?;
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate);
+        match write_block(&txn, e, &record) {
+            Ok(()) => {
+                txn.commit()?;
+                Ok(())
+            }
+            Err(err) => {
+                txn.abort()?;
+                Err(err)
+            }
+        }
+    }
+
+    /// The tip `(height, hash)`, or `None` on an empty database.
+    pub fn tip(&self) -> Result<Option<(u64, [u8; 32])>, StateError> {
+        let r = self.read()?;
+        read_tip(&r.open_table(META)?)
+    }
+
+    /// Hash of the canonical block at `height`.
+    pub fn hash_at(&self, height: u64) -> Result<Option<[u8; 32]>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(BLOCK_HASHES)?;
+        Ok(t.get(height)?.map(|g| *g.value()))
+    }
+
+    /// The block at `height`.
+    pub fn block_by_height(&self, height: u64) -> Result<Option<StoredBlock>, StateError> {
+        let r = self.read()?;
+        let hash = match r.open_table(BLOCK_HASHES)?.get(height)? {
+            Some(g) => *g.value(),
+            None => return Ok(None),
+        };
+        match read_block(&r, &hash)? {
+            Some(b) if b.height == height => Ok(Some(b)),
+            Some(b) => Err(StateError::Corrupt(format!(
+                "block at height {height} records height {}",
+                b.height
+            ))),
+            None => Err(StateError::Corrupt(format!(
+                "block {} at height {height} missing",
+                hex::encode(hash)
+            ))),
+        }
+    }
+
+    /// The block with this hash.
+    pub fn block_by_hash(&self, hash: &[u8; 32]) -> Result<Option<StoredBlock>, StateError> {
+        let r = self.read()?;
+        read_block(&r, hash)
+    }
+
+    /// Number of witness-tree leaves stored (= next leaf position).
+    pub fn leaf_count(&self) -> Result<u64, StateError> {
+        let r = self.read()?;
+        read_leaf_count(&r.open_table(META)?)
+    }
+
+    /// Leaves at positions `from..to` (end exclusive), in order, clipped to
+    /// the stored leaves. Errors: [`StateError::InvalidRange`] if
+    /// `from > to`, [`StateError::RangeTooLarge`] if `to - from` exceeds
+    /// [`MAX_RANGE`].
+    pub fn leaves(&self, from: u64, to: u64) -> Result<Vec<[u8; 32]>, StateError> {
+        check_range(from, to)?;
+        let r = self.read()?;
+        let t = r.open_table(LEAVES)?;
+        let mut out = Vec::with_capacity((to - from) as usize);
+        for item in t.range(from..to)? {
+            let (_, v) = item?;
+            out.push(*v.value());
+        }
+        Ok(out)
+    }
+
+    /// `(position, output)` at positions `from_pos..to_pos` (end exclusive),
+    /// clipped to the stored outputs; same range rules as
+    /// [`leaves`](Self::leaves).
+    pub fn outputs(&self, from_pos: u64, to_pos: u64) -> Result<Vec<(u64, Vec<u8>)>, StateError> {
+        check_range(from_pos, to_pos)?;
+        let r = self.read()?;
+        let t = r.open_table(OUTPUTS)?;
+        let mut out = Vec::with_capacity((to_pos - from_pos) as usize);
+        for item in t.range(from_pos..to_pos)? {
+            let (k, v) = item?;
+            out.push((k.value(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Note-tree root after the block at `height`.
+    pub fn root_at(&self, height: u64) -> Result<Option<[u8; 32]>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(ROOTS)?;
+        Ok(t.get(height)?.map(|g| *g.value()))
+    }
+
+    /// Roots after the last `n` blocks (fewer if the chain is shorter),
+    /// oldest first, newest last. [`StateError::RangeTooLarge`] if
+    /// `n > MAX_RANGE`.
+    pub fn recent_roots(&self, n: u64) -> Result<Vec<[u8; 32]>, StateError> {
+        if n > MAX_RANGE {
+            return Err(StateError::RangeTooLarge {
+                requested: n,
+                max: MAX_RANGE,
+            });
+        }
+        let r = self.read()?;
+        let t = r.open_table(ROOTS)?;
+        let mut out = Vec::with_capacity(n as usize);
+        for item in t.range::<u64>(..)?.rev().take(n as usize) {
+            let (_, v) = item?;
+            out.push(*v.value());
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Height of the block that spent `nullifier`, if spent.
+    pub fn nullifier_height(&self, nullifier: &[u8; 32]) -> Result<Option<u64>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(NULLIFIERS)?;
+        Ok(t.get(nullifier)?.map(|g| g.value()))
+    }
+
+    /// `(txid, height)` of the transaction that recorded `til`.
+    pub fn til(&self, til: &[u8; 32]) -> Result<Option<([u8; 32], u64)>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(TILS)?;
+        Ok(t.get(til)?.map(|g| decode_til(g.value())))
+    }
+
+    /// `(height, index in block)` of transaction `txid`.
+    pub fn tx_location(&self, txid: &[u8; 32]) -> Result<Option<(u64, u32)>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(TXS)?;
+        Ok(t.get(txid)?.map(|g| decode_tx_location(g.value())))
+    }
+
+    /// Entry counts of the tables.
+    pub fn stats(&self) -> Result<StateStats, StateError> {
+        let r = self.read()?;
+        Ok(StateStats {
+            blocks: r.open_table(BLOCK_HASHES)?.len()?,
+            leaves: r.open_table(LEAVES)?.len()?,
+            outputs: r.open_table(OUTPUTS)?.len()?,
+            roots: r.open_table(ROOTS)?.len()?,
+            nullifiers: r.open_table(NULLIFIERS)?.len()?,
+            tils: r.open_table(TILS)?.len()?,
+            txs: r.open_table(TXS)?.len()?,
+        })
+    }
+
+    fn read(&self) -> Result<ReadTransaction, StateError> {
+        Ok(self.db.begin_read()?)
+    }
+}
+
+/// The body of [`StateDb::apply_block`]; any error makes the caller abort
+/// the transaction, discarding what was already inserted.
+fn write_block(txn: &WriteTransaction, e: &BlockEffects, record: &[u8]) -> Result<(), StateError> {
+    let mut meta = txn.open_table(META)?;
+    let tip = read_tip(&meta)?;
+    let (expected_height, expected_parent) = match tip {
+        None => (0, [0u8; 32]),
+        Some((h, hash)) => (
+            h.checked_add(1)
+                .ok_or_else(|| StateError::Corrupt("tip height overflows".into()))?,
+            hash,
+        ),
+    };
+    if e.height != expected_height {
+        return Err(StateError::NotNextHeight {
+            expected: expected_height,
+            got: e.height,
+        });
+    }
+    if e.parent != expected_parent {
+        return Err(StateError::WrongParent {
+            expected: hex::encode(expected_parent),
+            got: hex::encode(e.parent),
+        });
+    }
+    let leaf_count = read_leaf_count(&meta)?;
+    let new_leaf_count = leaf_count
+        .checked_add(e.leaves.len() as u64)
+        .ok_or_else(|| StateError::Corrupt("leaf count overflows".into()))?;
+
+    // `insert` returns the previous value: `Some` means the key was already
+    // stored, either before this block or earlier in it.
+    {
+        let mut t = txn.open_table(NULLIFIERS)?;
+        for n in &e.nullifiers {
+            if t.insert(n, e.height)?.is_some() {
+                return Err(StateError::DuplicateNullifier {
+                    hex: hex::encode(n),
+                });
+            }
+        }
+    }
+    {
+        let mut t = txn.open_table(TILS)?;
+        for (til, txid) in &e.tils {
+            if t.insert(til, &encode_til(txid, e.height))?.is_some() {
+                return Err(StateError::DuplicateTil {
+                    hex: hex::encode(til),
+                });
+            }
+        }
+    }
+    {
+        let mut t = txn.open_table(TXS)?;
+        for (i, txid) in e.txids.iter().enumerate() {
+            // `apply_block` checked that the count fits in a u32.
+            let loc = encode_tx_location(e.height, i as u32);
+            if t.insert(txid, &loc)?.is_some() {
+                return Err(StateError::DuplicateTx {
+                    hex: hex::encode(txid),
+                });
+            }
+        }
+    }
+    {
+        let mut t = txn.open_table(BLOCKS)?;
+        if t.insert(&e.hash, record)?.is_some() {
+            return Err(StateError::DuplicateBlock {
+                hex: hex::encode(e.hash),
+            });
+        }
+    }
+    {
+        let mut t = txn.open_table(BLOCK_HASHES)?;
+        if t.insert(e.height, &e.hash)?.is_some() {
+            return Err(StateError::Corrupt(format!(
+                "height {} already has a block hash",
+                e.height
+            )));
+        }
+    }
+    {
+        let mut t = txn.open_table(ROOTS)?;
+        if t.insert(e.height, &e.note_root)?.is_some() {
+            return Err(StateError::Corrupt(format!(
+                "height {} already has a root",
+                e.height
+            )));
+        }
+    }
+    {
+        let mut leaves = txn.open_table(LEAVES)?;
+        let mut outputs = txn.open_table(OUTPUTS)?;
+        for (pos, (leaf, output)) in (leaf_count..).zip(e.leaves.iter().zip(&e.outputs)) {
+            if leaves.insert(pos, leaf)?.is_some()
+                || outputs.insert(pos, output.as_slice())?.is_some()
+            {
+                return Err(StateError::Corrupt(format!(
+                    "leaf position {pos} already used"
+                )));
+            }
+        }
+    }
+    meta.insert(META_TIP, &encode_tip(e.height, &e.hash)[..])?;
+    meta.insert(META_LEAF_COUNT, &new_leaf_count.to_le_bytes()[..])?;
+    Ok(())
+}
+
+fn read_tip(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Option<(u64, [u8; 32])>, StateError> {
+    match meta.get(META_TIP)? {
+        Some(v) => Ok(Some(decode_tip(v.value())?)),
+        None => Ok(None),
+    }
+}
+
+fn read_leaf_count(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<u64, StateError> {
+    match meta.get(META_LEAF_COUNT)? {
+        Some(v) => decode_meta_u64(v.value(), "meta leaf_count"),
+        None => Err(StateError::Corrupt("meta leaf_count missing".into())),
+    }
+}
+
+fn read_block(r: &ReadTransaction, hash: &[u8; 32]) -> Result<Option<StoredBlock>, StateError> {
+    let t = r.open_table(BLOCKS)?;
+    let Some(g) = t.get(hash)? else {
+        return Ok(None);
+    };
+    let (height, header, body) = decode_block_record(g.value())?;
+    Ok(Some(StoredBlock {
+        height,
+        hash: *hash,
+        header,
+        body,
+    }))
+}
+
+fn check_range(from: u64, to: u64) -> Result<(), StateError> {
+    if from > to {
+        return Err(StateError::InvalidRange { from, to });
+    }
+    if to - from > MAX_RANGE {
+        return Err(StateError::RangeTooLarge {
+            requested: to - from,
+            max: MAX_RANGE,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! SERO persistent node state on [redb], an embedded, pure-Rust, ACID
+//! key-value store.
+//!
+//! The store is byte-level: it keeps hashes, leaves, nullifiers and opaque
+//! encoded headers, bodies and outputs, and never depends on transaction or
+//! block types. The node validates a block, computes its [`BlockEffects`] and
+//! hands them to [`StateDb::apply_block`].
+//!
+//! # Tables
+//!
+//! Every table, with its key and value types, is declared in [`tables`]:
+//!
+//! * [`tables::BLOCK_HASHES`] `u64 height → [u8; 32] hash` — the canonical chain;
+//! * [`tables::BLOCKS`] `[u8; 32] hash → record` — height, header and body,
+//!   length-prefixed ([`codec::encode_block_record`]);
+//! * [`tables::LEAVES`] `u64 position → [u8; 32] CMauth` — the witness-tree
+//!   leaves in order, to rebuild the in-memory tree on start
+//!   ([`StateDb::leaves`]);
+//! * [`tables::ROOTS`] `u64 height → [u8; 32]` — note-tree root after each
+//!   block (anchor window: [`StateDb::recent_roots`]);
+//! * [`tables::NULLIFIERS`] `[u8; 32] → u64 height` — spent nullifiers;
+//! * [`tables::TILS`] `[u8; 32] til → txid ‖ height` (40 bytes);
+//! * [`tables::TXS`] `[u8; 32] txid → height ‖ index` (12 bytes);
+//! * [`tables::OUTPUTS`] `u64 position → bytes` — opaque encoded output for
+//!   wallet scanning, at the same positions as the leaves;
+//! * [`tables::META`] `&str → bytes` — tip height and hash, leaf count,
+//!   schema version ([`tables::SCHEMA_VERSION`], checked on open).
+//!
+//! # Atomicity and durability
+//!
+//! [`StateDb::apply_block`] runs in ONE redb write transaction. It first
+//! checks the block against the tip (height, parent, leaves/outputs
+//! lengths), then inserts, rejecting any nullifier, til, txid or block hash
+//! that is already stored or repeated in the block. Any error aborts the
+//! transaction, so a rejected block leaves the database exactly as it was;
+//! otherwise the commit makes the whole block visible at once. A block is
+//! either entirely stored or not at all, also across crashes: after a kill
+//! or power loss, reopening yields the state after the last committed block.
+//!
+//! redb commits are durable by default ([`redb::Durability::Immediate`],
+//! which `apply_block` also sets explicitly): `commit` returns only after
+//! `fsync`, and a commit slot with a valid checksum is chosen on recovery.
+//! Readers use MVCC snapshots and never see a half-applied block.
+//!
+//! Reads decode defensively: malformed bytes in the variable-length values
+//! come back as [`StateError::Corrupt`], never a panic. Range reads are
+//! bounded by [`MAX_RANGE`] items.
+//!
+//! ```
+//! use sero_state::{BlockEffects, StateDb};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let db = StateDb::open(&dir.path().join("state.redb"))?;
+//! let genesis = BlockEffects {
+//!     height: 0,
+//!     hash: [1; 32],
+//!     note_root: [2; 32],
+//!     leaves: vec![[3; 32]],
+//!     outputs: vec![b"output".to_vec()],
+//!     nullifiers: vec![[4; 32]],
+//!     ..Default::default()
+//! };
+//! db.apply_block(&genesis)?;
+//! assert_eq!(db.tip()?, Some((0, [1; 32])));
+//! assert_eq!(db.leaves(0, db.leaf_count()?)?, vec![[3; 32]]);
+//! assert_eq!(db.nullifier_height(&[4; 32])?, Some(0));
+//! // A second spend of the nullifier is rejected and changes nothing.
+//! let next = BlockEffects { height: 1, hash: [5; 32], parent: [1; 32],
+//!     nullifiers: vec![[4; 32]], ..Default::default() };
+//! assert!(db.apply_block(&next).is_err());
+//! assert_eq!(db.tip()?, Some((0, [1; 32])));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod codec;
+mod db;
+mod error;
+pub mod tables;
+
+pub use db::{BlockEffects, StateDb, StateStats, StoredBlock, MAX_RANGE};
+pub use error::StateError;
+/// The redb version this crate is built on (the types of [`tables`]).
+pub use redb;

@@ -1,0 +1,82 @@
+//! Every table of the state database, in one place.
+//!
+//! Each entry gives the table name as stored on disk, its key and value
+//! types and what it holds. All integers are little-endian (redb's encoding
+//! of `u64`); fixed-size byte strings are stored as redb `[u8; N]` (the
+//! borrowed `&[u8; N]` form shares that on-disk type, so reads are zero-copy).
+//! Variable-length values are `&[u8]` whose layout is defined in
+//! [`crate::codec`] and decoded defensively there.
+//!
+//! Changing any key or value type, or the layout of an encoded value, is a
+//! schema change: bump [`SCHEMA_VERSION`].
+//!
+//! | table           | key                    | value                                   |
+//! |-----------------|------------------------|-----------------------------------------|
+//! | [`BLOCK_HASHES`]| `u64` height           | `[u8; 32]` block hash                   |
+//! | [`BLOCKS`]      | `[u8; 32]` block hash  | block record (height, header, body)     |
+//! | [`LEAVES`]      | `u64` leaf position    | `[u8; 32]` CMauth                       |
+//! | [`ROOTS`]       | `u64` height           | `[u8; 32]` note-tree root after block   |
+//! | [`NULLIFIERS`]  | `[u8; 32]` nullifier   | `u64` height that spent it              |
+//! | [`TILS`]        | `[u8; 32]` til         | `[u8; 40]` txid ‖ height                |
+//! | [`TXS`]         | `[u8; 32]` txid        | `[u8; 12]` height ‖ index in block      |
+//! | [`OUTPUTS`]     | `u64` leaf position    | opaque encoded output (wallet scanning) |
+//! | [`META`]        | `&str` key             | bytes, see the `META_*` keys            |
+
+use redb::TableDefinition;
+
+/// Schema version written to [`META`] under [`META_SCHEMA_VERSION`] when a
+/// database is created and checked on every open.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Canonical chain: block height → block hash.
+pub const BLOCK_HASHES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("block_hashes");
+
+/// Block hash → block record: `height: u64 ‖ header_len: u32 ‖ header ‖
+/// body_len: u32 ‖ body` (see [`crate::codec::encode_block_record`]).
+pub const BLOCKS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("blocks");
+
+/// Witness-tree leaves (`CMauth`) by position, in append order
+/// `0..leaf_count`; used to rebuild the in-memory tree on start.
+pub const LEAVES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("leaves");
+
+/// Note-tree root after the block at this height was applied.
+pub const ROOTS: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("roots");
+
+/// Spent nullifiers → height of the block that spent them.
+pub const NULLIFIERS: TableDefinition<&[u8; 32], u64> = TableDefinition::new("nullifiers");
+
+/// Tils → `txid: [u8; 32] ‖ height: u64 LE` of the spending transaction
+/// (see [`crate::codec::encode_til`]).
+pub const TILS: TableDefinition<&[u8; 32], &[u8; 40]> = TableDefinition::new("tils");
+
+/// Transaction id → `height: u64 LE ‖ index: u32 LE` (position inside its
+/// block; see [`crate::codec::encode_tx_location`]).
+pub const TXS: TableDefinition<&[u8; 32], &[u8; 12]> = TableDefinition::new("txs");
+
+/// Opaque encoded output at each leaf position (same positions as
+/// [`LEAVES`]), for wallet scanning. The store never interprets it.
+pub const OUTPUTS: TableDefinition<u64, &[u8]> = TableDefinition::new("outputs");
+
+/// Small named values; keys are the `META_*` constants.
+pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+
+/// [`META`] key: `u32 LE` schema version.
+pub const META_SCHEMA_VERSION: &str = "schema_version";
+/// [`META`] key: tip as `height: u64 LE ‖ hash: [u8; 32]` (absent on an empty
+/// database).
+pub const META_TIP: &str = "tip";
+/// [`META`] key: `u64 LE` number of leaves (= next leaf position).
+pub const META_LEAF_COUNT: &str = "leaf_count";
+
+/// Names of every table, for diagnostics and tests.
+pub const ALL_TABLE_NAMES: [&str; 9] = [
+    "block_hashes",
+    "blocks",
+    "leaves",
+    "roots",
+    "nullifiers",
+    "tils",
+    "txs",
+    "outputs",
+    "meta",
+];
