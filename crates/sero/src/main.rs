@@ -61,6 +61,11 @@ enum Command {
     Keys(Box<cli::keys::KeysArgs>),
     /// Write or check the protocol test vectors (test-vectors/*.json).
     Vectors(cli::vectors::VectorsArgs),
+    /// Run a single-node development chain: embedded store, a funded
+    /// development account, a block every few seconds, JSON-RPC on loopback.
+    Dev(cli::dev::DevArgs),
+    /// The wallet: scan with the trace key, balances, send, audit.
+    Wallet(cli::wallet::WalletArgs),
     /// Measure performance: `sero bench zk` times proving, verification and
     /// batch verification of both circuits and their peak memory.
     Bench(cli::bench::BenchArgs),
@@ -71,6 +76,8 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Keys(args) => cli::keys::run(*args)?,
         Command::Vectors(args) => cli::vectors::run(args)?,
         Command::Bench(args) => cli::bench::run(args, cli.json)?,
+        Command::Dev(args) => cli::dev::run(args)?,
+        Command::Wallet(args) => cli::wallet::run(args, cli.json)?,
     };
     Ok(report.print(cli.json))
 }

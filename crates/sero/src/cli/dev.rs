@@ -1,0 +1,159 @@
+//! `sero dev`: a single-node development chain on an embedded store.
+
+use crate::output::{CliError, Report};
+use clap::Args;
+use sero_crypto::Scalar;
+use sero_keys::{SecretKey, Seed};
+use sero_node::chain::genesis_block;
+use sero_node::{Chain, ChainConfig, Mempool};
+use sero_rpc::Node;
+use sero_zk::params::{Parameters, DEV_SEED};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The development account's seed: public, funded at genesis. Never use it
+/// for anything of value.
+pub const DEV_ACCOUNT_SEED: [u8; 32] = [0x5e; 32];
+/// SERO in each of the development account's genesis notes.
+pub const DEV_NOTE_VALUE: u128 = 1_000_000;
+/// Number of genesis notes.
+pub const DEV_NOTES: u64 = 8;
+
+#[derive(Args)]
+pub struct DevArgs {
+    /// Data directory (created if missing, reused if present).
+    #[arg(long, default_value = ".sero-dev")]
+    datadir: PathBuf,
+    /// Address of the JSON-RPC server (loopback by default).
+    #[arg(long, default_value = "127.0.0.1:9545")]
+    rpc_addr: String,
+    /// Seconds between blocks.
+    #[arg(long, default_value_t = 3)]
+    block_time: u64,
+    /// Delete the data directory first (a fresh chain).
+    #[arg(long)]
+    reset: bool,
+    /// Stop after this many new blocks (default: run until Ctrl-C).
+    #[arg(long)]
+    blocks: Option<u64>,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn fail(e: impl std::fmt::Display) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
+pub fn run(args: DevArgs) -> Result<Report, CliError> {
+    if args.reset && args.datadir.exists() {
+        std::fs::remove_dir_all(&args.datadir)
+            .map_err(|e| fail(format!("cannot reset {}: {e}", args.datadir.display())))?;
+    }
+    std::fs::create_dir_all(&args.datadir)
+        .map_err(|e| fail(format!("cannot create {}: {e}", args.datadir.display())))?;
+    let dev = SecretKey::from_seed(&Seed::from_bytes(DEV_ACCOUNT_SEED));
+    let pk = dev.payment_address();
+    println!("SERO development chain");
+    println!("  data directory : {}", args.datadir.display());
+    println!("  dev account    : {pk}");
+    println!(
+        "  dev mnemonic   : {}",
+        Seed::from_bytes(DEV_ACCOUNT_SEED).to_mnemonic()
+    );
+    println!("  dev trace key  : {}", dev.trace_key());
+    println!("  WARNING: the dev account and the zk parameters are public and INSECURE.");
+
+    tracing::warn!("generating INSECURE development zk parameters from a public seed");
+    let params = Arc::new(Parameters::generate_insecure(DEV_SEED).map_err(fail)?);
+    println!("  zk vk hash     : {}", hex::encode(params.vk_hash()));
+    let genesis_pkrs: Vec<_> = (1..=DEV_NOTES)
+        .map(|i| pk.derive_pkr_with(&Scalar::from(i)))
+        .collect();
+    let chain = Chain::open(
+        &args.datadir.join("chain.redb"),
+        params,
+        ChainConfig::default(),
+        || genesis_block(&genesis_pkrs, DEV_NOTE_VALUE, now()),
+    )
+    .map_err(fail)?;
+    println!("  tip            : #{}", chain.tip().0);
+    let node = Arc::new(Mutex::new(Node {
+        chain,
+        mempool: Mempool::new(10_000),
+    }));
+
+    let rt = tokio::runtime::Runtime::new().map_err(fail)?;
+    rt.block_on(async move {
+        let (addr, handle) = sero_rpc::serve(node.clone(), &args.rpc_addr)
+            .await
+            .map_err(|e| fail(format!("cannot serve JSON-RPC on {}: {e}", args.rpc_addr)))?;
+        println!("  rpc            : http://{addr}");
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let mut produced = 0u64;
+        let mut tick = tokio::time::interval(Duration::from_secs(args.block_time.max(1)));
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = tokio::signal::ctrl_c() => break,
+            }
+            let node = node.clone();
+            let r = tokio::task::spawn_blocking(move || produce(&node, &pk)).await;
+            match r {
+                Ok(Ok(line)) => {
+                    println!("{line}");
+                    let _ = std::io::stdout().flush();
+                }
+                Ok(Err(e)) => tracing::error!("block production failed: {e}"),
+                Err(e) => tracing::error!("block production task failed: {e}"),
+            }
+            produced += 1;
+            if args.blocks.is_some_and(|n| produced >= n) {
+                break;
+            }
+        }
+        let _ = handle.stop();
+        Ok::<(), CliError>(())
+    })?;
+    Ok(Report::new(
+        "stopped",
+        serde_json::json!({ "stopped": true }),
+    ))
+}
+
+fn produce(node: &Mutex<Node>, pk: &sero_keys::PaymentAddress) -> Result<String, CliError> {
+    let mut guard = node.lock().map_err(|_| fail("node lock poisoned"))?;
+    let Node { chain, mempool } = &mut *guard;
+    let coinbase = pk.derive_pkr(&mut rand_core::OsRng);
+    let block = chain
+        .build_block(mempool.select(500), &coinbase, now())
+        .map_err(fail)?;
+    chain.apply_block(&block).map_err(fail)?;
+    mempool.prune(chain);
+    let mut line = format!(
+        "block #{} {} txs={} notes={} pending={}",
+        block.header.height,
+        hex::encode(&block.hash()[..8]),
+        block.txs.len(),
+        block.header.leaf_count,
+        mempool.len()
+    );
+    for t in &block.txs {
+        line.push_str(&format!(
+            "\n  tx {} inputs={} outputs={} plain={} fee={}",
+            hex::encode(t.txid()),
+            t.inputs.len(),
+            t.outputs.len(),
+            t.plain_outputs.len(),
+            t.fee
+        ));
+    }
+    Ok(line)
+}
