@@ -63,6 +63,10 @@ enum WalletCommand {
         /// Wait until the transaction is in a block.
         #[arg(long)]
         wait: bool,
+        /// Do not submit: print the signed transaction as hex (for another
+        /// machine, or `sero_sendRawTransaction`).
+        #[arg(long, conflicts_with = "wait")]
+        raw: bool,
     },
     /// Watch-only view with a trace key: incoming notes and, through their
     /// trace tags, which were spent. Cannot spend.
@@ -224,7 +228,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 }
                 Ok(Report::new(human.join("\n"), json!({ "notes": rows })))
             }
-            WalletCommand::Send { mnemonic, to, amount, currency, fee, memo, wait } => {
+            WalletCommand::Send { mnemonic, to, amount, currency, fee, memo, wait, raw } => {
                 let sk = key(&mnemonic)?;
                 let pkr = match to.parse::<PaymentAddress>() {
                     Ok(pk) => pk.derive_pkr(&mut OsRng),
@@ -262,6 +266,10 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 )
                 .map_err(fail)?;
                 pb.finish_and_clear();
+                if raw {
+                    let hex_tx = hex::encode(tx.to_bytes());
+                    return Ok(Report::new(hex_tx.clone(), json!({ "raw": hex_tx, "txid": hex::encode(tx.txid()) })));
+                }
                 let txid = client
                     .send_raw_transaction(hex::encode(tx.to_bytes()))
                     .await
