@@ -12,6 +12,10 @@ const TRACKED: &[&str] = &[
     "bls12_381",
     "jubjub",
     "pairing",
+    "sero-zk",
+    "ark-groth16",
+    "ark-bn254",
+    "ark-relations",
 ];
 
 fn main() {

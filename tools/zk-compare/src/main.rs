@@ -1,5 +1,5 @@
-//! `zk-compare`: measures Groth16 circuits of Zcash Sapling (and, once the
-//! lead engineer adds it, SERO) side by side on one machine.
+//! `zk-compare`: measures the Groth16 circuits of Zcash Sapling (Spend,
+//! Output) and SERO (input, output) side by side on one machine.
 //!
 //! Usage:
 //!   zk-compare [--runs N] [--verify-runs N] [--batch B] [--batch-runs N]
@@ -27,7 +27,7 @@ pub type Result<T> = std::result::Result<T, Box<dyn std::error::Error + Send + S
 const SAPLING_RATIO_PAIRS: &[(&str, &str)] = &[("sapling-spend", "sapling-output")];
 
 const USAGE: &str = "\
-zk-compare: Groth16 circuit benchmark (Zcash Sapling now; SERO added by the lead engineer)
+zk-compare: Groth16 circuit benchmark, Zcash Sapling (Spend, Output) vs SERO (input, output)
 
 USAGE:
     zk-compare [OPTIONS]
@@ -191,6 +191,7 @@ fn run(cli: Cli) -> Result<()> {
         .copied()
         .collect();
     let ratios = report::ratios(&results, &pairs);
+    let goals = report::goals(&results, sero::GOALS);
     let machine = report::machine_info(&loadavg_start);
 
     let cfg = &cli.cfg;
@@ -203,6 +204,10 @@ fn run(cli: Cli) -> Result<()> {
             "bls12_381": env!("ZKC_VER_BLS12_381"),
             "jubjub": env!("ZKC_VER_JUBJUB"),
             "pairing": env!("ZKC_VER_PAIRING"),
+            "sero-zk": env!("ZKC_VER_SERO_ZK"),
+            "ark-groth16": env!("ZKC_VER_ARK_GROTH16"),
+            "ark-bn254": env!("ZKC_VER_ARK_BN254"),
+            "ark-relations": env!("ZKC_VER_ARK_RELATIONS"),
         },
         "config": {
             "runs": cfg.runs,
@@ -216,6 +221,7 @@ fn run(cli: Cli) -> Result<()> {
         "machine": machine,
         "circuits": results.iter().map(CircuitBench::to_json).collect::<Vec<_>>(),
         "ratios": ratios,
+        "goals": goals,
     });
     let json_text = serde_json::to_string_pretty(&out)?;
     if let Some(path) = &cli.json_out {
@@ -226,7 +232,13 @@ fn run(cli: Cli) -> Result<()> {
     } else {
         print!(
             "{}",
-            report::render_table(cfg, &out["machine"], &results, &out["ratios"])
+            report::render_table(
+                cfg,
+                &out["machine"],
+                &results,
+                &out["ratios"],
+                &out["goals"]
+            )
         );
     }
     Ok(())

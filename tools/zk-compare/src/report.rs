@@ -95,6 +95,18 @@ impl CircuitBench {
         self.mem_measured = true;
     }
 
+    /// Batch verification time per proof over one single verification
+    /// (all-core batch verifier); `None` without a single-verify time.
+    pub fn batch_to_single_ratio(&self) -> Option<f64> {
+        (self.verify_s_median > 0.0).then(|| self.batch_verify_per_proof_s / self.verify_s_median)
+    }
+
+    /// Same with the single-threaded batch verifier.
+    pub fn batch_1t_to_single_ratio(&self) -> Option<f64> {
+        let b = self.batch_verify_1t_per_proof_s?;
+        (self.verify_s_median > 0.0).then(|| b / self.verify_s_median)
+    }
+
     /// Memory the prover itself needed on top of the loaded parameters.
     pub fn prover_working_mem_bytes(&self) -> u64 {
         self.peak_mem_bytes.saturating_sub(self.loaded_rss_bytes)
@@ -127,6 +139,8 @@ impl CircuitBench {
             "batch_distinct_proofs": self.batch_distinct_proofs,
             "batch_verify_per_proof_s": self.batch_verify_per_proof_s,
             "batch_verify_1t_per_proof_s": self.batch_verify_1t_per_proof_s,
+            "batch_to_single_ratio": self.batch_to_single_ratio(),
+            "batch_1t_to_single_ratio": self.batch_1t_to_single_ratio(),
             "peak_mem_bytes": mem(self.peak_mem_bytes),
             "loaded_mem_bytes": mem(self.loaded_mem_bytes),
             "loaded_rss_bytes": mem(self.loaded_rss_bytes),
@@ -235,10 +249,73 @@ pub fn ratios(results: &[CircuitBench], pairs: &[(&str, &str)]) -> Value {
                 "batch_verify_per_proof_s": r(x.batch_verify_per_proof_s, y.batch_verify_per_proof_s),
                 "peak_mem_bytes": mem(x.peak_mem_bytes, y.peak_mem_bytes),
                 "loaded_mem_bytes": mem(x.loaded_mem_bytes, y.loaded_mem_bytes),
+                // Per circuit, not a quotient of the two: batch verification
+                // per proof over one single verification.
+                "batch_to_single": Map::from_iter([
+                    (a.to_string(), json!(x.batch_to_single_ratio())),
+                    (b.to_string(), json!(y.batch_to_single_ratio())),
+                ]),
             }),
         );
     }
     Value::Object(out)
+}
+
+/// Which ratio a [`Goal`] bounds.
+#[derive(Clone, Copy, Debug)]
+pub enum GoalMetric {
+    /// `prove_s_median(a) / prove_s_median(b)`.
+    Prove,
+    /// `peak_mem_bytes(a) / peak_mem_bytes(b)` (needs the memory children).
+    PeakMem,
+    /// `batch_verify_per_proof_s(a) / verify_s_median(a)`; `b` is unused.
+    BatchToSingle,
+}
+
+/// A performance target: `metric(a, b) <= max`.
+pub struct Goal {
+    pub label: &'static str,
+    pub metric: GoalMetric,
+    pub a: &'static str,
+    pub b: &'static str,
+    pub max: f64,
+}
+
+/// Evaluates each goal whose circuits were measured: the measured ratio, the
+/// bound and whether it is met (`null` where the ratio is unavailable, e.g.
+/// memory with `--skip-mem`).
+pub fn goals(results: &[CircuitBench], goals: &[Goal]) -> Value {
+    let find = |n: &str| results.iter().find(|r| r.name == n);
+    let mut out = Vec::new();
+    for g in goals {
+        let Some(x) = find(g.a) else { continue };
+        let ratio = match g.metric {
+            GoalMetric::BatchToSingle => x.batch_to_single_ratio(),
+            GoalMetric::Prove | GoalMetric::PeakMem => {
+                let Some(y) = find(g.b) else { continue };
+                let (n, d) = match g.metric {
+                    GoalMetric::Prove => (x.prove_s_median, y.prove_s_median),
+                    _ if x.mem_measured && y.mem_measured => {
+                        (x.peak_mem_bytes as f64, y.peak_mem_bytes as f64)
+                    }
+                    _ => (0.0, 0.0),
+                };
+                (d > 0.0).then(|| n / d)
+            }
+        };
+        out.push(json!({
+            "goal": g.label,
+            "numerator": g.a,
+            "denominator": match g.metric {
+                GoalMetric::BatchToSingle => format!("{} single verify", g.a),
+                _ => g.b.to_string(),
+            },
+            "ratio": ratio,
+            "max": g.max,
+            "met": ratio.map(|r| r <= g.max),
+        }));
+    }
+    Value::Array(out)
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -251,6 +328,7 @@ pub fn render_table(
     machine: &Value,
     results: &[CircuitBench],
     ratios: &Value,
+    goals: &Value,
 ) -> String {
     use std::fmt::Write;
     let mut s = String::new();
@@ -282,6 +360,7 @@ pub fn render_table(
         "verify ms (med)",
         "batch ms/proof",
         "batch 1t ms/proof",
+        "batch/single",
         "loaded MiB",
         "peak MiB",
         "prover MiB",
@@ -309,6 +388,9 @@ pub fn render_table(
             format!("{:.3}", r.batch_verify_per_proof_s * 1e3),
             r.batch_verify_1t_per_proof_s
                 .map(|v| format!("{:.3}", v * 1e3))
+                .unwrap_or_else(|| "-".to_string()),
+            r.batch_to_single_ratio()
+                .map(|v| format!("{v:.3}"))
                 .unwrap_or_else(|| "-".to_string()),
             mem(r.loaded_mem_bytes),
             mem(r.peak_mem_bytes),
@@ -339,7 +421,8 @@ pub fn render_table(
     let _ = writeln!(
         s,
         "\nloaded = VmHWM after loading params; peak = VmHWM after one proof; prover = peak - VmRSS after load.\n\
-         batch = all-core batch verifier; batch 1t = single-threaded batch verifier; * = setup time from cache."
+         batch = all-core batch verifier; batch 1t = single-threaded batch verifier;\n\
+         batch/single = batch ms/proof / verify ms; * = setup time from cache."
     );
     for r in results {
         let _ = writeln!(
@@ -365,15 +448,53 @@ pub fn render_table(
                         .map(|x| format!("{x:.3}"))
                         .unwrap_or_else(|| "-".to_string())
                 };
+                let per_circuit = match &v["batch_to_single"] {
+                    Value::Object(m) => m
+                        .iter()
+                        .map(|(c, x)| {
+                            let x = x
+                                .as_f64()
+                                .map(|x| format!("{x:.3}"))
+                                .unwrap_or_else(|| "-".to_string());
+                            format!("{c} {x}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    _ => "-".to_string(),
+                };
                 let _ = writeln!(
                     s,
-                    "  {k}: constraints {} | setup {} | prove {} | verify {} | batch/proof {} | peak mem {}",
+                    "  {k}: constraints {} | setup {} | prove {} | verify {} | batch/proof {} | peak mem {} | batch/single: {per_circuit}",
                     f("constraints"),
                     f("setup_s"),
                     f("prove_s_median"),
                     f("verify_s_median"),
                     f("batch_verify_per_proof_s"),
                     f("peak_mem_bytes"),
+                );
+            }
+        }
+    }
+    if let Value::Array(list) = goals {
+        if !list.is_empty() {
+            let _ = writeln!(s, "\ngoals:");
+            for g in list {
+                let ratio = g["ratio"]
+                    .as_f64()
+                    .map(|x| format!("{x:.3}"))
+                    .unwrap_or_else(|| "-".to_string());
+                let verdict = match g["met"].as_bool() {
+                    Some(true) => "MET",
+                    Some(false) => "MISSED",
+                    None => "not measured",
+                };
+                let _ = writeln!(
+                    s,
+                    "  {}: {} / {} = {ratio} (max {}) -> {verdict}",
+                    g["goal"].as_str().unwrap_or("?"),
+                    g["numerator"].as_str().unwrap_or("?"),
+                    g["denominator"].as_str().unwrap_or("?"),
+                    g["max"],
                 );
             }
         }
