@@ -51,6 +51,10 @@ impl Mempool {
         self.txs.contains_key(txid)
     }
 
+    pub fn get(&self, txid: &[u8; 32]) -> Option<&Transaction> {
+        self.txs.get(txid)
+    }
+
     fn remove(&mut self, id: &[u8; 32]) -> Option<Transaction> {
         let t = self.txs.remove(id)?;
         for n in t.nullifiers() {

@@ -10,6 +10,8 @@
 //! | `sero_getBlockByHash` | hash hex | block summary or null |
 //! | `sero_sendRawTransaction` | tx hex | txid hex |
 //! | `sero_getTransactionStatus` | txid hex | `{status: pending|included|unknown, height?}` |
+//! | `sero_getTransaction` | txid hex | `{status, height?, index?, raw}` or null |
+//! | `sero_getOutputsByBlock` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{position, record}]` |
 //! | `sero_getOutputs` | from, to (positions, end exclusive, ≤ 10,000) | `[{position, record}]` |
 //! | `sero_leafCount` | — | number of notes in the tree |
 //! | `sero_getWitness` | position | `{anchor, path}` (path: 1028-byte encoding) |
@@ -60,6 +62,15 @@ pub struct TxStatus {
     pub height: Option<u64>,
 }
 
+/// A transaction with where it is.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TxEntry {
+    pub status: String,
+    pub height: Option<u64>,
+    pub index: Option<u32>,
+    pub raw: String,
+}
+
 /// The spend a trace tag points at.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TilEntry {
@@ -79,6 +90,10 @@ pub trait SeroApi {
     fn send_raw_transaction(&self, tx: String) -> RpcResult<String>;
     #[method(name = "getTransactionStatus")]
     fn transaction_status(&self, txid: String) -> RpcResult<TxStatus>;
+    #[method(name = "getTransaction")]
+    fn transaction(&self, txid: String) -> RpcResult<Option<TxEntry>>;
+    #[method(name = "getOutputsByBlock")]
+    fn outputs_by_block(&self, from: u64, to: u64) -> RpcResult<Vec<OutputEntry>>;
     #[method(name = "getOutputs")]
     fn outputs(&self, from: u64, to: u64) -> RpcResult<Vec<OutputEntry>>;
     #[method(name = "leafCount")]
@@ -197,6 +212,79 @@ impl SeroApiServer for RpcImpl {
                 height: None,
             },
         })
+    }
+
+    fn transaction(&self, txid: String) -> RpcResult<Option<TxEntry>> {
+        let id = hex32(&txid, "txid")?;
+        let node = self.lock()?;
+        if let Some(t) = node.mempool.get(&id) {
+            return Ok(Some(TxEntry {
+                status: "pending".into(),
+                height: None,
+                index: None,
+                raw: hex::encode(t.to_bytes()),
+            }));
+        }
+        let Some((height, index)) = node.chain.db().tx_location(&id).map_err(internal)? else {
+            return Ok(None);
+        };
+        let block = node
+            .chain
+            .block(height)
+            .map_err(internal)?
+            .ok_or_else(|| internal("indexed block missing"))?;
+        let tx = block
+            .txs
+            .get(index as usize)
+            .ok_or_else(|| internal("indexed transaction missing"))?;
+        Ok(Some(TxEntry {
+            status: "included".into(),
+            height: Some(height),
+            index: Some(index),
+            raw: hex::encode(tx.to_bytes()),
+        }))
+    }
+
+    fn outputs_by_block(&self, from: u64, to: u64) -> RpcResult<Vec<OutputEntry>> {
+        if from > to || to - from >= 1_000 {
+            return Err(bad_params(
+                "range must satisfy from <= to and cover at most 1000 blocks",
+            ));
+        }
+        let node = self.lock()?;
+        let tip = node.chain.tip().0;
+        if from > tip {
+            return Ok(vec![]);
+        }
+        let to = to.min(tip);
+        let leaf_count_after = |h: u64| -> RpcResult<u64> {
+            Ok(node
+                .chain
+                .block(h)
+                .map_err(internal)?
+                .ok_or_else(|| internal("block missing"))?
+                .header
+                .leaf_count)
+        };
+        let start = if from == 0 {
+            0
+        } else {
+            leaf_count_after(from - 1)?
+        };
+        let end = leaf_count_after(to)?;
+        let mut out = vec![];
+        let mut pos = start;
+        while pos < end {
+            let next = (pos + 10_000).min(end);
+            for (position, b) in node.chain.db().outputs(pos, next).map_err(internal)? {
+                out.push(OutputEntry {
+                    position,
+                    record: hex::encode(b),
+                });
+            }
+            pos = next;
+        }
+        Ok(out)
     }
 
     fn outputs(&self, from: u64, to: u64) -> RpcResult<Vec<OutputEntry>> {
