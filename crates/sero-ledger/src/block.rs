@@ -18,14 +18,13 @@
 //! New notes enter the tree in block order: coinbase outputs, then for each
 //! transaction its Z-outputs, then its plain outputs.
 
-use crate::codec::{invalid, put_asset, Reader};
+use crate::codec::{put_plain_output, Reader};
 use crate::error::DecodeError;
 use crate::tx::{PlainOutput, Transaction, MAX_TX_BYTES};
 use ark_ec::CurveGroup;
 use sero_crypto::curve::encode_base;
 use sero_crypto::hash::{hash256, tags};
 use sero_crypto::Base;
-use sero_keys::OneTimeAddress;
 use sero_zk::note::{note_commitment, pkr_hash};
 
 /// Most transactions in a block.
@@ -98,12 +97,6 @@ impl BlockHeader {
     }
 }
 
-fn encode_plain(out: &mut Vec<u8>, p: &PlainOutput) {
-    out.extend_from_slice(&p.pkr.to_bytes());
-    put_asset(out, &p.asset);
-    out.extend_from_slice(&encode_base(&p.memo_hash));
-}
-
 /// The note commitment of a plain output (`rsk = 0`): computed by the node.
 pub fn plain_cm_out(p: &PlainOutput) -> Result<Base, sero_assets::AssetError> {
     let cc = sero_assets::asset_part(&p.asset)?.into_affine();
@@ -121,7 +114,7 @@ pub fn tx_root(coinbase: &[PlainOutput], txs: &[Transaction]) -> [u8; 32] {
         .iter()
         .map(|p| {
             let mut b = vec![];
-            encode_plain(&mut b, p);
+            put_plain_output(&mut b, p);
             hash256(tags::TX_ROOT_LEAF, &[&[0], &b])
         })
         .chain(
@@ -151,7 +144,7 @@ impl Block {
         let mut out = vec![];
         out.extend_from_slice(&(self.coinbase.len() as u16).to_le_bytes());
         for p in &self.coinbase {
-            encode_plain(&mut out, p);
+            put_plain_output(&mut out, p);
         }
         out.extend_from_slice(&(self.txs.len() as u32).to_le_bytes());
         for t in &self.txs {
@@ -179,15 +172,7 @@ impl Block {
         }
         let mut coinbase = Vec::with_capacity(c);
         for _ in 0..c {
-            let pkr = OneTimeAddress::from_bytes(r.take(96, "coinbase PKr")?)
-                .map_err(|e| invalid("coinbase PKr", e))?;
-            let asset = r.asset()?;
-            let memo_hash = r.base("memo hash")?;
-            coinbase.push(PlainOutput {
-                pkr,
-                asset,
-                memo_hash,
-            });
+            coinbase.push(r.plain_output("coinbase PKr")?);
         }
         let n = u32::from_le_bytes(r.take(4, "transaction count")?.try_into().expect("4")) as usize;
         if n > MAX_BLOCK_TXS {

@@ -29,7 +29,8 @@ fn put_base(out: &mut Vec<u8>, f: &Base) {
     out.extend_from_slice(&encode_base(f));
 }
 
-pub(crate) fn put_asset(out: &mut Vec<u8>, a: &Asset) {
+/// Appends an asset's encoding (`currency ‖ value ‖ flag ‖ [category ‖ id]`).
+pub fn put_asset(out: &mut Vec<u8>, a: &Asset) {
     out.extend_from_slice(&a.currency.to_bytes());
     out.extend_from_slice(&a.value.to_le_bytes());
     match &a.ticket {
@@ -70,9 +71,7 @@ fn encode_inner(tx: &Transaction, with_proofs_and_sigs: bool) -> Vec<u8> {
     }
     out.extend_from_slice(&(tx.plain_outputs.len() as u16).to_le_bytes());
     for p in &tx.plain_outputs {
-        out.extend_from_slice(&p.pkr.to_bytes());
-        put_asset(&mut out, &p.asset);
-        put_base(&mut out, &p.memo_hash);
+        put_plain_output(&mut out, p);
     }
     if with_proofs_and_sigs {
         out.extend_from_slice(&tx.balance_sig.to_bytes());
@@ -191,6 +190,30 @@ pub(crate) fn invalid(what: &'static str, e: impl std::fmt::Display) -> DecodeEr
     }
 }
 
+/// Decodes an asset at the start of `b`; returns it and the rest.
+pub fn take_asset(b: &[u8]) -> Result<(Asset, &[u8]), DecodeError> {
+    let mut r = Reader::new(b);
+    let a = r.asset()?;
+    Ok((a, r.buf))
+}
+
+/// Appends a plain output's encoding (`pkr ‖ asset ‖ memo_hash`).
+pub fn put_plain_output(out: &mut Vec<u8>, p: &PlainOutput) {
+    out.extend_from_slice(&p.pkr.to_bytes());
+    put_asset(out, &p.asset);
+    put_base(out, &p.memo_hash);
+}
+
+impl Reader<'_> {
+    pub(crate) fn plain_output(&mut self, what: &'static str) -> Result<PlainOutput, DecodeError> {
+        Ok(PlainOutput {
+            pkr: self.pkr(what)?,
+            asset: self.asset()?,
+            memo_hash: self.base("memo hash")?,
+        })
+    }
+}
+
 /// Decodes a transaction from untrusted bytes.
 pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
     if bytes.len() > MAX_TX_BYTES {
@@ -233,11 +256,7 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
     let k = r.count("plain outputs", MAX_PLAIN_OUTPUTS)?;
     let mut plain_outputs = Vec::with_capacity(k);
     for _ in 0..k {
-        plain_outputs.push(PlainOutput {
-            pkr: r.pkr("plain output PKr")?,
-            asset: r.asset()?,
-            memo_hash: r.base("memo hash")?,
-        });
+        plain_outputs.push(r.plain_output("plain output PKr")?);
     }
     let balance_sig = BalanceSignature::from_bytes(r.take(64, "balance signature")?)
         .map_err(|e| invalid("balance signature", e))?;

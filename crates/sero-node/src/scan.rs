@@ -6,10 +6,11 @@
 //! kind 1 (plain):    1 ‖ pkr (96) ‖ cm_out (32) ‖ asset ‖ memo_hash (32)
 //! ```
 
-use sero_assets::{Asset, Category, Currency, Ticket, TicketId};
+use sero_assets::Asset;
 use sero_crypto::curve::{base_from_canonical, encode_base};
 use sero_crypto::Base;
 use sero_keys::OneTimeAddress;
+use sero_ledger::codec::{put_asset, take_asset};
 use sero_ledger::tx::{PlainOutput, ZOutput};
 
 /// One output as a wallet sees it.
@@ -81,16 +82,7 @@ impl OutputRecord {
                 out.push(1);
                 out.extend_from_slice(&pkr.to_bytes());
                 out.extend_from_slice(&encode_base(cm_out));
-                out.extend_from_slice(&asset.currency.to_bytes());
-                out.extend_from_slice(&asset.value.to_le_bytes());
-                match &asset.ticket {
-                    Some(t) => {
-                        out.push(1);
-                        out.extend_from_slice(&t.category.to_bytes());
-                        out.extend_from_slice(&t.id.0);
-                    }
-                    None => out.push(0),
-                }
+                put_asset(&mut out, asset);
                 out.extend_from_slice(&encode_base(memo_hash));
             }
         }
@@ -117,32 +109,12 @@ impl OutputRecord {
                 })
             }
             1 => {
-                let currency = Currency::from_bytes(rest.get(..32)?.try_into().ok()?).ok()?;
-                let value = u128::from_le_bytes(rest.get(32..48)?.try_into().ok()?);
-                let (ticket, rest) = match rest.get(48)? {
-                    0 => (None, &rest[49..]),
-                    1 => (
-                        Some(Ticket {
-                            category: Category::from_bytes(rest.get(49..81)?.try_into().ok()?)
-                                .ok()?,
-                            id: TicketId(rest.get(81..113)?.try_into().ok()?),
-                        }),
-                        &rest[113..],
-                    ),
-                    _ => return None,
-                };
-                if rest.len() != 32 {
-                    return None;
-                }
+                let (asset, rest) = take_asset(rest).ok()?;
                 let memo_hash = base_from_canonical(rest.try_into().ok()?).ok()?;
                 Some(OutputRecord::Plain {
                     pkr,
                     cm_out,
-                    asset: Asset {
-                        currency,
-                        value,
-                        ticket,
-                    },
+                    asset,
                     memo_hash,
                 })
             }
@@ -184,4 +156,53 @@ pub fn find_notes(
             )),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sero_assets::{Category, Ticket, TicketId};
+    use sero_keys::{SecretKey, Seed};
+
+    #[test]
+    fn records_roundtrip_and_reject_garbage() {
+        let sk = SecretKey::from_seed(&Seed::from_bytes([4; 32]));
+        let pkr = sk
+            .payment_address()
+            .derive_pkr_with(&sero_crypto::Scalar::from(3u64));
+        let ticket = Ticket {
+            category: Category::new("CARD").unwrap(),
+            id: TicketId([9; 32]),
+        };
+        let records = [
+            OutputRecord::Shielded {
+                pkr,
+                cm_out: Base::from(5u64),
+                sealed_note: vec![1, 2, 3],
+            },
+            OutputRecord::Plain {
+                pkr,
+                cm_out: Base::from(6u64),
+                asset: Asset::sero(7),
+                memo_hash: Base::from(8u64),
+            },
+            OutputRecord::Plain {
+                pkr,
+                cm_out: Base::from(6u64),
+                asset: Asset::ticket(ticket),
+                memo_hash: Base::from(8u64),
+            },
+        ];
+        for r in records {
+            let b = r.to_bytes();
+            assert_eq!(OutputRecord::from_bytes(&b), Some(r.clone()));
+            for n in 0..b.len() {
+                assert_eq!(OutputRecord::from_bytes(&b[..n]), None, "truncated at {n}");
+            }
+            let mut long = b.clone();
+            long.push(0);
+            assert_eq!(OutputRecord::from_bytes(&long), None);
+        }
+        assert_eq!(OutputRecord::from_bytes(&[2; 200]), None);
+    }
 }
