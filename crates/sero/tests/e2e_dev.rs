@@ -206,6 +206,22 @@ fn private_payments_audit_rejections_and_crash_recovery() {
         .unwrap_err()
         .to_string();
     assert!(replay.contains("already spent"), "{replay}");
+    // The transaction by hash, and the outputs of its block.
+    let entry = rt()
+        .block_on(client.transaction(txid.clone()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.status, "included");
+    assert_eq!(entry.raw, raw);
+    let h = entry.height.unwrap();
+    let outs = rt().block_on(client.outputs_by_block(h, h)).unwrap();
+    assert_eq!(outs.len(), 1 + 2, "coinbase + payment + change");
+    assert!(rt()
+        .block_on(client.transaction("00".repeat(32)))
+        .unwrap()
+        .is_none());
+    assert!(rt().block_on(client.transaction("zz".into())).is_err());
+    assert!(rt().block_on(client.outputs_by_block(5, 1)).is_err());
 
     // Bad transactions: every one refused with a clear error, state unchanged.
     let h_before = rt().block_on(client.block_number()).unwrap();
