@@ -18,14 +18,16 @@
 //! PKr that was fully checked when the note was created.
 
 use crate::gadgets::bits::{scalar_bits, witness_bits, witness_canonical_scalar, SCALAR_BITS};
-use crate::gadgets::ecc::{enforce_point_equal, fixed_base_mul, witness_point_unchecked};
+use crate::gadgets::ecc::{
+    enforce_point_equal, fixed_base_mul, variable_base_mul, witness_point_unchecked,
+};
 use crate::gadgets::merkle::root_var;
 use crate::gadgets::poseidon::poseidon_tagged_var;
 use crate::gadgets::{FrVar, PointVar};
 use crate::note::{nullifier, trace_tag, Note};
 use crate::ZkError;
 use ark_ec::CurveGroup;
-use ark_r1cs_std::{alloc::AllocVar, boolean::Boolean, eq::EqGadget, groups::CurveVar};
+use ark_r1cs_std::{alloc::AllocVar, boolean::Boolean, eq::EqGadget};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 use sero_assets::generators::randomness_generator;
 use sero_assets::Asset;
@@ -186,8 +188,8 @@ impl ConstraintSynthesizer<Base> for InputCircuit {
         // Ownership with canonical keys.
         let (zsk_bits, zsk) = witness_canonical_scalar(cs.clone(), || zsk_bits)?;
         let (vsk_bits, vsk) = witness_canonical_scalar(cs.clone(), || vsk_bits)?;
-        enforce_point_equal(&baser.scalar_mul_le(zsk_bits.iter())?, &zpkr)?;
-        enforce_point_equal(&zpkr.scalar_mul_le(vsk_bits.iter())?, &vpkr)?;
+        enforce_point_equal(&variable_base_mul(&baser, &zsk_bits)?, &zpkr)?;
+        enforce_point_equal(&variable_base_mul(&zpkr, &vsk_bits)?, &vpkr)?;
 
         // Nil and Til.
         poseidon_tagged_var(tags::NIL, &[zsk, leaf.clone()])?.enforce_equal(&nil)?;
