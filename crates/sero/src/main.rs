@@ -66,8 +66,9 @@ enum Command {
     Dev(cli::dev::DevArgs),
     /// The wallet: scan with the trace key, balances, send, audit.
     Wallet(cli::wallet::WalletArgs),
-    /// Measure performance: `sero bench zk` times proving, verification and
-    /// batch verification of both circuits and their peak memory.
+    /// Measure performance: `sero bench zk` (proving, verification, batch
+    /// verification, peak memory of both circuits) and `sero bench ledger`
+    /// (transaction validation, block apply, wallet scan rate).
     Bench(cli::bench::BenchArgs),
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct VectorsArgs {
-    /// Directory to write crypto.json, keys.json, assets.json and tree.json into.
+    /// Directory to write the vector files (crypto, keys, assets, tree, sortition) into.
     #[arg(long, default_value = "test-vectors")]
     out: PathBuf,
     /// Compare the files with freshly generated vectors instead of writing;
@@ -23,6 +23,7 @@ fn all() -> Vec<(&'static str, Value)> {
         ("keys.json", sero_keys::vectors::generate()),
         ("assets.json", sero_assets::vectors::generate()),
         ("tree.json", sero_tree::vectors::generate()),
+        ("sortition.json", sero_consensus::vectors::generate()),
     ]
 }
 

@@ -1,5 +1,12 @@
-//! `sero wallet`: scan the chain with a trace key over JSON-RPC, show
-//! balances, send payments, audit with a TK.
+//! `sero wallet`: encrypted keystores (create, restore), scan the chain with
+//! a trace key over JSON-RPC, show balances and history, send payments,
+//! audit with a TK.
+//!
+//! Commands that act for an account take exactly one of `--mnemonic` and
+//! `--keystore FILE`. A keystore's passphrase comes from `--passphrase`,
+//! else `SERO_PASSPHRASE`, else one line of stdin when stdin is not a
+//! terminal, else a prompt. `receive --keystore` needs no passphrase: the
+//! payment address is stored in clear.
 
 use crate::output::{CliError, Report};
 use clap::{Args, Subcommand};
@@ -10,13 +17,20 @@ use sero_assets::{Asset, Currency};
 use sero_crypto::curve::encode_base;
 use sero_keys::{OneTimeAddress, PaymentAddress, SecretKey, Seed, TraceKey};
 use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
+use sero_ledger::note_plaintext::open_sealed;
 use sero_node::scan::{find_notes, OutputRecord};
-use sero_rpc::SeroApiClient;
+use sero_rpc::{SeroApiClient, TilEntry};
 use sero_tree::{cm_auth, MerklePath};
+use sero_wallet::{Keystore, WalletError};
 use sero_zk::note::{nullifier, trace_tag, Note};
 use sero_zk::params::{Parameters, DEV_SEED};
 use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+use zeroize::Zeroizing;
+
+type Client = sero_rpc::jsonrpsee::http_client::HttpClient;
 
 #[derive(Args)]
 pub struct WalletArgs {
@@ -32,22 +46,77 @@ pub struct WalletArgs {
     cmd: WalletCommand,
 }
 
+/// The account a command acts for: exactly one of `--mnemonic` and
+/// `--keystore` (clap refuses both or neither with exit 2).
+#[derive(Args)]
+#[group(id = "account", required = true, multiple = false, args = ["mnemonic", "keystore"])]
+struct Account {
+    /// The account's 24-word mnemonic.
+    #[arg(long, env = "SERO_MNEMONIC", hide_env_values = true)]
+    mnemonic: Option<String>,
+    /// An encrypted keystore (see `sero wallet create`), instead of
+    /// --mnemonic (SERO_MNEMONIC counts as --mnemonic: unset it).
+    #[arg(long, value_name = "FILE")]
+    keystore: Option<PathBuf>,
+    #[command(flatten)]
+    passphrase: Passphrase,
+}
+
+/// Where a keystore passphrase comes from.
+#[derive(Args)]
+struct Passphrase {
+    /// The keystore's passphrase. Without it (and without SERO_PASSPHRASE)
+    /// it is read as one line from stdin when stdin is not a terminal, or
+    /// prompted for. A command-line value is visible to other local users:
+    /// prefer the environment variable or stdin.
+    #[arg(long, env = "SERO_PASSPHRASE", hide_env_values = true)]
+    passphrase: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum WalletCommand {
-    /// Print the payment address (PK) to receive payments.
-    Receive {
+    /// Create a new account in an encrypted keystore file and print its
+    /// mnemonic, once, for the offline backup.
+    Create {
+        /// The keystore file to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        keystore: PathBuf,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
+    /// Write an existing account (from its mnemonic) into an encrypted
+    /// keystore file.
+    Restore {
+        /// The keystore file to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        keystore: PathBuf,
+        /// The account's 24-word mnemonic.
         #[arg(long, env = "SERO_MNEMONIC", hide_env_values = true)]
         mnemonic: String,
+        #[command(flatten)]
+        passphrase: Passphrase,
+    },
+    /// Print the payment address (PK) to receive payments (a keystore needs
+    /// no passphrase for this).
+    Receive {
+        #[command(flatten)]
+        account: Account,
     },
     /// Scan the chain and print balances per currency and the unspent notes.
     Balance {
-        #[arg(long, env = "SERO_MNEMONIC", hide_env_values = true)]
-        mnemonic: String,
+        #[command(flatten)]
+        account: Account,
+    },
+    /// Every note received, with its memo and, once spent, the spending
+    /// transaction and block.
+    History {
+        #[command(flatten)]
+        account: Account,
     },
     /// Pay someone: proves and submits a private transaction.
     Send {
-        #[arg(long, env = "SERO_MNEMONIC", hide_env_values = true)]
-        mnemonic: String,
+        #[command(flatten)]
+        account: Account,
         /// The recipient's payment address (PK) or one-time address (PKr).
         #[arg(long)]
         to: String,
@@ -80,10 +149,178 @@ fn fail(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
 }
 
+fn seed(mnemonic: &str) -> Result<Seed, CliError> {
+    Seed::from_mnemonic(mnemonic).map_err(|e| CliError::Usage(format!("--mnemonic: {e}")))
+}
+
 fn key(mnemonic: &str) -> Result<SecretKey, CliError> {
-    let seed =
-        Seed::from_mnemonic(mnemonic).map_err(|e| CliError::Usage(format!("--mnemonic: {e}")))?;
-    Ok(SecretKey::from_seed(&seed))
+    Ok(SecretKey::from_seed(&seed(mnemonic)?))
+}
+
+/// A keystore error as the CLI prints it: "keystore FILE: ...".
+fn keystore_error(path: &Path, e: WalletError) -> CliError {
+    let msg = match e {
+        WalletError::Io { source, .. } => source.to_string(),
+        e => e.to_string(),
+    };
+    fail(format!("keystore {}: {msg}", path.display()))
+}
+
+fn load(path: &Path) -> Result<Keystore, CliError> {
+    Keystore::load(path).map_err(|e| keystore_error(path, e))
+}
+
+impl Passphrase {
+    /// The passphrase: from the argument or environment, else one line of
+    /// stdin when it is not a terminal, else a prompt. `new`: a passphrase
+    /// for a keystore about to be written (prompted twice, not empty).
+    fn read(&self, new: bool) -> Result<Zeroizing<String>, CliError> {
+        let prompt_error = |e: std::io::Error| fail(format!("reading the passphrase: {e}"));
+        let pw = match &self.passphrase {
+            Some(p) => Zeroizing::new(p.clone()),
+            None if std::io::stdin().is_terminal() => {
+                let p = Zeroizing::new(
+                    rpassword::prompt_password(if new {
+                        "new keystore passphrase: "
+                    } else {
+                        "keystore passphrase: "
+                    })
+                    .map_err(prompt_error)?,
+                );
+                if new {
+                    let again = Zeroizing::new(
+                        rpassword::prompt_password("repeat the passphrase: ")
+                            .map_err(prompt_error)?,
+                    );
+                    if *again != *p {
+                        return Err(CliError::Usage("the two passphrases differ".into()));
+                    }
+                }
+                p
+            }
+            None => {
+                let mut line = Zeroizing::new(String::new());
+                let n = std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(prompt_error)?;
+                if n == 0 {
+                    return Err(CliError::Usage(
+                        "no passphrase: give --passphrase, set SERO_PASSPHRASE, or write it \
+                         as one line on stdin"
+                            .into(),
+                    ));
+                }
+                let l = line.strip_suffix('\n').unwrap_or(&line);
+                Zeroizing::new(l.strip_suffix('\r').unwrap_or(l).to_string())
+            }
+        };
+        if new && pw.is_empty() {
+            return Err(CliError::Usage("--passphrase: must not be empty".into()));
+        }
+        Ok(pw)
+    }
+}
+
+impl Account {
+    /// The payment address; from a keystore without its passphrase.
+    fn payment_address(&self) -> Result<PaymentAddress, CliError> {
+        match (&self.mnemonic, &self.keystore) {
+            (Some(m), _) => Ok(key(m)?.payment_address()),
+            (None, Some(path)) => Ok(load(path)?.payment_address()),
+            (None, None) => Err(no_account()),
+        }
+    }
+
+    /// The spending key; a keystore is unlocked with its passphrase.
+    fn secret_key(&self) -> Result<SecretKey, CliError> {
+        match (&self.mnemonic, &self.keystore) {
+            (Some(m), _) => key(m),
+            (None, Some(path)) => {
+                let ks = load(path)?;
+                let pw = self.passphrase.read(false)?;
+                let seed = ks.unlock(&pw).map_err(|e| keystore_error(path, e))?;
+                Ok(SecretKey::from_seed(&seed))
+            }
+            (None, None) => Err(no_account()),
+        }
+    }
+}
+
+fn no_account() -> CliError {
+    CliError::Usage("give --mnemonic or --keystore".into())
+}
+
+/// Refuses to replace an existing file with a new keystore.
+fn refuse_existing(path: &Path) -> Result<(), CliError> {
+    if path.exists() || path.is_symlink() {
+        return Err(fail(format!(
+            "{} already exists: refusing to overwrite it (a keystore may be the only copy \
+             of an account); choose another file",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+const MNEMONIC_WARNING: &str = "WARNING: this mnemonic is shown only this once. Write it down \
+and keep it offline: it restores the account without the keystore or its passphrase, and \
+anyone who sees it can spend the account's funds.";
+
+/// Writes `seed` into a new keystore at `path` and describes the account.
+fn write_keystore(
+    path: &Path,
+    seed: &Seed,
+    passphrase: &Passphrase,
+) -> Result<(String, serde_json::Value), CliError> {
+    refuse_existing(path)?;
+    let pw = passphrase.read(true)?;
+    Keystore::create(seed, &pw)
+        .save(path)
+        .map_err(|e| keystore_error(path, e))?;
+    let sk = SecretKey::from_seed(seed);
+    let (pk, tk) = (sk.payment_address().to_string(), sk.trace_key().to_string());
+    Ok((
+        format!(
+            "keystore : {}\npk       : {pk}\ntk       : {tk}",
+            path.display()
+        ),
+        json!({ "keystore": path.display().to_string(), "pk": pk, "tk": tk }),
+    ))
+}
+
+/// Commands that need no node.
+fn run_local(cmd: &WalletCommand) -> Option<Result<Report, CliError>> {
+    Some(match cmd {
+        WalletCommand::Create {
+            keystore,
+            passphrase,
+        } => (|| {
+            let seed = Seed::random(&mut OsRng);
+            let (human, mut j) = write_keystore(keystore, &seed, passphrase)?;
+            let mnemonic = seed.to_mnemonic();
+            j["mnemonic"] = json!(mnemonic);
+            j["warning"] = json!(MNEMONIC_WARNING);
+            Ok(Report::new(
+                format!("{human}\n\nmnemonic : {mnemonic}\n\n{MNEMONIC_WARNING}"),
+                j,
+            ))
+        })(),
+        WalletCommand::Restore {
+            keystore,
+            mnemonic,
+            passphrase,
+        } => (|| {
+            let restored = seed(mnemonic)?;
+            let (human, j) = write_keystore(keystore, &restored, passphrase)?;
+            Ok(Report::new(human, j))
+        })(),
+        WalletCommand::Receive { account } => account.payment_address().map(|pk| {
+            let pk = pk.to_string();
+            Report::new(pk.clone(), json!({ "pk": pk }))
+        }),
+        _ => return None,
+    })
 }
 
 fn bar(len: u64, msg: &str, quiet: bool) -> ProgressBar {
@@ -100,12 +337,31 @@ fn bar(len: u64, msg: &str, quiet: bool) -> ProgressBar {
     pb
 }
 
+/// A note of ours on chain.
+struct Found {
+    pos: u64,
+    note: Note,
+    /// The memo of a shielded output, when asked for (a plain output only
+    /// has its hash on chain).
+    memo: Option<Vec<u8>>,
+}
+
 /// All notes of `tk` on chain, with their positions.
-async fn scan(
-    client: &sero_rpc::jsonrpsee::http_client::HttpClient,
+async fn scan(client: &Client, tk: &TraceKey, quiet: bool) -> Result<Vec<(u64, Note)>, CliError> {
+    Ok(scan_notes(client, tk, false, quiet)
+        .await?
+        .into_iter()
+        .map(|f| (f.pos, f.note))
+        .collect())
+}
+
+/// All notes of `tk` on chain, with their memos if `memos`.
+async fn scan_notes(
+    client: &Client,
     tk: &TraceKey,
+    memos: bool,
     quiet: bool,
-) -> Result<Vec<(u64, Note)>, CliError> {
+) -> Result<Vec<Found>, CliError> {
     let n = client.leaf_count().await.map_err(fail)?;
     let pb = bar(n, "scanning", quiet);
     let mut found = vec![];
@@ -119,7 +375,20 @@ async fn scan(
                 .ok_or_else(|| fail("node sent a malformed output record"))?;
             records.push((e.position, r));
         }
-        found.extend(find_notes(tk, &records));
+        for (pos, note) in find_notes(tk, &records) {
+            let memo = match records.iter().find(|(p, _)| *p == pos) {
+                Some((
+                    _,
+                    OutputRecord::Shielded {
+                        pkr,
+                        cm_out,
+                        sealed_note,
+                    },
+                )) if memos => open_sealed(tk, pkr, cm_out, sealed_note).map(|(pt, _)| pt.memo),
+                _ => None,
+            };
+            found.push(Found { pos, note, memo });
+        }
         pb.set_position(to);
         from = to;
     }
@@ -132,7 +401,7 @@ fn leaf(pos: u64, note: &Note) -> Result<sero_crypto::Base, CliError> {
 }
 
 async fn unspent(
-    client: &sero_rpc::jsonrpsee::http_client::HttpClient,
+    client: &Client,
     sk: &SecretKey,
     quiet: bool,
 ) -> Result<Vec<(u64, Note)>, CliError> {
@@ -174,17 +443,99 @@ fn note_json(pos: u64, n: &Note) -> serde_json::Value {
     })
 }
 
+/// The spend of a note, found through its trace tag (`sero_getTil`).
+async fn spend_of(
+    client: &Client,
+    tk: &TraceKey,
+    pos: u64,
+    n: &Note,
+) -> Result<Option<TilEntry>, CliError> {
+    let til = trace_tag(&tk.vsk(), leaf(pos, n)?);
+    client
+        .til(hex::encode(encode_base(&til)))
+        .await
+        .map_err(fail)
+}
+
+fn asset_text(n: &Note) -> String {
+    format!(
+        "{} {}{}",
+        n.asset.value,
+        n.asset.currency,
+        n.asset
+            .ticket
+            .map(|t| format!(" + ticket {}:{}", t.category, t.id))
+            .unwrap_or_default()
+    )
+}
+
+fn spend_text(spent: &Option<TilEntry>) -> String {
+    match spent {
+        Some(s) => format!("spent in {} at block {}", s.txid, s.height),
+        None => "unspent".into(),
+    }
+}
+
+/// A memo for a terminal: quoted with control characters escaped (a
+/// sender chooses it), or hex when it is not UTF-8.
+fn memo_text(memo: &[u8]) -> String {
+    match std::str::from_utf8(memo) {
+        Ok(s) => format!("{s:?}"),
+        Err(_) => format!("0x{}", hex::encode(memo)),
+    }
+}
+
+/// Every note of `tk` with its spend; with memos for `history`.
+async fn notes_report(
+    client: &Client,
+    tk: &TraceKey,
+    memos: bool,
+    quiet: bool,
+) -> Result<Report, CliError> {
+    let notes = scan_notes(client, tk, memos, quiet).await?;
+    let mut rows = vec![];
+    let mut human = vec![];
+    for f in &notes {
+        let (pos, n) = (f.pos, &f.note);
+        let spent = spend_of(client, tk, pos, n).await?;
+        let mut j = note_json(pos, n);
+        let mut line = format!("note #{pos}: {}", asset_text(n));
+        if memos {
+            match &f.memo {
+                Some(m) if m.is_empty() => {}
+                Some(m) => line.push_str(&format!(", memo {}", memo_text(m))),
+                None => line.push_str(", plain output (memo not on chain)"),
+            }
+            j["memo"] = json!(f
+                .memo
+                .as_ref()
+                .and_then(|m| String::from_utf8(m.clone()).ok()));
+            j["memo_hex"] = json!(f.memo.as_ref().map(hex::encode));
+        }
+        human.push(format!("{line} — {}", spend_text(&spent)));
+        j["spent_in"] = json!(spent.as_ref().map(|s| &s.txid));
+        j["spent_at"] = json!(spent.as_ref().map(|s| s.height));
+        rows.push(j);
+    }
+    if human.is_empty() {
+        human.push("no notes".into());
+    }
+    Ok(Report::new(human.join("\n"), json!({ "notes": rows })))
+}
+
 pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
+    if let Some(r) = run_local(&args.cmd) {
+        return r;
+    }
     let rt = tokio::runtime::Runtime::new().map_err(fail)?;
     let client = sero_rpc::client(&args.rpc).map_err(|e| CliError::Usage(format!("--rpc: {e}")))?;
     rt.block_on(async move {
         match args.cmd {
-            WalletCommand::Receive { mnemonic } => {
-                let pk = key(&mnemonic)?.payment_address().to_string();
-                Ok(Report::new(pk.clone(), json!({ "pk": pk })))
-            }
-            WalletCommand::Balance { mnemonic } => {
-                let sk = key(&mnemonic)?;
+            WalletCommand::Create { .. }
+            | WalletCommand::Restore { .. }
+            | WalletCommand::Receive { .. } => unreachable!("run_local handles it"),
+            WalletCommand::Balance { account } => {
+                let sk = account.secret_key()?;
                 let notes = unspent(&client, &sk, quiet).await?;
                 let (b, tickets) = balances(&notes);
                 let mut human: Vec<String> = b.iter().map(|(c, v)| format!("{v} {c}")).collect();
@@ -201,41 +552,19 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                     }),
                 ))
             }
-            WalletCommand::Audit { tk } => {
-                let notes = scan(&client, &tk, quiet).await?;
-                let mut rows = vec![];
-                let mut human = vec![];
-                for (pos, n) in &notes {
-                    let til = trace_tag(&tk.vsk(), leaf(*pos, n)?);
-                    let spent = client.til(hex::encode(encode_base(&til))).await.map_err(fail)?;
-                    human.push(format!(
-                        "note #{pos}: {} {}{} — {}",
-                        n.asset.value,
-                        n.asset.currency,
-                        n.asset.ticket.map(|t| format!(" + ticket {}:{}", t.category, t.id)).unwrap_or_default(),
-                        match &spent {
-                            Some(s) => format!("spent in {} at block {}", s.txid, s.height),
-                            None => "unspent".into(),
-                        }
-                    ));
-                    let mut j = note_json(*pos, n);
-                    j["spent_in"] = json!(spent.as_ref().map(|s| &s.txid));
-                    j["spent_at"] = json!(spent.as_ref().map(|s| s.height));
-                    rows.push(j);
-                }
-                if human.is_empty() {
-                    human.push("no notes".into());
-                }
-                Ok(Report::new(human.join("\n"), json!({ "notes": rows })))
+            WalletCommand::Audit { tk } => notes_report(&client, &tk, false, quiet).await,
+            WalletCommand::History { account } => {
+                let sk = account.secret_key()?;
+                notes_report(&client, &sk.trace_key(), true, quiet).await
             }
-            WalletCommand::Send { mnemonic, to, amount, currency, fee, memo, wait, raw } => {
-                let sk = key(&mnemonic)?;
+            WalletCommand::Send { account, to, amount, currency, fee, memo, wait, raw } => {
                 let pkr = match to.parse::<PaymentAddress>() {
                     Ok(pk) => pk.derive_pkr(&mut OsRng),
                     Err(_) => to.parse::<OneTimeAddress>().map_err(|e| {
                         CliError::Usage(format!("--to: not a payment address (PK) nor a one-time address (PKr): {e}"))
                     })?,
                 };
+                let sk = account.secret_key()?;
                 let notes = unspent(&client, &sk, quiet).await?;
                 let mut spendable = vec![];
                 for (pos, note) in notes {

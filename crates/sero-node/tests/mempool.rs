@@ -1,0 +1,212 @@
+//! The mempool rules with real (proved) transactions: admission, duplicate,
+//! conflict by nullifier and replace-by-fee, the capacity bound, fee order
+//! of `select`, and `prune` after a block.
+//!
+//! To keep proving cheap every transaction spends one 1,000 SERO genesis
+//! note in full to a plain output (no change): one input proof, no output
+//! proof. Which note a transaction spends is fixed by giving the builder
+//! that note alone.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+use sero_assets::Asset;
+use sero_keys::{SecretKey, Seed};
+use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
+use sero_ledger::Transaction;
+use sero_node::chain::genesis_block;
+use sero_node::mempool::MempoolError;
+use sero_node::scan::{find_notes, OutputRecord};
+use sero_node::{Chain, ChainConfig, Mempool};
+use sero_zk::params::Parameters;
+use std::sync::Arc;
+
+const NOTE_VALUE: u128 = 1_000;
+
+fn key(b: u8) -> SecretKey {
+    SecretKey::from_seed(&Seed::from_bytes([b; 32]))
+}
+
+fn params() -> Arc<Parameters> {
+    Arc::new(Parameters::dev().clone())
+}
+
+/// A chain whose genesis gives `key(1)` `notes` notes of 1,000 SERO.
+fn open(dir: &std::path::Path, notes: usize) -> Chain {
+    let a = key(1).payment_address();
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let pkrs: Vec<_> = (0..notes).map(|_| a.derive_pkr(&mut rng)).collect();
+    Chain::open(
+        &dir.join("chain.redb"),
+        params(),
+        ChainConfig::default(),
+        || genesis_block(&pkrs, NOTE_VALUE, 0),
+    )
+    .unwrap()
+}
+
+/// The notes of `sk` on chain (spent or not), in position order.
+fn notes(chain: &Chain, sk: &SecretKey) -> Vec<SpendableNote> {
+    let n = chain.db().leaf_count().unwrap();
+    let records: Vec<(u64, OutputRecord)> = chain
+        .db()
+        .outputs(0, n)
+        .unwrap()
+        .into_iter()
+        .map(|(p, b)| (p, OutputRecord::from_bytes(&b).unwrap()))
+        .collect();
+    find_notes(&sk.trace_key(), &records)
+        .into_iter()
+        .map(|(pos, note)| SpendableNote {
+            note,
+            path: chain.path(pos).unwrap(),
+        })
+        .collect()
+}
+
+/// Spends `note` of `key(1)` entirely: `1,000 − fee` to a plain output of
+/// `key(2)`, `fee` to the producer. `seed` makes otherwise equal
+/// transactions distinct (fresh PKr, randomness).
+fn spend(chain: &Chain, note: &SpendableNote, fee: u128, seed: u64) -> Transaction {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let pkr = key(2).payment_address().derive_pkr(&mut rng);
+    let tx = build_transaction(
+        &key(1),
+        std::slice::from_ref(note),
+        vec![Recipient {
+            pkr,
+            asset: Asset::sero(NOTE_VALUE - fee),
+            memo: vec![],
+            plain: true,
+        }],
+        fee,
+        chain.params(),
+        &mut rng,
+        &|_, _| {},
+    )
+    .unwrap();
+    assert_eq!((tx.inputs.len(), tx.outputs.len()), (1, 0));
+    tx
+}
+
+fn fees(txs: &[Transaction]) -> Vec<u128> {
+    txs.iter().map(|t| t.fee).collect()
+}
+
+#[test]
+fn admission_duplicates_conflicts_and_replace_by_fee() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), 2);
+    let ns = notes(&chain, &key(1));
+    let mut pool = Mempool::new(100);
+    assert!(pool.is_empty());
+
+    // A valid transaction is admitted under its txid.
+    let t1 = spend(&chain, &ns[0], 10, 1);
+    let id1 = pool.admit(t1.clone(), &chain).unwrap();
+    assert_eq!(id1, t1.txid());
+    assert!(pool.contains(&id1));
+    assert_eq!(pool.len(), 1);
+
+    // The same transaction again.
+    assert_eq!(
+        pool.admit(t1.clone(), &chain),
+        Err(MempoolError::AlreadyKnown)
+    );
+
+    // Another transaction spending the same note (same nullifier), with an
+    // equal or a lower fee: refused, the pending one stays.
+    let same_fee = spend(&chain, &ns[0], 10, 2);
+    assert_ne!(same_fee.txid(), id1);
+    assert_eq!(
+        same_fee.nullifiers().collect::<Vec<_>>(),
+        t1.nullifiers().collect::<Vec<_>>()
+    );
+    assert_eq!(pool.admit(same_fee, &chain), Err(MempoolError::Conflict));
+    let lower_fee = spend(&chain, &ns[0], 5, 3);
+    assert_eq!(pool.admit(lower_fee, &chain), Err(MempoolError::Conflict));
+    assert!(pool.contains(&id1));
+    assert_eq!(pool.len(), 1);
+
+    // A higher fee replaces it.
+    let higher = spend(&chain, &ns[0], 20, 4);
+    let id_higher = pool.admit(higher, &chain).unwrap();
+    assert!(pool.contains(&id_higher));
+    assert!(!pool.contains(&id1));
+    assert_eq!(pool.len(), 1);
+    // The replaced transaction is now the conflicting one with a lower fee.
+    assert_eq!(pool.admit(t1, &chain), Err(MempoolError::Conflict));
+
+    // A transaction spending another note does not conflict.
+    let other = spend(&chain, &ns[1], 1, 5);
+    let id_other = pool.admit(other, &chain).unwrap();
+    assert_eq!(pool.len(), 2);
+    assert!(pool.contains(&id_other) && pool.contains(&id_higher));
+}
+
+#[test]
+fn capacity_fee_order_and_prune_after_a_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain = open(dir.path(), 4);
+    let ns = notes(&chain, &key(1));
+    let a = spend(&chain, &ns[0], 5, 10);
+    let b = spend(&chain, &ns[1], 7, 11);
+    let c = spend(&chain, &ns[2], 9, 12);
+    let d = spend(&chain, &ns[3], 1, 13);
+
+    // Capacity 2: full with a (5) and b (7).
+    let mut small = Mempool::new(2);
+    small.admit(a.clone(), &chain).unwrap();
+    small.admit(b.clone(), &chain).unwrap();
+    // A lower fee than every pending one: Full, nothing changes.
+    assert_eq!(small.admit(d.clone(), &chain), Err(MempoolError::Full));
+    // A fee equal to the lowest is not enough either.
+    let a_like = spend(&chain, &ns[3], 5, 14);
+    assert_eq!(small.admit(a_like, &chain), Err(MempoolError::Full));
+    assert_eq!(small.len(), 2);
+    // A higher fee evicts the lowest (a).
+    small.admit(c.clone(), &chain).unwrap();
+    assert_eq!(small.len(), 2);
+    assert!(!small.contains(&a.txid()));
+    assert!(small.contains(&b.txid()) && small.contains(&c.txid()));
+    assert_eq!(fees(&small.select(10)), vec![9, 7]);
+
+    // select(): highest fee first, at most `max`.
+    let mut pool = Mempool::new(100);
+    for t in [&a, &b, &c, &d] {
+        pool.admit(t.clone(), &chain).unwrap();
+    }
+    assert_eq!(fees(&pool.select(10)), vec![9, 7, 5, 1]);
+    assert_eq!(fees(&pool.select(2)), vec![9, 7]);
+    assert!(pool.select(0).is_empty());
+
+    // A block with c (from the pool) and a rival of b spending b's note
+    // (not from the pool): after it, prune() drops c (included) and b (its
+    // note is now spent), and keeps a and d.
+    let rival_b = spend(&chain, &ns[1], 3, 15);
+    let cb = key(9)
+        .payment_address()
+        .derive_pkr(&mut ChaCha20Rng::seed_from_u64(16));
+    let block = chain
+        .build_block(vec![c.clone(), rival_b.clone()], &cb, 1)
+        .unwrap();
+    assert_eq!(block.txs.len(), 2);
+    chain.apply_block(&block).unwrap();
+    assert_eq!(pool.len(), 4);
+    pool.prune(&chain);
+    assert_eq!(pool.len(), 2);
+    assert!(!pool.contains(&c.txid()), "included transaction kept");
+    assert!(
+        !pool.contains(&b.txid()),
+        "now-conflicting transaction kept"
+    );
+    assert!(pool.contains(&a.txid()) && pool.contains(&d.txid()));
+    assert_eq!(fees(&pool.select(10)), vec![5, 1]);
+    // Neither can come back: their nullifiers are spent.
+    for t in [c, b] {
+        assert!(matches!(
+            pool.admit(t, &chain),
+            Err(MempoolError::Invalid(_))
+        ));
+    }
+    assert_eq!(pool.len(), 2);
+}
