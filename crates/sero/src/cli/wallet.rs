@@ -13,7 +13,7 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand_core::OsRng;
 use serde_json::json;
-use sero_assets::{Asset, Currency};
+use sero_assets::{Asset, Category, Currency, Ticket, TicketId};
 use sero_crypto::curve::encode_base;
 use sero_keys::{OneTimeAddress, PaymentAddress, SecretKey, Seed, TraceKey};
 use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
@@ -120,10 +120,14 @@ enum WalletCommand {
         /// The recipient's payment address (PK) or one-time address (PKr).
         #[arg(long)]
         to: String,
-        #[arg(long)]
+        /// Amount of `--currency` (may be 0 when sending only a ticket).
+        #[arg(long, default_value_t = 0)]
         amount: u128,
         #[arg(long, default_value = "SERO")]
         currency: Currency,
+        /// A ticket to send with the payment, as CATEGORY:ID (ID: 64 hex digits).
+        #[arg(long, value_parser = parse_ticket)]
+        ticket: Option<Ticket>,
         /// Fee in SERO.
         #[arg(long, default_value_t = 10)]
         fee: u128,
@@ -143,6 +147,17 @@ enum WalletCommand {
         #[arg(long)]
         tk: TraceKey,
     },
+}
+
+/// Parses `CATEGORY:ID` (ID: 64 hex digits, optional 0x).
+fn parse_ticket(s: &str) -> Result<Ticket, String> {
+    let (cat, id) = s
+        .split_once(':')
+        .ok_or_else(|| "expected CATEGORY:ID".to_string())?;
+    Ok(Ticket {
+        category: Category::new(cat).map_err(|e| e.to_string())?,
+        id: id.parse::<TicketId>().map_err(|e| e.to_string())?,
+    })
 }
 
 fn fail(e: impl std::fmt::Display) -> CliError {
@@ -557,7 +572,10 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 let sk = account.secret_key()?;
                 notes_report(&client, &sk.trace_key(), true, quiet).await
             }
-            WalletCommand::Send { account, to, amount, currency, fee, memo, wait, raw } => {
+            WalletCommand::Send { account, to, amount, currency, ticket, fee, memo, wait, raw } => {
+                if amount == 0 && ticket.is_none() {
+                    return Err(CliError::Usage("nothing to send: give --amount and/or --ticket".into()));
+                }
                 let pkr = match to.parse::<PaymentAddress>() {
                     Ok(pk) => pk.derive_pkr(&mut OsRng),
                     Err(_) => to.parse::<OneTimeAddress>().map_err(|e| {
@@ -584,7 +602,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                     &spendable,
                     vec![Recipient {
                         pkr,
-                        asset: Asset::token(currency, amount),
+                        asset: Asset { currency, value: amount, ticket },
                         memo: memo.into_bytes(),
                         plain: false,
                     }],
