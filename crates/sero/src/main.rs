@@ -65,7 +65,7 @@ enum Command {
     /// development account, a block every few seconds, JSON-RPC on loopback.
     Dev(cli::dev::DevArgs),
     /// The wallet: scan with the trace key, balances, send, audit.
-    Wallet(cli::wallet::WalletArgs),
+    Wallet(Box<cli::wallet::WalletArgs>),
     /// Measure performance: `sero bench zk` (proving, verification, batch
     /// verification, peak memory of both circuits) and `sero bench ledger`
     /// (transaction validation, block apply, wallet scan rate).
@@ -78,7 +78,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Vectors(args) => cli::vectors::run(args)?,
         Command::Bench(args) => cli::bench::run(args, cli.json)?,
         Command::Dev(args) => cli::dev::run(args)?,
-        Command::Wallet(args) => cli::wallet::run(args, cli.json)?,
+        Command::Wallet(args) => cli::wallet::run(*args, cli.json)?,
     };
     Ok(report.print(cli.json))
 }
