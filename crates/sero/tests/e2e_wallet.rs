@@ -7,60 +7,13 @@
 //! same account; giving both or neither of --mnemonic and --keystore exits 2.
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-const SERO: &str = env!("CARGO_BIN_EXE_sero");
+mod common;
 
-struct DevNode {
-    child: Child,
-    url: String,
-    mnemonic: String,
-}
-
-impl Drop for DevNode {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(datadir: &Path) -> DevNode {
-    let mut child = Command::new(SERO)
-        .args([
-            "dev",
-            "--rpc-addr",
-            "127.0.0.1:0",
-            "--block-time",
-            "1",
-            "--datadir",
-        ])
-        .arg(datadir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sero dev");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut url, mut mnemonic) = (None, None);
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(m) = line.strip_prefix("  dev mnemonic   : ") {
-            mnemonic = Some(m.to_string());
-        }
-        if let Some(u) = line.strip_prefix("  rpc            : ") {
-            url = Some(u.to_string());
-            break;
-        }
-    }
-    // Keep draining stdout so the node never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    DevNode {
-        child,
-        url: url.expect("rpc line"),
-        mnemonic: mnemonic.expect("mnemonic line"),
-    }
-}
+use common::{start, DevNode, SERO};
 
 /// `sero --json wallet --rpc URL args…` with `env` set, `stdin` written to
 /// its standard input (closed when `None`), in `dir`.

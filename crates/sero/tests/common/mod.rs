@@ -1,0 +1,60 @@
+//! The `sero dev` process shared by the end-to-end tests.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+pub const SERO: &str = env!("CARGO_BIN_EXE_sero");
+
+/// A running `sero dev`, killed when dropped.
+pub struct DevNode {
+    pub child: Child,
+    pub url: String,
+    pub mnemonic: String,
+}
+
+impl Drop for DevNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `sero dev` on a free loopback port with 1 s blocks and reads its
+/// RPC URL and the dev mnemonic from its output.
+pub fn start(datadir: &Path) -> DevNode {
+    let mut child = Command::new(SERO)
+        .args([
+            "dev",
+            "--rpc-addr",
+            "127.0.0.1:0",
+            "--block-time",
+            "1",
+            "--datadir",
+        ])
+        .arg(datadir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start sero dev");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut url, mut mnemonic) = (None, None);
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(m) = line.strip_prefix("  dev mnemonic   : ") {
+            mnemonic = Some(m.to_string());
+        }
+        if let Some(u) = line.strip_prefix("  rpc            : ") {
+            url = Some(u.to_string());
+            break;
+        }
+    }
+    // Keep draining stdout so the node never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    DevNode {
+        child,
+        url: url.expect("rpc line"),
+        mnemonic: mnemonic.expect("mnemonic line"),
+    }
+}
