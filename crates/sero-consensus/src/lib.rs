@@ -1,6 +1,7 @@
-//! SERO consensus core, part 1: the cryptographic sortition of SE-Random
+//! SERO consensus core: the cryptographic sortition of SE-Random
 //! (whitepaper chapter IV §4.1, after Algorand: Gilad et al., SOSP 2017).
-//! Pure: no IO, no clocks, no floating point.
+//! Pure: no IO, no clocks, no floating point. The agreement protocol
+//! (BA★) built on it is in [`ba`].
 //!
 //! # Overview
 //!
@@ -123,6 +124,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod ba;
 pub mod credential;
 mod error;
 mod fixed;

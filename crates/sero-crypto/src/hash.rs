@@ -41,6 +41,18 @@ pub mod tags {
     pub const TX_ROOT_NODE: &[u8; 16] = b"SERO_TxRootNode1";
     /// Memo hash of a note (reduced to a field element).
     pub const MEMO_HASH: &[u8; 16] = b"SERO_MemoHash_v1";
+    /// Signing hash of a block header (the seal's signature bytes zeroed).
+    pub const BLOCK_SIGN: &[u8; 16] = b"SERO_BlockSign_1";
+    /// Hash of a chain's genesis configuration (the genesis seal).
+    pub const GENESIS_CONFIG: &[u8; 16] = b"SERO_GenesisCfg1";
+    /// Mining licence: the validator-key scalar `H(zpk)`.
+    pub const LICENSE_ZPK: &[u8; 16] = b"SERO_LicenseZpk1";
+    /// Mining licence: the Schnorr-style challenge binding `R`.
+    pub const LICENSE_CHALLENGE: &[u8; 16] = b"SERO_LicenseChal";
+    /// Memo hash of a stake refund (a coinbase plain output).
+    pub const STAKE_REFUND_MEMO: &[u8; 16] = b"SERO_StakeRefund";
+    /// The wallet's refund PKr of a stake: `r = H(vsk ‖ vote_key) mod ℓ`.
+    pub const STAKE_REFUND_PKR: &[u8; 16] = b"SERO_StakeRefPkr";
 
     /// All tags, for the uniqueness test and the protocol document.
     pub const ALL: &[(&str, &[u8; 16])] = &[
@@ -61,6 +73,12 @@ pub mod tags {
         ("BLOCK_HEADER", BLOCK_HEADER),
         ("TX_ROOT_LEAF", TX_ROOT_LEAF),
         ("TX_ROOT_NODE", TX_ROOT_NODE),
+        ("BLOCK_SIGN", BLOCK_SIGN),
+        ("GENESIS_CONFIG", GENESIS_CONFIG),
+        ("LICENSE_ZPK", LICENSE_ZPK),
+        ("LICENSE_CHALLENGE", LICENSE_CHALLENGE),
+        ("STAKE_REFUND_MEMO", STAKE_REFUND_MEMO),
+        ("STAKE_REFUND_PKR", STAKE_REFUND_PKR),
     ];
 }
 

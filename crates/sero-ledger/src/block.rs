@@ -1,12 +1,19 @@
 //! Blocks: a header committing to the parent, height, time, the block's
-//! transactions and the note-tree root after the block, and a body of
-//! coinbase outputs and transactions.
+//! transactions, the note-tree root after the block and the consensus seal,
+//! and a body of coinbase outputs and transactions.
 //!
 //! ```text
-//! header = version u8 (1) ‖ height u64 ‖ parent (32) ‖ time u64 (unix s)
-//!          ‖ tx_root (32) ‖ note_root (32) ‖ leaf_count u64
+//! header = version u8 (2) ‖ height u64 ‖ parent (32) ‖ time u64 (unix s)
+//!          ‖ tx_root (32) ‖ note_root (32) ‖ leaf_count u64 ‖ seal
+//! seal   = 0x00 ‖ config_hash (32)                                 genesis
+//!        | 0x01                                                    empty block
+//!        | 0x02 ‖ proposer (32) ‖ seed_proof (80) ‖ credential (80)
+//!               ‖ 0x00 | 0x01 ‖ licence (72) ‖ signature (64)      proposed
+//!        | 0x03                                                    dev chain
 //! body   = u16 c ‖ c × plain output ‖ u32 n ‖ n × (u32 len ‖ transaction)
-//! hash   = BLAKE2b-256("SERO_BlockHdr_v1"; header)
+//! hash         = BLAKE2b-256("SERO_BlockHdr_v1"; header)
+//! signing hash = BLAKE2b-256("SERO_BlockSign_1"; header with the 64
+//!                signature bytes zeroed)
 //! ```
 //! `tx_root` is a binary Merkle tree over BLAKE2b leaves
 //! `H("SERO_TxRootLeaf1"; kind ‖ bytes)` for each coinbase output (kind 0)
@@ -15,11 +22,16 @@
 //! the empty root is 32 zero bytes. `note_root` and `leaf_count` let a
 //! light client check note paths against headers alone.
 //!
+//! This crate only encodes the seal canonically; the node verifies the
+//! proposer's VRF proofs and signature (crate `sero-consensus`) and the
+//! licence ([`crate::license::check_proposer_license`]).
+//!
 //! New notes enter the tree in block order: coinbase outputs, then for each
 //! transaction its Z-outputs, then its plain outputs.
 
 use crate::codec::{put_plain_output, Reader};
 use crate::error::DecodeError;
+use crate::license::License;
 use crate::tx::{PlainOutput, Transaction, MAX_TX_BYTES};
 use ark_ec::CurveGroup;
 use sero_crypto::curve::encode_base;
@@ -33,6 +45,49 @@ pub const MAX_BLOCK_TXS: usize = 1000;
 pub const MAX_COINBASE_OUTPUTS: usize = 16;
 /// Longest encoded block body.
 pub const MAX_BLOCK_BYTES: usize = 16 * 1024 * 1024;
+/// The header version this crate writes and reads.
+pub const HEADER_VERSION: u8 = 2;
+
+const SEAL_GENESIS: u8 = 0;
+const SEAL_EMPTY: u8 = 1;
+const SEAL_PROPOSED: u8 = 2;
+const SEAL_DEV: u8 = 3;
+
+/// What a block proposer attaches: its vote key, the VRF proof of the
+/// round seed, the VRF proof of its proposer sortition, an optional mining
+/// licence and its signature over [`BlockHeader::signing_hash`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProposerSeal {
+    /// The proposer's vote key (ed25519 public key).
+    pub proposer: [u8; 32],
+    /// VRF proof on the round-seed input.
+    pub seed_proof: [u8; 80],
+    /// VRF proof of the proposer sortition.
+    pub credential: [u8; 80],
+    /// The proposer's mining licence, if it shows one.
+    pub license: Option<License>,
+    /// ed25519 signature over the header's signing hash.
+    pub signature: [u8; 64],
+}
+
+/// How a block was agreed on.
+// One seal per header, never in bulk: not boxing the proposed seal keeps
+// construction and matching plain.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seal {
+    /// Block 0: the hash of the genesis configuration, so that different
+    /// configurations give different chains.
+    Genesis { config_hash: [u8; 32] },
+    /// The deterministic empty block of a round that agreed on no proposal
+    /// ([`Block::empty`]).
+    Empty,
+    /// A block proposed by a validator.
+    Proposed(ProposerSeal),
+    /// A block of the single-node development chain (accepted only by a
+    /// chain configured in dev mode).
+    Dev,
+}
 
 /// A block header.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +98,7 @@ pub struct BlockHeader {
     pub tx_root: [u8; 32],
     pub note_root: Base,
     pub leaf_count: u64,
+    pub seal: Seal,
 }
 
 /// A block.
@@ -53,34 +109,116 @@ pub struct Block {
     pub txs: Vec<Transaction>,
 }
 
-impl BlockHeader {
-    pub const LEN: usize = 1 + 8 + 32 + 8 + 32 + 32 + 8;
+impl Seal {
+    fn put(&self, out: &mut Vec<u8>, zero_signature: bool) {
+        match self {
+            Seal::Genesis { config_hash } => {
+                out.push(SEAL_GENESIS);
+                out.extend_from_slice(config_hash);
+            }
+            Seal::Empty => out.push(SEAL_EMPTY),
+            Seal::Proposed(p) => {
+                out.push(SEAL_PROPOSED);
+                out.extend_from_slice(&p.proposer);
+                out.extend_from_slice(&p.seed_proof);
+                out.extend_from_slice(&p.credential);
+                match &p.license {
+                    Some(l) => {
+                        out.push(1);
+                        out.extend_from_slice(&l.to_bytes());
+                    }
+                    None => out.push(0),
+                }
+                if zero_signature {
+                    out.extend_from_slice(&[0; 64]);
+                } else {
+                    out.extend_from_slice(&p.signature);
+                }
+            }
+            Seal::Dev => out.push(SEAL_DEV),
+        }
+    }
+}
 
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(Self::LEN);
-        out.push(1);
+impl Reader<'_> {
+    fn seal(&mut self) -> Result<Seal, DecodeError> {
+        Ok(match self.u8("seal kind")? {
+            SEAL_GENESIS => Seal::Genesis {
+                config_hash: self.array("genesis config hash")?,
+            },
+            SEAL_EMPTY => Seal::Empty,
+            SEAL_PROPOSED => {
+                let proposer = self.array("proposer")?;
+                let seed_proof = self.array("seed proof")?;
+                let credential = self.array("credential")?;
+                let license = match self.u8("licence flag")? {
+                    0 => None,
+                    1 => Some(
+                        License::from_bytes(self.take(License::LEN, "licence")?)
+                            .map_err(|e| crate::codec::invalid("licence", e))?,
+                    ),
+                    f => {
+                        return Err(crate::codec::invalid(
+                            "licence flag",
+                            format!("{f} is neither 0 nor 1"),
+                        ))
+                    }
+                };
+                Seal::Proposed(ProposerSeal {
+                    proposer,
+                    seed_proof,
+                    credential,
+                    license,
+                    signature: self.array("block signature")?,
+                })
+            }
+            SEAL_DEV => Seal::Dev,
+            k => {
+                return Err(crate::codec::invalid(
+                    "seal kind",
+                    format!("unknown kind {k}"),
+                ))
+            }
+        })
+    }
+}
+
+impl BlockHeader {
+    /// Length of the fields before the seal.
+    pub const FIXED_LEN: usize = 1 + 8 + 32 + 8 + 32 + 32 + 8;
+
+    fn encode(&self, zero_signature: bool) -> Vec<u8> {
+        let mut out = Vec::with_capacity(Self::FIXED_LEN + 330);
+        out.push(HEADER_VERSION);
         out.extend_from_slice(&self.height.to_le_bytes());
         out.extend_from_slice(&self.parent);
         out.extend_from_slice(&self.time.to_le_bytes());
         out.extend_from_slice(&self.tx_root);
         out.extend_from_slice(&encode_base(&self.note_root));
         out.extend_from_slice(&self.leaf_count.to_le_bytes());
+        self.seal.put(&mut out, zero_signature);
         out
     }
 
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode(false)
+    }
+
+    /// Decodes a header: version 2, every length exact, a known seal kind,
+    /// a canonical licence, no trailing bytes.
     pub fn from_bytes(b: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(b);
-        let v = r.take(1, "header version")?[0];
-        if v != 1 {
+        let v = r.u8("header version")?;
+        if v != HEADER_VERSION {
             return Err(DecodeError::Version(v));
         }
-        let u64_of = |s: &[u8]| u64::from_le_bytes(s.try_into().expect("8 bytes"));
-        let height = u64_of(r.take(8, "height")?);
-        let parent = r.take(32, "parent")?.try_into().expect("32 bytes");
-        let time = u64_of(r.take(8, "time")?);
-        let tx_root = r.take(32, "tx root")?.try_into().expect("32 bytes");
+        let height = r.u64("height")?;
+        let parent = r.array("parent")?;
+        let time = r.u64("time")?;
+        let tx_root = r.array("tx root")?;
         let note_root = r.base("note root")?;
-        let leaf_count = u64_of(r.take(8, "leaf count")?);
+        let leaf_count = r.u64("leaf count")?;
+        let seal = r.seal()?;
         r.finish()?;
         Ok(BlockHeader {
             height,
@@ -89,11 +227,19 @@ impl BlockHeader {
             tx_root,
             note_root,
             leaf_count,
+            seal,
         })
     }
 
+    /// The block hash: `BLAKE2b-256("SERO_BlockHdr_v1"; header)`.
     pub fn hash(&self) -> [u8; 32] {
         hash256(tags::BLOCK_HEADER, &[&self.to_bytes()])
+    }
+
+    /// What the proposer signs: `BLAKE2b-256("SERO_BlockSign_1"; header)`
+    /// with a proposed seal's 64 signature bytes set to zero.
+    pub fn signing_hash(&self) -> [u8; 32] {
+        hash256(tags::BLOCK_SIGN, &[&self.encode(true)])
     }
 }
 
@@ -137,6 +283,25 @@ pub fn tx_root(coinbase: &[PlainOutput], txs: &[Transaction]) -> [u8; 32] {
 impl Block {
     pub fn hash(&self) -> [u8; 32] {
         self.header.hash()
+    }
+
+    /// The deterministic empty block at `height` on `parent`: no coinbase,
+    /// no transactions, the parent's note root, leaf count and time, seal
+    /// [`Seal::Empty`]. Every node computes the same hash for it.
+    pub fn empty(height: u64, parent: &BlockHeader) -> Block {
+        Block {
+            header: BlockHeader {
+                height,
+                parent: parent.hash(),
+                time: parent.time,
+                tx_root: tx_root(&[], &[]),
+                note_root: parent.note_root,
+                leaf_count: parent.leaf_count,
+                seal: Seal::Empty,
+            },
+            coinbase: vec![],
+            txs: vec![],
+        }
     }
 
     /// The body encoding (coinbase and transactions).

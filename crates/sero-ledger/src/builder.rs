@@ -2,11 +2,12 @@
 //! signatures.
 
 use crate::note_plaintext::{memo_hash, NotePlaintext, MAX_MEMO};
-use crate::tx::{PlainOutput, Transaction, ZInput, ZOutput, MAX_INPUTS, MAX_OUTPUTS};
+use crate::tx::{PlainOutput, StakeAction, Transaction, ZInput, ZOutput, MAX_INPUTS, MAX_OUTPUTS};
 use ark_ff::{UniformRand, Zero};
 use rand_core::{CryptoRng, RngCore};
 use sero_assets::{Asset, AssetCommitment, BalanceSignature, Currency, Ticket};
-use sero_crypto::curve::random_scalar;
+use sero_crypto::curve::{encode_scalar, random_scalar};
+use sero_crypto::hash::{hash_to_scalar, tags};
 use sero_crypto::{Base, Scalar};
 use sero_keys::{OneTimeAddress, SecretKey};
 use sero_tree::MerklePath;
@@ -109,6 +110,21 @@ pub fn select_notes(
     Ok(chosen)
 }
 
+/// The refund PKr of `sk`'s stake for `vote_key`: the `from` of the
+/// registration and of the unbonding, derived again from the key so a
+/// wallet needs no state to unbond: `PKr = derive_pkr_with(r)` with
+/// `r = H_ℓ("SERO_StakeRefPkr"; LE(vsk) ‖ vote_key)` (1 if that is 0).
+pub fn stake_refund_pkr(sk: &SecretKey, vote_key: &[u8; 32]) -> OneTimeAddress {
+    let mut r = hash_to_scalar(
+        tags::STAKE_REFUND_PKR,
+        &[&encode_scalar(&sk.vsk()), vote_key],
+    );
+    if r.is_zero() {
+        r = Scalar::from(1u64);
+    }
+    sk.payment_address().derive_pkr_with(&r)
+}
+
 /// Builds, proves and signs a transaction paying `recipients` and `fee`
 /// (SERO) from `available` notes of `sk`; change goes to fresh PKr of `sk`.
 /// `progress(done, total)` is called as proofs complete.
@@ -117,6 +133,24 @@ pub fn build_transaction<R: RngCore + CryptoRng>(
     available: &[SpendableNote],
     recipients: Vec<Recipient>,
     fee: u128,
+    params: &Parameters,
+    rng: &mut R,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Transaction, BuildError> {
+    build_transaction_with(sk, available, recipients, fee, None, params, rng, progress)
+}
+
+/// [`build_transaction`] with an optional stake action. A registration's
+/// amount is taken from the notes like the fee; with any stake action the
+/// transaction's `from` is [`stake_refund_pkr`] of its vote key (the
+/// registry's refund address, and the proof of ownership when unbonding).
+#[allow(clippy::too_many_arguments)]
+pub fn build_transaction_with<R: RngCore + CryptoRng>(
+    sk: &SecretKey,
+    available: &[SpendableNote],
+    recipients: Vec<Recipient>,
+    fee: u128,
+    stake: Option<StakeAction>,
     params: &Parameters,
     rng: &mut R,
     progress: &(dyn Fn(usize, usize) + Sync),
@@ -135,9 +169,12 @@ pub fn build_transaction<R: RngCore + CryptoRng>(
             tickets.push(t);
         }
     }
-    if fee > 0 {
+    let public = fee
+        .checked_add(stake.map_or(0, |s| s.locked_amount()))
+        .ok_or(BuildError::Overflow)?;
+    if public > 0 {
         let e = needs.entry(Currency::sero()).or_default();
-        *e = e.checked_add(fee).ok_or(BuildError::Overflow)?;
+        *e = e.checked_add(public).ok_or(BuildError::Overflow)?;
     }
     let chosen = select_notes(available, &needs, &tickets)?;
     let spent: Vec<&SpendableNote> = chosen.iter().map(|i| &available[*i]).collect();
@@ -219,7 +256,10 @@ pub fn build_transaction<R: RngCore + CryptoRng>(
 
     // Effects first: the sighash does not cover proofs or signatures.
     let placeholder = sero_zk::ZkProof(Default::default());
-    let from = pk.derive_pkr(rng);
+    let from = match &stake {
+        Some(s) => stake_refund_pkr(sk, s.vote_key()),
+        None => pk.derive_pkr(rng),
+    };
     let mut tx = Transaction {
         fee,
         from,
@@ -245,6 +285,7 @@ pub fn build_transaction<R: RngCore + CryptoRng>(
             })
             .collect(),
         plain_outputs,
+        stake,
         balance_sig: BalanceSignature::sign_with_aux(&Scalar::zero(), b"", &[0; 32]),
         from_sig: sk.sign_with_aux(&from, b"", &[0; 32]).expect("own PKr"),
     };

@@ -2,16 +2,20 @@
 //! `docs/protocol.md` §8):
 //!
 //! ```text
-//! tx      = version u8 (1) ‖ fee u128 ‖ from PKr (96)
+//! tx      = version u8 (1 | 2) ‖ fee u128 ‖ from PKr (96)
 //!           ‖ u16 n ‖ n × input ‖ u16 m ‖ m × output ‖ u16 k ‖ k × plain
+//!           ‖ [stake, version 2 only]
 //!           ‖ balance_sig (64) ‖ from_sig (64)
+//! stake   = 0x01 ‖ vote_key (32) ‖ vrf_key (32) ‖ amount u128   (register)
+//!         | 0x02 ‖ vote_key (32)                                 (unbond)
 //! input   = anchor (32) ‖ nil (32) ‖ til (32) ‖ cm_asset (32) ‖ proof (128)
 //! output  = cm_asset (32) ‖ cm_out (32) ‖ pkr (96) ‖ u16 len ‖ sealed (len) ‖ proof (128)
 //! plain   = pkr (96) ‖ asset ‖ memo_hash (32)
 //! asset   = currency (32) ‖ value u128 ‖ u8 has_ticket (0|1) ‖ [category (32) ‖ id (32)]
 //! ```
-//! The effects (hashed into the txid) are the same bytes without the proofs
-//! and the two signatures. Decoding rejects anything that does not
+//! Version 1 has no stake action and version 2 has exactly one, so a
+//! transaction without one encodes as before. The effects (hashed into the
+//! txid) are the same bytes without the proofs and the two signatures. Decoding rejects anything that does not
 //! re-encode to the same bytes: trailing data, counts over the limits,
 //! non-canonical field elements, invalid points, names and flags.
 
@@ -24,6 +28,10 @@ use sero_keys::{OneTimeAddress, PkrSignature};
 use sero_zk::ZkProof;
 
 const VERSION: u8 = 1;
+/// Version of a transaction carrying a stake action.
+const VERSION_STAKE: u8 = 2;
+const STAKE_REGISTER: u8 = 1;
+const STAKE_UNBOND: u8 = 2;
 
 fn put_base(out: &mut Vec<u8>, f: &Base) {
     out.extend_from_slice(&encode_base(f));
@@ -45,7 +53,11 @@ pub fn put_asset(out: &mut Vec<u8>, a: &Asset) {
 
 fn encode_inner(tx: &Transaction, with_proofs_and_sigs: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(1024);
-    out.push(VERSION);
+    out.push(if tx.stake.is_some() {
+        VERSION_STAKE
+    } else {
+        VERSION
+    });
     out.extend_from_slice(&tx.fee.to_le_bytes());
     out.extend_from_slice(&tx.from.to_bytes());
     out.extend_from_slice(&(tx.inputs.len() as u16).to_le_bytes());
@@ -73,11 +85,34 @@ fn encode_inner(tx: &Transaction, with_proofs_and_sigs: bool) -> Vec<u8> {
     for p in &tx.plain_outputs {
         put_plain_output(&mut out, p);
     }
+    if let Some(s) = &tx.stake {
+        put_stake(&mut out, s);
+    }
     if with_proofs_and_sigs {
         out.extend_from_slice(&tx.balance_sig.to_bytes());
         out.extend_from_slice(&tx.from_sig.to_bytes());
     }
     out
+}
+
+/// Appends a stake action's encoding.
+pub fn put_stake(out: &mut Vec<u8>, s: &StakeAction) {
+    match s {
+        StakeAction::Register {
+            vote_key,
+            vrf_key,
+            amount,
+        } => {
+            out.push(STAKE_REGISTER);
+            out.extend_from_slice(vote_key);
+            out.extend_from_slice(vrf_key);
+            out.extend_from_slice(&amount.to_le_bytes());
+        }
+        StakeAction::Unbond { vote_key } => {
+            out.push(STAKE_UNBOND);
+            out.extend_from_slice(vote_key);
+        }
+    }
 }
 
 /// The full encoding.
@@ -109,16 +144,23 @@ impl<'a> Reader<'a> {
         Ok(a)
     }
 
-    fn array<const N: usize>(&mut self, what: &'static str) -> Result<[u8; N], DecodeError> {
+    pub(crate) fn array<const N: usize>(
+        &mut self,
+        what: &'static str,
+    ) -> Result<[u8; N], DecodeError> {
         Ok(self.take(N, what)?.try_into().expect("length checked"))
     }
 
-    fn u8(&mut self, what: &'static str) -> Result<u8, DecodeError> {
+    pub(crate) fn u8(&mut self, what: &'static str) -> Result<u8, DecodeError> {
         Ok(self.take(1, what)?[0])
     }
 
     fn u16(&mut self, what: &'static str) -> Result<u16, DecodeError> {
         Ok(u16::from_le_bytes(self.array(what)?))
+    }
+
+    pub(crate) fn u64(&mut self, what: &'static str) -> Result<u64, DecodeError> {
+        Ok(u64::from_le_bytes(self.array(what)?))
     }
 
     pub(crate) fn u128(&mut self, what: &'static str) -> Result<u128, DecodeError> {
@@ -205,6 +247,20 @@ pub fn put_plain_output(out: &mut Vec<u8>, p: &PlainOutput) {
 }
 
 impl Reader<'_> {
+    pub(crate) fn stake(&mut self) -> Result<StakeAction, DecodeError> {
+        match self.u8("stake kind")? {
+            STAKE_REGISTER => Ok(StakeAction::Register {
+                vote_key: self.array("vote key")?,
+                vrf_key: self.array("VRF key")?,
+                amount: self.u128("stake amount")?,
+            }),
+            STAKE_UNBOND => Ok(StakeAction::Unbond {
+                vote_key: self.array("vote key")?,
+            }),
+            k => Err(invalid("stake kind", format!("unknown kind {k}"))),
+        }
+    }
+
     pub(crate) fn plain_output(&mut self, what: &'static str) -> Result<PlainOutput, DecodeError> {
         Ok(PlainOutput {
             pkr: self.pkr(what)?,
@@ -221,7 +277,7 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
     }
     let mut r = Reader::new(bytes);
     let version = r.u8("version")?;
-    if version != VERSION {
+    if version != VERSION && version != VERSION_STAKE {
         return Err(DecodeError::Version(version));
     }
     let fee = r.u128("fee")?;
@@ -258,6 +314,11 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
     for _ in 0..k {
         plain_outputs.push(r.plain_output("plain output PKr")?);
     }
+    let stake = if version == VERSION_STAKE {
+        Some(r.stake()?)
+    } else {
+        None
+    };
     let balance_sig = BalanceSignature::from_bytes(r.take(64, "balance signature")?)
         .map_err(|e| invalid("balance signature", e))?;
     let from_sig = PkrSignature::from_bytes(r.take(64, "from signature")?)
@@ -269,6 +330,7 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
         inputs,
         outputs,
         plain_outputs,
+        stake,
         balance_sig,
         from_sig,
     })

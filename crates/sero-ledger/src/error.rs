@@ -44,4 +44,6 @@ pub enum TxError {
     AlreadySpent(String),
     #[error("asset error: {0}")]
     Asset(String),
+    #[error("stake: {0}")]
+    Stake(String),
 }

@@ -10,6 +10,10 @@
 //!   balance) and stateful rules (anchor, nullifiers) — each a typed error.
 //! * [`builder`]: selects notes, makes change, proves inputs and outputs in
 //!   parallel and signs.
+//! * [`block`]: block headers with their consensus seal, bodies, the
+//!   deterministic empty block.
+//! * [`license`]: the mining licence of whitepaper §3.3 (issue, encode,
+//!   verify, the proposer rule).
 //!
 //! This crate does no IO.
 
@@ -17,9 +21,10 @@ pub mod block;
 pub mod builder;
 pub mod codec;
 mod error;
+pub mod license;
 pub mod note_plaintext;
 pub mod tx;
 pub mod validate;
 
 pub use error::{DecodeError, TxError};
-pub use tx::{PlainOutput, Transaction, ZInput, ZOutput};
+pub use tx::{PlainOutput, StakeAction, Transaction, ZInput, ZOutput};

@@ -46,6 +46,45 @@ pub struct PlainOutput {
     pub memo_hash: Base,
 }
 
+/// A public action on the stake registry (`docs/protocol.md` §11).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StakeAction {
+    /// Lock `amount` SERO (public value taken from the inputs like the fee)
+    /// for a new validator with these keys; the refund goes to the
+    /// transaction's signed `from` PKr.
+    Register {
+        /// The validator's vote key (ed25519 public key, opaque here).
+        vote_key: [u8; 32],
+        /// The validator's VRF public key (opaque here).
+        vrf_key: [u8; 32],
+        /// SERO locked; the stake weight is `amount` as a u64.
+        amount: u128,
+    },
+    /// Start unbonding: only the owner of the refund PKr (`from` equal to
+    /// it, proven by the From signature) may do it.
+    Unbond {
+        /// The validator's vote key.
+        vote_key: [u8; 32],
+    },
+}
+
+impl StakeAction {
+    /// The vote key the action is about.
+    pub fn vote_key(&self) -> &[u8; 32] {
+        match self {
+            StakeAction::Register { vote_key, .. } | StakeAction::Unbond { vote_key } => vote_key,
+        }
+    }
+
+    /// SERO the action takes from the inputs (besides the fee).
+    pub fn locked_amount(&self) -> u128 {
+        match self {
+            StakeAction::Register { amount, .. } => *amount,
+            StakeAction::Unbond { .. } => 0,
+        }
+    }
+}
+
 /// A SERO transaction.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transaction {
@@ -56,6 +95,8 @@ pub struct Transaction {
     pub inputs: Vec<ZInput>,
     pub outputs: Vec<ZOutput>,
     pub plain_outputs: Vec<PlainOutput>,
+    /// An optional stake-registry action (encoded only in version 2).
+    pub stake: Option<StakeAction>,
     /// B-Sign over the sighash.
     pub balance_sig: BalanceSignature,
     /// PKr signature of `from` over the sighash.
@@ -89,5 +130,12 @@ impl Transaction {
 
     pub fn nullifiers(&self) -> impl Iterator<Item = &Base> {
         self.inputs.iter().map(|i| &i.nil)
+    }
+
+    /// The public SERO value leaving the shielded pool besides the plain
+    /// outputs: fee plus stake locked (`None` on overflow).
+    pub fn public_sero(&self) -> Option<u128> {
+        self.fee
+            .checked_add(self.stake.map_or(0, |s| s.locked_amount()))
     }
 }

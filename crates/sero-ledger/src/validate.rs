@@ -6,7 +6,9 @@
 //! 2. no nullifier twice in the transaction;
 //! 3. the `From` PKr signature over the sighash;
 //! 4. the balance signature over the sighash against
-//!    `Σ CM_in − Σ CM_out − Σ plain − fee·G_SERO`;
+//!    `Σ CM_in − Σ CM_out − Σ plain − (fee + stake)·G_SERO`, where `stake` is
+//!    the amount a stake registration locks (a registration's amount must
+//!    fit in a u64);
 //! 5. every input and output proof, batch-verified (one batch per circuit,
 //!    across all the transactions given).
 //!
@@ -15,13 +17,15 @@
 //!
 //! Stateful (against the ledger):
 //! 6. every anchor is a recent note-tree root;
-//! 7. no nullifier is already spent.
+//! 7. no nullifier is already spent;
+//! 8. the stake action, if any, against the registry
+//!    ([`LedgerView::check_stake`]).
 //!
 //! Nullifiers repeated across the transactions of one block are the
 //! block's rule (`check_block_nullifiers`).
 
 use crate::error::TxError;
-use crate::tx::Transaction;
+use crate::tx::{StakeAction, Transaction};
 use rand_core::OsRng;
 use rayon::prelude::*;
 use sero_assets::{balance_point, AssetCommitment};
@@ -38,6 +42,11 @@ pub trait LedgerView {
     fn is_known_anchor(&self, root: &Base) -> bool;
     /// Whether `nil` was spent on chain.
     fn is_spent(&self, nil: &Base) -> bool;
+    /// The stake registry's rules for `tx.stake` (called only when it is
+    /// `Some`). Views without a registry accept.
+    fn check_stake(&self, _tx: &Transaction) -> Result<(), TxError> {
+        Ok(())
+    }
 }
 
 fn hex32(f: &Base) -> String {
@@ -55,6 +64,17 @@ pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
             return Err(TxError::DuplicateNullifier(hex32(n)));
         }
     }
+    if let Some(StakeAction::Register { amount, .. }) = &tx.stake {
+        if *amount > u64::MAX as u128 {
+            return Err(TxError::Stake(format!(
+                "stake amount {amount} exceeds the largest weight {}",
+                u64::MAX
+            )));
+        }
+    }
+    let public = tx
+        .public_sero()
+        .ok_or_else(|| TxError::Stake("fee plus stake overflows".into()))?;
     let sighash = tx.sighash();
     tx.from
         .verify(&sighash, &tx.from_sig)
@@ -63,7 +83,7 @@ pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
     let outs: Vec<AssetCommitment> = tx.outputs.iter().map(|o| o.cm_asset).collect();
     let plain: Vec<_> = tx.plain_outputs.iter().map(|p| p.asset).collect();
     let bp =
-        balance_point(&ins, &outs, &plain, tx.fee).map_err(|e| TxError::Asset(e.to_string()))?;
+        balance_point(&ins, &outs, &plain, public).map_err(|e| TxError::Asset(e.to_string()))?;
     tx.balance_sig
         .verify(&bp, &sighash)
         .map_err(|_| TxError::Unbalanced)
@@ -150,7 +170,7 @@ pub fn validate_stateless(tx: &Transaction, params: &Parameters) -> Result<(), T
         .expect("one result")
 }
 
-/// Stateful validation (rules 6–7).
+/// Stateful validation (rules 6–8).
 pub fn validate_stateful(tx: &Transaction, view: &impl LedgerView) -> Result<(), TxError> {
     for i in &tx.inputs {
         if !view.is_known_anchor(&i.anchor) {
@@ -159,6 +179,9 @@ pub fn validate_stateful(tx: &Transaction, view: &impl LedgerView) -> Result<(),
         if view.is_spent(&i.nil) {
             return Err(TxError::AlreadySpent(hex32(&i.nil)));
         }
+    }
+    if tx.stake.is_some() {
+        view.check_stake(tx)?;
     }
     Ok(())
 }

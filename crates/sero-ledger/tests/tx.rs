@@ -350,8 +350,12 @@ fn decoder_rejects_every_truncation_and_trailing_byte() {
         Err(DecodeError::TrailingBytes(1))
     );
     let mut v = bytes.clone();
+    v[0] = 3;
+    assert_eq!(Transaction::from_bytes(&v), Err(DecodeError::Version(3)));
+    // Version 2 announces a stake action the bytes do not hold.
+    let mut v = bytes.clone();
     v[0] = 2;
-    assert_eq!(Transaction::from_bytes(&v), Err(DecodeError::Version(2)));
+    assert!(Transaction::from_bytes(&v).is_err());
     // Input count over the limit.
     let mut c = bytes.clone();
     c[1 + 16 + 96] = 0xff;

@@ -1,16 +1,28 @@
 //! The chain: validates blocks and applies each in one atomic redb write.
 //!
-//! The witness tree and the anchor window live in memory and are rebuilt
-//! from the store on start, so a node killed at any instant restarts on its
-//! last whole block: the store holds every committed block entirely or not
-//! at all, and nothing else is persisted.
+//! The witness tree, the anchor window, the stake registry and the tip
+//! header live in memory and are rebuilt from the store on start, so a node
+//! killed at any instant restarts on its last whole block: the store holds
+//! every committed block entirely or not at all, and nothing else is
+//! persisted. [`Chain::rollback_to`] undoes non-final blocks the same way.
+//!
+//! Seals: block 0 carries [`Seal::Genesis`] with [`genesis_config_hash`];
+//! later blocks are [`Seal::Proposed`] (the proposer must be an active
+//! validator and show a licence while one is required; its VRF proofs and
+//! signature are the consensus service's to verify), [`Seal::Empty`]
+//! ([`Block::empty`]: nothing but the parent's tree and time) or, on a
+//! chain in [`ChainConfig::dev_mode`], [`Seal::Dev`].
 
+pub use crate::registry::GenesisValidator;
+use crate::registry::{Registry, RegistryError};
 use crate::scan::OutputRecord;
 use sero_assets::{Asset, Currency};
 use sero_crypto::curve::{base_from_canonical, encode_base};
+use sero_crypto::hash::{hash256, tags};
 use sero_crypto::Base;
 use sero_keys::OneTimeAddress;
-use sero_ledger::block::{plain_cm_out, tx_root, Block, BlockHeader};
+use sero_ledger::block::{plain_cm_out, tx_root, Block, BlockHeader, Seal};
+use sero_ledger::license::{check_proposer_license, LicenseConfig, LicenseError};
 use sero_ledger::tx::{PlainOutput, Transaction};
 use sero_ledger::validate::{
     check_block_nullifiers, validate_stateful, validate_stateless_batch, LedgerView,
@@ -19,17 +31,31 @@ use sero_ledger::{DecodeError, TxError};
 use sero_state::{BlockEffects, StateDb, StateError};
 use sero_tree::{cm_auth, Anchors, MerklePath, WitnessTree};
 use sero_zk::params::Parameters;
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use thiserror::Error;
 
-/// Chain parameters.
+/// Chain parameters. Every field is a consensus rule and is hashed into the
+/// genesis seal ([`genesis_config_hash`]).
 #[derive(Clone, Debug)]
 pub struct ChainConfig {
     /// New SERO per block, paid with the fees to the producer's coinbase.
     pub block_reward: u128,
     /// How many recent note-tree roots are valid anchors.
     pub anchor_window: usize,
+    /// Smallest stake a registration may lock.
+    pub min_stake: u64,
+    /// Blocks between an unbonding and its refund (at least 1).
+    pub unbond_delay: u64,
+    /// The mining-licence rule, if the network has one.
+    pub license: Option<LicenseConfig>,
+    /// A single-node development chain: accepts [`Seal::Dev`] blocks.
+    pub dev_mode: bool,
+    /// Opaque bytes hashed into the genesis seal (e.g. a network name and
+    /// the zk verifying-key hash), so different networks never share a
+    /// genesis.
+    pub genesis_extra: Vec<u8>,
 }
 
 impl Default for ChainConfig {
@@ -37,8 +63,64 @@ impl Default for ChainConfig {
         ChainConfig {
             block_reward: 1_000,
             anchor_window: sero_tree::DEFAULT_ANCHOR_WINDOW,
+            min_stake: 1_000,
+            unbond_delay: 10,
+            license: None,
+            dev_mode: false,
+            genesis_extra: vec![],
         }
     }
+}
+
+impl ChainConfig {
+    /// The defaults with [`dev_mode`](Self::dev_mode) on.
+    pub fn dev() -> Self {
+        ChainConfig {
+            dev_mode: true,
+            ..ChainConfig::default()
+        }
+    }
+}
+
+/// A genesis block with the validators its effects write into the
+/// registry (they are not in the block itself: the seal's config hash
+/// commits to them) and the round seed stored with it (`seed_0`; the block
+/// hash unless the caller sets another).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GenesisBlock {
+    pub block: Block,
+    pub validators: Vec<GenesisValidator>,
+    pub seed: [u8; 32],
+}
+
+/// `BLAKE2b-256("SERO_GenesisCfg1"; config)`, the genesis seal (§8.4 of
+/// `docs/protocol.md`): the consensus parameters of `cfg` and the genesis
+/// validators (ascending by vote key).
+pub fn genesis_config_hash(cfg: &ChainConfig, validators: &[GenesisValidator]) -> [u8; 32] {
+    let mut b = Vec::with_capacity(128 + validators.len() * 168 + cfg.genesis_extra.len());
+    b.extend_from_slice(&cfg.block_reward.to_le_bytes());
+    b.extend_from_slice(&(cfg.anchor_window as u64).to_le_bytes());
+    b.extend_from_slice(&cfg.min_stake.to_le_bytes());
+    b.extend_from_slice(&cfg.unbond_delay.to_le_bytes());
+    b.push(cfg.dev_mode as u8);
+    match &cfg.license {
+        Some(l) => {
+            b.push(1);
+            b.extend_from_slice(&l.issuer.to_bytes());
+            b.extend_from_slice(&l.required_until.to_le_bytes());
+        }
+        None => b.push(0),
+    }
+    b.extend_from_slice(&(cfg.genesis_extra.len() as u32).to_le_bytes());
+    b.extend_from_slice(&cfg.genesis_extra);
+    b.extend_from_slice(&(validators.len() as u32).to_le_bytes());
+    for v in validators {
+        b.extend_from_slice(&v.vote_key);
+        b.extend_from_slice(&v.vrf_key);
+        b.extend_from_slice(&v.stake.to_le_bytes());
+        b.extend_from_slice(&v.refund.to_bytes());
+    }
+    hash256(tags::GENESIS_CONFIG, &[&b])
 }
 
 /// Why a block is refused (the store is left unchanged).
@@ -58,8 +140,20 @@ pub enum ChainError {
     NoteRoot,
     #[error("coinbase: {0}")]
     Coinbase(String),
+    #[error("stake refunds: {0}")]
+    Refund(String),
+    #[error("seal: {0}")]
+    Seal(String),
+    #[error("mining licence: {0}")]
+    License(#[from] LicenseError),
+    #[error("genesis: {0}")]
+    Genesis(String),
     #[error("transaction {index}: {error}")]
     Tx { index: usize, error: TxError },
+    #[error("transaction {index}: stake: {error}")]
+    Stake { index: usize, error: RegistryError },
+    #[error("rollback: {0}")]
+    Rollback(String),
     #[error("the witness tree is full")]
     TreeFull,
     #[error("corrupt store: {0}")]
@@ -74,6 +168,8 @@ pub struct Chain {
     params: Arc<Parameters>,
     cfg: ChainConfig,
     tip: Option<(u64, [u8; 32])>,
+    tip_header: Option<BlockHeader>,
+    registry: Registry,
 }
 
 impl LedgerView for Chain {
@@ -85,19 +181,33 @@ impl LedgerView for Chain {
         // A store error counts as spent: refuse rather than risk a double spend.
         !matches!(self.db.nullifier_height(&encode_base(nil)), Ok(None))
     }
+
+    fn check_stake(&self, tx: &Transaction) -> Result<(), TxError> {
+        self.registry
+            .check_action(self.cfg.min_stake, tx)
+            .map_err(|e| TxError::Stake(e.to_string()))
+    }
 }
 
-/// A genesis block paying `premine` to `pkr` in `notes` equal coinbase notes.
+/// The genesis: one coinbase note per `premine` entry, the registry seeded
+/// with `validators` (sorted here by vote key; duplicates, zero stakes and
+/// a total above u64 are refused), sealed with [`genesis_config_hash`] of
+/// `cfg` and the validators. Its seed is the block hash; set
+/// [`GenesisBlock::seed`] for another `seed_0`.
 pub fn genesis_block(
-    pkr: &[OneTimeAddress],
-    premine_each: u128,
+    premine: &[(OneTimeAddress, u128)],
+    validators: &[GenesisValidator],
     time: u64,
-) -> Result<Block, ChainError> {
-    let coinbase: Vec<PlainOutput> = pkr
+    cfg: &ChainConfig,
+) -> Result<GenesisBlock, ChainError> {
+    let mut validators = validators.to_vec();
+    validators.sort_by_key(|a| a.vote_key);
+    Registry::genesis(&validators).map_err(|e| ChainError::Genesis(e.to_string()))?;
+    let coinbase: Vec<PlainOutput> = premine
         .iter()
-        .map(|p| PlainOutput {
+        .map(|(p, v)| PlainOutput {
             pkr: *p,
-            asset: Asset::sero(premine_each),
+            asset: Asset::sero(*v),
             memo_hash: Base::from(0u64),
         })
         .collect();
@@ -108,7 +218,7 @@ pub fn genesis_block(
         tree.append(cm_auth(pos, cm))
             .map_err(|_| ChainError::TreeFull)?;
     }
-    Ok(Block {
+    let block = Block {
         header: BlockHeader {
             height: 0,
             parent: [0; 32],
@@ -116,19 +226,43 @@ pub fn genesis_block(
             tx_root: tx_root(&coinbase, &[]),
             note_root: tree.root(),
             leaf_count: tree.len(),
+            seal: Seal::Genesis {
+                config_hash: genesis_config_hash(cfg, &validators),
+            },
         },
         coinbase,
         txs: vec![],
+    };
+    Ok(GenesisBlock {
+        seed: block.hash(),
+        block,
+        validators,
     })
 }
 
+fn load_anchors(db: &StateDb, window: usize) -> Result<Anchors, ChainError> {
+    let mut anchors = Anchors::new(window);
+    for r in db.recent_roots(window as u64)? {
+        anchors.push(base_from_canonical(&r).map_err(|e| ChainError::Corrupt(e.to_string()))?);
+    }
+    Ok(anchors)
+}
+
+fn load_registry(db: &StateDb) -> Result<Registry, ChainError> {
+    Ok(Registry::from_records(db.all_validators()?))
+}
+
 impl Chain {
-    /// Opens (or creates) the chain at `path`. An empty store gets `genesis`.
+    /// Opens (or creates) the chain at `path`. An empty store gets
+    /// `genesis` (validated against `cfg`); an existing one must have been
+    /// made for the same configuration: its genesis seal must equal the one
+    /// `genesis` gives now (the seal covers `cfg` and the validators, not
+    /// the time or the premine), else [`ChainError::Genesis`].
     pub fn open(
         path: &Path,
         params: Arc<Parameters>,
         cfg: ChainConfig,
-        genesis: impl FnOnce() -> Result<Block, ChainError>,
+        genesis: impl FnOnce() -> Result<GenesisBlock, ChainError>,
     ) -> Result<Chain, ChainError> {
         let db = StateDb::open(path)?;
         let n = db.leaf_count()?;
@@ -144,10 +278,8 @@ impl Chain {
         }
         let tree =
             WitnessTree::from_leaves(leaves).map_err(|e| ChainError::Corrupt(e.to_string()))?;
-        let mut anchors = Anchors::new(cfg.anchor_window);
-        for r in db.recent_roots(cfg.anchor_window as u64)? {
-            anchors.push(base_from_canonical(&r).map_err(|e| ChainError::Corrupt(e.to_string()))?);
-        }
+        let anchors = load_anchors(&db, cfg.anchor_window)?;
+        let registry = load_registry(&db)?;
         let tip = db.tip()?;
         let mut chain = Chain {
             db,
@@ -156,14 +288,31 @@ impl Chain {
             params,
             cfg,
             tip,
+            tip_header: None,
+            registry,
         };
+        chain.tip_header = match chain.tip {
+            Some((h, _)) => chain.header(h)?,
+            None => None,
+        };
+        let g = genesis()?;
         if chain.tip.is_none() {
-            let g = genesis()?;
-            chain.apply_block(&g)?;
-        } else if chain.tree.root() != chain.anchors.latest().unwrap_or_default() {
-            return Err(ChainError::Corrupt(
-                "note tree does not match the last root".into(),
-            ));
+            let effects = chain.validate_genesis(&g)?;
+            chain.commit(&g.block, effects)?;
+        } else {
+            let stored = chain
+                .header(0)?
+                .ok_or_else(|| ChainError::Corrupt("genesis missing".into()))?;
+            if stored.seal != g.block.header.seal {
+                return Err(ChainError::Genesis(
+                    "the store holds a chain of another configuration".into(),
+                ));
+            }
+            if chain.tree.root() != chain.anchors.latest().unwrap_or_default() {
+                return Err(ChainError::Corrupt(
+                    "note tree does not match the last root".into(),
+                ));
+            }
         }
         Ok(chain)
     }
@@ -201,6 +350,45 @@ impl Chain {
         }
     }
 
+    /// The header of the block at `height`.
+    pub fn header(&self, height: u64) -> Result<Option<BlockHeader>, ChainError> {
+        match self.db.block_by_height(height)? {
+            Some(b) => Ok(Some(BlockHeader::from_bytes(&b.header)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The header of the tip.
+    pub fn tip_header(&self) -> &BlockHeader {
+        self.tip_header
+            .as_ref()
+            .expect("a chain always has its genesis")
+    }
+
+    /// The round seed stored with the block at `height` (for the genesis,
+    /// [`GenesisBlock::seed`]).
+    pub fn seed(&self, height: u64) -> Result<Option<[u8; 32]>, ChainError> {
+        Ok(self.db.seed_at(height)?)
+    }
+
+    /// The active validators at the tip, by vote key: the weights for the
+    /// next round.
+    pub fn validators(&self) -> Result<Vec<GenesisValidator>, ChainError> {
+        self.registry
+            .validators()
+            .map_err(|e| ChainError::Corrupt(e.to_string()))
+    }
+
+    /// The sum of the active stakes at the tip.
+    pub fn total_stake(&self) -> u64 {
+        self.registry.total_stake()
+    }
+
+    /// The whole registry at the tip (active, unbonding and released).
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
     fn expected_next(&self) -> (u64, [u8; 32]) {
         match self.tip {
             Some((h, hash)) => (h + 1, hash),
@@ -208,11 +396,53 @@ impl Chain {
         }
     }
 
+    /// The genesis rules: height 0, no parent, the seal naming this
+    /// configuration and these validators, SERO-only coinbase, no
+    /// transactions. Reads only.
+    fn validate_genesis(&self, g: &GenesisBlock) -> Result<BlockEffects, ChainError> {
+        let (block, h) = (&g.block, &g.block.header);
+        if self.tip.is_some() || h.height != 0 {
+            return Err(ChainError::Genesis("not block 0 of an empty store".into()));
+        }
+        if h.parent != [0; 32] {
+            return Err(ChainError::Parent);
+        }
+        let registry =
+            Registry::genesis(&g.validators).map_err(|e| ChainError::Genesis(e.to_string()))?;
+        let expected = genesis_config_hash(&self.cfg, &g.validators);
+        if h.seal
+            != (Seal::Genesis {
+                config_hash: expected,
+            })
+        {
+            return Err(ChainError::Genesis(
+                "the seal does not match this chain configuration".into(),
+            ));
+        }
+        if !block.txs.is_empty() {
+            return Err(ChainError::Genesis("transactions in the genesis".into()));
+        }
+        if h.tx_root != tx_root(&block.coinbase, &block.txs) {
+            return Err(ChainError::TxRoot);
+        }
+        check_sero_only(&block.coinbase)?;
+        let mut e = self.note_effects(block, 0, [0; 32])?;
+        e.registry = registry.records().map(|(k, v)| (*k, v.clone())).collect();
+        e.seed = g.seed;
+        Ok(e)
+    }
+
     /// Checks every rule for `block` as the next block and returns what to
-    /// write. Reads only.
+    /// write (with the parent's seed and no certificate; see
+    /// [`apply_block_with`](Self::apply_block_with)). Reads only.
     pub fn validate_block(&self, block: &Block) -> Result<BlockEffects, ChainError> {
         let (height, parent) = self.expected_next();
         let h = &block.header;
+        if height == 0 {
+            return Err(ChainError::Genesis(
+                "the genesis is applied by Chain::open".into(),
+            ));
+        }
         if h.height != height {
             return Err(ChainError::Height {
                 expected: height,
@@ -225,17 +455,58 @@ impl Chain {
         if h.tx_root != tx_root(&block.coinbase, &block.txs) {
             return Err(ChainError::TxRoot);
         }
-        // Coinbase: SERO only; after genesis at most reward + fees.
-        let mut minted: u128 = 0;
-        for c in &block.coinbase {
-            if c.asset.currency != Currency::sero() || c.asset.ticket.is_some() {
-                return Err(ChainError::Coinbase("only SERO may be minted".into()));
-            }
-            minted = minted
-                .checked_add(c.asset.value)
-                .ok_or_else(|| ChainError::Coinbase("overflow".into()))?;
+        let parent_header = self.tip_header();
+        if h.time < parent_header.time {
+            return Err(ChainError::Seal("time before the parent's".into()));
         }
-        if height > 0 {
+        match &h.seal {
+            Seal::Genesis { .. } => {
+                return Err(ChainError::Seal("a genesis seal after block 0".into()))
+            }
+            Seal::Dev if !self.cfg.dev_mode => {
+                return Err(ChainError::Seal(
+                    "a dev seal on a chain not in dev mode".into(),
+                ))
+            }
+            Seal::Dev => {}
+            Seal::Empty => {
+                if !block.coinbase.is_empty() || !block.txs.is_empty() {
+                    return Err(ChainError::Seal("an empty block with contents".into()));
+                }
+                if h.time != parent_header.time {
+                    return Err(ChainError::Seal(
+                        "an empty block must keep the parent's time".into(),
+                    ));
+                }
+            }
+            Seal::Proposed(p) => {
+                if !self.registry.is_active(&p.proposer) {
+                    return Err(ChainError::Seal(format!(
+                        "proposer {} is not an active validator",
+                        hex::encode(&p.proposer[..8])
+                    )));
+                }
+                if let Some(cfg) = &self.cfg.license {
+                    check_proposer_license(cfg, height, &p.proposer, p.license.as_ref())?;
+                }
+            }
+        }
+        let mut registry = self.registry.clone();
+        let mut written: Vec<[u8; 32]> = vec![];
+        if h.seal != Seal::Empty {
+            // Coinbase: one reward output (SERO, at most reward + fees),
+            // then exactly the refunds due, in order.
+            let due = registry
+                .due_refunds(height, self.cfg.unbond_delay)
+                .map_err(|e| ChainError::Corrupt(e.to_string()))?;
+            if block.coinbase.len() != 1 + due.len() {
+                return Err(ChainError::Refund(format!(
+                    "expected one reward output and {} refunds, found {} coinbase outputs",
+                    due.len(),
+                    block.coinbase.len()
+                )));
+            }
+            check_sero_only(&block.coinbase[..1])?;
             let fees = block
                 .txs
                 .iter()
@@ -244,10 +515,28 @@ impl Chain {
             let allowed = fees
                 .checked_add(self.cfg.block_reward)
                 .ok_or_else(|| ChainError::Coinbase("overflow".into()))?;
+            let minted = block.coinbase[0].asset.value;
             if minted > allowed {
                 return Err(ChainError::Coinbase(format!(
                     "mints {minted}, allowed {allowed} (reward + fees)"
                 )));
+            }
+            for (i, ((k, want), got)) in due.iter().zip(&block.coinbase[1..]).enumerate() {
+                if got.pkr != want.pkr {
+                    return Err(ChainError::Refund(format!(
+                        "refund {i} (validator {}) pays the wrong PKr",
+                        hex::encode(&k[..8])
+                    )));
+                }
+                if got != want {
+                    return Err(ChainError::Refund(format!(
+                        "refund {i} (validator {}) must be {} SERO with its memo hash",
+                        hex::encode(&k[..8]),
+                        want.asset.value
+                    )));
+                }
+                registry.release(k);
+                written.push(*k);
             }
         }
         check_block_nullifiers(&block.txs).map_err(|error| ChainError::Tx { index: 0, error })?;
@@ -257,20 +546,54 @@ impl Chain {
         {
             r.map_err(|error| ChainError::Tx { index, error })?;
         }
+        // Stake actions, in block order, each vote key at most once.
+        let mut touched = HashSet::new();
+        for (index, t) in block.txs.iter().enumerate() {
+            let Some(a) = &t.stake else { continue };
+            if !touched.insert(*a.vote_key()) {
+                return Err(ChainError::Stake {
+                    index,
+                    error: RegistryError::TwoActions(hex::encode(&a.vote_key()[..8])),
+                });
+            }
+            if let Some(k) = registry
+                .apply_action(self.cfg.min_stake, height, t)
+                .map_err(|error| ChainError::Stake { index, error })?
+            {
+                written.push(k);
+            }
+        }
         for (index, t) in block.txs.iter().enumerate() {
             validate_stateful(t, self).map_err(|error| ChainError::Tx { index, error })?;
         }
-        // New notes and the tree root they give.
+        let mut e = self.note_effects(block, height, parent)?;
+        e.registry = written
+            .iter()
+            .map(|k| (*k, registry.get(k).expect("written").clone()))
+            .collect();
+        e.seed = self.db.seed_at(height - 1)?.unwrap_or_default();
+        Ok(e)
+    }
+
+    /// The note, nullifier, til and txid effects of `block` (checks the note
+    /// root and leaf count).
+    fn note_effects(
+        &self,
+        block: &Block,
+        height: u64,
+        parent: [u8; 32],
+    ) -> Result<BlockEffects, ChainError> {
+        let h = &block.header;
         let mut records = vec![];
         for c in &block.coinbase {
             let cm = plain_cm_out(c).map_err(|e| ChainError::Coinbase(e.to_string()))?;
             records.push(OutputRecord::plain(c, cm));
         }
-        for t in &block.txs {
+        for (index, t) in block.txs.iter().enumerate() {
             records.extend(t.outputs.iter().map(OutputRecord::shielded));
             for p in &t.plain_outputs {
                 let cm = plain_cm_out(p).map_err(|e| ChainError::Tx {
-                    index: 0,
+                    index,
                     error: TxError::Asset(e.to_string()),
                 })?;
                 records.push(OutputRecord::plain(p, cm));
@@ -310,20 +633,48 @@ impl Chain {
             nullifiers,
             tils,
             txids,
+            registry: vec![],
+            seed: [0; 32],
+            certificate: vec![],
         })
     }
 
-    /// Validates and applies `block` in one atomic write, then updates the
-    /// in-memory tree and anchors.
+    /// Validates and applies `block` in one atomic write, keeping the
+    /// parent's round seed and storing no certificate (the dev chain and
+    /// tests; consensus nodes use [`apply_block_with`](Self::apply_block_with)).
     pub fn apply_block(&mut self, block: &Block) -> Result<(), ChainError> {
         let effects = self.validate_block(block)?;
+        self.commit(block, effects)
+    }
+
+    /// Validates and applies `block` with the round `seed` after it and its
+    /// consensus `certificate` (may be empty, and stored later with
+    /// [`StateDb::put_certificate`]), in one atomic write.
+    pub fn apply_block_with(
+        &mut self,
+        block: &Block,
+        seed: [u8; 32],
+        certificate: Vec<u8>,
+    ) -> Result<(), ChainError> {
+        let mut effects = self.validate_block(block)?;
+        effects.seed = seed;
+        effects.certificate = certificate;
+        self.commit(block, effects)
+    }
+
+    /// Writes validated effects, then updates the in-memory state.
+    fn commit(&mut self, block: &Block, effects: BlockEffects) -> Result<(), ChainError> {
         self.db.apply_block(&effects)?;
         for l in &effects.leaves {
             let leaf = base_from_canonical(l).expect("encoded above");
             self.tree.append(leaf).map_err(|_| ChainError::TreeFull)?;
         }
         self.anchors.push(self.tree.root());
+        for (k, v) in &effects.registry {
+            self.registry.insert(*k, v.clone());
+        }
         self.tip = Some((effects.height, effects.hash));
+        self.tip_header = Some(block.header.clone());
         tracing::info!(
             height = effects.height,
             hash = %hex::encode(&effects.hash[..8]),
@@ -334,44 +685,116 @@ impl Chain {
         Ok(())
     }
 
+    /// Undoes every block above `height` (see [`StateDb::rollback_to`]: one
+    /// atomic write, never below the finalized height), then rebuilds the
+    /// in-memory tree, anchors, registry and tip.
+    pub fn rollback_to(&mut self, height: u64) -> Result<(), ChainError> {
+        let (tip, _) = self.tip();
+        if height >= tip {
+            return if height == tip {
+                Ok(())
+            } else {
+                Err(ChainError::Rollback(format!(
+                    "height {height} is above the tip {tip}"
+                )))
+            };
+        }
+        self.db.rollback_to(height)?;
+        let n = self.db.leaf_count()?;
+        let mut leaves = Vec::with_capacity(n as usize);
+        for p in 0..n {
+            leaves.push(
+                self.tree
+                    .leaf(p)
+                    .map_err(|e| ChainError::Corrupt(e.to_string()))?,
+            );
+        }
+        self.tree =
+            WitnessTree::from_leaves(leaves).map_err(|e| ChainError::Corrupt(e.to_string()))?;
+        self.anchors = load_anchors(&self.db, self.cfg.anchor_window)?;
+        self.registry = load_registry(&self.db)?;
+        self.tip = self.db.tip()?;
+        self.tip_header = self.header(height)?;
+        tracing::warn!(height, "rolled back");
+        Ok(())
+    }
+
     /// Assembles the next block from `candidates` (already admitted by the
-    /// mempool; any that no longer validate are skipped), paying reward and
-    /// fees to `coinbase`.
+    /// mempool; any that no longer validate, and any second stake action
+    /// for one vote key, are skipped), paying reward and fees to `coinbase`
+    /// and then the stake refunds due, sealed with `seal`. The time is at
+    /// least the parent's. With [`Seal::Empty`] it returns [`Block::empty`].
+    ///
+    /// For a proposed block pass a [`Seal::Proposed`] whose signature is
+    /// zero, then sign [`BlockHeader::signing_hash`] (which ignores the
+    /// signature bytes) and put the signature in.
     pub fn build_block(
         &self,
         candidates: Vec<Transaction>,
         coinbase: &OneTimeAddress,
         time: u64,
+        seal: Seal,
     ) -> Result<Block, ChainError> {
         let (height, parent) = self.expected_next();
+        let parent_header = self.tip_header();
+        match seal {
+            Seal::Empty => return Ok(Block::empty(height, parent_header)),
+            Seal::Genesis { .. } => {
+                return Err(ChainError::Seal("build_block makes no genesis".into()))
+            }
+            _ => {}
+        }
         let results = validate_stateless_batch(&candidates, &self.params);
+        let mut registry = self.registry.clone();
+        let due = registry
+            .due_refunds(height, self.cfg.unbond_delay)
+            .map_err(|e| ChainError::Corrupt(e.to_string()))?;
+        for (k, _) in &due {
+            registry.release(k);
+        }
         let mut txs: Vec<Transaction> = vec![];
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
+        let mut touched = HashSet::new();
         for (t, r) in candidates.into_iter().zip(results) {
+            if txs.len() >= sero_ledger::block::MAX_BLOCK_TXS {
+                break;
+            }
             if r.is_err() || validate_stateful(&t, self).is_err() {
                 continue;
             }
             if t.nullifiers().any(|n| seen.contains(n)) {
                 continue;
             }
+            if let Some(a) = &t.stake {
+                if touched.contains(a.vote_key())
+                    || registry
+                        .apply_action(self.cfg.min_stake, height, &t)
+                        .is_err()
+                {
+                    continue;
+                }
+                touched.insert(*a.vote_key());
+            }
             seen.extend(t.nullifiers().copied());
             txs.push(t);
         }
         let fees: u128 = txs.iter().map(|t| t.fee).sum();
-        let cb = vec![PlainOutput {
+        let mut cb = vec![PlainOutput {
             pkr: *coinbase,
             asset: Asset::sero(self.cfg.block_reward + fees),
             memo_hash: Base::from(height),
         }];
+        cb.extend(due.into_iter().map(|(_, p)| p));
         let mut frontier = self.tree.frontier();
         let probe = Block {
             header: BlockHeader {
                 height,
                 parent,
-                time,
+                time: time.max(parent_header.time),
                 tx_root: [0; 32],
                 note_root: Base::from(0u64),
                 leaf_count: 0,
+                seal,
             },
             coinbase: cb,
             txs,
@@ -391,4 +814,18 @@ impl Chain {
         block.header.leaf_count = frontier.len();
         Ok(block)
     }
+}
+
+/// Coinbase outputs mint SERO only, without tickets.
+fn check_sero_only(coinbase: &[PlainOutput]) -> Result<(), ChainError> {
+    let mut minted: u128 = 0;
+    for c in coinbase {
+        if c.asset.currency != Currency::sero() || c.asset.ticket.is_some() {
+            return Err(ChainError::Coinbase("only SERO may be minted".into()));
+        }
+        minted = minted
+            .checked_add(c.asset.value)
+            .ok_or_else(|| ChainError::Coinbase("overflow".into()))?;
+    }
+    Ok(())
 }

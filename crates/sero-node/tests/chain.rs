@@ -6,7 +6,7 @@ use rand_chacha::ChaCha20Rng;
 use sero_assets::Asset;
 use sero_crypto::Base;
 use sero_keys::{SecretKey, Seed};
-use sero_ledger::block::Block;
+use sero_ledger::block::{Block, Seal};
 use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
 use sero_ledger::TxError;
 use sero_node::chain::genesis_block;
@@ -31,8 +31,11 @@ fn open(dir: &std::path::Path) -> Chain {
     Chain::open(
         &dir.join("chain.redb"),
         params(),
-        ChainConfig::default(),
-        || genesis_block(&pkrs, 1_000, 0),
+        ChainConfig::dev(),
+        || {
+            let premine: Vec<_> = pkrs.iter().map(|p| (*p, 1_000)).collect();
+            genesis_block(&premine, &[], 0, &ChainConfig::dev())
+        },
     )
     .unwrap()
 }
@@ -104,7 +107,9 @@ fn produce(chain: &mut Chain, pool: &mut Mempool, producer: &SecretKey) -> Block
     let mut rng = ChaCha20Rng::seed_from_u64(chain.tip().0 + 100);
     let cb = producer.payment_address().derive_pkr(&mut rng);
     let (h, _) = chain.tip();
-    let b = chain.build_block(pool.select(100), &cb, h + 1).unwrap();
+    let b = chain
+        .build_block(pool.select(100), &cb, h + 1, Seal::Dev)
+        .unwrap();
     chain.apply_block(&b).unwrap();
     pool.prune(chain);
     b
@@ -166,7 +171,9 @@ fn bad_blocks_are_rejected_and_change_nothing() {
     let t = pay(&chain, &a, &b, 100, 1, 3);
     let mut rng = ChaCha20Rng::seed_from_u64(4);
     let cb = miner.payment_address().derive_pkr(&mut rng);
-    let good = chain.build_block(vec![t.clone()], &cb, 1).unwrap();
+    let good = chain
+        .build_block(vec![t.clone()], &cb, 1, Seal::Dev)
+        .unwrap();
     let tip = chain.tip();
     let leaves = chain.db().leaf_count().unwrap();
 

@@ -11,6 +11,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sero_assets::Asset;
 use sero_keys::{SecretKey, Seed};
+use sero_ledger::block::Seal;
 use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
 use sero_ledger::Transaction;
 use sero_node::chain::genesis_block;
@@ -38,8 +39,11 @@ fn open(dir: &std::path::Path, notes: usize) -> Chain {
     Chain::open(
         &dir.join("chain.redb"),
         params(),
-        ChainConfig::default(),
-        || genesis_block(&pkrs, NOTE_VALUE, 0),
+        ChainConfig::dev(),
+        || {
+            let premine: Vec<_> = pkrs.iter().map(|p| (*p, NOTE_VALUE)).collect();
+            genesis_block(&premine, &[], 0, &ChainConfig::dev())
+        },
     )
     .unwrap()
 }
@@ -187,7 +191,7 @@ fn capacity_fee_order_and_prune_after_a_block() {
         .payment_address()
         .derive_pkr(&mut ChaCha20Rng::seed_from_u64(16));
     let block = chain
-        .build_block(vec![c.clone(), rival_b.clone()], &cb, 1)
+        .build_block(vec![c.clone(), rival_b.clone()], &cb, 1, Seal::Dev)
         .unwrap();
     assert_eq!(block.txs.len(), 2);
     chain.apply_block(&block).unwrap();

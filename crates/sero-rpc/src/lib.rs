@@ -24,7 +24,7 @@ use jsonrpsee::types::ErrorObjectOwned;
 use serde::{Deserialize, Serialize};
 use sero_crypto::curve::{base_from_canonical, encode_base};
 use sero_ledger::Transaction;
-use sero_node::{Chain, Mempool};
+use sero_node::Chain;
 use std::sync::{Arc, Mutex};
 
 /// A block as served over RPC.
@@ -98,6 +98,10 @@ pub trait SeroApi {
     fn outputs(&self, from: u64, to: u64) -> RpcResult<Vec<OutputEntry>>;
     #[method(name = "leafCount")]
     fn leaf_count(&self) -> RpcResult<u64>;
+    /// The highest block with a Final agreement certificate (every block
+    /// below it is final too); 0 on a single-node dev chain.
+    #[method(name = "finalizedNumber")]
+    fn finalized_number(&self) -> RpcResult<u64>;
     #[method(name = "getWitness")]
     fn witness(&self, position: u64) -> RpcResult<Witness>;
     #[method(name = "getNullifierStatus")]
@@ -107,10 +111,7 @@ pub trait SeroApi {
 }
 
 /// What the RPC serves: the chain and its mempool.
-pub struct Node {
-    pub chain: Chain,
-    pub mempool: Mempool,
-}
+pub use sero_node::Node;
 
 /// The RPC server's state.
 #[derive(Clone)]
@@ -306,6 +307,10 @@ impl SeroApiServer for RpcImpl {
 
     fn leaf_count(&self) -> RpcResult<u64> {
         Ok(self.lock()?.chain.tree().len())
+    }
+
+    fn finalized_number(&self) -> RpcResult<u64> {
+        self.lock()?.chain.db().finalized_height().map_err(internal)
     }
 
     fn witness(&self, position: u64) -> RpcResult<Witness> {

@@ -4,6 +4,139 @@
 //! an inconsistent length prefix is reported as [`StateError::Corrupt`].
 
 use crate::error::StateError;
+use crate::ValidatorRecord;
+
+/// Length of an encoded [`ValidatorRecord`].
+pub const VALIDATOR_RECORD_LEN: usize = 32 + 8 + 96 + 8 + 1 + 8 + 1;
+
+/// Encodes a [`crate::tables::VALIDATORS`] value: `vrf_key ‖ stake: u64 LE ‖
+/// refund (96) ‖ registered_at: u64 LE ‖ unbonding: u8 (0|1) ‖ unbond_at:
+/// u64 LE (0 when not unbonding) ‖ released: u8 (0|1)`.
+pub fn encode_validator(v: &ValidatorRecord) -> [u8; VALIDATOR_RECORD_LEN] {
+    let mut out = [0u8; VALIDATOR_RECORD_LEN];
+    out[..32].copy_from_slice(&v.vrf_key);
+    out[32..40].copy_from_slice(&v.stake.to_le_bytes());
+    out[40..136].copy_from_slice(&v.refund);
+    out[136..144].copy_from_slice(&v.registered_at.to_le_bytes());
+    out[144] = v.unbond_at.is_some() as u8;
+    out[145..153].copy_from_slice(&v.unbond_at.unwrap_or(0).to_le_bytes());
+    out[153] = v.released as u8;
+    out
+}
+
+/// Decodes a [`crate::tables::VALIDATORS`] value; flags must be 0 or 1,
+/// `unbond_at` 0 when not unbonding, and only an unbonding record may be
+/// released.
+pub fn decode_validator(bytes: &[u8]) -> Result<ValidatorRecord, StateError> {
+    let mut r = Reader::new(bytes, "validator record");
+    let v = read_validator(&mut r)?;
+    r.finish()?;
+    Ok(v)
+}
+
+fn read_validator(r: &mut Reader<'_>) -> Result<ValidatorRecord, StateError> {
+    let vrf_key = r.array()?;
+    let stake = r.u64()?;
+    let refund = r.array()?;
+    let registered_at = r.u64()?;
+    let unbonding = r.flag()?;
+    let unbond_at = r.u64()?;
+    let released = r.flag()?;
+    if !unbonding && (unbond_at != 0 || released) {
+        return Err(StateError::Corrupt(
+            "validator record: inconsistent unbonding fields".into(),
+        ));
+    }
+    Ok(ValidatorRecord {
+        vrf_key,
+        stake,
+        refund,
+        registered_at,
+        unbond_at: unbonding.then_some(unbond_at),
+        released,
+    })
+}
+
+/// What undoing one block needs (a [`crate::tables::UNDO`] value).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UndoRecord {
+    /// Leaf count before the block.
+    pub leaf_count_before: u64,
+    /// Nullifiers the block spent.
+    pub nullifiers: Vec<[u8; 32]>,
+    /// Tils the block recorded.
+    pub tils: Vec<[u8; 32]>,
+    /// Transaction ids of the block.
+    pub txids: Vec<[u8; 32]>,
+    /// Registry entries the block wrote, each with its previous record
+    /// (`None`: the key was absent), in write order.
+    pub registry: Vec<([u8; 32], Option<ValidatorRecord>)>,
+}
+
+/// Encodes an [`UndoRecord`]: `leaf_count_before: u64 ‖ u32 n ‖ n ×
+/// nullifier ‖ u32 t ‖ t × til ‖ u32 x ‖ x × txid ‖ u32 r ‖ r × (vote_key ‖
+/// u8 had ‖ [validator record])`, counts little-endian.
+pub fn encode_undo(u: &UndoRecord) -> Result<Vec<u8>, StateError> {
+    let mut out = Vec::with_capacity(
+        24 + 32 * (u.nullifiers.len() + u.tils.len() + u.txids.len())
+            + u.registry.len() * (33 + VALIDATOR_RECORD_LEN),
+    );
+    out.extend_from_slice(&u.leaf_count_before.to_le_bytes());
+    for list in [&u.nullifiers, &u.tils, &u.txids] {
+        out.extend_from_slice(&u32_len("undo list", list.len())?.to_le_bytes());
+        for h in list {
+            out.extend_from_slice(h);
+        }
+    }
+    out.extend_from_slice(&u32_len("undo registry", u.registry.len())?.to_le_bytes());
+    for (k, prev) in &u.registry {
+        out.extend_from_slice(k);
+        match prev {
+            Some(v) => {
+                out.push(1);
+                out.extend_from_slice(&encode_validator(v));
+            }
+            None => out.push(0),
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes an [`UndoRecord`] written by [`encode_undo`].
+pub fn decode_undo(bytes: &[u8]) -> Result<UndoRecord, StateError> {
+    let mut r = Reader::new(bytes, "undo record");
+    let leaf_count_before = r.u64()?;
+    let mut lists: [Vec<[u8; 32]>; 3] = Default::default();
+    for list in &mut lists {
+        let n = r.u32()? as usize;
+        // Bound the allocation by what the bytes can hold.
+        let mut v = Vec::with_capacity(n.min(bytes.len() / 32));
+        for _ in 0..n {
+            v.push(r.array()?);
+        }
+        *list = v;
+    }
+    let n = r.u32()? as usize;
+    let mut registry = Vec::with_capacity(n.min(bytes.len() / 33));
+    for _ in 0..n {
+        let k = r.array()?;
+        let prev = if r.flag()? {
+            Some(read_validator(&mut r)?)
+        } else {
+            None
+        };
+        registry.push((k, prev));
+    }
+    r.finish()?;
+    let [nullifiers, tils, txids] = lists;
+    Ok(UndoRecord {
+        leaf_count_before,
+        nullifiers,
+        tils,
+        txids,
+        registry,
+    })
+}
 
 /// Encodes a [`crate::tables::BLOCKS`] record:
 /// `height: u64 LE ‖ header_len: u32 LE ‖ header ‖ body_len: u32 LE ‖ body`.
@@ -153,6 +286,17 @@ impl<'a> Reader<'a> {
         Ok(u32::from_le_bytes(self.array()?))
     }
 
+    fn flag(&mut self) -> Result<bool, StateError> {
+        match self.take(1)?[0] {
+            0 => Ok(false),
+            1 => Ok(true),
+            f => Err(StateError::Corrupt(format!(
+                "{}: flag {f} is neither 0 nor 1",
+                self.what
+            ))),
+        }
+    }
+
     fn finish(self) -> Result<(), StateError> {
         if self.pos == self.bytes.len() {
             Ok(())
@@ -197,6 +341,53 @@ mod tests {
             decode_block_record(&huge),
             Err(StateError::Corrupt(_))
         ));
+    }
+
+    #[test]
+    fn validator_and_undo_records_round_trip_and_reject_bad_bytes() {
+        let v = ValidatorRecord {
+            vrf_key: [1; 32],
+            stake: 77,
+            refund: [2; 96],
+            registered_at: 5,
+            unbond_at: Some(9),
+            released: true,
+        };
+        let b = encode_validator(&v);
+        assert_eq!(decode_validator(&b).unwrap(), v);
+        let active = ValidatorRecord {
+            unbond_at: None,
+            released: false,
+            ..v
+        };
+        assert_eq!(
+            decode_validator(&encode_validator(&active)).unwrap(),
+            active
+        );
+        for cut in 0..b.len() {
+            assert!(decode_validator(&b[..cut]).is_err());
+        }
+        let mut bad = b;
+        bad[144] = 2;
+        assert!(decode_validator(&bad).is_err());
+        let mut bad = encode_validator(&active);
+        bad[153] = 1; // released without unbonding
+        assert!(decode_validator(&bad).is_err());
+        let u = UndoRecord {
+            leaf_count_before: 12,
+            nullifiers: vec![[3; 32]],
+            tils: vec![[4; 32], [5; 32]],
+            txids: vec![],
+            registry: vec![([6; 32], None), ([7; 32], Some(v))],
+        };
+        let b = encode_undo(&u).unwrap();
+        assert_eq!(decode_undo(&b).unwrap(), u);
+        for cut in 0..b.len() {
+            assert!(decode_undo(&b[..cut]).is_err());
+        }
+        let mut huge = b.clone();
+        huge[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode_undo(&huge).is_err());
     }
 
     #[test]

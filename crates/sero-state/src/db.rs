@@ -8,17 +8,58 @@ use redb::{
 
 use crate::codec::{
     decode_block_record, decode_meta_u32, decode_meta_u64, decode_til, decode_tip,
-    decode_tx_location, encode_block_record, encode_til, encode_tip, encode_tx_location,
+    decode_tx_location, decode_undo, decode_validator, encode_block_record, encode_til, encode_tip,
+    encode_tx_location, encode_undo, encode_validator, UndoRecord,
 };
 use crate::error::StateError;
 use crate::tables::{
-    BLOCKS, BLOCK_HASHES, LEAVES, META, META_LEAF_COUNT, META_SCHEMA_VERSION, META_TIP, NULLIFIERS,
-    OUTPUTS, ROOTS, SCHEMA_VERSION, TILS, TXS,
+    BLOCKS, BLOCK_HASHES, CERTIFICATES, LEAVES, META, META_FINALIZED, META_LEAF_COUNT,
+    META_SCHEMA_VERSION, META_TIP, NULLIFIERS, OUTPUTS, ROOTS, SCHEMA_VERSION, SEEDS, TILS, TXS,
+    UNDO, VALIDATORS,
 };
 
 /// Most items one range read ([`StateDb::leaves`], [`StateDb::outputs`],
 /// [`StateDb::recent_roots`]) may cover.
 pub const MAX_RANGE: u64 = 10_000;
+
+/// A validator in the stake registry (bytes only: the node gives them
+/// meaning).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidatorRecord {
+    /// The validator's VRF public key.
+    pub vrf_key: [u8; 32],
+    /// Stake weight (the SERO locked).
+    pub stake: u64,
+    /// Encoded one-time address (PKr) the stake is refunded to.
+    pub refund: [u8; 96],
+    /// Height of the block that registered it (0: genesis).
+    pub registered_at: u64,
+    /// Height of the block that started its unbonding, if any; it has no
+    /// weight from the next block on.
+    pub unbond_at: Option<u64>,
+    /// Whether the refund was paid.
+    pub released: bool,
+}
+
+impl Default for ValidatorRecord {
+    fn default() -> Self {
+        ValidatorRecord {
+            vrf_key: [0; 32],
+            stake: 0,
+            refund: [0; 96],
+            registered_at: 0,
+            unbond_at: None,
+            released: false,
+        }
+    }
+}
+
+impl ValidatorRecord {
+    /// Registered and not unbonding: it has weight.
+    pub fn is_active(&self) -> bool {
+        self.unbond_at.is_none()
+    }
+}
 
 /// Everything a block changes in the state, as bytes.
 ///
@@ -49,6 +90,14 @@ pub struct BlockEffects {
     pub tils: Vec<([u8; 32], [u8; 32])>,
     /// Transaction ids, in block order (the index is the position here).
     pub txids: Vec<[u8; 32]>,
+    /// Registry records the block writes (new or updated), each key at most
+    /// once; the previous values are kept for [`StateDb::rollback_to`].
+    pub registry: Vec<([u8; 32], ValidatorRecord)>,
+    /// Round seed after this block.
+    pub seed: [u8; 32],
+    /// Consensus certificate of the block (empty: none yet; see
+    /// [`StateDb::put_certificate`]).
+    pub certificate: Vec<u8>,
 }
 
 /// A stored block, as returned by [`StateDb::block_by_height`] and
@@ -82,6 +131,14 @@ pub struct StateStats {
     pub tils: u64,
     /// Entries in [`crate::tables::TXS`].
     pub txs: u64,
+    /// Entries in [`crate::tables::VALIDATORS`].
+    pub validators: u64,
+    /// Entries in [`crate::tables::SEEDS`].
+    pub seeds: u64,
+    /// Entries in [`crate::tables::CERTIFICATES`].
+    pub certificates: u64,
+    /// Entries in [`crate::tables::UNDO`].
+    pub undo: u64,
 }
 
 /// The node's persistent state, in one redb file.
@@ -127,6 +184,10 @@ impl StateDb {
             txn.open_table(TILS)?;
             txn.open_table(TXS)?;
             txn.open_table(OUTPUTS)?;
+            txn.open_table(VALIDATORS)?;
+            txn.open_table(SEEDS)?;
+            txn.open_table(CERTIFICATES)?;
+            txn.open_table(UNDO)?;
             let mut meta = txn.open_table(META)?;
             let version = match meta.get(META_SCHEMA_VERSION)? {
                 Some(v) => Some(decode_meta_u32(v.value(), "meta schema_version")?),
@@ -168,6 +229,8 @@ impl StateDb {
         let blocks = r.open_table(BLOCKS)?;
         let leaves = r.open_table(LEAVES)?;
         let outputs = r.open_table(OUTPUTS)?;
+        let seeds = r.open_table(SEEDS)?;
+        let finalized = read_finalized(&meta)?;
         let corrupt = |m: String| Err(StateError::Corrupt(m));
         match tip {
             None => {
@@ -179,12 +242,16 @@ impl StateDb {
                 let n = h
                     .checked_add(1)
                     .ok_or_else(|| StateError::Corrupt("tip height overflows".into()))?;
-                if hashes.len()? != n || roots.len()? != n {
+                if hashes.len()? != n || roots.len()? != n || seeds.len()? != n {
                     return corrupt(format!(
-                        "tip height {h} but {} block hashes and {} roots",
+                        "tip height {h} but {} block hashes, {} roots and {} seeds",
                         hashes.len()?,
-                        roots.len()?
+                        roots.len()?,
+                        seeds.len()?
                     ));
+                }
+                if finalized > h {
+                    return corrupt(format!("finalized height {finalized} above the tip {h}"));
                 }
                 match hashes.get(h)? {
                     Some(g) if *g.value() == hash => {}
@@ -223,7 +290,10 @@ impl StateDb {
     /// nullifier, til, txid or block hash already stored or repeated inside
     /// the block ([`StateError::DuplicateNullifier`],
     /// [`StateError::DuplicateTil`], [`StateError::DuplicateTx`],
-    /// [`StateError::DuplicateBlock`]).
+    /// [`StateError::DuplicateBlock`]); a registry key twice in `e.registry`
+    /// is [`StateError::DuplicateValidator`]. Besides the block it stores
+    /// the seed, the certificate (if not empty), the registry records and
+    /// the block's undo record.
     ///
     /// On any error the transaction is aborted, so nothing of the block is
     /// stored; on success all of it is, durably, when this returns. Leaves
@@ -241,19 +311,19 @@ impl StateDb {
                 len: e.txids.len(),
             });
         }
+        let mut keys = std::collections::HashSet::new();
+        for (k, _) in &e.registry {
+            if !keys.insert(*k) {
+                return Err(StateError::DuplicateValidator {
+                    hex: hex::encode(k),
+                });
+            }
+        }
         let record = encode_block_record(e.height, &e.header, &e.body)?;
         let mut txn = self.db.begin_write()?;
         txn.set_durability(Durability::Immediate);
-        match write_block(&txn, e, &record) {
-            Ok(()) => {
-                txn.commit()?;
-                Ok(())
-            }
-            Err(err) => {
-                txn.abort()?;
-                Err(err)
-            }
-        }
+        let r = write_block(&txn, e, &record);
+        finish(txn, r)
     }
 
     /// The tip `(height, hash)`, or `None` on an empty database.
@@ -392,7 +462,126 @@ impl StateDb {
             nullifiers: r.open_table(NULLIFIERS)?.len()?,
             tils: r.open_table(TILS)?.len()?,
             txs: r.open_table(TXS)?.len()?,
+            validators: r.open_table(VALIDATORS)?.len()?,
+            seeds: r.open_table(SEEDS)?.len()?,
+            certificates: r.open_table(CERTIFICATES)?.len()?,
+            undo: r.open_table(UNDO)?.len()?,
         })
+    }
+
+    /// The active validators at the tip (registered, not unbonding),
+    /// ordered by vote key.
+    pub fn validators(&self) -> Result<Vec<([u8; 32], ValidatorRecord)>, StateError> {
+        Ok(self
+            .all_validators()?
+            .into_iter()
+            .filter(|(_, v)| v.is_active())
+            .collect())
+    }
+
+    /// Every registry record (active, unbonding, released), ordered by vote
+    /// key.
+    pub fn all_validators(&self) -> Result<Vec<([u8; 32], ValidatorRecord)>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(VALIDATORS)?;
+        let mut out = vec![];
+        for item in t.iter()? {
+            let (k, v) = item?;
+            out.push((*k.value(), decode_validator(v.value())?));
+        }
+        Ok(out)
+    }
+
+    /// The registry record of `vote_key`.
+    pub fn validator(&self, vote_key: &[u8; 32]) -> Result<Option<ValidatorRecord>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(VALIDATORS)?;
+        match t.get(vote_key)? {
+            Some(g) => Ok(Some(decode_validator(g.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Round seed after the block at `height`.
+    pub fn seed_at(&self, height: u64) -> Result<Option<[u8; 32]>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(SEEDS)?;
+        Ok(t.get(height)?.map(|g| *g.value()))
+    }
+
+    /// Certificate of the block at `height`, if one was stored.
+    pub fn certificate(&self, height: u64) -> Result<Option<Vec<u8>>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(CERTIFICATES)?;
+        Ok(t.get(height)?.map(|g| g.value().to_vec()))
+    }
+
+    /// Stores (or replaces) the certificate of the stored block at `height`
+    /// — a final certificate may arrive after the block was applied.
+    /// [`StateError::UnknownHeight`] above the tip.
+    pub fn put_certificate(&self, height: u64, certificate: &[u8]) -> Result<(), StateError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate);
+        let r = (|| {
+            let tip = read_tip(&txn.open_table(META)?)?;
+            if tip.is_none_or(|(h, _)| height > h) {
+                return Err(StateError::UnknownHeight { height });
+            }
+            txn.open_table(CERTIFICATES)?.insert(height, certificate)?;
+            Ok(())
+        })();
+        finish(txn, r)
+    }
+
+    /// The finalized height: blocks at or below it are never rolled back
+    /// (0, the genesis, until [`set_finalized`](Self::set_finalized)).
+    pub fn finalized_height(&self) -> Result<u64, StateError> {
+        let r = self.read()?;
+        read_finalized(&r.open_table(META)?)
+    }
+
+    /// Marks every block up to `height` final, and drops their undo
+    /// records. [`StateError::UnknownHeight`] above the tip,
+    /// [`StateError::FinalizedBackwards`] below the current finalized
+    /// height (the same height is accepted).
+    pub fn set_finalized(&self, height: u64) -> Result<(), StateError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate);
+        let r = (|| {
+            let mut meta = txn.open_table(META)?;
+            let tip = read_tip(&meta)?;
+            if tip.is_none_or(|(h, _)| height > h) {
+                return Err(StateError::UnknownHeight { height });
+            }
+            let current = read_finalized(&meta)?;
+            if height < current {
+                return Err(StateError::FinalizedBackwards {
+                    current,
+                    requested: height,
+                });
+            }
+            meta.insert(META_FINALIZED, &height.to_le_bytes()[..])?;
+            let mut undo = txn.open_table(UNDO)?;
+            undo.retain_in(..=height, |_, _| false)?;
+            Ok(())
+        })();
+        finish(txn, r)
+    }
+
+    /// Undoes every block above `height` in ONE durable write: their block
+    /// records, hashes, roots, seeds, certificates, leaves and outputs,
+    /// nullifiers, tils, transaction ids and registry changes, so the
+    /// state equals the state right after block `height`. A no-op at the
+    /// tip. [`StateError::RollbackBelowFinalized`] below
+    /// [`finalized_height`](Self::finalized_height),
+    /// [`StateError::UnknownHeight`] above the tip; a missing undo record is
+    /// [`StateError::Corrupt`]. On any error nothing changes; a crash
+    /// leaves either the old or the new state.
+    pub fn rollback_to(&self, height: u64) -> Result<(), StateError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate);
+        let r = rollback(&txn, height);
+        finish(txn, r)
     }
 
     fn read(&self) -> Result<ReadTransaction, StateError> {
@@ -503,9 +692,146 @@ fn write_block(txn: &WriteTransaction, e: &BlockEffects, record: &[u8]) -> Resul
             }
         }
     }
+    {
+        let mut t = txn.open_table(SEEDS)?;
+        if t.insert(e.height, &e.seed)?.is_some() {
+            return Err(StateError::Corrupt(format!(
+                "height {} already has a seed",
+                e.height
+            )));
+        }
+    }
+    if !e.certificate.is_empty() {
+        txn.open_table(CERTIFICATES)?
+            .insert(e.height, e.certificate.as_slice())?;
+    }
+    let mut undo = UndoRecord {
+        leaf_count_before: leaf_count,
+        nullifiers: e.nullifiers.clone(),
+        tils: e.tils.iter().map(|(t, _)| *t).collect(),
+        txids: e.txids.clone(),
+        registry: Vec::with_capacity(e.registry.len()),
+    };
+    {
+        let mut t = txn.open_table(VALIDATORS)?;
+        for (k, v) in &e.registry {
+            let prev = match t.insert(k, &encode_validator(v)[..])? {
+                Some(g) => Some(decode_validator(g.value())?),
+                None => None,
+            };
+            undo.registry.push((*k, prev));
+        }
+    }
+    txn.open_table(UNDO)?
+        .insert(e.height, encode_undo(&undo)?.as_slice())?;
     meta.insert(META_TIP, &encode_tip(e.height, &e.hash)[..])?;
     meta.insert(META_LEAF_COUNT, &new_leaf_count.to_le_bytes()[..])?;
     Ok(())
+}
+
+/// Commits `txn` if `r` is Ok, else aborts it; returns `r`.
+fn finish(txn: WriteTransaction, r: Result<(), StateError>) -> Result<(), StateError> {
+    match r {
+        Ok(()) => {
+            txn.commit()?;
+            Ok(())
+        }
+        Err(err) => {
+            txn.abort()?;
+            Err(err)
+        }
+    }
+}
+
+/// The body of [`StateDb::rollback_to`].
+fn rollback(txn: &WriteTransaction, height: u64) -> Result<(), StateError> {
+    let mut meta = txn.open_table(META)?;
+    let tip = read_tip(&meta)?;
+    let Some((tip_height, _)) = tip.filter(|(h, _)| height <= *h) else {
+        return Err(StateError::UnknownHeight { height });
+    };
+    let finalized = read_finalized(&meta)?;
+    if height < finalized {
+        return Err(StateError::RollbackBelowFinalized { height, finalized });
+    }
+    let mut leaf_count = read_leaf_count(&meta)?;
+    let mut hashes = txn.open_table(BLOCK_HASHES)?;
+    let mut blocks = txn.open_table(BLOCKS)?;
+    let mut roots = txn.open_table(ROOTS)?;
+    let mut seeds = txn.open_table(SEEDS)?;
+    let mut certs = txn.open_table(CERTIFICATES)?;
+    let mut undos = txn.open_table(UNDO)?;
+    let mut leaves = txn.open_table(LEAVES)?;
+    let mut outputs = txn.open_table(OUTPUTS)?;
+    let mut nullifiers = txn.open_table(NULLIFIERS)?;
+    let mut tils = txn.open_table(TILS)?;
+    let mut txs = txn.open_table(TXS)?;
+    let mut validators = txn.open_table(VALIDATORS)?;
+    let missing = |what: &str, h: u64| StateError::Corrupt(format!("{what} of block {h} missing"));
+    for h in (height + 1..=tip_height).rev() {
+        let undo = match undos.remove(h)? {
+            Some(g) => decode_undo(g.value())?,
+            None => return Err(missing("undo record", h)),
+        };
+        let hash = match hashes.remove(h)? {
+            Some(g) => *g.value(),
+            None => return Err(missing("hash", h)),
+        };
+        if blocks.remove(&hash)?.is_none() {
+            return Err(missing("record", h));
+        }
+        if roots.remove(h)?.is_none() || seeds.remove(h)?.is_none() {
+            return Err(missing("root or seed", h));
+        }
+        certs.remove(h)?;
+        if undo.leaf_count_before > leaf_count {
+            return Err(StateError::Corrupt(format!(
+                "undo record of block {h}: leaf count {} above {leaf_count}",
+                undo.leaf_count_before
+            )));
+        }
+        for pos in undo.leaf_count_before..leaf_count {
+            if leaves.remove(pos)?.is_none() || outputs.remove(pos)?.is_none() {
+                return Err(missing("leaf", h));
+            }
+        }
+        leaf_count = undo.leaf_count_before;
+        for n in &undo.nullifiers {
+            nullifiers.remove(n)?;
+        }
+        for t in &undo.tils {
+            tils.remove(t)?;
+        }
+        for t in &undo.txids {
+            txs.remove(t)?;
+        }
+        for (k, prev) in undo.registry.iter().rev() {
+            match prev {
+                Some(v) => {
+                    validators.insert(k, &encode_validator(v)[..])?;
+                }
+                None => {
+                    validators.remove(k)?;
+                }
+            }
+        }
+    }
+    let hash = match hashes.get(height)? {
+        Some(g) => *g.value(),
+        None => return Err(missing("hash", height)),
+    };
+    meta.insert(META_TIP, &encode_tip(height, &hash)[..])?;
+    meta.insert(META_LEAF_COUNT, &leaf_count.to_le_bytes()[..])?;
+    Ok(())
+}
+
+fn read_finalized(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<u64, StateError> {
+    match meta.get(META_FINALIZED)? {
+        Some(v) => decode_meta_u64(v.value(), "meta finalized"),
+        None => Ok(0),
+    }
 }
 
 fn read_tip(

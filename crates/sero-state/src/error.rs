@@ -55,6 +55,34 @@ pub enum StateError {
         /// Hex of the block hash.
         hex: String,
     },
+    /// A vote key appears twice in one block's registry changes.
+    #[error("validator {hex} written twice by one block")]
+    DuplicateValidator {
+        /// Hex of the vote key.
+        hex: String,
+    },
+    /// A height above the tip (or any height on an empty database).
+    #[error("no block at height {height}")]
+    UnknownHeight {
+        /// The height asked for.
+        height: u64,
+    },
+    /// A rollback below the finalized height.
+    #[error("cannot roll back to {height}: blocks up to {finalized} are final")]
+    RollbackBelowFinalized {
+        /// Height asked for.
+        height: u64,
+        /// Finalized height.
+        finalized: u64,
+    },
+    /// The finalized height may not decrease.
+    #[error("finalized height {current} cannot go back to {requested}")]
+    FinalizedBackwards {
+        /// Current finalized height.
+        current: u64,
+        /// Height asked for.
+        requested: u64,
+    },
     /// `leaves` and `outputs` of a block differ in length.
     #[error("{leaves} leaves but {outputs} outputs")]
     LengthMismatch {

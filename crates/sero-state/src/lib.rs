@@ -23,8 +23,17 @@
 //! * [`tables::TXS`] `[u8; 32] txid → height ‖ index` (12 bytes);
 //! * [`tables::OUTPUTS`] `u64 position → bytes` — opaque encoded output for
 //!   wallet scanning, at the same positions as the leaves;
+//! * [`tables::VALIDATORS`] `[u8; 32] vote key → record` — the stake
+//!   registry ([`StateDb::validators`], [`ValidatorRecord`]);
+//! * [`tables::SEEDS`] `u64 height → [u8; 32]` — the round seed after each
+//!   block ([`StateDb::seed_at`]);
+//! * [`tables::CERTIFICATES`] `u64 height → bytes` — opaque consensus
+//!   certificates ([`StateDb::certificate`], [`StateDb::put_certificate`]);
+//! * [`tables::UNDO`] `u64 height → record` — what undoing a non-final
+//!   block needs ([`StateDb::rollback_to`]);
 //! * [`tables::META`] `&str → bytes` — tip height and hash, leaf count,
-//!   schema version ([`tables::SCHEMA_VERSION`], checked on open).
+//!   finalized height, schema version ([`tables::SCHEMA_VERSION`], checked
+//!   on open).
 //!
 //! # Atomicity and durability
 //!
@@ -41,6 +50,12 @@
 //! which `apply_block` also sets explicitly): `commit` returns only after
 //! `fsync`, and a commit slot with a valid checksum is chosen on recovery.
 //! Readers use MVCC snapshots and never see a half-applied block.
+//!
+//! [`StateDb::rollback_to`] undoes the blocks above a height in ONE write
+//! transaction as well, from the undo record each block stored; it refuses
+//! to go below [`StateDb::finalized_height`], and
+//! [`StateDb::set_finalized`] drops the undo records that can no longer be
+//! used.
 //!
 //! Reads decode defensively: malformed bytes in the variable-length values
 //! come back as [`StateError::Corrupt`], never a panic. Range reads are
@@ -79,7 +94,7 @@ mod db;
 mod error;
 pub mod tables;
 
-pub use db::{BlockEffects, StateDb, StateStats, StoredBlock, MAX_RANGE};
+pub use db::{BlockEffects, StateDb, StateStats, StoredBlock, ValidatorRecord, MAX_RANGE};
 pub use error::StateError;
 /// The redb version this crate is built on (the types of [`tables`]).
 pub use redb;

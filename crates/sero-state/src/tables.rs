@@ -20,13 +20,17 @@
 //! | [`TILS`]        | `[u8; 32]` til         | `[u8; 40]` txid ‖ height                |
 //! | [`TXS`]         | `[u8; 32]` txid        | `[u8; 12]` height ‖ index in block      |
 //! | [`OUTPUTS`]     | `u64` leaf position    | opaque encoded output (wallet scanning) |
+//! | [`VALIDATORS`]  | `[u8; 32]` vote key    | validator record (154 bytes)            |
+//! | [`SEEDS`]       | `u64` height           | `[u8; 32]` round seed after the block   |
+//! | [`CERTIFICATES`]| `u64` height           | opaque certificate bytes                |
+//! | [`UNDO`]        | `u64` height           | undo record of a non-final block        |
 //! | [`META`]        | `&str` key             | bytes, see the `META_*` keys            |
 
 use redb::TableDefinition;
 
 /// Schema version written to [`META`] under [`META_SCHEMA_VERSION`] when a
 /// database is created and checked on every open.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Canonical chain: block height → block hash.
 pub const BLOCK_HASHES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("block_hashes");
@@ -57,6 +61,24 @@ pub const TXS: TableDefinition<&[u8; 32], &[u8; 12]> = TableDefinition::new("txs
 /// [`LEAVES`]), for wallet scanning. The store never interprets it.
 pub const OUTPUTS: TableDefinition<u64, &[u8]> = TableDefinition::new("outputs");
 
+/// The stake registry: vote key → `vrf_key (32) ‖ stake u64 ‖ refund PKr (96)
+/// ‖ registered_at u64 ‖ unbonding u8 (0|1) ‖ unbond_at u64 ‖ released u8
+/// (0|1)` (see [`crate::codec::encode_validator`]). Records are never
+/// deleted except by a rollback, so a vote key is used once.
+pub const VALIDATORS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("validators");
+
+/// Round seed after the block at this height.
+pub const SEEDS: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("seeds");
+
+/// Opaque consensus certificate of the block at this height (absent when
+/// none was given).
+pub const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
+
+/// What [`crate::StateDb::rollback_to`] needs to undo the block at this
+/// height (see [`crate::codec::encode_undo`]); kept for blocks above the
+/// finalized height only.
+pub const UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("undo");
+
 /// Small named values; keys are the `META_*` constants.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -67,9 +89,11 @@ pub const META_SCHEMA_VERSION: &str = "schema_version";
 pub const META_TIP: &str = "tip";
 /// [`META`] key: `u64 LE` number of leaves (= next leaf position).
 pub const META_LEAF_COUNT: &str = "leaf_count";
+/// [`META`] key: `u64 LE` finalized height (absent: 0, the genesis).
+pub const META_FINALIZED: &str = "finalized";
 
 /// Names of every table, for diagnostics and tests.
-pub const ALL_TABLE_NAMES: [&str; 9] = [
+pub const ALL_TABLE_NAMES: [&str; 13] = [
     "block_hashes",
     "blocks",
     "leaves",
@@ -78,5 +102,9 @@ pub const ALL_TABLE_NAMES: [&str; 9] = [
     "tils",
     "txs",
     "outputs",
+    "validators",
+    "seeds",
+    "certificates",
+    "undo",
     "meta",
 ];

@@ -11,7 +11,9 @@ use std::time::Duration;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sero_state::redb::{self, ReadableTable, TableDefinition, TableHandle};
-use sero_state::{tables, BlockEffects, StateDb, StateError, StoredBlock, MAX_RANGE};
+use sero_state::{
+    tables, BlockEffects, StateDb, StateError, StoredBlock, ValidatorRecord, MAX_RANGE,
+};
 
 // ---------------------------------------------------------------------------
 // Synthetic blocks
@@ -26,8 +28,12 @@ fn synth(rng: &mut ChaCha8Rng, height: u64, parent: [u8; 32], n_tx: usize) -> Bl
         hash: rng.gen(),
         parent,
         note_root: rng.gen(),
+        seed: rng.gen(),
         ..Default::default()
     };
+    if rng.gen_bool(0.5) {
+        e.certificate = vec![rng.gen(); rng.gen_range(1..40)];
+    }
     for _ in 0..n_tx {
         let txid: [u8; 32] = rng.gen();
         e.txids.push(txid);
@@ -86,14 +92,55 @@ fn decode_body(body: &[u8]) -> (u64, Vec<[u8; 32]>, Vec<[u8; 32]>) {
 fn chain(seed: u64, n: u64) -> Vec<BlockEffects> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut parent = [0u8; 32];
+    let mut keys: Vec<[u8; 32]> = vec![];
     (0..n)
         .map(|h| {
             let n_tx = rng.gen_range(0..6);
-            let b = synth(&mut rng, h, parent, n_tx);
+            let mut b = synth(&mut rng, h, parent, n_tx);
+            // Registry: a new validator now and then, and an update of an
+            // existing one (unbonding, release) now and then.
+            if rng.gen_bool(0.4) {
+                let k: [u8; 32] = rng.gen();
+                keys.push(k);
+                b.registry.push((k, validator(&mut rng, h)));
+            }
+            if rng.gen_bool(0.3) && !keys.is_empty() {
+                let k = keys[rng.gen_range(0..keys.len())];
+                if b.registry.iter().all(|(x, _)| *x != k) {
+                    let mut v = validator(&mut rng, h);
+                    v.unbond_at = Some(h);
+                    v.released = rng.gen_bool(0.5);
+                    b.registry.push((k, v));
+                }
+            }
             parent = b.hash;
             b
         })
         .collect()
+}
+
+fn validator(rng: &mut ChaCha8Rng, height: u64) -> ValidatorRecord {
+    let mut refund = [0u8; 96];
+    rng.fill_bytes(&mut refund);
+    ValidatorRecord {
+        vrf_key: rng.gen(),
+        stake: rng.gen(),
+        refund,
+        registered_at: height,
+        unbond_at: None,
+        released: false,
+    }
+}
+
+/// The registry after `chain`: the last record written per key.
+fn registry(chain: &[BlockEffects]) -> Vec<([u8; 32], ValidatorRecord)> {
+    let mut m = std::collections::BTreeMap::new();
+    for b in chain {
+        for (k, v) in &b.registry {
+            m.insert(*k, v.clone());
+        }
+    }
+    m.into_iter().collect()
 }
 
 fn db_path(dir: &tempfile::TempDir) -> PathBuf {
@@ -129,6 +176,11 @@ fn assert_matches_chain(db: &StateDb, chain: &[BlockEffects]) {
         assert_eq!(db.block_by_hash(&b.hash).unwrap(), Some(stored));
         assert_eq!(db.hash_at(b.height).unwrap(), Some(b.hash));
         assert_eq!(db.root_at(b.height).unwrap(), Some(b.note_root));
+        assert_eq!(db.seed_at(b.height).unwrap(), Some(b.seed));
+        assert_eq!(
+            db.certificate(b.height).unwrap(),
+            (!b.certificate.is_empty()).then(|| b.certificate.clone())
+        );
         for n in &b.nullifiers {
             assert_eq!(db.nullifier_height(n).unwrap(), Some(b.height));
         }
@@ -182,6 +234,15 @@ fn assert_matches_chain(db: &StateDb, chain: &[BlockEffects]) {
     );
     assert_eq!(stats.tils, chain.iter().map(|b| b.tils.len() as u64).sum());
     assert_eq!(stats.txs, chain.iter().map(|b| b.txids.len() as u64).sum());
+    assert_eq!(stats.seeds, chain.len() as u64);
+    let reg = registry(chain);
+    assert_eq!(db.all_validators().unwrap(), reg);
+    let active: Vec<_> = reg.iter().filter(|(_, v)| v.is_active()).cloned().collect();
+    assert_eq!(db.validators().unwrap(), active);
+    for (k, v) in &reg {
+        assert_eq!(db.validator(k).unwrap().as_ref(), Some(v));
+    }
+    assert_eq!(db.validator(&[0xee; 32]).unwrap(), None);
 
     // Past the tip and unknown keys.
     assert_eq!(db.hash_at(last.height + 1).unwrap(), None);
@@ -229,6 +290,10 @@ fn dump(path: &Path) -> Dump {
     dump_table(&r, tables::TILS, &mut out);
     dump_table(&r, tables::TXS, &mut out);
     dump_table(&r, tables::OUTPUTS, &mut out);
+    dump_table(&r, tables::VALIDATORS, &mut out);
+    dump_table(&r, tables::SEEDS, &mut out);
+    dump_table(&r, tables::CERTIFICATES, &mut out);
+    dump_table(&r, tables::UNDO, &mut out);
     dump_table(&r, tables::META, &mut out);
     out
 }
@@ -529,15 +594,18 @@ fn open_checks_schema_version_and_decodes_defensively() {
     // Another schema version.
     rewrite(&|w| {
         let mut t = w.open_table(tables::META).unwrap();
-        t.insert(tables::META_SCHEMA_VERSION, &2u32.to_le_bytes()[..])
-            .unwrap();
+        t.insert(
+            tables::META_SCHEMA_VERSION,
+            &(tables::SCHEMA_VERSION + 1).to_le_bytes()[..],
+        )
+        .unwrap();
     });
     assert!(matches!(
         StateDb::open(&path),
         Err(StateError::SchemaVersion {
-            found: 2,
+            found,
             expected: tables::SCHEMA_VERSION
-        })
+        }) if found == tables::SCHEMA_VERSION + 1
     ));
     // A malformed schema version value.
     rewrite(&|w| {
@@ -614,6 +682,138 @@ fn open_checks_schema_version_and_decodes_defensively() {
     });
     let db = StateDb::open(&path).unwrap();
     assert!(matches!(db.block_by_height(1), Err(StateError::Corrupt(_))));
+}
+
+#[test]
+fn rollback_restores_the_exact_earlier_state_and_reapply_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    let blocks = chain(11, 12);
+    let mut snapshots = vec![];
+    {
+        let db = StateDb::open(&path).unwrap();
+        for b in &blocks {
+            db.apply_block(b).unwrap();
+            // Snapshot through a second handle is impossible (file lock):
+            // summarise instead, and dump at the end.
+            snapshots.push((
+                db.tip().unwrap(),
+                db.stats().unwrap(),
+                db.all_validators().unwrap(),
+            ));
+        }
+    }
+    // Dump after block 5 by replaying into a second file.
+    let path5 = dir.path().join("five.redb");
+    {
+        let db = StateDb::open(&path5).unwrap();
+        for b in &blocks[..6] {
+            db.apply_block(b).unwrap();
+        }
+    }
+    let expected = dump(&path5);
+
+    let db = StateDb::open(&path).unwrap();
+    // Above the tip, and a no-op at the tip.
+    assert!(matches!(
+        db.rollback_to(12),
+        Err(StateError::UnknownHeight { height: 12 })
+    ));
+    db.rollback_to(11).unwrap();
+    assert_eq!(db.tip().unwrap(), snapshots[11].0);
+    db.rollback_to(5).unwrap();
+    assert_eq!(db.tip().unwrap(), snapshots[5].0);
+    assert_eq!(db.stats().unwrap(), snapshots[5].1);
+    assert_eq!(db.all_validators().unwrap(), snapshots[5].2);
+    assert_matches_chain(&db, &blocks[..6]);
+    for b in &blocks[6..] {
+        for n in &b.nullifiers {
+            assert_eq!(db.nullifier_height(n).unwrap(), None);
+        }
+        assert_eq!(db.block_by_hash(&b.hash).unwrap(), None);
+    }
+    drop(db);
+    assert_eq!(
+        dump(&path),
+        expected,
+        "byte-identical to the state after block 5"
+    );
+
+    // Re-apply works; then finality bounds the rollback.
+    let db = StateDb::open(&path).unwrap();
+    for b in &blocks[6..] {
+        db.apply_block(b).unwrap();
+    }
+    assert_matches_chain(&db, &blocks);
+    assert_eq!(db.finalized_height().unwrap(), 0);
+    db.set_finalized(8).unwrap();
+    assert_eq!(db.finalized_height().unwrap(), 8);
+    assert_eq!(
+        db.stats().unwrap().undo,
+        3,
+        "undo kept above the final height only"
+    );
+    assert!(matches!(
+        db.set_finalized(7),
+        Err(StateError::FinalizedBackwards {
+            current: 8,
+            requested: 7
+        })
+    ));
+    assert!(matches!(
+        db.set_finalized(12),
+        Err(StateError::UnknownHeight { height: 12 })
+    ));
+    assert!(matches!(
+        db.rollback_to(7),
+        Err(StateError::RollbackBelowFinalized {
+            height: 7,
+            finalized: 8
+        })
+    ));
+    assert_eq!(db.tip().unwrap(), snapshots[11].0);
+    db.rollback_to(8).unwrap();
+    assert_matches_chain(&db, &blocks[..9]);
+    drop(db);
+    let db = StateDb::open(&path).unwrap();
+    assert_eq!(db.finalized_height().unwrap(), 8);
+    assert_matches_chain(&db, &blocks[..9]);
+}
+
+#[test]
+fn certificates_arrive_late_and_registry_keys_are_unique_per_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = StateDb::open(&db_path(&dir)).unwrap();
+    assert!(matches!(
+        db.put_certificate(0, b"x"),
+        Err(StateError::UnknownHeight { height: 0 })
+    ));
+    let mut blocks = chain(12, 3);
+    blocks[1].certificate.clear();
+    for b in &blocks {
+        db.apply_block(b).unwrap();
+    }
+    assert_eq!(db.certificate(1).unwrap(), None);
+    db.put_certificate(1, b"final").unwrap();
+    assert_eq!(db.certificate(1).unwrap(), Some(b"final".to_vec()));
+    db.put_certificate(1, b"final2").unwrap();
+    assert_eq!(db.certificate(1).unwrap(), Some(b"final2".to_vec()));
+    assert!(matches!(
+        db.put_certificate(3, b"x"),
+        Err(StateError::UnknownHeight { height: 3 })
+    ));
+    // A rollback removes late certificates too.
+    db.rollback_to(0).unwrap();
+    assert_eq!(db.certificate(1).unwrap(), None);
+    let mut next = chain(13, 2)[1].clone();
+    next.parent = blocks[0].hash;
+    let v = ValidatorRecord::default();
+    next.registry = vec![([1; 32], v.clone()), ([1; 32], v)];
+    assert!(matches!(
+        db.apply_block(&next),
+        Err(StateError::DuplicateValidator { .. })
+    ));
+    assert_eq!(db.tip().unwrap(), Some((0, blocks[0].hash)));
 }
 
 #[test]

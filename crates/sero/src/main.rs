@@ -64,12 +64,24 @@ enum Command {
     /// Run a single-node development chain: embedded store, a funded
     /// development account, a block every few seconds, JSON-RPC on loopback.
     Dev(cli::dev::DevArgs),
+    /// Run a node of a multi-node network: SE-Random consensus (VRF
+    /// sortition + BA★) over libp2p, JSON-RPC on loopback. With
+    /// --validator-key it proposes and votes.
+    Node(Box<cli::node::NodeArgs>),
+    /// Start a local network of N validators on loopback with a shared
+    /// genesis (or, with --init-only, write the genesis and print the node
+    /// command lines).
+    Testnet(cli::testnet::TestnetArgs),
     /// The wallet: scan with the trace key, balances, send, audit.
     Wallet(Box<cli::wallet::WalletArgs>),
     /// Measure performance: `sero bench zk` (proving, verification, batch
     /// verification, peak memory of both circuits) and `sero bench ledger`
     /// (transaction validation, block apply, wallet scan rate).
     Bench(cli::bench::BenchArgs),
+    /// Simulate BA★ on many seeds (faults, Byzantine validators) and check safety and liveness.
+    Sim(cli::sim::SimArgs),
+    /// Mining licences (whitepaper §3.3): issuer keys, issue, verify.
+    License(cli::license::LicenseArgs),
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -77,8 +89,12 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Keys(args) => cli::keys::run(*args)?,
         Command::Vectors(args) => cli::vectors::run(args)?,
         Command::Bench(args) => cli::bench::run(args, cli.json)?,
+        Command::Sim(args) => cli::sim::run(args)?,
         Command::Dev(args) => cli::dev::run(args)?,
+        Command::Node(args) => cli::node::run(*args)?,
+        Command::Testnet(args) => cli::testnet::run(args)?,
         Command::Wallet(args) => cli::wallet::run(*args, cli.json)?,
+        Command::License(args) => cli::license::run(args)?,
     };
     Ok(report.print(cli.json))
 }
@@ -93,9 +109,13 @@ fn main() -> ExitCode {
     run(cli).unwrap_or_else(|e| e.print(json))
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default `warn`).
+/// Logs to stderr, filtered by `RUST_LOG` (default `warn`). arkworks'
+/// constraint-system spans are always off: recording one span per
+/// constraint makes parameter generation and proving orders of magnitude
+/// slower once `info` is enabled.
 fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    let base = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into());
+    let filter = tracing_subscriber::EnvFilter::try_new(format!("{base},r1cs=off,gr1cs=off"))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use sero_assets::Asset;
 use sero_crypto::Base;
 use sero_keys::{SecretKey, Seed};
-use sero_ledger::block::MAX_BLOCK_TXS;
+use sero_ledger::block::{Seal, MAX_BLOCK_TXS};
 use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
 use sero_ledger::validate::{
     check_structure_and_signatures, proof_statements, validate_stateless_batch,
@@ -47,6 +47,9 @@ enum BenchCommand {
     /// Benchmark transaction validation, block apply and wallet scanning on
     /// a temporary chain of real 2-input/2-output transactions.
     Ledger(LedgerArgs),
+    /// Benchmark a real local network: N `sero node` validators on loopback
+    /// (time to finality), then a fresh node catching up (sync blocks/s).
+    Network(crate::cli::bench_net::NetBenchArgs),
     /// (internal) prove once in this process and print peak memory.
     #[command(hide = true)]
     ProveOnce {
@@ -552,11 +555,15 @@ fn ledger(args: LedgerArgs, quiet: bool) -> Result<Report, CliError> {
     let genesis_pkrs: Vec<_> = (0..2 * n + 2)
         .map(|_| owner_pk.derive_pkr(&mut OsRng))
         .collect();
+    let cfg = ChainConfig::dev();
     let mut chain = Chain::open(
         &dir.0.join("chain.redb"),
         Arc::new(params),
-        ChainConfig::default(),
-        || genesis_block(&genesis_pkrs, NOTE_VALUE, 0),
+        cfg.clone(),
+        || {
+            let premine: Vec<_> = genesis_pkrs.iter().map(|p| (*p, NOTE_VALUE)).collect();
+            genesis_block(&premine, &[], 0, &cfg)
+        },
     )
     .map_err(|e| failed(&e))?;
 
@@ -661,7 +668,7 @@ fn ledger(args: LedgerArgs, quiet: bool) -> Result<Report, CliError> {
 
     // (c) Block build (validates again) and apply (validation + commit).
     let coinbase = miner.payment_address().derive_pkr(&mut OsRng);
-    let (block, build_cost) = cost(|| chain.build_block(txs.clone(), &coinbase, 1));
+    let (block, build_cost) = cost(|| chain.build_block(txs.clone(), &coinbase, 1, Seal::Dev));
     let block = block.map_err(|e| failed(&e))?;
     if block.txs.len() != n {
         return Err(CliError::Failed(format!(
@@ -810,6 +817,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Report, CliError> {
     match args.what {
         BenchCommand::Zk(a) => zk(a, json),
         BenchCommand::Ledger(a) => ledger(a, json),
+        BenchCommand::Network(a) => crate::cli::bench_net::run(a),
         BenchCommand::ProveOnce { circuit, params } => prove_once(circuit, params),
     }
 }

@@ -4,6 +4,7 @@ use crate::output::{CliError, Report};
 use clap::Args;
 use sero_crypto::Scalar;
 use sero_keys::{SecretKey, Seed};
+use sero_ledger::block::Seal;
 use sero_node::chain::genesis_block;
 use sero_node::{Chain, ChainConfig, Mempool};
 use sero_rpc::Node;
@@ -19,6 +20,17 @@ pub const DEV_ACCOUNT_SEED: [u8; 32] = [0x5e; 32];
 pub const DEV_NOTE_VALUE: u128 = 1_000_000;
 /// Number of genesis notes.
 pub const DEV_NOTES: u64 = 8;
+
+/// The development account (public seed): funded by `sero dev` and by
+/// every `sero testnet` genesis.
+pub fn dev_account() -> SecretKey {
+    SecretKey::from_seed(&Seed::from_bytes(DEV_ACCOUNT_SEED))
+}
+
+/// The development account's mnemonic.
+pub fn dev_mnemonic() -> String {
+    Seed::from_bytes(DEV_ACCOUNT_SEED).to_mnemonic().to_string()
+}
 
 #[derive(Args)]
 pub struct DevArgs {
@@ -75,11 +87,15 @@ pub fn run(args: DevArgs) -> Result<Report, CliError> {
     let genesis_pkrs: Vec<_> = (1..=DEV_NOTES)
         .map(|i| pk.derive_pkr_with(&Scalar::from(i)))
         .collect();
+    let cfg = ChainConfig::dev();
     let chain = Chain::open(
         &args.datadir.join("chain.redb"),
         params,
-        ChainConfig::default(),
-        || genesis_block(&genesis_pkrs, DEV_NOTE_VALUE, now()),
+        cfg.clone(),
+        || {
+            let premine: Vec<_> = genesis_pkrs.iter().map(|p| (*p, DEV_NOTE_VALUE)).collect();
+            genesis_block(&premine, &[], now(), &cfg)
+        },
     )
     .map_err(fail)?;
     println!("  tip            : #{}", chain.tip().0);
@@ -133,9 +149,14 @@ fn produce(node: &Mutex<Node>, pk: &sero_keys::PaymentAddress) -> Result<String,
     let Node { chain, mempool } = &mut *guard;
     let coinbase = pk.derive_pkr(&mut rand_core::OsRng);
     let block = chain
-        .build_block(mempool.select(500), &coinbase, now())
+        .build_block(mempool.select(500), &coinbase, now(), Seal::Dev)
         .map_err(fail)?;
     chain.apply_block(&block).map_err(fail)?;
+    // A single producer: every block is final at once (drops its undo record).
+    chain
+        .db()
+        .set_finalized(block.header.height)
+        .map_err(fail)?;
     mempool.prune(chain);
     let mut line = format!(
         "block #{} {} txs={} notes={} pending={}",

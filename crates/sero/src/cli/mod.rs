@@ -1,7 +1,12 @@
 //! One module per `sero` subcommand.
 
 pub mod bench;
+pub mod bench_net;
 pub mod dev;
 pub mod keys;
+pub mod license;
+pub mod node;
+pub mod sim;
+pub mod testnet;
 pub mod vectors;
 pub mod wallet;

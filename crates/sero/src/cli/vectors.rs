@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 #[derive(Args)]
 pub struct VectorsArgs {
-    /// Directory to write the vector files (crypto, keys, assets, tree, sortition) into.
+    /// Directory to write the vector files (crypto, keys, assets, tree, sortition, license) into.
     #[arg(long, default_value = "test-vectors")]
     out: PathBuf,
     /// Compare the files with freshly generated vectors instead of writing;
@@ -24,6 +24,7 @@ fn all() -> Vec<(&'static str, Value)> {
         ("assets.json", sero_assets::vectors::generate()),
         ("tree.json", sero_tree::vectors::generate()),
         ("sortition.json", sero_consensus::vectors::generate()),
+        ("license.json", sero_ledger::license::vectors()),
     ]
 }
 

@@ -1,6 +1,6 @@
 //! `sero wallet`: encrypted keystores (create, restore), scan the chain with
 //! a trace key over JSON-RPC, show balances and history, send payments,
-//! audit with a TK.
+//! stake and unbond in the public validator registry, audit with a TK.
 //!
 //! Commands that act for an account take exactly one of `--mnemonic` and
 //! `--keystore FILE`. A keystore's passphrase comes from `--passphrase`,
@@ -16,8 +16,9 @@ use serde_json::json;
 use sero_assets::{Asset, Category, Currency, Ticket, TicketId};
 use sero_crypto::curve::encode_base;
 use sero_keys::{OneTimeAddress, PaymentAddress, SecretKey, Seed, TraceKey};
-use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
+use sero_ledger::builder::{build_transaction_with, stake_refund_pkr, Recipient, SpendableNote};
 use sero_ledger::note_plaintext::open_sealed;
+use sero_ledger::StakeAction;
 use sero_node::scan::{find_notes, OutputRecord};
 use sero_rpc::{SeroApiClient, TilEntry};
 use sero_tree::{cm_auth, MerklePath};
@@ -141,6 +142,51 @@ enum WalletCommand {
         #[arg(long, conflicts_with = "wait")]
         raw: bool,
     },
+    /// Become a validator: lock --amount SERO (public, taken from the notes
+    /// like the fee) in the stake registry under a vote key and a VRF key.
+    /// The refund address is a one-time address of this account derived
+    /// from the vote key, so `unbond` needs nothing but the account.
+    Stake {
+        #[command(flatten)]
+        account: Account,
+        /// The validator's vote key (32 bytes, hex).
+        #[arg(long, value_name = "HEX", value_parser = parse_hex32)]
+        vote_key: [u8; 32],
+        /// The validator's VRF public key (32 bytes, hex).
+        #[arg(long, value_name = "HEX", value_parser = parse_hex32)]
+        vrf_key: [u8; 32],
+        /// SERO to lock (at least the chain's minimum stake, at most 2^64 − 1).
+        #[arg(long)]
+        amount: u128,
+        /// Fee in SERO.
+        #[arg(long, default_value_t = 10)]
+        fee: u128,
+        /// Wait until the transaction is in a block.
+        #[arg(long)]
+        wait: bool,
+        /// Do not submit: print the signed transaction as hex.
+        #[arg(long, conflicts_with = "wait")]
+        raw: bool,
+    },
+    /// Stop validating: the stake stops counting from the next block and
+    /// is paid back to the refund address after the chain's unbonding
+    /// delay. Only the account that staked can unbond.
+    Unbond {
+        #[command(flatten)]
+        account: Account,
+        /// The validator's vote key (32 bytes, hex).
+        #[arg(long, value_name = "HEX", value_parser = parse_hex32)]
+        vote_key: [u8; 32],
+        /// Fee in SERO.
+        #[arg(long, default_value_t = 10)]
+        fee: u128,
+        /// Wait until the transaction is in a block.
+        #[arg(long)]
+        wait: bool,
+        /// Do not submit: print the signed transaction as hex.
+        #[arg(long, conflicts_with = "wait")]
+        raw: bool,
+    },
     /// Watch-only view with a trace key: incoming notes and, through their
     /// trace tags, which were spent. Cannot spend.
     Audit {
@@ -158,6 +204,15 @@ fn parse_ticket(s: &str) -> Result<Ticket, String> {
         category: Category::new(cat).map_err(|e| e.to_string())?,
         id: id.parse::<TicketId>().map_err(|e| e.to_string())?,
     })
+}
+
+/// Parses 32 bytes of hex (optional 0x).
+fn parse_hex32(s: &str) -> Result<[u8; 32], String> {
+    let h = s.strip_prefix("0x").unwrap_or(s);
+    let b = hex::decode(h).map_err(|e| format!("not hex: {e}"))?;
+    b.as_slice()
+        .try_into()
+        .map_err(|_| format!("expected 32 bytes (64 hex digits), got {}", b.len()))
 }
 
 fn fail(e: impl std::fmt::Display) -> CliError {
@@ -583,64 +638,137 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                     })?,
                 };
                 let sk = account.secret_key()?;
-                let notes = unspent(&client, &sk, quiet).await?;
-                let mut spendable = vec![];
-                for (pos, note) in notes {
-                    let w = client.witness(pos).await.map_err(fail)?;
-                    let path = MerklePath::from_bytes(&hex::decode(&w.path).map_err(fail)?).map_err(fail)?;
-                    spendable.push(SpendableNote { note, path });
-                }
-                tracing::warn!("using the INSECURE development zk parameters");
-                let params = Parameters::generate_insecure(DEV_SEED).map_err(fail)?;
-                let pb = bar(0, "proving", quiet);
-                let progress = |done: usize, total: usize| {
-                    pb.set_length(total as u64);
-                    pb.set_position(done as u64);
-                };
-                let tx = build_transaction(
-                    &sk,
-                    &spendable,
-                    vec![Recipient {
-                        pkr,
-                        asset: Asset { currency, value: amount, ticket },
-                        memo: memo.into_bytes(),
-                        plain: false,
-                    }],
-                    fee,
-                    &params,
-                    &mut OsRng,
-                    &progress,
-                )
-                .map_err(fail)?;
-                pb.finish_and_clear();
-                if raw {
-                    let hex_tx = hex::encode(tx.to_bytes());
-                    return Ok(Report::new(hex_tx.clone(), json!({ "raw": hex_tx, "txid": hex::encode(tx.txid()) })));
-                }
-                let txid = client
-                    .send_raw_transaction(hex::encode(tx.to_bytes()))
-                    .await
-                    .map_err(fail)?;
-                let mut height = None;
-                if wait {
-                    for _ in 0..240 {
-                        let s = client.transaction_status(txid.clone()).await.map_err(fail)?;
-                        if s.status == "included" {
-                            height = s.height;
-                            break;
-                        }
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                    }
-                    if height.is_none() {
-                        return Err(fail(format!("transaction {txid} not included within 120 s")));
-                    }
-                }
+                let recipients = vec![Recipient {
+                    pkr,
+                    asset: Asset { currency, value: amount, ticket },
+                    memo: memo.into_bytes(),
+                    plain: false,
+                }];
+                let (txid, height) =
+                    match submit(&client, &sk, recipients, fee, None, wait, raw, quiet).await? {
+                        Submitted::Raw(report) => return Ok(report),
+                        Submitted::Sent { txid, height } => (txid, height),
+                    };
                 let human = match height {
                     Some(h) => format!("sent {amount} {currency}: transaction {txid} included in block {h}"),
                     None => format!("sent {amount} {currency}: transaction {txid} pending"),
                 };
                 Ok(Report::new(human, json!({ "txid": txid, "height": height })))
             }
+            WalletCommand::Stake { account, vote_key, vrf_key, amount, fee, wait, raw } => {
+                if amount == 0 || amount > u64::MAX as u128 {
+                    return Err(CliError::Usage(format!(
+                        "--amount: must be between 1 and {} (the largest stake weight)",
+                        u64::MAX
+                    )));
+                }
+                let sk = account.secret_key()?;
+                let action = StakeAction::Register { vote_key, vrf_key, amount };
+                let refund = stake_refund_pkr(&sk, &vote_key).to_string();
+                let (txid, height) =
+                    match submit(&client, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
+                        Submitted::Raw(report) => return Ok(report),
+                        Submitted::Sent { txid, height } => (txid, height),
+                    };
+                let vk = hex::encode(vote_key);
+                let human = match height {
+                    Some(h) => format!("staked {amount} SERO for validator {vk}: transaction {txid} included in block {h}"),
+                    None => format!("staked {amount} SERO for validator {vk}: transaction {txid} pending"),
+                };
+                Ok(Report::new(human, json!({
+                    "txid": txid, "height": height, "vote_key": vk,
+                    "amount": amount.to_string(), "refund": refund,
+                })))
+            }
+            WalletCommand::Unbond { account, vote_key, fee, wait, raw } => {
+                let sk = account.secret_key()?;
+                let action = StakeAction::Unbond { vote_key };
+                let (txid, height) =
+                    match submit(&client, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
+                        Submitted::Raw(report) => return Ok(report),
+                        Submitted::Sent { txid, height } => (txid, height),
+                    };
+                let vk = hex::encode(vote_key);
+                let human = match height {
+                    Some(h) => format!("unbonding validator {vk}: transaction {txid} included in block {h}"),
+                    None => format!("unbonding validator {vk}: transaction {txid} pending"),
+                };
+                Ok(Report::new(human, json!({ "txid": txid, "height": height, "vote_key": vk })))
+            }
         }
     })
+}
+
+/// What [`submit`] did.
+enum Submitted {
+    /// `--raw`: the report with the signed transaction.
+    Raw(Report),
+    /// Submitted; the block height when waited for.
+    Sent { txid: String, height: Option<u64> },
+}
+
+/// Scans `sk`'s unspent notes, proves and signs a transaction paying
+/// `recipients` and `fee` with an optional stake action, then submits it
+/// (waiting for its block if `wait`) or, with `raw`, returns it as hex.
+#[allow(clippy::too_many_arguments)]
+async fn submit(
+    client: &Client,
+    sk: &SecretKey,
+    recipients: Vec<Recipient>,
+    fee: u128,
+    stake: Option<StakeAction>,
+    wait: bool,
+    raw: bool,
+    quiet: bool,
+) -> Result<Submitted, CliError> {
+    let notes = unspent(client, sk, quiet).await?;
+    let mut spendable = vec![];
+    for (pos, note) in notes {
+        let w = client.witness(pos).await.map_err(fail)?;
+        let path = MerklePath::from_bytes(&hex::decode(&w.path).map_err(fail)?).map_err(fail)?;
+        spendable.push(SpendableNote { note, path });
+    }
+    tracing::warn!("using the INSECURE development zk parameters");
+    let params = Parameters::generate_insecure(DEV_SEED).map_err(fail)?;
+    let pb = bar(0, "proving", quiet);
+    let progress = |done: usize, total: usize| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    };
+    let tx = build_transaction_with(
+        sk, &spendable, recipients, fee, stake, &params, &mut OsRng, &progress,
+    )
+    .map_err(fail)?;
+    pb.finish_and_clear();
+    if raw {
+        let hex_tx = hex::encode(tx.to_bytes());
+        return Ok(Submitted::Raw(Report::new(
+            hex_tx.clone(),
+            json!({ "raw": hex_tx, "txid": hex::encode(tx.txid()) }),
+        )));
+    }
+    let txid = client
+        .send_raw_transaction(hex::encode(tx.to_bytes()))
+        .await
+        .map_err(fail)?;
+    let mut height = None;
+    if wait {
+        for _ in 0..240 {
+            let s = client
+                .transaction_status(txid.clone())
+                .await
+                .map_err(fail)?;
+            if s.status == "included" {
+                height = s.height;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        if height.is_none() {
+            return Err(fail(format!(
+                "transaction {txid} not included within 120 s"
+            )));
+        }
+    }
+    Ok(Submitted::Sent { txid, height })
 }

@@ -1,0 +1,303 @@
+//! The genesis configuration shared by every node of a network: premined
+//! notes, the validators that seed the stake registry, the consensus
+//! parameters, the optional mining licence and the zk verifying-key hash.
+//!
+//! It is a JSON file (`genesis.json`). Its canonical binary encoding (not
+//! the JSON text, so whitespace and key order do not matter) is the chain
+//! configuration's `genesis_extra`, which the genesis seal's config hash
+//! covers together with the validators and the licence rule (see
+//! [`genesis_config_hash`](crate::chain::genesis_config_hash)): nodes started
+//! from different configurations are on different chains, and since the
+//! network's chain id is the genesis block hash, their gossip topics differ.
+//!
+//! ```text
+//! extra = "SERO-genesis-v1" ‖ LE64(time) ‖ seed (32) ‖ vk_hash (32)
+//!         ‖ LE32(n) ‖ n × (PKr (96) ‖ LE128(value))
+//!         ‖ consensus params (9 × LE64: τ_proposer, τ_step, T_step‰, τ_final,
+//!           T_final‰, MaxSteps, λ_proposal, λ_block, λ_step in ms)
+//! ```
+
+use crate::chain::{genesis_block, ChainConfig, ChainError, GenesisBlock};
+use crate::registry::GenesisValidator;
+use serde::{Deserialize, Serialize};
+use sero_consensus::ba::BaParams;
+use sero_keys::OneTimeAddress;
+use sero_ledger::license::{LicenseConfig, LicenseIssuerPublic};
+use std::path::Path;
+use thiserror::Error;
+
+/// Why a genesis file cannot be used.
+#[derive(Debug, Error)]
+pub enum GenesisError {
+    #[error("cannot read {0}: {1}")]
+    Io(String, std::io::Error),
+    #[error("genesis file is not valid JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("genesis field {field}: {msg}")]
+    Field { field: String, msg: String },
+}
+
+fn field(field: impl Into<String>, msg: impl std::fmt::Display) -> GenesisError {
+    GenesisError::Field {
+        field: field.into(),
+        msg: msg.to_string(),
+    }
+}
+
+/// A premined note.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PremineJson {
+    /// The one-time address (base58 PKr).
+    pub pkr: String,
+    /// SERO, as a decimal string (values exceed JSON's exact integers).
+    pub value: String,
+}
+
+/// A validator of the genesis stake registry.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ValidatorJson {
+    /// The ed25519 vote key, hex.
+    pub vote_key: String,
+    /// The ristretto255 VRF key, hex.
+    pub vrf_key: String,
+    /// The stake weight.
+    pub stake: u64,
+    /// Where an unbonded stake is returned (base58 PKr).
+    pub refund: String,
+}
+
+/// The mining licence section.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LicenseJson {
+    /// The issuer's public key `(PK_zpk, PK_prop)`, hex (64 bytes).
+    pub issuer: String,
+    /// The last height at which a proposer needs a licence.
+    pub required_until: u64,
+}
+
+/// The JSON genesis file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct GenesisJson {
+    /// A human-readable network name (not hashed).
+    pub name: String,
+    /// Genesis time, unix seconds.
+    pub time: u64,
+    /// The initial round seed, hex (32 bytes).
+    pub seed: String,
+    /// Hash of the zk verifying keys, hex: a node with other parameters
+    /// refuses to start.
+    pub vk_hash: String,
+    pub premine: Vec<PremineJson>,
+    pub validators: Vec<ValidatorJson>,
+    pub consensus: ConsensusJson,
+    pub license: Option<LicenseJson>,
+}
+
+/// The agreement parameters ([`BaParams`]) as JSON.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ConsensusJson {
+    pub tau_proposer: u64,
+    pub tau_step: u64,
+    pub t_step_permille: u64,
+    pub tau_final: u64,
+    pub t_final_permille: u64,
+    pub max_steps: u32,
+    pub lambda_proposal_ms: u64,
+    pub lambda_block_ms: u64,
+    pub lambda_step_ms: u64,
+}
+
+impl From<BaParams> for ConsensusJson {
+    fn from(p: BaParams) -> Self {
+        ConsensusJson {
+            tau_proposer: p.tau_proposer,
+            tau_step: p.tau_step,
+            t_step_permille: p.t_step_permille,
+            tau_final: p.tau_final,
+            t_final_permille: p.t_final_permille,
+            max_steps: p.max_steps,
+            lambda_proposal_ms: p.lambda_proposal_ms,
+            lambda_block_ms: p.lambda_block_ms,
+            lambda_step_ms: p.lambda_step_ms,
+        }
+    }
+}
+
+impl From<ConsensusJson> for BaParams {
+    fn from(p: ConsensusJson) -> Self {
+        BaParams {
+            tau_proposer: p.tau_proposer,
+            tau_step: p.tau_step,
+            t_step_permille: p.t_step_permille,
+            tau_final: p.tau_final,
+            t_final_permille: p.t_final_permille,
+            max_steps: p.max_steps,
+            lambda_proposal_ms: p.lambda_proposal_ms,
+            lambda_block_ms: p.lambda_block_ms,
+            lambda_step_ms: p.lambda_step_ms,
+        }
+    }
+}
+
+/// A parsed, checked genesis configuration.
+#[derive(Clone, Debug)]
+pub struct Genesis {
+    pub json: GenesisJson,
+    pub time: u64,
+    pub seed: [u8; 32],
+    pub vk_hash: [u8; 32],
+    pub premine: Vec<(OneTimeAddress, u128)>,
+    pub validators: Vec<GenesisValidator>,
+    pub consensus: BaParams,
+    pub license: Option<LicenseConfig>,
+}
+
+fn hex_n<const N: usize>(s: &str, what: &str) -> Result<[u8; N], GenesisError> {
+    let v = hex::decode(s.strip_prefix("0x").unwrap_or(s)).map_err(|e| field(what, e))?;
+    v.try_into()
+        .map_err(|_| field(what, format!("expected {N} bytes")))
+}
+
+impl Genesis {
+    /// Checks a JSON configuration.
+    pub fn from_json(json: GenesisJson) -> Result<Genesis, GenesisError> {
+        let seed = hex_n::<32>(&json.seed, "seed")?;
+        let vk_hash = hex_n::<32>(&json.vk_hash, "vk_hash")?;
+        let mut premine = vec![];
+        for (i, p) in json.premine.iter().enumerate() {
+            let pkr: OneTimeAddress = p
+                .pkr
+                .parse()
+                .map_err(|e| field(format!("premine[{i}].pkr"), e))?;
+            let value: u128 = p
+                .value
+                .parse()
+                .map_err(|e| field(format!("premine[{i}].value"), e))?;
+            premine.push((pkr, value));
+        }
+        if premine.len() > sero_ledger::block::MAX_COINBASE_OUTPUTS {
+            return Err(field(
+                "premine",
+                format!("at most {} notes", sero_ledger::block::MAX_COINBASE_OUTPUTS),
+            ));
+        }
+        let mut validators = vec![];
+        let mut total: u64 = 0;
+        for (i, v) in json.validators.iter().enumerate() {
+            let vote_key = hex_n::<32>(&v.vote_key, &format!("validators[{i}].vote_key"))?;
+            sero_consensus::ba::VotePublicKey::from_bytes(&vote_key)
+                .map_err(|e| field(format!("validators[{i}].vote_key"), e))?;
+            let vrf_key = hex_n::<32>(&v.vrf_key, &format!("validators[{i}].vrf_key"))?;
+            sero_consensus::VrfPublicKey::from_bytes(&vrf_key)
+                .map_err(|e| field(format!("validators[{i}].vrf_key"), e))?;
+            let refund: OneTimeAddress = v
+                .refund
+                .parse()
+                .map_err(|e| field(format!("validators[{i}].refund"), e))?;
+            if v.stake == 0 {
+                return Err(field(format!("validators[{i}].stake"), "must be positive"));
+            }
+            total = total
+                .checked_add(v.stake)
+                .ok_or_else(|| field("validators", "total stake overflows u64"))?;
+            if validators
+                .iter()
+                .any(|g: &GenesisValidator| g.vote_key == vote_key)
+            {
+                return Err(field(
+                    format!("validators[{i}].vote_key"),
+                    "duplicate vote key",
+                ));
+            }
+            validators.push(GenesisValidator {
+                vote_key,
+                vrf_key,
+                stake: v.stake,
+                refund,
+            });
+        }
+        if validators.is_empty() {
+            return Err(field("validators", "at least one validator is needed"));
+        }
+        let consensus = BaParams::from(json.consensus);
+        consensus.validate().map_err(|e| field("consensus", e))?;
+        let license = match &json.license {
+            None => None,
+            Some(l) => {
+                let issuer = hex::decode(&l.issuer).map_err(|e| field("license.issuer", e))?;
+                let issuer = LicenseIssuerPublic::from_bytes(&issuer)
+                    .map_err(|e| field("license.issuer", e))?;
+                Some(LicenseConfig {
+                    issuer,
+                    required_until: l.required_until,
+                })
+            }
+        };
+        Ok(Genesis {
+            time: json.time,
+            seed,
+            vk_hash,
+            premine,
+            validators,
+            consensus,
+            license,
+            json,
+        })
+    }
+
+    /// Reads and checks `genesis.json`.
+    pub fn load(path: &Path) -> Result<Genesis, GenesisError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| GenesisError::Io(path.display().to_string(), e))?;
+        Genesis::from_json(serde_json::from_str(&text)?)
+    }
+
+    /// The canonical encoding (module docs).
+    pub fn canonical_bytes(&self) -> Vec<u8> {
+        let mut b = b"SERO-genesis-v1".to_vec();
+        b.extend_from_slice(&self.time.to_le_bytes());
+        b.extend_from_slice(&self.seed);
+        b.extend_from_slice(&self.vk_hash);
+        b.extend_from_slice(&(self.premine.len() as u32).to_le_bytes());
+        for (pkr, v) in &self.premine {
+            b.extend_from_slice(&pkr.to_bytes());
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        let c = &self.consensus;
+        for x in [
+            c.tau_proposer,
+            c.tau_step,
+            c.t_step_permille,
+            c.tau_final,
+            c.t_final_permille,
+            c.max_steps as u64,
+            c.lambda_proposal_ms,
+            c.lambda_block_ms,
+            c.lambda_step_ms,
+        ] {
+            b.extend_from_slice(&x.to_le_bytes());
+        }
+        b
+    }
+
+    /// The chain configuration of this network.
+    pub fn chain_config(&self) -> ChainConfig {
+        ChainConfig {
+            license: self.license,
+            genesis_extra: self.canonical_bytes(),
+            ..ChainConfig::default()
+        }
+    }
+
+    /// The genesis block, with the configured `seed_0`.
+    pub fn block(&self) -> Result<GenesisBlock, ChainError> {
+        let mut g = genesis_block(
+            &self.premine,
+            &self.validators,
+            self.time,
+            &self.chain_config(),
+        )?;
+        g.seed = self.seed;
+        Ok(g)
+    }
+}

@@ -1,0 +1,966 @@
+//! The consensus service: drives one [`Agreement`] (BA★) per round over the
+//! libp2p network, builds and validates proposed blocks, applies decided
+//! blocks with their certificates, gossips transactions and catches up by
+//! request-response sync.
+//!
+//! Message flow (every gossip message is validated here **before** the
+//! network relays it; `Reject` lowers the sender's peer score, `Ignore`
+//! neither relays nor punishes):
+//!
+//! | topic     | checks                                                    | outcome        |
+//! |-----------|-----------------------------------------------------------|----------------|
+//! | tx        | decodes; stateless and stateful rules (mempool admission) | Accept/Reject  |
+//! | proposal  | decodes; round; credential, signature; header matches     | Accept/Reject  |
+//! | vote      | decodes; round; credential, signature                     | Accept/Reject  |
+//!
+//! Messages of an older round, or of another chain tip, are ignored (they
+//! may be honest but late); messages of the next rounds are held (bounded)
+//! and validated when the round starts. A validator's own votes are written
+//! to the [`VoteJournal`] before they are published.
+
+use crate::journal::VoteJournal;
+use crate::seal::{validator_set, verify_seal};
+use crate::wire::{ProposalGossip, SyncRequest, SyncResponse, SyncedBlock, MAX_SYNC_BLOCKS};
+use crate::{Chain, Node};
+use sero_consensus::ba::{
+    verify_certificate, verify_proposal, verify_vote, Agreement, BaParams, Certificate, Decision,
+    DecisionKind, Message, MessageError, Output, Proposal, RoundContext, ValidatorKeys, Vote,
+};
+use sero_consensus::{round_seed, seed_alpha, vrf};
+use sero_keys::PaymentAddress;
+use sero_ledger::block::{Block, BlockHeader, ProposerSeal, Seal};
+use sero_ledger::license::{License, LicenseConfig};
+use sero_ledger::tx::Transaction;
+use sero_network::{NetworkEvent, NetworkHandle, PeerId, Topic, Validation};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use thiserror::Error;
+use tokio::sync::mpsc;
+
+/// Most held messages of future rounds.
+const MAX_FUTURE: usize = 4096;
+/// How far ahead a held message may be.
+const MAX_FUTURE_ROUNDS: u64 = 2;
+
+/// What the service needs besides the chain and the network.
+pub struct ServiceConfig {
+    /// This node's validator keys (`None`: a non-voting full node).
+    pub keys: Option<ValidatorKeys>,
+    /// Where this validator's block rewards go.
+    pub payout: PaymentAddress,
+    pub params: BaParams,
+    /// The genesis licence rule.
+    pub license: Option<LicenseConfig>,
+    /// This validator's licence, attached to its proposals.
+    pub own_license: Option<License>,
+    /// The vote journal.
+    pub journal: VoteJournal,
+    /// Transactions per proposed block.
+    pub max_block_txs: usize,
+}
+
+/// A fatal service error.
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    Fatal(String),
+}
+
+fn fatal(e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Fatal(e.to_string())
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Results of background requests.
+enum Internal {
+    Fetched {
+        round: u64,
+        hash: [u8; 32],
+        result: Option<(Vec<u8>, Vec<u8>)>,
+    },
+    Status {
+        peer: PeerId,
+        response: Option<SyncResponse>,
+    },
+    Blocks {
+        peer: PeerId,
+        response: Option<SyncResponse>,
+    },
+}
+
+struct Held {
+    topic: Topic,
+    round: u64,
+    data: Vec<u8>,
+    id: sero_network::MessageId,
+    source: PeerId,
+}
+
+struct Round {
+    ctx: RoundContext,
+    agreement: Agreement,
+    /// Header bytes of proposed blocks, with where they came from.
+    headers: HashMap<[u8; 32], (Vec<u8>, Option<PeerId>)>,
+    /// Validated blocks with their round seed.
+    blocks: HashMap<[u8; 32], (Block, [u8; 32])>,
+    invalid: HashSet<[u8; 32]>,
+    fetching: HashSet<[u8; 32]>,
+    decided: Option<Decision>,
+    started: Instant,
+}
+
+/// The running service.
+pub struct Service {
+    node: Arc<Mutex<Node>>,
+    net: NetworkHandle,
+    cfg: ServiceConfig,
+    epoch: Instant,
+    round: Option<Round>,
+    held: Vec<Held>,
+    announced: HashSet<[u8; 32]>,
+    peers: Vec<PeerId>,
+    internal_tx: mpsc::Sender<Internal>,
+    syncing: bool,
+    behind: bool,
+    last_sync: Instant,
+}
+
+/// Shared counters for status reporting.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceStatus {
+    pub round: u64,
+    pub finalized: u64,
+    pub peers: usize,
+}
+
+impl Service {
+    /// Runs until `shutdown` fires.
+    pub async fn run(
+        node: Arc<Mutex<Node>>,
+        net: NetworkHandle,
+        mut events: mpsc::Receiver<NetworkEvent>,
+        cfg: ServiceConfig,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<(), ServiceError> {
+        let (internal_tx, mut internal_rx) = mpsc::channel(256);
+        let mut s = Service {
+            node,
+            net,
+            cfg,
+            epoch: Instant::now(),
+            round: None,
+            held: vec![],
+            announced: HashSet::new(),
+            peers: vec![],
+            internal_tx,
+            syncing: false,
+            behind: true,
+            last_sync: Instant::now() - Duration::from_secs(60),
+        };
+        s.start_round()?;
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            let deadline = s
+                .round
+                .as_ref()
+                .and_then(|r| r.agreement.next_deadline())
+                .map(|ms| s.epoch + Duration::from_millis(ms))
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            tokio::select! {
+                ev = events.recv() => match ev {
+                    Some(ev) => s.on_network(ev)?,
+                    None => return Err(fatal("the network stopped")),
+                },
+                Some(i) = internal_rx.recv() => s.on_internal(i)?,
+                _ = tokio::time::sleep_until(deadline.into()) => {
+                    let now = s.now();
+                    let outs = match s.round.as_mut() {
+                        Some(r) => r.agreement.on_timeout(now),
+                        None => vec![],
+                    };
+                    s.handle(outs)?;
+                }
+                _ = tick.tick() => s.on_tick()?,
+                _ = shutdown.changed() => return Ok(()),
+            }
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Node>, ServiceError> {
+        self.node.lock().map_err(|_| fatal("node lock poisoned"))
+    }
+
+    fn context(chain: &Chain) -> Result<RoundContext, ServiceError> {
+        let (tip, prev_hash) = chain.tip();
+        let round = tip + 1;
+        let seed = chain
+            .seed(tip)
+            .map_err(fatal)?
+            .ok_or_else(|| fatal("no seed stored for the tip"))?;
+        let parent = chain
+            .header(tip)
+            .map_err(fatal)?
+            .ok_or_else(|| fatal("missing tip header"))?;
+        Ok(RoundContext {
+            round,
+            prev_hash,
+            seed,
+            empty_hash: Block::empty(round, &parent).hash(),
+            validators: validator_set(chain).map_err(fatal)?,
+        })
+    }
+
+    /// Starts the round after the chain's tip.
+    fn start_round(&mut self) -> Result<(), ServiceError> {
+        let ctx = {
+            let node = self.lock()?;
+            Self::context(&node.chain)?
+        };
+        let round = ctx.round;
+        let prior = self.cfg.journal.votes(round).map_err(fatal)?;
+        if !prior.is_empty() {
+            tracing::info!(
+                round,
+                votes = prior.len(),
+                "resuming the round with our journaled votes"
+            );
+        }
+        let now = self.now();
+        let (agreement, outs) = Agreement::new(
+            ctx.clone(),
+            self.cfg.params,
+            self.cfg.keys.clone(),
+            now,
+            prior,
+        );
+        tracing::debug!(round, "round started");
+        self.round = Some(Round {
+            ctx,
+            agreement,
+            headers: HashMap::new(),
+            blocks: HashMap::new(),
+            invalid: HashSet::new(),
+            fetching: HashSet::new(),
+            decided: None,
+            started: Instant::now(),
+        });
+        self.handle(outs)?;
+        // Messages held for this round.
+        let held = std::mem::take(&mut self.held);
+        for h in held {
+            if h.round == round {
+                self.on_gossip(h.topic, h.data, h.source, h.id)?;
+            } else if h.round > round {
+                self.held.push(h);
+            } else {
+                self.net.validate(h.id, h.source, Validation::Ignore);
+            }
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, outs: Vec<Output>) -> Result<(), ServiceError> {
+        let mut queue: std::collections::VecDeque<Output> = outs.into();
+        while let Some(o) = queue.pop_front() {
+            match o {
+                Output::Propose { credential } => {
+                    let now = self.now();
+                    match self.build_proposal(&credential) {
+                        Ok((block, seed, header)) => {
+                            let hash = block.hash();
+                            tracing::info!(
+                                round = block.header.height,
+                                hash = %hex::encode(&hash[..8]),
+                                txs = block.txs.len(),
+                                "proposing a block"
+                            );
+                            let r = self.round.as_mut().expect("round");
+                            r.headers.insert(hash, (header, None));
+                            r.blocks.insert(hash, (block, seed));
+                            queue.extend(r.agreement.propose(hash, now));
+                        }
+                        Err(e) => tracing::error!("cannot build a proposal: {e}"),
+                    }
+                }
+                Output::Broadcast(Message::Proposal(p)) => {
+                    let r = self.round.as_ref().expect("round");
+                    let Some((header, _)) = r.headers.get(&p.block_hash) else {
+                        continue;
+                    };
+                    let g = ProposalGossip {
+                        proposal: p.to_bytes(),
+                        header: header.clone(),
+                    };
+                    self.publish(Topic::Proposals, g.to_bytes());
+                }
+                Output::Broadcast(Message::Vote(v)) => {
+                    // Durable before it leaves the node.
+                    if let Err(e) = self.cfg.journal.record(&v) {
+                        tracing::error!("not sending a vote that could not be journaled: {e}");
+                        continue;
+                    }
+                    self.publish(Topic::Votes, v.to_bytes());
+                }
+                Output::FetchBlock { hash } => self.fetch(hash, None),
+                Output::Decided(d) => {
+                    let r = self.round.as_mut().expect("round");
+                    tracing::debug!(
+                        round = d.round,
+                        kind = ?d.kind,
+                        value = %hex::encode(&d.value[..8]),
+                        "agreement decided"
+                    );
+                    r.decided = Some(d);
+                    if self.try_finish()? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn publish(&self, topic: Topic, data: Vec<u8>) {
+        if let Err(e) = self.net.publish(topic, data) {
+            tracing::debug!(?topic, "publish: {e}");
+        }
+    }
+
+    fn build_proposal(
+        &self,
+        credential: &sero_consensus::Credential,
+    ) -> Result<(Block, [u8; 32], Vec<u8>), ServiceError> {
+        let keys = self
+            .cfg
+            .keys
+            .as_ref()
+            .ok_or_else(|| fatal("no validator keys"))?;
+        let ctx = &self.round.as_ref().expect("round").ctx;
+        let node = self.lock()?;
+        let coinbase = self.cfg.payout.derive_pkr(&mut rand_core::OsRng);
+        let txs = node.mempool.select(self.cfg.max_block_txs);
+        let (beta, seed_proof) = vrf::prove(&keys.vrf, &seed_alpha(&ctx.seed, ctx.round));
+        let seal = Seal::Proposed(ProposerSeal {
+            proposer: keys.vote.public_key().to_bytes(),
+            seed_proof,
+            credential: credential.proof,
+            license: self.cfg.own_license,
+            signature: [0; 64],
+        });
+        let mut block = node
+            .chain
+            .build_block(txs, &coinbase, unix_now(), seal)
+            .map_err(fatal)?;
+        let sig = keys.vote.sign(&block.header.signing_hash());
+        if let Seal::Proposed(s) = &mut block.header.seal {
+            s.signature = sig;
+        }
+        let seed = round_seed(&ctx.seed, Some(&beta), ctx.round);
+        let header = block.header.to_bytes();
+        Ok((block, seed, header))
+    }
+
+    /// Fetches a block body (and header) by hash from `peer` or any peer.
+    fn fetch(&mut self, hash: [u8; 32], peer: Option<PeerId>) {
+        let Some(r) = self.round.as_mut() else { return };
+        if r.blocks.contains_key(&hash) || r.invalid.contains(&hash) || hash == r.ctx.empty_hash {
+            return;
+        }
+        if !r.fetching.insert(hash) {
+            return;
+        }
+        let round = r.ctx.round;
+        let mut candidates: Vec<PeerId> = peer.into_iter().collect();
+        if let Some((_, Some(src))) = r.headers.get(&hash) {
+            candidates.push(*src);
+        }
+        candidates.extend(self.peers.iter().copied());
+        candidates.dedup();
+        let net = self.net.clone();
+        let tx = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let req = SyncRequest::Block { hash }.to_bytes();
+            let mut result = None;
+            for p in candidates.into_iter().take(4) {
+                if let Ok(resp) = net.request(p, req.clone()).await {
+                    if let Ok(SyncResponse::Block(Some(b))) = SyncResponse::from_bytes(&resp) {
+                        result = Some(b);
+                        break;
+                    }
+                }
+            }
+            let _ = tx
+                .send(Internal::Fetched {
+                    round,
+                    hash,
+                    result,
+                })
+                .await;
+        });
+    }
+
+    /// Validates a fetched or received block for the current round and
+    /// tells the agreement.
+    fn consider_block(
+        &mut self,
+        hash: [u8; 32],
+        header: &[u8],
+        body: &[u8],
+    ) -> Result<(), ServiceError> {
+        let Some(r) = self.round.as_ref() else {
+            return Ok(());
+        };
+        let verdict = match Block::from_parts(header, body) {
+            Err(e) => Err(format!("malformed: {e}")),
+            Ok(b) if b.hash() != hash => Err("hash mismatch".to_string()),
+            Ok(b) => {
+                let node = self.lock()?;
+                let res = verify_seal(
+                    &node.chain,
+                    &r.ctx.validators,
+                    &self.cfg.params,
+                    self.cfg.license.as_ref(),
+                    &b,
+                )
+                .map_err(|e| e.to_string())
+                .and_then(|seed| {
+                    tokio::task::block_in_place(|| node.chain.validate_block(&b))
+                        .map(|_| seed)
+                        .map_err(|e| e.to_string())
+                });
+                res.map(|seed| (b, seed))
+            }
+        };
+        let now = self.now();
+        let r = self.round.as_mut().expect("round");
+        r.fetching.remove(&hash);
+        let outs = match verdict {
+            Ok((b, seed)) => {
+                r.blocks.insert(hash, (b, seed));
+                r.agreement.on_block(hash, true, now)
+            }
+            Err(e) => {
+                tracing::warn!(hash = %hex::encode(&hash[..8]), "invalid proposed block: {e}");
+                r.invalid.insert(hash);
+                r.agreement.on_block(hash, false, now)
+            }
+        };
+        self.handle(outs)?;
+        self.try_finish()?;
+        Ok(())
+    }
+
+    /// Applies the decided block once it is available; returns whether a
+    /// new round started.
+    fn try_finish(&mut self) -> Result<bool, ServiceError> {
+        let Some(r) = self.round.as_ref() else {
+            return Ok(false);
+        };
+        let Some(d) = r.decided.clone() else {
+            return Ok(false);
+        };
+        let (block, seed) = if d.value == r.ctx.empty_hash {
+            let node = self.lock()?;
+            let parent = node
+                .chain
+                .header(r.ctx.round - 1)
+                .map_err(fatal)?
+                .ok_or_else(|| fatal("missing parent header"))?;
+            (
+                Block::empty(r.ctx.round, &parent),
+                round_seed(&r.ctx.seed, None, r.ctx.round),
+            )
+        } else if let Some((b, s)) = r.blocks.get(&d.value) {
+            (b.clone(), *s)
+        } else {
+            let v = d.value;
+            self.fetch(v, None);
+            return Ok(false);
+        };
+        self.apply(&block, seed, &d.certificate, d.kind)?;
+        self.start_round()?;
+        Ok(true)
+    }
+
+    fn apply(
+        &mut self,
+        block: &Block,
+        seed: [u8; 32],
+        cert: &Certificate,
+        kind: DecisionKind,
+    ) -> Result<(), ServiceError> {
+        let started = self.round.as_ref().map(|r| r.started.elapsed());
+        let mut node = self.lock()?;
+        let Node { chain, mempool } = &mut *node;
+        tokio::task::block_in_place(|| chain.apply_block_with(block, seed, cert.to_bytes()))
+            .map_err(fatal)?;
+        if kind == DecisionKind::Final {
+            chain
+                .db()
+                .set_finalized(block.header.height)
+                .map_err(fatal)?;
+        }
+        mempool.prune(chain);
+        drop(node);
+        let _ = self.cfg.journal.prune(block.header.height);
+        tracing::info!(
+            height = block.header.height,
+            hash = %hex::encode(&block.hash()[..8]),
+            kind = ?kind,
+            txs = block.txs.len(),
+            empty = matches!(block.header.seal, Seal::Empty),
+            ms = started.map(|d| d.as_millis() as u64).unwrap_or(0),
+            "block committed"
+        );
+        Ok(())
+    }
+
+    fn on_network(&mut self, ev: NetworkEvent) -> Result<(), ServiceError> {
+        match ev {
+            NetworkEvent::Gossip {
+                topic,
+                data,
+                source,
+                id,
+            } => self.on_gossip(topic, data, source, id)?,
+            NetworkEvent::Request {
+                peer,
+                request,
+                channel,
+            } => {
+                let resp = self.serve(peer, &request);
+                self.net.respond(channel, resp.to_bytes());
+            }
+            NetworkEvent::PeerConnected(p) => {
+                if !self.peers.contains(&p) {
+                    self.peers.push(p);
+                }
+                self.behind = true;
+            }
+            NetworkEvent::PeerDisconnected(p) => self.peers.retain(|q| *q != p),
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn current_round(&self) -> u64 {
+        self.round.as_ref().map(|r| r.ctx.round).unwrap_or(0)
+    }
+
+    /// Holds a message of a later round, or ignores it. Returns true if held.
+    fn hold(
+        &mut self,
+        topic: Topic,
+        round: u64,
+        data: Vec<u8>,
+        source: PeerId,
+        id: sero_network::MessageId,
+    ) -> bool {
+        let cur = self.current_round();
+        if round > cur {
+            self.behind = true;
+        }
+        if round > cur && round <= cur + MAX_FUTURE_ROUNDS && self.held.len() < MAX_FUTURE {
+            self.held.push(Held {
+                topic,
+                round,
+                data,
+                id,
+                source,
+            });
+            return true;
+        }
+        self.net.validate(id, source, Validation::Ignore);
+        true
+    }
+
+    fn on_gossip(
+        &mut self,
+        topic: Topic,
+        data: Vec<u8>,
+        source: PeerId,
+        id: sero_network::MessageId,
+    ) -> Result<(), ServiceError> {
+        match topic {
+            Topic::Transactions => {
+                let verdict = match Transaction::from_bytes(&data) {
+                    Err(e) => {
+                        tracing::warn!(%source, "dropping a malformed transaction: {e}");
+                        Validation::Reject
+                    }
+                    Ok(tx) => {
+                        let full = tx.full_hash();
+                        let mut node = self.lock()?;
+                        let Node { chain, mempool } = &mut *node;
+                        let res = tokio::task::block_in_place(|| mempool.admit(tx, chain));
+                        drop(node);
+                        self.announced.insert(full);
+                        match res {
+                            Ok(id) => {
+                                tracing::debug!(txid = %hex::encode(id), "transaction from gossip");
+                                Validation::Accept
+                            }
+                            Err(crate::mempool::MempoolError::Invalid(e)) => {
+                                tracing::warn!(%source, "dropping an invalid transaction: {e}");
+                                Validation::Reject
+                            }
+                            Err(_) => Validation::Ignore,
+                        }
+                    }
+                };
+                self.net.validate(id, source, verdict);
+            }
+            Topic::Proposals => {
+                let parsed = ProposalGossip::from_bytes(&data)
+                    .map_err(|e| e.to_string())
+                    .and_then(|g| {
+                        Proposal::from_bytes(&g.proposal)
+                            .map(|p| (p, g.header))
+                            .map_err(|e| e.to_string())
+                    });
+                let (p, header) = match parsed {
+                    Ok(x) => x,
+                    Err(e) => {
+                        tracing::warn!(%source, "dropping a malformed proposal: {e}");
+                        self.net.validate(id, source, Validation::Reject);
+                        return Ok(());
+                    }
+                };
+                let cur = self.current_round();
+                if p.round != cur {
+                    self.hold(topic, p.round, data, source, id);
+                    return Ok(());
+                }
+                let r = self.round.as_ref().expect("round");
+                let checked = verify_proposal(&r.ctx, &self.cfg.params, &p);
+                let vp = match checked {
+                    Ok(vp) => vp,
+                    Err(e) => {
+                        let v = verdict_for(&e);
+                        if v == Validation::Reject {
+                            tracing::warn!(%source, round = p.round, "dropping a bad proposal: {e}");
+                        }
+                        self.net.validate(id, source, v);
+                        return Ok(());
+                    }
+                };
+                let ok_header = BlockHeader::from_bytes(&header)
+                    .map(|h| {
+                        h.hash() == p.block_hash
+                            && h.height == p.round
+                            && h.parent == r.ctx.prev_hash
+                    })
+                    .unwrap_or(false);
+                if !ok_header {
+                    tracing::warn!(%source, "dropping a proposal whose header does not match");
+                    self.net.validate(id, source, Validation::Reject);
+                    return Ok(());
+                }
+                self.net.validate(id, source, Validation::Accept);
+                let now = self.now();
+                let r = self.round.as_mut().expect("round");
+                r.headers
+                    .entry(p.block_hash)
+                    .or_insert((header, Some(source)));
+                let outs = r.agreement.on_proposal(vp, now);
+                self.handle(outs)?;
+                self.fetch(p.block_hash, Some(source));
+            }
+            Topic::Votes => {
+                let v = match Vote::from_bytes(&data) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        tracing::warn!(%source, "dropping a malformed vote: {e}");
+                        self.net.validate(id, source, Validation::Reject);
+                        return Ok(());
+                    }
+                };
+                let cur = self.current_round();
+                if v.round != cur {
+                    self.hold(topic, v.round, data, source, id);
+                    return Ok(());
+                }
+                let r = self.round.as_ref().expect("round");
+                match verify_vote(&r.ctx, &self.cfg.params, &v) {
+                    Ok(vv) => {
+                        self.net.validate(id, source, Validation::Accept);
+                        let now = self.now();
+                        let outs = self
+                            .round
+                            .as_mut()
+                            .expect("round")
+                            .agreement
+                            .on_vote(vv, now);
+                        self.handle(outs)?;
+                    }
+                    Err(e) => {
+                        let verdict = verdict_for(&e);
+                        if verdict == Validation::Reject {
+                            tracing::warn!(%source, round = v.round, "dropping a bad vote: {e}");
+                        }
+                        self.net.validate(id, source, verdict);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn serve(&self, peer: PeerId, request: &[u8]) -> SyncResponse {
+        let req = match SyncRequest::from_bytes(request) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!(%peer, "malformed sync request: {e}");
+                return SyncResponse::Error(e.to_string());
+            }
+        };
+        let Ok(node) = self.node.lock() else {
+            return SyncResponse::Error("busy".into());
+        };
+        let chain = &node.chain;
+        match req {
+            SyncRequest::Status => {
+                let (tip, tip_hash) = chain.tip();
+                SyncResponse::Status {
+                    tip,
+                    tip_hash,
+                    finalized: chain.db().finalized_height().unwrap_or(0),
+                }
+            }
+            SyncRequest::Blocks { from, count } => {
+                let mut out = vec![];
+                let mut size = 0usize;
+                for h in from..from.saturating_add(count as u64).min(chain.tip().0 + 1) {
+                    let Ok(Some(b)) = chain.db().block_by_height(h) else {
+                        break;
+                    };
+                    let certificate = chain.db().certificate(h).ok().flatten().unwrap_or_default();
+                    size += b.header.len() + b.body.len() + certificate.len();
+                    out.push(SyncedBlock {
+                        header: b.header,
+                        body: b.body,
+                        certificate,
+                    });
+                    if size > 8 << 20 {
+                        break;
+                    }
+                }
+                SyncResponse::Blocks(out)
+            }
+            SyncRequest::Block { hash } => {
+                if let Some(r) = &self.round {
+                    if let Some((b, _)) = r.blocks.get(&hash) {
+                        return SyncResponse::Block(Some((b.header.to_bytes(), b.body_bytes())));
+                    }
+                }
+                match chain.db().block_by_hash(&hash) {
+                    Ok(Some(b)) => SyncResponse::Block(Some((b.header, b.body))),
+                    _ => SyncResponse::Block(None),
+                }
+            }
+        }
+    }
+
+    fn on_internal(&mut self, i: Internal) -> Result<(), ServiceError> {
+        match i {
+            Internal::Fetched {
+                round,
+                hash,
+                result,
+            } => {
+                if round != self.current_round() {
+                    return Ok(());
+                }
+                match result {
+                    Some((header, body)) => self.consider_block(hash, &header, &body)?,
+                    None => {
+                        if let Some(r) = self.round.as_mut() {
+                            r.fetching.remove(&hash);
+                        }
+                    }
+                }
+            }
+            Internal::Status { peer, response } => {
+                self.syncing = false;
+                if let Some(SyncResponse::Status { tip, .. }) = response {
+                    let mine = self.current_round() - 1;
+                    if tip > mine {
+                        self.request_blocks(
+                            peer,
+                            mine + 1,
+                            (tip - mine).min(MAX_SYNC_BLOCKS as u64) as u32,
+                        );
+                    } else {
+                        self.behind = false;
+                    }
+                }
+            }
+            Internal::Blocks { peer, response } => {
+                self.syncing = false;
+                match response {
+                    Some(SyncResponse::Blocks(blocks)) => {
+                        let n = blocks.len();
+                        let applied = self.apply_synced(peer, blocks)?;
+                        if applied > 0 {
+                            tracing::info!(%peer, applied, tip = self.current_round() - 1, "synced blocks");
+                            self.start_round()?;
+                        }
+                        self.behind = applied > 0 && applied == n;
+                    }
+                    other => tracing::debug!(%peer, "sync failed: {other:?}"),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Verifies and applies synced blocks in order; returns how many.
+    fn apply_synced(
+        &mut self,
+        peer: PeerId,
+        blocks: Vec<SyncedBlock>,
+    ) -> Result<usize, ServiceError> {
+        let mut applied = 0;
+        for sb in blocks {
+            let mut node = self.lock()?;
+            let ctx = Self::context(&node.chain)?;
+            let block = match Block::from_parts(&sb.header, &sb.body) {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!(%peer, "sync: malformed block: {e}");
+                    break;
+                }
+            };
+            if block.header.height != ctx.round {
+                break;
+            }
+            let cert = match Certificate::from_bytes(&sb.certificate) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!(%peer, height = ctx.round, "sync: malformed certificate: {e}");
+                    break;
+                }
+            };
+            if cert.round != ctx.round || cert.value != block.hash() {
+                tracing::warn!(%peer, height = ctx.round, "sync: certificate is for another block");
+                break;
+            }
+            if let Err(e) = verify_certificate(&ctx, &self.cfg.params, &cert) {
+                tracing::warn!(%peer, height = ctx.round, "sync: bad certificate: {e}");
+                break;
+            }
+            let seed = match verify_seal(
+                &node.chain,
+                &ctx.validators,
+                &self.cfg.params,
+                self.cfg.license.as_ref(),
+                &block,
+            ) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(%peer, height = ctx.round, "sync: bad seal: {e}");
+                    break;
+                }
+            };
+            let Node { chain, mempool } = &mut *node;
+            if let Err(e) = tokio::task::block_in_place(|| {
+                chain.apply_block_with(&block, seed, sb.certificate.clone())
+            }) {
+                tracing::warn!(%peer, height = ctx.round, "sync: block refused: {e}");
+                break;
+            }
+            if cert.kind == DecisionKind::Final {
+                chain
+                    .db()
+                    .set_finalized(block.header.height)
+                    .map_err(fatal)?;
+            }
+            mempool.prune(chain);
+            applied += 1;
+        }
+        Ok(applied)
+    }
+
+    fn request_blocks(&mut self, peer: PeerId, from: u64, count: u32) {
+        self.syncing = true;
+        let net = self.net.clone();
+        let tx = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let response = net
+                .request(peer, SyncRequest::Blocks { from, count }.to_bytes())
+                .await
+                .ok()
+                .and_then(|b| SyncResponse::from_bytes(&b).ok());
+            let _ = tx.send(Internal::Blocks { peer, response }).await;
+        });
+    }
+
+    fn on_tick(&mut self) -> Result<(), ServiceError> {
+        // Announce transactions admitted through RPC.
+        let fresh: Vec<Vec<u8>> = {
+            let node = self.lock()?;
+            node.mempool
+                .select(1000)
+                .into_iter()
+                .filter(|t| !self.announced.contains(&t.full_hash()))
+                .map(|t| t.to_bytes())
+                .collect()
+        };
+        for t in fresh {
+            let tx = Transaction::from_bytes(&t).expect("encoded above");
+            self.announced.insert(tx.full_hash());
+            self.publish(Topic::Transactions, t);
+        }
+        if self.announced.len() > 100_000 {
+            self.announced.clear();
+        }
+        // Catch up when peers are ahead or the round is stuck.
+        let stuck = self
+            .round
+            .as_ref()
+            .map(|r| r.started.elapsed() > Duration::from_secs(5))
+            .unwrap_or(true);
+        if !self.syncing
+            && (self.behind || stuck)
+            && !self.peers.is_empty()
+            && self.last_sync.elapsed() > Duration::from_millis(500)
+        {
+            self.last_sync = Instant::now();
+            self.syncing = true;
+            let i = (self.now() as usize) % self.peers.len();
+            let peer = self.peers[i];
+            let net = self.net.clone();
+            let tx = self.internal_tx.clone();
+            tokio::spawn(async move {
+                let response = net
+                    .request(peer, SyncRequest::Status.to_bytes())
+                    .await
+                    .ok()
+                    .and_then(|b| SyncResponse::from_bytes(&b).ok());
+                let _ = tx.send(Internal::Status { peer, response }).await;
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Late or other-fork messages are ignored (maybe honest); forged ones are
+/// rejected (the sender loses score).
+fn verdict_for(e: &MessageError) -> Validation {
+    match e {
+        MessageError::WrongRound { .. } | MessageError::WrongPrevHash => Validation::Ignore,
+        _ => Validation::Reject,
+    }
+}

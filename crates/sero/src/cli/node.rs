@@ -1,0 +1,182 @@
+//! `sero node`: a full node (and, with a validator key, a validator) of a
+//! multi-node SERO network: SE-Random consensus over libp2p, JSON-RPC on
+//! loopback.
+
+use crate::output::{CliError, Report};
+use clap::Args;
+use sero_consensus::ba::ValidatorKeys;
+use sero_keys::PaymentAddress;
+use sero_ledger::license::License;
+use sero_network::{Multiaddr, Network, NetworkConfig, NodeKey};
+use sero_node::genesis::Genesis;
+use sero_node::journal::VoteJournal;
+use sero_node::service::{Service, ServiceConfig};
+use sero_node::{Chain, Mempool, Node};
+use sero_zk::params::{Parameters, DEV_SEED};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+#[derive(Args)]
+pub struct NodeArgs {
+    /// Data directory: chain.redb (the chain), votes.redb (this validator's
+    /// vote journal), p2p.key (the node identity). Created if missing.
+    #[arg(long)]
+    pub datadir: PathBuf,
+    /// The network's genesis file (the same on every node).
+    #[arg(long)]
+    pub genesis: PathBuf,
+    /// This validator's key file (64 hex characters: the seed of its vote
+    /// and VRF keys). Without it the node follows the chain but does not vote.
+    #[arg(long)]
+    pub validator_key: Option<PathBuf>,
+    /// libp2p listen address.
+    #[arg(long, default_value = "/ip4/127.0.0.1/tcp/30333")]
+    pub listen: String,
+    /// A peer to connect to, as /ip4/…/tcp/…/p2p/<peer id> (repeatable).
+    #[arg(long = "bootnode")]
+    pub bootnodes: Vec<String>,
+    /// JSON-RPC address (loopback by default; port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9545")]
+    pub rpc_addr: String,
+    /// Payment address (PK) that receives this validator's block rewards
+    /// (default: the development account of `sero dev`).
+    #[arg(long)]
+    pub payout: Option<String>,
+    /// This validator's mining licence (hex), when the genesis requires one.
+    #[arg(long)]
+    pub license: Option<String>,
+}
+
+fn fail(e: impl std::fmt::Display) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
+/// Reads a validator key file (64 hex characters).
+pub fn read_validator_key(path: &Path) -> Result<ValidatorKeys, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("cannot read {}: {e}", path.display())))?;
+    let seed: [u8; 32] = hex::decode(text.trim())
+        .ok()
+        .and_then(|v| v.try_into().ok())
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "{}: a validator key is 64 hex characters",
+                path.display()
+            ))
+        })?;
+    Ok(ValidatorKeys::from_seed(&seed))
+}
+
+pub fn run(args: NodeArgs) -> Result<Report, CliError> {
+    let genesis = Genesis::load(&args.genesis).map_err(|e| CliError::Usage(e.to_string()))?;
+    let keys = args
+        .validator_key
+        .as_deref()
+        .map(read_validator_key)
+        .transpose()?;
+    let payout: PaymentAddress = match &args.payout {
+        Some(s) => s
+            .parse()
+            .map_err(|e| CliError::Usage(format!("--payout: {e}")))?,
+        None => crate::cli::dev::dev_account().payment_address(),
+    };
+    let own_license = args
+        .license
+        .as_deref()
+        .map(|h| {
+            hex::decode(h)
+                .ok()
+                .and_then(|b| License::from_bytes(&b).ok())
+                .ok_or_else(|| CliError::Usage("--license: not a licence".into()))
+        })
+        .transpose()?;
+    let listen: Multiaddr = args
+        .listen
+        .parse()
+        .map_err(|e| CliError::Usage(format!("--listen: {e}")))?;
+    let bootnodes = args
+        .bootnodes
+        .iter()
+        .map(|b| {
+            b.parse::<Multiaddr>()
+                .map_err(|e| CliError::Usage(format!("--bootnode {b}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    std::fs::create_dir_all(&args.datadir)
+        .map_err(|e| fail(format!("cannot create {}: {e}", args.datadir.display())))?;
+
+    tracing::warn!("generating INSECURE development zk parameters from a public seed");
+    let params = Arc::new(Parameters::generate_insecure(DEV_SEED).map_err(fail)?);
+    if params.vk_hash() != genesis.vk_hash {
+        return Err(fail(format!(
+            "zk parameters {} differ from the genesis vk_hash {}",
+            hex::encode(params.vk_hash()),
+            hex::encode(genesis.vk_hash)
+        )));
+    }
+    let chain = Chain::open(
+        &args.datadir.join("chain.redb"),
+        params,
+        genesis.chain_config(),
+        || genesis.block(),
+    )
+    .map_err(fail)?;
+    let genesis_hash = chain.db().hash_at(0).map_err(fail)?.unwrap_or_default();
+    let journal = VoteJournal::open(&args.datadir.join("votes.redb")).map_err(fail)?;
+    let node_key = NodeKey::load_or_create(args.datadir.join("p2p.key")).map_err(fail)?;
+    println!("SERO node ({})", genesis.json.name);
+    println!("  data directory : {}", args.datadir.display());
+    println!("  genesis        : {}", hex::encode(genesis_hash));
+    println!("  tip            : #{}", chain.tip().0);
+    match &keys {
+        Some(k) => println!(
+            "  validator      : {}",
+            hex::encode(k.vote.public_key().to_bytes())
+        ),
+        None => println!("  validator      : none (following only)"),
+    }
+    let node = Arc::new(Mutex::new(Node {
+        chain,
+        mempool: Mempool::new(10_000),
+    }));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(fail)?;
+    rt.block_on(async move {
+        let net_cfg = NetworkConfig::new(listen, bootnodes, genesis_hash);
+        let (net, events) = Network::start(net_cfg, node_key).map_err(fail)?;
+        println!("  peer id        : {}", net.local_peer_id());
+        for a in net.listen_addrs().await {
+            println!("  p2p            : {a}/p2p/{}", net.local_peer_id());
+        }
+        let (addr, rpc) = sero_rpc::serve(node.clone(), &args.rpc_addr)
+            .await
+            .map_err(|e| fail(format!("cannot serve JSON-RPC on {}: {e}", args.rpc_addr)))?;
+        println!("  rpc            : http://{addr}");
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            let _ = stop_tx.send(true);
+        });
+        let svc = ServiceConfig {
+            keys,
+            payout,
+            params: genesis.consensus,
+            license: genesis.license,
+            own_license,
+            journal,
+            max_block_txs: 500,
+        };
+        let r = Service::run(node, net.clone(), events, svc, stop_rx).await;
+        let _ = rpc.stop();
+        net.shutdown();
+        r.map_err(fail)
+    })?;
+    Ok(Report::new(
+        "stopped",
+        serde_json::json!({ "stopped": true }),
+    ))
+}

@@ -1,0 +1,221 @@
+//! End to end with real processes on loopback: four `sero node` validators
+//! (SE-Random over libp2p) from `sero testnet --init-only`'s genesis
+//! finalise blocks; a private payment sent through one node is gossiped,
+//! proposed and finalised on all four; with one node killed the other three
+//! keep finalising; the killed node restarts, syncs and agrees on every
+//! block.
+
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SERO: &str = env!("CARGO_BIN_EXE_sero");
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A JSON-RPC call over plain HTTP/1.1 (no client library needed).
+fn rpc(url: &str, method: &str, params: Value) -> Option<Value> {
+    let addr = url.strip_prefix("http://").unwrap_or(url);
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
+    let mut s = TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        s,
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .ok()?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).ok()?;
+    let json_start = resp.find("\r\n\r\n")? + 4;
+    let v: Value = serde_json::from_str(resp[json_start..].trim()).ok()?;
+    v.get("result").cloned()
+}
+
+fn height(url: &str) -> Option<u64> {
+    rpc(url, "sero_blockNumber", json!([]))?.as_u64()
+}
+
+fn finalized(url: &str) -> Option<u64> {
+    rpc(url, "sero_finalizedNumber", json!([]))?.as_u64()
+}
+
+fn block_hash(url: &str, h: u64) -> Option<String> {
+    rpc(url, "sero_getBlockByNumber", json!([h]))?
+        .get("hash")?
+        .as_str()
+        .map(String::from)
+}
+
+fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < end {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!("timed out after {secs} s waiting for {what}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn(args: &[String], log: &Path) -> Proc {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .unwrap();
+    Proc(
+        Command::new(SERO)
+            .args(args)
+            .env("RUST_LOG", "info")
+            .stdout(f.try_clone().unwrap())
+            .stderr(f)
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// Every node agrees on every block up to the lowest tip.
+fn assert_agree(urls: &[String]) -> u64 {
+    let low = urls.iter().map(|u| height(u).unwrap()).min().unwrap();
+    for h in 0..=low {
+        let hashes: Vec<String> = urls.iter().map(|u| block_hash(u, h).unwrap()).collect();
+        assert!(
+            hashes.iter().all(|x| *x == hashes[0]),
+            "nodes disagree at height {h}: {hashes:?}"
+        );
+    }
+    low
+}
+
+#[test]
+fn four_validators_finalise_payments_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("net");
+    let (p2p, rpc_port) = (free_port(), free_port());
+    // Consecutive ports from a free one: retry-free enough on a test box.
+    let out = Command::new(SERO)
+        .args(["--json", "testnet", "--nodes", "4", "--init-only", "--dir"])
+        .arg(&d)
+        .args(["--base-port", &p2p.to_string()])
+        .args(["--rpc-base-port", &rpc_port.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nodes = plan["nodes"].as_array().unwrap();
+    let args: Vec<Vec<String>> = nodes
+        .iter()
+        .map(|n| {
+            n["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    let urls: Vec<String> = nodes
+        .iter()
+        .map(|n| n["rpc"].as_str().unwrap().to_string())
+        .collect();
+    let logs: Vec<_> = (0..4).map(|i| d.join(format!("node{i}.log"))).collect();
+    let mut procs: Vec<Option<Proc>> = args
+        .iter()
+        .zip(&logs)
+        .map(|(a, l)| Some(spawn(a, l)))
+        .collect();
+
+    // All four finalise blocks.
+    wait_until("four nodes to finalise block 2", 240, || {
+        urls.iter().all(|u| finalized(u).is_some_and(|f| f >= 2))
+    });
+
+    // A private payment through node 0, finalised everywhere.
+    let to = Command::new(SERO)
+        .args(["--json", "keys", "new"])
+        .output()
+        .unwrap();
+    let to: Value = serde_json::from_slice(&to.stdout).unwrap();
+    let out = Command::new(SERO)
+        .args(["--json", "wallet", "--rpc", &urls[0], "send", "--mnemonic"])
+        .arg(plan["dev_mnemonic"].as_str().unwrap())
+        .args([
+            "--to",
+            to["pk"].as_str().unwrap(),
+            "--amount",
+            "1234",
+            "--wait",
+        ])
+        .output()
+        .unwrap();
+    let sent: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stdout)));
+    assert!(out.status.success(), "{sent}");
+    let txid = sent["txid"].as_str().unwrap().to_string();
+    let h = sent["height"].as_u64().unwrap();
+    wait_until("the payment's block to be final on all nodes", 120, || {
+        urls.iter().all(|u| finalized(u).is_some_and(|f| f >= h))
+    });
+    for u in &urls {
+        let b = rpc(u, "sero_getBlockByNumber", json!([h])).unwrap();
+        assert!(
+            b["txids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t == txid.as_str()),
+            "{b}"
+        );
+    }
+    assert_agree(&urls);
+
+    // Kill node 3: the other three keep finalising.
+    procs[3] = None;
+    let f0 = finalized(&urls[0]).unwrap();
+    wait_until("three nodes to finalise 3 more blocks", 180, || {
+        urls[..3]
+            .iter()
+            .all(|u| finalized(u).is_some_and(|f| f >= f0 + 3))
+    });
+    assert_agree(&urls[..3]);
+
+    // Restart it: it syncs and agrees on every block.
+    procs[3] = Some(spawn(&args[3], &logs[3]));
+    let target = height(&urls[0]).unwrap();
+    wait_until("the restarted node to catch up", 180, || {
+        height(&urls[3]).is_some_and(|x| x >= target)
+    });
+    let agreed = assert_agree(&urls);
+    assert!(agreed >= target);
+    wait_until(
+        "the restarted node to finalise with the others",
+        120,
+        || finalized(&urls[3]).is_some_and(|f| f > target),
+    );
+    assert_agree(&urls);
+    drop(procs);
+}
