@@ -129,6 +129,8 @@ pub struct Service {
     internal_tx: mpsc::Sender<Internal>,
     syncing: bool,
     behind: bool,
+    /// The finalized height the sync peer last reported.
+    peer_finalized: u64,
     last_sync: Instant,
 }
 
@@ -162,6 +164,7 @@ impl Service {
             internal_tx,
             syncing: false,
             behind: true,
+            peer_finalized: 0,
             last_sync: Instant::now() - Duration::from_secs(60),
         };
         s.start_round()?;
@@ -572,6 +575,11 @@ impl Service {
         if round > cur {
             self.behind = true;
         }
+        if round > cur + MAX_FUTURE_ROUNDS {
+            tracing::info!(%source, round, current = cur, ?topic, "ignoring a message of round {round}: too far ahead");
+        } else if round < cur {
+            tracing::debug!(%source, round, current = cur, ?topic, "ignoring a message of round {round}: past");
+        }
         if round > cur && round <= cur + MAX_FUTURE_ROUNDS && self.held.len() < MAX_FUTURE {
             self.held.push(Held {
                 topic,
@@ -794,7 +802,8 @@ impl Service {
             }
             Internal::Status { peer, response } => {
                 self.syncing = false;
-                if let Some(SyncResponse::Status { tip, .. }) = response {
+                if let Some(SyncResponse::Status { tip, finalized, .. }) = response {
+                    self.peer_finalized = finalized;
                     let mine = self.current_round() - 1;
                     if tip > mine {
                         self.request_blocks(
@@ -844,6 +853,24 @@ impl Service {
                 }
             };
             if block.header.height != ctx.round {
+                break;
+            }
+            if applied == 0 && block.header.parent != ctx.prev_hash {
+                // The peer's chain forks below our tip. Only Tentative
+                // blocks can lose: roll back to our last Final block if the
+                // peer claims a later one, and sync again from there (its
+                // blocks are then checked with their certificates).
+                let fin = node.chain.db().finalized_height().map_err(fatal)?;
+                let tip = ctx.round - 1;
+                if tip > fin && self.peer_finalized > fin {
+                    tracing::warn!(%peer, tip, finalized = fin, "sync: our tentative blocks fork from the peer's chain; rolling back");
+                    node.chain.rollback_to(fin).map_err(fatal)?;
+                    drop(node);
+                    self.start_round()?;
+                    self.behind = true;
+                    return Ok(0);
+                }
+                tracing::warn!(%peer, height = ctx.round, "sync: the peer's block does not extend our chain");
                 break;
             }
             let cert = match Certificate::from_bytes(&sb.certificate) {

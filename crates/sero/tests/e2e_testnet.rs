@@ -154,6 +154,11 @@ fn four_validators_finalise_payments_and_survive_a_restart() {
         urls.iter().all(|u| finalized(u).is_some_and(|f| f >= 2))
     });
 
+    // A rogue peer joins through node 0 and gossips garbage, forged and
+    // wrong-round messages: each is dropped with a log line, none relayed,
+    // and the network goes on.
+    rogue_peer(&d, &urls[0], p2p);
+
     // A private payment through node 0, finalised everywhere.
     let to = Command::new(SERO)
         .args(["--json", "keys", "new"])
@@ -218,4 +223,88 @@ fn four_validators_finalise_payments_and_survive_a_restart() {
     );
     assert_agree(&urls);
     drop(procs);
+    let log0 = std::fs::read_to_string(&logs[0]).unwrap();
+    for line in [
+        "dropping a malformed vote",
+        "dropping a bad vote",
+        "dropping a malformed proposal",
+        "dropping a malformed transaction",
+        "ignoring a message of round",
+    ] {
+        assert!(log0.contains(line), "node 0 did not log {line:?}");
+    }
+}
+
+/// Connects to node 0 with the network crate and publishes bad messages.
+fn rogue_peer(dir: &Path, url0: &str, port0: u16) {
+    use sero_consensus::ba::{ValidatorKeys, Vote, VoteSecretKey, VoteStep};
+    use sero_network::{Network, NetworkConfig, NodeKey, Topic};
+    let genesis: [u8; 32] = hex::decode(block_hash(url0, 0).unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let node0 = NodeKey::load_or_create(dir.join("node0/p2p.key"))
+        .unwrap()
+        .peer_id();
+    // The current round and its previous block, read just before sending,
+    // so that the forged votes are checked (not ignored as late).
+    let current = || {
+        let tip = height(url0).unwrap();
+        let prev: [u8; 32] = hex::decode(block_hash(url0, tip).unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        (tip + 1, prev)
+    };
+    let seed: [u8; 32] = hex::decode(std::fs::read_to_string(dir.join("node3/validator.key")).unwrap().trim())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let validator = ValidatorKeys::from_seed(&seed);
+    let outsider = VoteSecretKey::generate(&mut rand_core::OsRng);
+    let vote = |ahead: u64, key: &VoteSecretKey| {
+        let (round, prev) = current();
+        let mut v = Vote {
+            round: round + ahead,
+            step: VoteStep::Reduction1,
+            prev_hash: prev,
+            value: [7; 32],
+            voter: key.public_key(),
+            credential: [0; 80],
+            signature: [0; 64],
+        };
+        v.sign(key);
+        v.to_bytes()
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let cfg = NetworkConfig::new(
+            "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+            vec![format!("/ip4/127.0.0.1/tcp/{port0}/p2p/{node0}").parse().unwrap()],
+            genesis,
+        );
+        let (net, _events) = Network::start(cfg, NodeKey::generate()).unwrap();
+        let end = Instant::now() + Duration::from_secs(30);
+        while net.peers().is_empty() && Instant::now() < end {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(!net.peers().is_empty(), "the rogue peer could not connect");
+        // Let subscriptions propagate.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let msgs: [(Topic, &dyn Fn() -> Vec<u8>); 7] = [
+            (Topic::Votes, &|| vote(1_000, &validator.vote)),
+            (Topic::Votes, &|| vec![0xab; 100]),
+            (Topic::Votes, &|| vote(0, &validator.vote)),
+            (Topic::Votes, &|| vote(0, &outsider)),
+            (Topic::Votes, &|| vote(0, &outsider)),
+            (Topic::Proposals, &|| vec![0xcd; 300]),
+            (Topic::Transactions, &|| vec![0xef; 500]),
+        ];
+        for (topic, m) in msgs {
+            net.publish(topic, m()).unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        net.shutdown();
+    });
 }
