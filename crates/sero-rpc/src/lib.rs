@@ -78,6 +78,18 @@ pub struct TilEntry {
     pub height: u64,
 }
 
+/// An active validator of the stake registry (its weight for the next
+/// round).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ValidatorEntry {
+    /// ed25519 vote key, hex.
+    pub vote_key: String,
+    /// ristretto255 VRF key, hex.
+    pub vrf_key: String,
+    /// Stake weight.
+    pub stake: u64,
+}
+
 #[rpc(server, client, namespace = "sero")]
 pub trait SeroApi {
     #[method(name = "blockNumber")]
@@ -102,6 +114,9 @@ pub trait SeroApi {
     /// below it is final too); 0 on a single-node dev chain.
     #[method(name = "finalizedNumber")]
     fn finalized_number(&self) -> RpcResult<u64>;
+    /// The active validators at the tip: the weights of the next round.
+    #[method(name = "getValidators")]
+    fn validators(&self) -> RpcResult<Vec<ValidatorEntry>>;
     #[method(name = "getWitness")]
     fn witness(&self, position: u64) -> RpcResult<Witness>;
     #[method(name = "getNullifierStatus")]
@@ -337,6 +352,21 @@ impl SeroApiServer for RpcImpl {
             .db()
             .nullifier_height(&n)
             .map_err(internal)
+    }
+
+    fn validators(&self) -> RpcResult<Vec<ValidatorEntry>> {
+        Ok(self
+            .lock()?
+            .chain
+            .validators()
+            .map_err(internal)?
+            .into_iter()
+            .map(|v| ValidatorEntry {
+                vote_key: hex::encode(v.vote_key),
+                vrf_key: hex::encode(v.vrf_key),
+                stake: v.stake,
+            })
+            .collect())
     }
 
     fn til(&self, til: String) -> RpcResult<Option<TilEntry>> {

@@ -154,6 +154,12 @@ fn four_validators_finalise_payments_and_survive_a_restart() {
         urls.iter().all(|u| finalized(u).is_some_and(|f| f >= 2))
     });
 
+    // The stake registry seeded by the genesis: four equal validators.
+    let vals = rpc(&urls[0], "sero_getValidators", json!([])).unwrap();
+    let vals = vals.as_array().unwrap();
+    assert_eq!(vals.len(), 4, "{vals:?}");
+    assert!(vals.iter().all(|v| v["stake"] == 1000), "{vals:?}");
+
     // A rogue peer joins through node 0 and gossips garbage, forged and
     // wrong-round messages: each is dropped with a log line, none relayed,
     // and the network goes on.
@@ -256,10 +262,14 @@ fn rogue_peer(dir: &Path, url0: &str, port0: u16) {
             .unwrap();
         (tip + 1, prev)
     };
-    let seed: [u8; 32] = hex::decode(std::fs::read_to_string(dir.join("node3/validator.key")).unwrap().trim())
-        .unwrap()
-        .try_into()
-        .unwrap();
+    let seed: [u8; 32] = hex::decode(
+        std::fs::read_to_string(dir.join("node3/validator.key"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap()
+    .try_into()
+    .unwrap();
     let validator = ValidatorKeys::from_seed(&seed);
     let outsider = VoteSecretKey::generate(&mut rand_core::OsRng);
     let vote = |ahead: u64, key: &VoteSecretKey| {
@@ -280,7 +290,9 @@ fn rogue_peer(dir: &Path, url0: &str, port0: u16) {
     rt.block_on(async {
         let cfg = NetworkConfig::new(
             "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
-            vec![format!("/ip4/127.0.0.1/tcp/{port0}/p2p/{node0}").parse().unwrap()],
+            vec![format!("/ip4/127.0.0.1/tcp/{port0}/p2p/{node0}")
+                .parse()
+                .unwrap()],
             genesis,
         );
         let (net, _events) = Network::start(cfg, NodeKey::generate()).unwrap();
