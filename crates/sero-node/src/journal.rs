@@ -86,3 +86,55 @@ impl VoteJournal {
         w.commit().map_err(je)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sero_consensus::ba::{ValidatorKeys, VoteStep};
+
+    fn vote(round: u64, step: VoteStep, value: u8) -> Vote {
+        let k = ValidatorKeys::from_seed(&[3; 32]);
+        let mut v = Vote {
+            round,
+            step,
+            prev_hash: [1; 32],
+            value: [value; 32],
+            voter: k.vote.public_key(),
+            credential: [0; 80],
+            signature: [0; 64],
+        };
+        v.sign(&k.vote);
+        v
+    }
+
+    #[test]
+    fn votes_survive_reopening_in_order_and_old_rounds_are_pruned() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("votes.redb");
+        let a = vote(5, VoteStep::Reduction1, 1);
+        let b = vote(5, VoteStep::Reduction2, 2);
+        let c = vote(6, VoteStep::Final, 3);
+        {
+            let j = VoteJournal::open(&path).unwrap();
+            for v in [&a, &b, &c] {
+                j.record(v).unwrap();
+            }
+        }
+        // A restart (the database is reopened) sees the same votes.
+        let j = VoteJournal::open(&path).unwrap();
+        assert_eq!(j.votes(5).unwrap(), vec![a, b]);
+        assert_eq!(j.votes(6).unwrap(), vec![c.clone()]);
+        assert!(j.votes(7).unwrap().is_empty());
+        j.prune(5 + KEEP_ROUNDS + 1).unwrap();
+        assert!(j.votes(5).unwrap().is_empty());
+        assert_eq!(j.votes(6).unwrap(), vec![c]);
+    }
+
+    #[test]
+    fn a_corrupt_journal_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("votes.redb");
+        std::fs::write(&path, b"not a database").unwrap();
+        assert!(VoteJournal::open(&path).is_err());
+    }
+}
