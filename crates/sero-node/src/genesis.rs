@@ -371,7 +371,8 @@ mod tests {
 
     #[test]
     fn bad_fields_are_named_errors() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut GenesisJson)>)> = vec![
+        type Edit = Box<dyn Fn(&mut GenesisJson)>;
+        let cases: Vec<(&str, Edit)> = vec![
             ("seed", Box::new(|j| j.seed = "zz".into())),
             ("vk_hash", Box::new(|j| j.vk_hash = "00".into())),
             (
