@@ -89,54 +89,8 @@ pub struct GenesisJson {
     pub vk_hash: String,
     pub premine: Vec<PremineJson>,
     pub validators: Vec<ValidatorJson>,
-    pub consensus: ConsensusJson,
+    pub consensus: BaParams,
     pub license: Option<LicenseJson>,
-}
-
-/// The agreement parameters ([`BaParams`]) as JSON.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ConsensusJson {
-    pub tau_proposer: u64,
-    pub tau_step: u64,
-    pub t_step_permille: u64,
-    pub tau_final: u64,
-    pub t_final_permille: u64,
-    pub max_steps: u32,
-    pub lambda_proposal_ms: u64,
-    pub lambda_block_ms: u64,
-    pub lambda_step_ms: u64,
-}
-
-impl From<BaParams> for ConsensusJson {
-    fn from(p: BaParams) -> Self {
-        ConsensusJson {
-            tau_proposer: p.tau_proposer,
-            tau_step: p.tau_step,
-            t_step_permille: p.t_step_permille,
-            tau_final: p.tau_final,
-            t_final_permille: p.t_final_permille,
-            max_steps: p.max_steps,
-            lambda_proposal_ms: p.lambda_proposal_ms,
-            lambda_block_ms: p.lambda_block_ms,
-            lambda_step_ms: p.lambda_step_ms,
-        }
-    }
-}
-
-impl From<ConsensusJson> for BaParams {
-    fn from(p: ConsensusJson) -> Self {
-        BaParams {
-            tau_proposer: p.tau_proposer,
-            tau_step: p.tau_step,
-            t_step_permille: p.t_step_permille,
-            tau_final: p.tau_final,
-            t_final_permille: p.t_final_permille,
-            max_steps: p.max_steps,
-            lambda_proposal_ms: p.lambda_proposal_ms,
-            lambda_block_ms: p.lambda_block_ms,
-            lambda_step_ms: p.lambda_step_ms,
-        }
-    }
 }
 
 /// A parsed, checked genesis configuration.
@@ -219,7 +173,7 @@ impl Genesis {
         if validators.is_empty() {
             return Err(field("validators", "at least one validator is needed"));
         }
-        let consensus = BaParams::from(json.consensus);
+        let consensus = json.consensus;
         consensus.validate().map_err(|e| field("consensus", e))?;
         let license = match &json.license {
             None => None,
@@ -335,7 +289,7 @@ mod tests {
                 value: "1000000".into(),
             }],
             validators,
-            consensus: BaParams::devnet().into(),
+            consensus: BaParams::devnet(),
             license: None,
         }
     }

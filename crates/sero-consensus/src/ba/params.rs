@@ -22,7 +22,7 @@ pub const FULL_COMMITTEE: u64 = u64::MAX;
 /// * `lambda_block_ms` (`λ_block`): how much longer it waits for the body
 ///   of the best proposal; reduction step 1 waits `λ_block + λ_step`;
 /// * `lambda_step_ms` (`λ_step`): every later step, and the final count.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct BaParams {
     /// Expected number of proposer sub-users (paper: 26).
     pub tau_proposer: u64,

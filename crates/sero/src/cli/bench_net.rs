@@ -10,14 +10,14 @@
 //!   validated and applied): blocks per second from its first RPC answer to
 //!   the validators' tip.
 
-use crate::cli::testnet::{init, TestnetArgs};
+use crate::cli::testnet::{init, spawn_node, TestnetArgs};
 use crate::output::{CliError, Report};
 use clap::Args;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 #[derive(Args)]
@@ -97,20 +97,9 @@ pub fn run(args: NetBenchArgs) -> Result<Report, CliError> {
         std::fs::remove_dir_all(&dir).map_err(fail)?;
     }
     let (genesis, plans) = init(&t)?;
-    let exe = std::env::current_exe().map_err(fail)?;
     let mut procs = Procs(vec![]);
     for p in &plans {
-        let log = std::fs::File::create(p.dir.join("node.log")).map_err(fail)?;
-        procs.0.push(
-            Command::new(&exe)
-                .args(p.args(&genesis))
-                .env("RUST_LOG", "info")
-                .stdout(log.try_clone().map_err(fail)?)
-                .stderr(log)
-                .stdin(Stdio::null())
-                .spawn()
-                .map_err(fail)?,
-        );
+        procs.0.push(spawn_node(&p.args(&genesis), &p.dir)?);
     }
     eprintln!(
         "started {} validators in {}; waiting for the first final block...",
@@ -172,17 +161,7 @@ pub fn run(args: NetBenchArgs) -> Result<Report, CliError> {
         fargs.push("--bootnode".into());
         fargs.push(b.clone());
     }
-    let log = std::fs::File::create(fdir.join("node.log")).map_err(fail)?;
-    procs.0.push(
-        Command::new(&exe)
-            .args(&fargs)
-            .env("RUST_LOG", "info")
-            .stdout(log.try_clone().map_err(fail)?)
-            .stderr(log)
-            .stdin(Stdio::null())
-            .spawn()
-            .map_err(fail)?,
-    );
+    procs.0.push(spawn_node(&fargs, &fdir)?);
     let mut start: Option<(Instant, u64)> = None;
     let synced = loop {
         if Instant::now() > deadline {

@@ -142,7 +142,7 @@ pub fn init(args: &TestnetArgs) -> Result<(PathBuf, Vec<NodePlan>), CliError> {
             vk_hash: hex::encode(params.vk_hash()),
             premine,
             validators,
-            consensus: BaParams::devnet().into(),
+            consensus: BaParams::devnet(),
             license: None,
         };
         Genesis::from_json(g.clone()).map_err(fail)?;
@@ -169,6 +169,24 @@ fn validator_json(
             .derive_pkr_with(&Scalar::from(1000 + i as u64))
             .to_string(),
     }
+}
+
+/// Starts `sero <args>` (this executable) with its output in
+/// `dir/node.log`, logging at `RUST_LOG` (default `info`).
+pub fn spawn_node(args: &[String], dir: &Path) -> Result<Child, CliError> {
+    let exe = std::env::current_exe().map_err(fail)?;
+    let log = std::fs::File::create(dir.join("node.log")).map_err(fail)?;
+    Command::new(&exe)
+        .args(args)
+        .env(
+            "RUST_LOG",
+            std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .stdout(log.try_clone().map_err(fail)?)
+        .stderr(log)
+        .stdin(Stdio::null())
+        .spawn()
+        .map_err(|e| fail(format!("cannot start {}: {e}", exe.display())))
 }
 
 struct Children(Vec<Child>);
@@ -209,23 +227,11 @@ pub fn run(args: TestnetArgs) -> Result<Report, CliError> {
             }),
         ));
     }
-    let exe = std::env::current_exe().map_err(fail)?;
     let mut children = Children(vec![]);
     println!("SERO local testnet: {} validators on loopback", plans.len());
     println!("  genesis : {}", genesis.display());
     for (p, c) in plans.iter().zip(&commands) {
-        let log = std::fs::File::create(p.dir.join("node.log")).map_err(fail)?;
-        let child = Command::new(&exe)
-            .args(c)
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
-            )
-            .stdout(log.try_clone().map_err(fail)?)
-            .stderr(log)
-            .stdin(Stdio::null())
-            .spawn()
-            .map_err(|e| fail(format!("cannot start {}: {e}", exe.display())))?;
+        let child = spawn_node(c, &p.dir)?;
         println!(
             "  node    : rpc http://{}  p2p {}  log {}",
             p.rpc,
