@@ -123,6 +123,9 @@ pub struct Service {
     cfg: ServiceConfig,
     epoch: Instant,
     round: Option<Round>,
+    /// The previous round's agreement while its block is only Tentative:
+    /// late Final votes may still certify it.
+    tentative: Option<(Agreement, [u8; 32])>,
     held: Vec<Held>,
     announced: HashSet<[u8; 32]>,
     peers: Vec<PeerId>,
@@ -158,6 +161,7 @@ impl Service {
             cfg,
             epoch: Instant::now(),
             round: None,
+            tentative: None,
             held: vec![],
             announced: HashSet::new(),
             peers: vec![],
@@ -492,8 +496,53 @@ impl Service {
             return Ok(false);
         };
         self.apply(&block, seed, &d.certificate, d.kind)?;
+        let finished = self.round.take().expect("round");
+        self.tentative =
+            (d.kind == DecisionKind::Tentative).then_some((finished.agreement, d.value));
         self.start_round()?;
         Ok(true)
+    }
+
+    /// A vote of the previous round, whose block is Tentative here: if it
+    /// completes a Final quorum for that block, store the Final certificate.
+    fn late_vote(&mut self, v: &Vote) -> Result<Option<Validation>, ServiceError> {
+        let Some((agreement, value)) = self.tentative.as_mut() else {
+            return Ok(None);
+        };
+        if agreement.context().round != v.round {
+            return Ok(None);
+        }
+        let vv = match verify_vote(agreement.context(), &self.cfg.params, v) {
+            Ok(vv) => vv,
+            Err(e) => return Ok(Some(verdict_for(&e))),
+        };
+        let now = self.epoch.elapsed().as_millis() as u64;
+        let value = *value;
+        for o in agreement.on_vote(vv, now) {
+            if let Output::Decided(d) = o {
+                if d.kind != DecisionKind::Final {
+                    continue;
+                }
+                if d.value != value {
+                    tracing::warn!(
+                        round = d.round,
+                        "a Final certificate for another block than ours: sync will roll back"
+                    );
+                    self.behind = true;
+                } else {
+                    let node = self.lock()?;
+                    node.chain
+                        .db()
+                        .put_certificate(d.round, &d.certificate.to_bytes())
+                        .map_err(fatal)?;
+                    node.chain.db().set_finalized(d.round).map_err(fatal)?;
+                    tracing::info!(height = d.round, "tentative block finalised by late votes");
+                }
+                self.tentative = None;
+                break;
+            }
+        }
+        Ok(Some(Validation::Accept))
     }
 
     fn apply(
@@ -696,6 +745,12 @@ impl Service {
                     }
                 };
                 let cur = self.current_round();
+                if v.round + 1 == cur {
+                    if let Some(verdict) = self.late_vote(&v)? {
+                        self.net.validate(id, source, verdict);
+                        return Ok(());
+                    }
+                }
                 if v.round != cur {
                     self.hold(topic, v.round, data, source, id);
                     return Ok(());
