@@ -373,3 +373,39 @@ mod tests {
         assert!(SyncResponse::from_bytes(&huge).is_err());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any bytes: the decoders never panic, and what they accept
+        /// re-encodes to the same bytes (one encoding per message).
+        #[test]
+        fn decoders_are_total_and_canonical(data in proptest::collection::vec(any::<u8>(), 0..512)) {
+            if let Ok(g) = ProposalGossip::from_bytes(&data) {
+                prop_assert_eq!(g.to_bytes(), data.clone());
+            }
+            if let Ok(r) = SyncRequest::from_bytes(&data) {
+                prop_assert_eq!(r.to_bytes(), data.clone());
+            }
+            if let Ok(r) = SyncResponse::from_bytes(&data) {
+                if !matches!(r, SyncResponse::Error(_)) {
+                    prop_assert_eq!(r.to_bytes(), data.clone());
+                }
+            }
+        }
+
+        /// Valid-looking prefixes with random tails.
+        #[test]
+        fn kinds_with_random_tails(kind in proptest::sample::select(vec![1u8, 2, 3, 0x81, 0x82, 0x83, 0xff]),
+                                   tail in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let mut data = vec![kind];
+            data.extend_from_slice(&tail);
+            let _ = ProposalGossip::from_bytes(&data);
+            let _ = SyncRequest::from_bytes(&data);
+            let _ = SyncResponse::from_bytes(&data);
+        }
+    }
+}
