@@ -4,8 +4,10 @@
 //! `prior_votes`, which re-sends the same votes instead of signing new ones,
 //! so a restart can never make the validator equivocate.
 //!
-//! Key `LE64(round) ‖ LE64(sequence)` → the vote's encoding. Rounds more
-//! than [`KEEP_ROUNDS`] below the current one are pruned.
+//! Key `LE64(round) ‖ LE64(sequence)` → the vote's encoding. The block a
+//! validator proposes is journaled the same way (one per round), so after a
+//! restart it proposes the same block again rather than a second one.
+//! Rounds more than [`KEEP_ROUNDS`] below the current one are pruned.
 
 use redb::{Database, ReadableTable, TableDefinition};
 use sero_consensus::ba::Vote;
@@ -14,6 +16,12 @@ use thiserror::Error;
 
 const VOTES: TableDefinition<'static, (u64, u64), &'static [u8]> =
     TableDefinition::new("own_votes");
+/// round → LE32(header length) ‖ header ‖ body of the block we proposed.
+const PROPOSALS: TableDefinition<'static, u64, &'static [u8]> =
+    TableDefinition::new("own_proposals");
+
+/// A journaled proposal: `(header, body)` encodings.
+pub type ProposedBlock = (Vec<u8>, Vec<u8>);
 
 /// Rounds kept below the current one.
 pub const KEEP_ROUNDS: u64 = 16;
@@ -37,6 +45,7 @@ impl VoteJournal {
         let db = Database::create(path).map_err(je)?;
         let w = db.begin_write().map_err(je)?;
         w.open_table(VOTES).map_err(je)?;
+        w.open_table(PROPOSALS).map_err(je)?;
         w.commit().map_err(je)?;
         Ok(VoteJournal { db })
     }
@@ -72,6 +81,43 @@ impl VoteJournal {
         Ok(out)
     }
 
+    /// Durably records the block proposed in `round` (before it is sent).
+    pub fn record_proposal(
+        &self,
+        round: u64,
+        header: &[u8],
+        body: &[u8],
+    ) -> Result<(), JournalError> {
+        let mut v = Vec::with_capacity(4 + header.len() + body.len());
+        v.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        v.extend_from_slice(header);
+        v.extend_from_slice(body);
+        let w = self.db.begin_write().map_err(je)?;
+        {
+            let mut t = w.open_table(PROPOSALS).map_err(je)?;
+            t.insert(round, v.as_slice()).map_err(je)?;
+        }
+        w.commit().map_err(je)
+    }
+
+    /// The `(header, body)` proposed in `round`, if any.
+    pub fn proposal(&self, round: u64) -> Result<Option<ProposedBlock>, JournalError> {
+        let r = self.db.begin_read().map_err(je)?;
+        let t = r.open_table(PROPOSALS).map_err(je)?;
+        let Some(v) = t.get(round).map_err(je)? else {
+            return Ok(None);
+        };
+        let v = v.value();
+        let n = v
+            .get(..4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4")) as usize)
+            .ok_or_else(|| JournalError("truncated proposal".into()))?;
+        let header = v
+            .get(4..4 + n)
+            .ok_or_else(|| JournalError("truncated proposal".into()))?;
+        Ok(Some((header.to_vec(), v[4 + n..].to_vec())))
+    }
+
     /// Drops rounds below `round − KEEP_ROUNDS`.
     pub fn prune(&self, round: u64) -> Result<(), JournalError> {
         let below = round.saturating_sub(KEEP_ROUNDS);
@@ -82,6 +128,8 @@ impl VoteJournal {
         {
             let mut t = w.open_table(VOTES).map_err(je)?;
             t.retain_in((0, 0)..(below, 0), |_, _| false).map_err(je)?;
+            let mut p = w.open_table(PROPOSALS).map_err(je)?;
+            p.retain_in(0..below, |_, _| false).map_err(je)?;
         }
         w.commit().map_err(je)
     }
@@ -128,6 +176,24 @@ mod tests {
         j.prune(5 + KEEP_ROUNDS + 1).unwrap();
         assert!(j.votes(5).unwrap().is_empty());
         assert_eq!(j.votes(6).unwrap(), vec![c]);
+    }
+
+    #[test]
+    fn the_proposed_block_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("votes.redb");
+        {
+            let j = VoteJournal::open(&path).unwrap();
+            j.record_proposal(9, b"header", b"body bytes").unwrap();
+        }
+        let j = VoteJournal::open(&path).unwrap();
+        assert_eq!(
+            j.proposal(9).unwrap(),
+            Some((b"header".to_vec(), b"body bytes".to_vec()))
+        );
+        assert_eq!(j.proposal(10).unwrap(), None);
+        j.prune(9 + KEEP_ROUNDS + 1).unwrap();
+        assert_eq!(j.proposal(9).unwrap(), None);
     }
 
     #[test]

@@ -283,7 +283,7 @@ impl Service {
             match o {
                 Output::Propose { credential } => {
                     let now = self.now();
-                    match self.build_proposal(&credential) {
+                    match self.own_proposal(&credential) {
                         Ok((block, seed, header)) => {
                             let hash = block.hash();
                             tracing::info!(
@@ -342,6 +342,52 @@ impl Service {
         if let Err(e) = self.net.publish(topic, data) {
             tracing::debug!(?topic, "publish: {e}");
         }
+    }
+
+    /// The block to propose: the one journaled for this round if we
+    /// proposed before a restart (never a second one), else a new one,
+    /// journaled before it is sent.
+    fn own_proposal(
+        &self,
+        credential: &sero_consensus::Credential,
+    ) -> Result<(Block, [u8; 32], Vec<u8>), ServiceError> {
+        let r = self.round.as_ref().expect("round");
+        if let Some((header, body)) = self.cfg.journal.proposal(r.ctx.round).map_err(fatal)? {
+            let again = Block::from_parts(&header, &body)
+                .map_err(|e| e.to_string())
+                .and_then(|b| {
+                    let node = self.node.lock().map_err(|_| "lock".to_string())?;
+                    let seed = verify_seal(
+                        &node.chain,
+                        &r.ctx.validators,
+                        &self.cfg.params,
+                        self.cfg.license.as_ref(),
+                        &b,
+                    )
+                    .map_err(|e| e.to_string())?;
+                    node.chain.validate_block(&b).map_err(|e| e.to_string())?;
+                    Ok((b, seed))
+                });
+            match again {
+                Ok((b, seed)) => {
+                    tracing::info!(round = r.ctx.round, "re-proposing our journaled block");
+                    return Ok((b, seed, header));
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        round = r.ctx.round,
+                        "our journaled proposal no longer fits ({e}); not proposing"
+                    );
+                    return Err(fatal("journaled proposal unusable"));
+                }
+            }
+        }
+        let (block, seed, header) = self.build_proposal(credential)?;
+        self.cfg
+            .journal
+            .record_proposal(block.header.height, &header, &block.body_bytes())
+            .map_err(fatal)?;
+        Ok((block, seed, header))
     }
 
     fn build_proposal(
