@@ -5,24 +5,16 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sero_assets::Asset;
 use sero_crypto::Base;
-use sero_keys::{SecretKey, Seed};
+use sero_keys::SecretKey;
 use sero_ledger::block::{Block, Seal};
-use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
+use sero_ledger::builder::{build_transaction, Recipient};
 use sero_ledger::TxError;
 use sero_node::chain::genesis_block;
 use sero_node::mempool::MempoolError;
-use sero_node::scan::{find_notes, OutputRecord};
 use sero_node::{Chain, ChainConfig, ChainError, Mempool};
-use sero_zk::params::Parameters;
-use std::sync::Arc;
 
-fn key(b: u8) -> SecretKey {
-    SecretKey::from_seed(&Seed::from_bytes([b; 32]))
-}
-
-fn params() -> Arc<Parameters> {
-    Arc::new(Parameters::dev().clone())
-}
+mod common;
+use common::{key, params, spendable};
 
 fn open(dir: &std::path::Path) -> Chain {
     let a = key(1).payment_address();
@@ -38,34 +30,6 @@ fn open(dir: &std::path::Path) -> Chain {
         },
     )
     .unwrap()
-}
-
-fn spendable(chain: &Chain, sk: &SecretKey) -> Vec<SpendableNote> {
-    let n = chain.db().leaf_count().unwrap();
-    let records: Vec<(u64, OutputRecord)> = chain
-        .db()
-        .outputs(0, n)
-        .unwrap()
-        .into_iter()
-        .map(|(p, b)| (p, OutputRecord::from_bytes(&b).unwrap()))
-        .collect();
-    find_notes(&sk.trace_key(), &records)
-        .into_iter()
-        .filter(|(pos, note)| {
-            // Unspent: its nullifier is not on chain.
-            let leaf = sero_tree::cm_auth(*pos, note.cm_out().unwrap());
-            let nil = sero_zk::note::nullifier(&sk.zsk(), leaf);
-            chain
-                .db()
-                .nullifier_height(&sero_crypto::curve::encode_base(&nil))
-                .unwrap()
-                .is_none()
-        })
-        .map(|(pos, note)| SpendableNote {
-            note,
-            path: chain.path(pos).unwrap(),
-        })
-        .collect()
 }
 
 fn pay(

@@ -10,26 +10,17 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sero_assets::Asset;
-use sero_keys::{SecretKey, Seed};
 use sero_ledger::block::Seal;
 use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
 use sero_ledger::Transaction;
 use sero_node::chain::genesis_block;
 use sero_node::mempool::MempoolError;
-use sero_node::scan::{find_notes, OutputRecord};
 use sero_node::{Chain, ChainConfig, Mempool};
-use sero_zk::params::Parameters;
-use std::sync::Arc;
+
+mod common;
+use common::{key, notes, params};
 
 const NOTE_VALUE: u128 = 1_000;
-
-fn key(b: u8) -> SecretKey {
-    SecretKey::from_seed(&Seed::from_bytes([b; 32]))
-}
-
-fn params() -> Arc<Parameters> {
-    Arc::new(Parameters::dev().clone())
-}
 
 /// A chain whose genesis gives `key(1)` `notes` notes of 1,000 SERO.
 fn open(dir: &std::path::Path, notes: usize) -> Chain {
@@ -46,25 +37,6 @@ fn open(dir: &std::path::Path, notes: usize) -> Chain {
         },
     )
     .unwrap()
-}
-
-/// The notes of `sk` on chain (spent or not), in position order.
-fn notes(chain: &Chain, sk: &SecretKey) -> Vec<SpendableNote> {
-    let n = chain.db().leaf_count().unwrap();
-    let records: Vec<(u64, OutputRecord)> = chain
-        .db()
-        .outputs(0, n)
-        .unwrap()
-        .into_iter()
-        .map(|(p, b)| (p, OutputRecord::from_bytes(&b).unwrap()))
-        .collect();
-    find_notes(&sk.trace_key(), &records)
-        .into_iter()
-        .map(|(pos, note)| SpendableNote {
-            note,
-            path: chain.path(pos).unwrap(),
-        })
-        .collect()
 }
 
 /// Spends `note` of `key(1)` entirely: `1,000 − fee` to a plain output of

@@ -6,7 +6,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sero_assets::Asset;
 use sero_crypto::Scalar;
-use sero_keys::{SecretKey, Seed};
+use sero_keys::SecretKey;
 use sero_ledger::block::{tx_root, Block, ProposerSeal, Seal};
 use sero_ledger::builder::{build_transaction_with, SpendableNote};
 use sero_ledger::license::{LicenseConfig, LicenseError, LicenseIssuerSecret};
@@ -15,24 +15,16 @@ use sero_ledger::{StakeAction, Transaction, TxError};
 use sero_node::chain::genesis_block;
 use sero_node::mempool::MempoolError;
 use sero_node::registry::refund_memo_hash;
-use sero_node::scan::{find_notes, OutputRecord};
 use sero_node::{
     genesis_config_hash, Chain, ChainConfig, ChainError, GenesisValidator, Mempool, RegistryError,
 };
 use sero_state::StateError;
-use sero_zk::params::Parameters;
-use std::sync::Arc;
+
+mod common;
+use common::{key, params, spendable};
 
 /// What a refused block's error must look like.
 type Expect = fn(&ChainError) -> bool;
-
-fn key(b: u8) -> SecretKey {
-    SecretKey::from_seed(&Seed::from_bytes([b; 32]))
-}
-
-fn params() -> Arc<Parameters> {
-    Arc::new(Parameters::dev().clone())
-}
 
 /// Notes above u64::MAX, so a registration beyond the largest weight can be
 /// built honestly.
@@ -62,33 +54,6 @@ fn open(dir: &std::path::Path, cfg: &ChainConfig) -> Chain {
         genesis_block(&premine, &[genesis_validator()], 0, &c)
     })
     .unwrap()
-}
-
-fn spendable(chain: &Chain, sk: &SecretKey) -> Vec<SpendableNote> {
-    let n = chain.db().leaf_count().unwrap();
-    let records: Vec<(u64, OutputRecord)> = chain
-        .db()
-        .outputs(0, n)
-        .unwrap()
-        .into_iter()
-        .map(|(p, b)| (p, OutputRecord::from_bytes(&b).unwrap()))
-        .collect();
-    find_notes(&sk.trace_key(), &records)
-        .into_iter()
-        .filter(|(pos, note)| {
-            let leaf = sero_tree::cm_auth(*pos, note.cm_out().unwrap());
-            let nil = sero_zk::note::nullifier(&sk.zsk(), leaf);
-            chain
-                .db()
-                .nullifier_height(&sero_crypto::curve::encode_base(&nil))
-                .unwrap()
-                .is_none()
-        })
-        .map(|(pos, note)| SpendableNote {
-            note,
-            path: chain.path(pos).unwrap(),
-        })
-        .collect()
 }
 
 fn stake(
