@@ -77,7 +77,8 @@ impl SortitionParams {
     }
 }
 
-fn h256(tag: &[u8; 16], parts: &[&[u8]]) -> [u8; 32] {
+/// `BLAKE2b-256` with a 16-byte personalisation over the concatenated parts.
+pub(crate) fn h256(tag: &[u8; 16], parts: &[&[u8]]) -> [u8; 32] {
     let mut state = Params::new().hash_length(32).personal(tag).to_state();
     for p in parts {
         state.update(p);

@@ -21,7 +21,6 @@ use super::keys::{VotePublicKey, VoteSecretKey};
 use super::verify::MessageError;
 use crate::credential::Step;
 use crate::vrf::PROOF_LEN;
-use blake2b_simd::Params;
 
 /// The version byte of every encoding.
 pub const WIRE_VERSION: u8 = 1;
@@ -186,15 +185,7 @@ pub struct Certificate {
     pub votes: Vec<Vote>,
 }
 
-pub(crate) fn h256(tag: &[u8; 16], parts: &[&[u8]]) -> [u8; 32] {
-    let mut state = Params::new().hash_length(32).personal(tag).to_state();
-    for p in parts {
-        state.update(p);
-    }
-    let mut out = [0u8; 32];
-    out.copy_from_slice(state.finalize().as_bytes());
-    out
-}
+pub(crate) use crate::credential::h256;
 
 struct Reader<'a> {
     buf: &'a [u8],
