@@ -101,6 +101,11 @@ impl Mempool {
         Ok(id)
     }
 
+    /// The ids of the pending transactions, in no particular order.
+    pub fn ids(&self) -> impl Iterator<Item = &[u8; 32]> {
+        self.txs.keys()
+    }
+
     /// Up to `max` transactions, highest fee first.
     pub fn select(&self, max: usize) -> Vec<Transaction> {
         let mut v: Vec<&Transaction> = self.txs.values().collect();

@@ -127,6 +127,7 @@ pub struct Service {
     /// late Final votes may still certify it.
     tentative: Option<(Agreement, [u8; 32])>,
     held: Vec<Held>,
+    /// Transactions (by txid) already gossiped or received by gossip.
     announced: HashSet<[u8; 32]>,
     peers: Vec<PeerId>,
     internal_tx: mpsc::Sender<Internal>,
@@ -704,12 +705,12 @@ impl Service {
                         Validation::Reject
                     }
                     Ok(tx) => {
-                        let full = tx.full_hash();
+                        let txid = tx.txid();
                         let mut node = self.lock()?;
                         let Node { chain, mempool } = &mut *node;
                         let res = tokio::task::block_in_place(|| mempool.admit(tx, chain));
                         drop(node);
-                        self.announced.insert(full);
+                        self.announced.insert(txid);
                         match res {
                             Ok(id) => {
                                 tracing::debug!(txid = %hex::encode(id), "transaction from gossip");
@@ -1036,20 +1037,19 @@ impl Service {
     }
 
     fn on_tick(&mut self) -> Result<(), ServiceError> {
-        // Announce transactions admitted through RPC.
-        let fresh: Vec<Vec<u8>> = {
+        // Announce transactions admitted through RPC (by txid; only the
+        // new ones are encoded).
+        let fresh: Vec<([u8; 32], Vec<u8>)> = {
             let node = self.lock()?;
             node.mempool
-                .select(1000)
-                .into_iter()
-                .filter(|t| !self.announced.contains(&t.full_hash()))
-                .map(|t| t.to_bytes())
+                .ids()
+                .filter(|id| !self.announced.contains(*id))
+                .filter_map(|id| node.mempool.get(id).map(|t| (*id, t.to_bytes())))
                 .collect()
         };
-        for t in fresh {
-            let tx = Transaction::from_bytes(&t).expect("encoded above");
-            self.announced.insert(tx.full_hash());
-            self.publish(Topic::Transactions, t);
+        for (id, bytes) in fresh {
+            self.announced.insert(id);
+            self.publish(Topic::Transactions, bytes);
         }
         if self.announced.len() > 100_000 {
             self.announced.clear();
