@@ -280,6 +280,7 @@ impl Service {
 
     fn handle(&mut self, outs: Vec<Output>) -> Result<(), ServiceError> {
         let mut queue: std::collections::VecDeque<Output> = outs.into();
+        let mut decided = false;
         while let Some(o) = queue.pop_front() {
             match o {
                 Output::Propose { credential } => {
@@ -330,11 +331,15 @@ impl Service {
                         "agreement decided"
                     );
                     r.decided = Some(d);
-                    if self.try_finish()? {
-                        return Ok(());
-                    }
+                    decided = true;
                 }
             }
+        }
+        // Every message of the round (e.g. the votes a deciding node casts
+        // for the next steps so that others finish) is out before the next
+        // round starts.
+        if decided {
+            self.try_finish()?;
         }
         Ok(())
     }
