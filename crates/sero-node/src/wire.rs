@@ -77,8 +77,20 @@ impl<'a> Reader<'a> {
     fn h32(&mut self, what: &'static str) -> Result<[u8; 32], WireError> {
         Ok(self.take(32, what)?.try_into().expect("32"))
     }
+    fn bytes16(&mut self, what: &'static str, limit: usize) -> Result<Vec<u8>, WireError> {
+        let n = self.u16(what)? as usize;
+        self.bounded(n, what, limit)
+    }
     fn bytes32(&mut self, what: &'static str, limit: usize) -> Result<Vec<u8>, WireError> {
         let n = self.u32(what)? as usize;
+        self.bounded(n, what, limit)
+    }
+    fn bounded(
+        &mut self,
+        n: usize,
+        what: &'static str,
+        limit: usize,
+    ) -> Result<Vec<u8>, WireError> {
         if n > limit {
             return Err(WireError::TooLarge {
                 what,
@@ -125,24 +137,8 @@ impl ProposalGossip {
         if k != 1 {
             return Err(WireError::Kind(k));
         }
-        let n = r.u16("proposal length")? as usize;
-        if n > MAX_PROPOSAL_BYTES {
-            return Err(WireError::TooLarge {
-                what: "proposal",
-                got: n,
-                limit: MAX_PROPOSAL_BYTES,
-            });
-        }
-        let proposal = r.take(n, "proposal")?.to_vec();
-        let n = r.u16("header length")? as usize;
-        if n > MAX_HEADER_BYTES {
-            return Err(WireError::TooLarge {
-                what: "header",
-                got: n,
-                limit: MAX_HEADER_BYTES,
-            });
-        }
-        let header = r.take(n, "header")?.to_vec();
+        let proposal = r.bytes16("proposal", MAX_PROPOSAL_BYTES)?;
+        let header = r.bytes16("header", MAX_HEADER_BYTES)?;
         r.finish()?;
         Ok(ProposalGossip { proposal, header })
     }
