@@ -125,19 +125,27 @@ pub fn stake_refund_pkr(sk: &SecretKey, vote_key: &[u8; 32]) -> OneTimeAddress {
     sk.payment_address().derive_pkr_with(&r)
 }
 
+/// The network a transaction is built for: its chain id (genesis hash),
+/// which the signatures bind, and its proving parameters.
+#[derive(Clone, Copy)]
+pub struct Network<'a> {
+    pub chain_id: [u8; 32],
+    pub params: &'a Parameters,
+}
+
 /// Builds, proves and signs a transaction paying `recipients` and `fee`
 /// (SERO) from `available` notes of `sk`; change goes to fresh PKr of `sk`.
 /// `progress(done, total)` is called as proofs complete.
 pub fn build_transaction<R: RngCore + CryptoRng>(
+    network: Network<'_>,
     sk: &SecretKey,
     available: &[SpendableNote],
     recipients: Vec<Recipient>,
     fee: u128,
-    params: &Parameters,
     rng: &mut R,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Transaction, BuildError> {
-    build_transaction_with(sk, available, recipients, fee, None, params, rng, progress)
+    build_transaction_with(network, sk, available, recipients, fee, None, rng, progress)
 }
 
 /// [`build_transaction`] with an optional stake action. A registration's
@@ -146,15 +154,16 @@ pub fn build_transaction<R: RngCore + CryptoRng>(
 /// registry's refund address, and the proof of ownership when unbonding).
 #[allow(clippy::too_many_arguments)]
 pub fn build_transaction_with<R: RngCore + CryptoRng>(
+    network: Network<'_>,
     sk: &SecretKey,
     available: &[SpendableNote],
     recipients: Vec<Recipient>,
     fee: u128,
     stake: Option<StakeAction>,
-    params: &Parameters,
     rng: &mut R,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Transaction, BuildError> {
+    let params = network.params;
     let mut needs: BTreeMap<Currency, u128> = BTreeMap::new();
     let mut tickets = vec![];
     for r in &recipients {
@@ -261,6 +270,7 @@ pub fn build_transaction_with<R: RngCore + CryptoRng>(
         None => pk.derive_pkr(rng),
     };
     let mut tx = Transaction {
+        chain_id: network.chain_id,
         fee,
         from,
         inputs: input_circuits

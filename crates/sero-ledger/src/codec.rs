@@ -2,9 +2,9 @@
 //! `docs/protocol.md` §8):
 //!
 //! ```text
-//! tx      = version u8 (1 | 2) ‖ fee u128 ‖ from PKr (96)
+//! tx      = version u8 (3 | 4) ‖ chain_id (32) ‖ fee u128 ‖ from PKr (96)
 //!           ‖ u16 n ‖ n × input ‖ u16 m ‖ m × output ‖ u16 k ‖ k × plain
-//!           ‖ [stake, version 2 only]
+//!           ‖ [stake, version 4 only]
 //!           ‖ balance_sig (64) ‖ from_sig (64)
 //! stake   = 0x01 ‖ vote_key (32) ‖ vrf_key (32) ‖ amount u128   (register)
 //!         | 0x02 ‖ vote_key (32)                                 (unbond)
@@ -13,8 +13,10 @@
 //! plain   = pkr (96) ‖ asset ‖ memo_hash (32)
 //! asset   = currency (32) ‖ value u128 ‖ u8 has_ticket (0|1) ‖ [category (32) ‖ id (32)]
 //! ```
-//! Version 1 has no stake action and version 2 has exactly one, so a
-//! transaction without one encodes as before. The effects (hashed into the
+//! Version 3 has no stake action and version 4 has exactly one. Versions 1
+//! and 2 (the same layouts without the chain id) are rejected: they could be
+//! replayed across networks. `chain_id` is the hash of the network's genesis
+//! block. The effects (hashed into the
 //! txid) are the same bytes without the proofs and the two signatures. Decoding rejects anything that does not
 //! re-encode to the same bytes: trailing data, counts over the limits,
 //! non-canonical field elements, invalid points, names and flags.
@@ -27,9 +29,11 @@ use sero_crypto::Base;
 use sero_keys::{OneTimeAddress, PkrSignature};
 use sero_zk::ZkProof;
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 3;
 /// Version of a transaction carrying a stake action.
-const VERSION_STAKE: u8 = 2;
+const VERSION_STAKE: u8 = 4;
+/// The versions before the chain id (no longer accepted).
+const LEGACY_VERSIONS: [u8; 2] = [1, 2];
 const STAKE_REGISTER: u8 = 1;
 const STAKE_UNBOND: u8 = 2;
 
@@ -58,6 +62,7 @@ fn encode_inner(tx: &Transaction, with_proofs_and_sigs: bool) -> Vec<u8> {
     } else {
         VERSION
     });
+    out.extend_from_slice(&tx.chain_id);
     out.extend_from_slice(&tx.fee.to_le_bytes());
     out.extend_from_slice(&tx.from.to_bytes());
     out.extend_from_slice(&(tx.inputs.len() as u16).to_le_bytes());
@@ -277,9 +282,13 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
     }
     let mut r = Reader::new(bytes);
     let version = r.u8("version")?;
+    if LEGACY_VERSIONS.contains(&version) {
+        return Err(DecodeError::LegacyVersion(version));
+    }
     if version != VERSION && version != VERSION_STAKE {
         return Err(DecodeError::Version(version));
     }
+    let chain_id = r.array("chain id")?;
     let fee = r.u128("fee")?;
     let from = r.pkr("from")?;
     let n = r.count("inputs", MAX_INPUTS)?;
@@ -325,6 +334,7 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
         .map_err(|e| invalid("from signature", e))?;
     r.finish()?;
     Ok(Transaction {
+        chain_id,
         fee,
         from,
         inputs,

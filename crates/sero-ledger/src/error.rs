@@ -11,6 +11,8 @@ pub enum DecodeError {
     TooLarge(usize, usize),
     #[error("unsupported transaction version {0}")]
     Version(u8),
+    #[error("transaction version {0} has no chain id (replayable across networks); rebuild it")]
+    LegacyVersion(u8),
     #[error("too many {what}: {got} (limit {limit})")]
     TooMany {
         what: &'static str,
@@ -26,6 +28,8 @@ pub enum DecodeError {
 pub enum TxError {
     #[error("malformed transaction: {0}")]
     Decode(#[from] DecodeError),
+    #[error("transaction for another network: chain id {got}, this network is {expected}")]
+    WrongChain { expected: String, got: String },
     #[error("a transaction needs at least one input")]
     NoInputs,
     #[error("nullifier {0} appears twice in the transaction")]

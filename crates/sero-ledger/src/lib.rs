@@ -25,6 +25,7 @@ pub mod license;
 pub mod note_plaintext;
 pub mod tx;
 pub mod validate;
+pub mod vectors;
 
 pub use error::{DecodeError, TxError};
 pub use tx::{PlainOutput, StakeAction, Transaction, ZInput, ZOutput};

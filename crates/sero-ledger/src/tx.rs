@@ -88,6 +88,10 @@ impl StakeAction {
 /// A SERO transaction.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Transaction {
+    /// The network this transaction is for: the hash of its genesis block.
+    /// It is part of the effects, so both signatures and the txid commit to
+    /// it and a transaction cannot be replayed on another network.
+    pub chain_id: [u8; 32],
     /// Fee in SERO.
     pub fee: u128,
     /// A PKr of the sender's, signed, that a contract may pay back to.
@@ -105,7 +109,9 @@ pub struct Transaction {
 
 impl Transaction {
     /// `BLAKE2b-256("SERO_TxId_v1____"; effects)`: every effect, no proof
-    /// and no signature (those are malleable). It is also the sighash.
+    /// and no signature (those are malleable). It is also the sighash. The
+    /// effects begin with the chain id, so the txid of the same payment
+    /// differs from network to network.
     pub fn txid(&self) -> [u8; 32] {
         hash256(tags::TX_ID, &[&codec::encode_effects(self)])
     }

@@ -16,6 +16,8 @@
 //! are checked by the decoder before any of this.)
 //!
 //! Stateful (against the ledger):
+//! 0. the transaction's chain id is this network's (cheapest; checked
+//!    first, also on its own by [`check_chain`] before any proof);
 //! 6. every anchor is a recent note-tree root;
 //! 7. no nullifier is already spent;
 //! 8. the stake action, if any, against the registry
@@ -38,6 +40,8 @@ use std::collections::HashSet;
 
 /// What stateful validation needs from the ledger.
 pub trait LedgerView {
+    /// The network's chain id (the genesis block hash).
+    fn chain_id(&self) -> [u8; 32];
     /// Whether `root` is among the recent note-tree roots.
     fn is_known_anchor(&self, root: &Base) -> bool;
     /// Whether `nil` was spent on chain.
@@ -170,8 +174,20 @@ pub fn validate_stateless(tx: &Transaction, params: &Parameters) -> Result<(), T
         .expect("one result")
 }
 
-/// Stateful validation (rules 6–8).
+/// Rule 0: the transaction is for the network `chain_id`.
+pub fn check_chain(tx: &Transaction, chain_id: &[u8; 32]) -> Result<(), TxError> {
+    if &tx.chain_id != chain_id {
+        return Err(TxError::WrongChain {
+            expected: hex::encode(chain_id),
+            got: hex::encode(tx.chain_id),
+        });
+    }
+    Ok(())
+}
+
+/// Stateful validation (rules 0 and 6–8).
 pub fn validate_stateful(tx: &Transaction, view: &impl LedgerView) -> Result<(), TxError> {
+    check_chain(tx, &view.chain_id())?;
     for i in &tx.inputs {
         if !view.is_known_anchor(&i.anchor) {
             return Err(TxError::UnknownAnchor(hex32(&i.anchor)));

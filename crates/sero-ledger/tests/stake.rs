@@ -1,4 +1,4 @@
-//! Stake actions at the ledger level: the version-2 encoding, the txid
+//! Stake actions at the ledger level: the version-4 encoding, the txid
 //! covering the action, and the balance equation taking the locked amount
 //! like the fee.
 
@@ -8,7 +8,7 @@ use sero_assets::Asset;
 use sero_crypto::{Base, Scalar};
 use sero_keys::{SecretKey, Seed};
 use sero_ledger::builder::{
-    build_transaction, build_transaction_with, stake_refund_pkr, BuildError, SpendableNote,
+    build_transaction, build_transaction_with, stake_refund_pkr, BuildError, Network, SpendableNote,
 };
 use sero_ledger::note_plaintext::memo_hash;
 use sero_ledger::validate::validate_stateless;
@@ -17,6 +17,9 @@ use sero_tree::WitnessTree;
 use sero_zk::note::Note;
 use sero_zk::params::Parameters;
 use std::sync::OnceLock;
+
+/// The network the test transactions are built for.
+const TEST_CHAIN: [u8; 32] = [0xc4; 32];
 
 fn alice() -> SecretKey {
     SecretKey::from_seed(&Seed::from_bytes([0xa1; 32]))
@@ -54,6 +57,10 @@ const VOTE: [u8; 32] = [0x11; 32];
 
 fn register(amount: u128) -> Result<Transaction, BuildError> {
     build_transaction_with(
+        Network {
+            chain_id: TEST_CHAIN,
+            params: Parameters::dev(),
+        },
         &alice(),
         &wallet(),
         vec![],
@@ -63,7 +70,6 @@ fn register(amount: u128) -> Result<Transaction, BuildError> {
             vrf_key: [0x22; 32],
             amount,
         }),
-        Parameters::dev(),
         &mut ChaCha20Rng::seed_from_u64(1),
         &|_, _| {},
     )
@@ -75,13 +81,13 @@ fn registration() -> &'static Transaction {
 }
 
 #[test]
-fn registration_validates_and_round_trips_as_version_2() {
+fn registration_validates_and_round_trips_as_version_4() {
     let tx = registration();
     validate_stateless(tx, Parameters::dev()).unwrap();
     assert_eq!(tx.from, stake_refund_pkr(&alice(), &VOTE));
     assert_eq!(tx.public_sero(), Some(1110));
     let bytes = tx.to_bytes();
-    assert_eq!(bytes[0], 2);
+    assert_eq!(bytes[0], 4);
     assert_eq!(&Transaction::from_bytes(&bytes).unwrap(), tx);
     // The change is exactly 1,300 − 1,100 − 10 (one shielded output).
     assert_eq!(tx.outputs.len(), 1);
@@ -101,33 +107,36 @@ fn registration_validates_and_round_trips_as_version_2() {
             ..
         })
     ));
-    // Version 1 with the stake bytes present: trailing bytes.
-    let mut v1 = bytes.clone();
-    v1[0] = 1;
-    assert!(Transaction::from_bytes(&v1).is_err());
+    // Version 3 with the stake bytes present: trailing bytes.
+    let mut v3 = bytes.clone();
+    v3[0] = 3;
+    assert!(Transaction::from_bytes(&v3).is_err());
     assert!(Transaction::from_bytes(&{
         let mut b = bytes;
-        b[0] = 3;
+        b[0] = 5;
         b
     })
     .is_err());
 }
 
 #[test]
-fn a_transaction_without_stake_keeps_version_1() {
+fn a_transaction_without_stake_is_version_3() {
     let tx = build_transaction(
+        Network {
+            chain_id: TEST_CHAIN,
+            params: Parameters::dev(),
+        },
         &alice(),
         &wallet(),
         vec![],
         5,
-        Parameters::dev(),
         &mut ChaCha20Rng::seed_from_u64(2),
         &|_, _| {},
     )
     .unwrap();
     assert!(tx.stake.is_none());
     let b = tx.to_bytes();
-    assert_eq!(b[0], 1);
+    assert_eq!(b[0], 3);
     assert_eq!(Transaction::from_bytes(&b).unwrap(), tx);
 }
 
@@ -209,12 +218,15 @@ fn a_registration_the_notes_do_not_cover_is_not_built() {
 #[test]
 fn unbonding_signs_from_the_refund_pkr() {
     let tx = build_transaction_with(
+        Network {
+            chain_id: TEST_CHAIN,
+            params: Parameters::dev(),
+        },
         &alice(),
         &wallet()[1..],
         vec![],
         10,
         Some(StakeAction::Unbond { vote_key: VOTE }),
-        Parameters::dev(),
         &mut ChaCha20Rng::seed_from_u64(4),
         &|_, _| {},
     )

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha20Rng;
 use sero_assets::{Asset, Currency};
 use sero_crypto::{Base, Scalar};
 use sero_keys::{SecretKey, Seed};
-use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
+use sero_ledger::builder::{build_transaction, Network, Recipient, SpendableNote};
 use sero_ledger::note_plaintext::{memo_hash, open_output};
 use sero_ledger::validate::{
     check_block_nullifiers, validate_stateful, validate_stateless, validate_stateless_batch,
@@ -22,11 +22,15 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 struct View {
+    chain_id: [u8; 32],
     anchors: HashSet<Base>,
     spent: HashSet<Base>,
 }
 
 impl LedgerView for View {
+    fn chain_id(&self) -> [u8; 32] {
+        self.chain_id
+    }
     fn is_known_anchor(&self, root: &Base) -> bool {
         self.anchors.contains(root)
     }
@@ -34,6 +38,9 @@ impl LedgerView for View {
         self.spent.contains(nil)
     }
 }
+
+/// The network the test transactions are built for.
+const TEST_CHAIN: [u8; 32] = [0xc4; 32];
 
 fn alice() -> SecretKey {
     SecretKey::from_seed(&Seed::from_bytes([0xa1; 32]))
@@ -104,11 +111,14 @@ fn payment() -> &'static (Transaction, WitnessTree) {
             },
         ];
         let tx = build_transaction(
+            Network {
+                chain_id: TEST_CHAIN,
+                params: Parameters::dev(),
+            },
             &alice(),
             &notes,
             recipients,
             10,
-            Parameters::dev(),
             &mut rng,
             &|_, _| {},
         )
@@ -121,6 +131,7 @@ fn view(tree: &WitnessTree) -> View {
     View {
         anchors: [tree.root()].into_iter().collect(),
         spent: HashSet::new(),
+        chain_id: TEST_CHAIN,
     }
 }
 
@@ -187,11 +198,49 @@ fn double_spend_and_replay_are_rejected() {
 }
 
 #[test]
+fn a_transaction_of_another_network_is_rejected_and_cannot_be_moved_to_it() {
+    let (tx, tree) = payment();
+    assert_eq!(tx.chain_id, TEST_CHAIN);
+    // Another network (or a network started from another genesis) refuses
+    // it: the replay across networks.
+    let mut v = view(tree);
+    v.chain_id = [0xc5; 32];
+    assert!(matches!(
+        validate_stateful(tx, &v),
+        Err(TxError::WrongChain { .. })
+    ));
+    // Rewriting its chain id changes the sighash, so both signatures fail.
+    let mut moved = tx.clone();
+    moved.chain_id = [0xc5; 32];
+    assert_ne!(moved.txid(), tx.txid());
+    assert_ne!(moved.sighash(), tx.sighash());
+    assert!(matches!(
+        validate_stateless(&moved, Parameters::dev()),
+        Err(TxError::BadFromSignature)
+    ));
+    // The chain id is in the encoding right after the version byte.
+    let bytes = tx.to_bytes();
+    assert_eq!(bytes[0], 3);
+    assert_eq!(&bytes[1..33], &TEST_CHAIN);
+    // A transaction in the old formats (no chain id) is refused with a
+    // reason.
+    for legacy in [1u8, 2] {
+        let mut old = bytes.clone();
+        old[0] = legacy;
+        assert!(matches!(
+            Transaction::from_bytes(&old),
+            Err(DecodeError::LegacyVersion(v)) if v == legacy
+        ));
+    }
+}
+
+#[test]
 fn unknown_anchor_is_rejected() {
     let (tx, _) = payment();
     let v = View {
         anchors: [Base::from(12345u64)].into_iter().collect(),
         spent: HashSet::new(),
+        chain_id: TEST_CHAIN,
     };
     assert!(matches!(
         validate_stateful(tx, &v),
@@ -314,6 +363,10 @@ fn insufficient_funds_and_missing_ticket_are_clear_errors() {
     let mut rng = ChaCha20Rng::seed_from_u64(2);
     let pkr = bob().payment_address().derive_pkr(&mut rng);
     let r = build_transaction(
+        Network {
+            chain_id: TEST_CHAIN,
+            params: Parameters::dev(),
+        },
         &alice(),
         &notes,
         vec![Recipient {
@@ -323,7 +376,6 @@ fn insufficient_funds_and_missing_ticket_are_clear_errors() {
             plain: false,
         }],
         1,
-        Parameters::dev(),
         &mut rng,
         &|_, _| {},
     );
@@ -350,16 +402,16 @@ fn decoder_rejects_every_truncation_and_trailing_byte() {
         Err(DecodeError::TrailingBytes(1))
     );
     let mut v = bytes.clone();
-    v[0] = 3;
-    assert_eq!(Transaction::from_bytes(&v), Err(DecodeError::Version(3)));
-    // Version 2 announces a stake action the bytes do not hold.
+    v[0] = 5;
+    assert_eq!(Transaction::from_bytes(&v), Err(DecodeError::Version(5)));
+    // Version 4 announces a stake action the bytes do not hold.
     let mut v = bytes.clone();
-    v[0] = 2;
+    v[0] = 4;
     assert!(Transaction::from_bytes(&v).is_err());
     // Input count over the limit.
     let mut c = bytes.clone();
-    c[1 + 16 + 96] = 0xff;
-    c[1 + 16 + 96 + 1] = 0xff;
+    c[1 + 32 + 16 + 96] = 0xff;
+    c[1 + 32 + 16 + 96 + 1] = 0xff;
     assert!(matches!(
         Transaction::from_bytes(&c),
         Err(DecodeError::TooMany { .. })

@@ -74,3 +74,47 @@ fn licence_vector_matches_and_recomputes() {
     lic.check(&pk, &zpk, prop).unwrap();
     assert!(lic.check(&pk, &zpk, prop + 1).is_err());
 }
+
+const TX_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../test-vectors/transaction.json"
+);
+
+#[test]
+fn transaction_vector_matches_and_binds_the_chain_id() {
+    if std::env::var_os("SERO_WRITE_VECTORS").is_some() {
+        let mut text = serde_json::to_string_pretty(&sero_ledger::vectors::vectors()).unwrap();
+        text.push('\n');
+        std::fs::write(TX_PATH, text).expect("write test-vectors/transaction.json");
+    }
+    let v: Value = serde_json::from_str(
+        &std::fs::read_to_string(TX_PATH)
+            .expect("test-vectors/transaction.json exists (SERO_WRITE_VECTORS=1)"),
+    )
+    .unwrap();
+    assert_eq!(
+        v,
+        sero_ledger::vectors::vectors(),
+        "regenerate with SERO_WRITE_VECTORS=1"
+    );
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 2);
+    for c in cases {
+        let effects = bytes(&c["effects"]);
+        // Version 3, then the chain id.
+        assert_eq!(effects[0], 3);
+        assert_eq!(effects[1..33], bytes(&c["chain_id"])[..]);
+        // The txid by hand: BLAKE2b-256 personalised with the tag.
+        let h = blake2b_simd::Params::new()
+            .hash_length(32)
+            .personal(b"SERO_TxId_v1____")
+            .hash(&effects);
+        assert_eq!(h.as_bytes(), &bytes(&c["txid"])[..]);
+        assert_eq!(c["txid"], c["sighash"]);
+    }
+    // The same payment on two networks: the effects differ only in the
+    // chain id, the txids differ entirely.
+    let (a, b) = (bytes(&cases[0]["effects"]), bytes(&cases[1]["effects"]));
+    assert_eq!(a[33..], b[33..]);
+    assert_ne!(cases[0]["txid"], cases[1]["txid"]);
+}

@@ -170,9 +170,15 @@ pub struct Chain {
     tip: Option<(u64, [u8; 32])>,
     tip_header: Option<BlockHeader>,
     registry: Registry,
+    /// The genesis block hash, which every transaction must carry.
+    chain_id: [u8; 32],
 }
 
 impl LedgerView for Chain {
+    fn chain_id(&self) -> [u8; 32] {
+        self.chain_id
+    }
+
     fn is_known_anchor(&self, root: &Base) -> bool {
         self.anchors.contains(root)
     }
@@ -290,6 +296,7 @@ impl Chain {
             tip,
             tip_header: None,
             registry,
+            chain_id: [0; 32],
         };
         chain.tip_header = match chain.tip {
             Some((h, _)) => chain.header(h)?,
@@ -314,7 +321,16 @@ impl Chain {
                 ));
             }
         }
+        chain.chain_id = chain
+            .db
+            .hash_at(0)?
+            .ok_or_else(|| ChainError::Corrupt("genesis missing".into()))?;
         Ok(chain)
+    }
+
+    /// The chain id: the genesis block hash. Transactions sign it.
+    pub fn chain_id(&self) -> [u8; 32] {
+        self.chain_id
     }
 
     pub fn params(&self) -> &Parameters {
@@ -540,6 +556,11 @@ impl Chain {
             }
         }
         check_block_nullifiers(&block.txs).map_err(|error| ChainError::Tx { index: 0, error })?;
+        // Cheap stateful checks (chain id, anchors, nullifiers, stake rules
+        // against the parent state) before the proofs.
+        for (index, t) in block.txs.iter().enumerate() {
+            validate_stateful(t, self).map_err(|error| ChainError::Tx { index, error })?;
+        }
         for (index, r) in validate_stateless_batch(&block.txs, &self.params)
             .into_iter()
             .enumerate()
@@ -562,9 +583,6 @@ impl Chain {
             {
                 written.push(k);
             }
-        }
-        for (index, t) in block.txs.iter().enumerate() {
-            validate_stateful(t, self).map_err(|error| ChainError::Tx { index, error })?;
         }
         let mut e = self.note_effects(block, height, parent)?;
         e.registry = written

@@ -11,11 +11,17 @@
 //! network's chain id is the genesis block hash, their gossip topics differ.
 //!
 //! ```text
-//! extra = "SERO-genesis-v1" ‖ LE64(time) ‖ seed (32) ‖ vk_hash (32)
+//! extra = "SERO-genesis-v2" ‖ u8 dev (0|1) ‖ LE64(time) ‖ seed (32) ‖ vk_hash (32)
 //!         ‖ LE32(n) ‖ n × (PKr (96) ‖ LE128(value))
 //!         ‖ consensus params (9 × LE64: τ_proposer, τ_step, T_step‰, τ_final,
 //!           T_final‰, MaxSteps, λ_proposal, λ_block, λ_step in ms)
 //! ```
+//!
+//! The zk parameters are a file (`params`, a path relative to the genesis
+//! file, or `sero node --params`) that the genesis names by its
+//! verifying-key hash `vk_hash`. A genesis not marked `dev` refuses the
+//! insecure development parameters ([`Genesis::check_params`]): with them
+//! anyone can forge proofs and mint.
 
 use crate::chain::{genesis_block, ChainConfig, ChainError, GenesisBlock};
 use crate::registry::GenesisValidator;
@@ -23,7 +29,8 @@ use serde::{Deserialize, Serialize};
 use sero_consensus::ba::BaParams;
 use sero_keys::OneTimeAddress;
 use sero_ledger::license::{LicenseConfig, LicenseIssuerPublic};
-use std::path::Path;
+use sero_zk::params::{Parameters, DEV_VK_HASH, INSECURE_PARAMS_WARNING};
+use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// Why a genesis file cannot be used.
@@ -35,6 +42,10 @@ pub enum GenesisError {
     Json(#[from] serde_json::Error),
     #[error("genesis field {field}: {msg}")]
     Field { field: String, msg: String },
+    #[error("refusing to run: {0}")]
+    InsecureParams(String),
+    #[error("zk parameters: {0}")]
+    Params(String),
 }
 
 fn field(field: impl Into<String>, msg: impl std::fmt::Display) -> GenesisError {
@@ -84,9 +95,18 @@ pub struct GenesisJson {
     pub time: u64,
     /// The initial round seed, hex (32 bytes).
     pub seed: String,
+    /// A development network: only such a genesis may use the insecure
+    /// development zk parameters. Absent means `false`.
+    #[serde(default)]
+    pub dev: bool,
     /// Hash of the zk verifying keys, hex: a node with other parameters
     /// refuses to start.
     pub vk_hash: String,
+    /// The parameter file, relative to the genesis file (optional: `sero
+    /// node --params` names it too; a dev genesis on the development
+    /// parameters may omit it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<String>,
     pub premine: Vec<PremineJson>,
     pub validators: Vec<ValidatorJson>,
     pub consensus: BaParams,
@@ -97,6 +117,7 @@ pub struct GenesisJson {
 #[derive(Clone, Debug)]
 pub struct Genesis {
     pub json: GenesisJson,
+    pub dev: bool,
     pub time: u64,
     pub seed: [u8; 32],
     pub vk_hash: [u8; 32],
@@ -117,6 +138,14 @@ impl Genesis {
     pub fn from_json(json: GenesisJson) -> Result<Genesis, GenesisError> {
         let seed = hex_n::<32>(&json.seed, "seed")?;
         let vk_hash = hex_n::<32>(&json.vk_hash, "vk_hash")?;
+        if vk_hash == DEV_VK_HASH && !json.dev {
+            return Err(GenesisError::InsecureParams(format!(
+                "the genesis is not marked \"dev\" but names the development zk parameters \
+                 (vk_hash {}); {INSECURE_PARAMS_WARNING}. A real network needs parameters from \
+                 a multi-party ceremony; a development network sets \"dev\": true",
+                hex::encode(vk_hash)
+            )));
+        }
         let mut premine = vec![];
         for (i, p) in json.premine.iter().enumerate() {
             let pkr: OneTimeAddress = p
@@ -188,6 +217,7 @@ impl Genesis {
             }
         };
         Ok(Genesis {
+            dev: json.dev,
             time: json.time,
             seed,
             vk_hash,
@@ -208,7 +238,8 @@ impl Genesis {
 
     /// The canonical encoding (module docs).
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        let mut b = b"SERO-genesis-v1".to_vec();
+        let mut b = b"SERO-genesis-v2".to_vec();
+        b.push(self.dev as u8);
         b.extend_from_slice(&self.time.to_le_bytes());
         b.extend_from_slice(&self.seed);
         b.extend_from_slice(&self.vk_hash);
@@ -232,6 +263,65 @@ impl Genesis {
             b.extend_from_slice(&x.to_le_bytes());
         }
         b
+    }
+
+    /// Checks that `params` are the ones this genesis names and that a
+    /// network not marked `dev` does not run on insecure parameters.
+    pub fn check_params(&self, params: &Parameters) -> Result<(), GenesisError> {
+        let got = params.vk_hash();
+        if got != self.vk_hash {
+            return Err(GenesisError::Params(format!(
+                "the parameters have vk hash {}, the genesis names {}",
+                hex::encode(got),
+                hex::encode(self.vk_hash)
+            )));
+        }
+        if params.is_insecure() && !self.dev {
+            return Err(GenesisError::InsecureParams(format!(
+                "the genesis is not marked \"dev\"; {INSECURE_PARAMS_WARNING}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The parameter file to load: `explicit` (`--params`), else the
+    /// genesis's `params` relative to `genesis_path`'s directory. `None`
+    /// when neither names one.
+    pub fn params_path(&self, genesis_path: &Path, explicit: Option<&Path>) -> Option<PathBuf> {
+        if let Some(p) = explicit {
+            return Some(p.to_path_buf());
+        }
+        let rel = self.json.params.as_ref()?;
+        let dir = genesis_path.parent().unwrap_or(Path::new("."));
+        Some(dir.join(rel))
+    }
+
+    /// Loads and checks this network's parameters: the file
+    /// [`Genesis::params_path`] names, or, for a `dev` genesis on the
+    /// development parameters without a file, the development parameters
+    /// regenerated from their public seed.
+    pub fn load_params(
+        &self,
+        genesis_path: &Path,
+        explicit: Option<&Path>,
+    ) -> Result<Parameters, GenesisError> {
+        let params = match self.params_path(genesis_path, explicit) {
+            Some(path) => Parameters::load_checked(&path, &self.vk_hash)
+                .map_err(|e| GenesisError::Params(e.to_string()))?,
+            None if self.dev && self.vk_hash == DEV_VK_HASH => {
+                Parameters::generate_insecure(sero_zk::params::DEV_SEED)
+                    .map_err(|e| GenesisError::Params(e.to_string()))?
+            }
+            None => {
+                return Err(GenesisError::Params(format!(
+                    "the genesis names parameters with vk hash {} but no file: set \"params\" in \
+                     the genesis or pass --params FILE",
+                    hex::encode(self.vk_hash)
+                )))
+            }
+        };
+        self.check_params(&params)?;
+        Ok(params)
     }
 
     /// The chain configuration of this network.
@@ -283,7 +373,9 @@ mod tests {
             name: "t".into(),
             time: 1,
             seed: hex::encode([7u8; 32]),
+            dev: false,
             vk_hash: hex::encode([8u8; 32]),
+            params: None,
             premine: vec![PremineJson {
                 pkr: pkr(1),
                 value: "1000000".into(),
@@ -311,6 +403,12 @@ mod tests {
         );
         let mut j = sample();
         j.consensus.lambda_step_ms += 1;
+        assert_ne!(
+            Genesis::from_json(j).unwrap().canonical_bytes(),
+            g.canonical_bytes()
+        );
+        let mut j = sample();
+        j.dev = true;
         assert_ne!(
             Genesis::from_json(j).unwrap().canonical_bytes(),
             g.canonical_bytes()
@@ -388,5 +486,66 @@ mod tests {
             serde_json::from_str::<GenesisJson>("{").map_err(GenesisError::from),
             Err(GenesisError::Json(_))
         ));
+    }
+
+    #[test]
+    fn a_genesis_not_marked_dev_refuses_the_development_parameters() {
+        // Named by hash in the file: refused before anything is loaded.
+        let mut j = sample();
+        j.vk_hash = hex::encode(DEV_VK_HASH);
+        let e = Genesis::from_json(j.clone()).unwrap_err();
+        assert!(matches!(e, GenesisError::InsecureParams(_)), "{e}");
+        assert!(e.to_string().contains("INSECURE"), "{e}");
+        // Marked dev, the same genesis runs on them, with or without a file.
+        j.dev = true;
+        let g = Genesis::from_json(j).unwrap();
+        let params = g.load_params(Path::new("genesis.json"), None).unwrap();
+        assert!(params.is_insecure());
+        g.check_params(&params).unwrap();
+        // Insecure parameters under another hash (a seed-derived set whose
+        // file says so) are refused by a non-dev genesis too.
+        let mut other = params.clone();
+        std::mem::swap(&mut other.input, &mut other.output);
+        let mut j = sample();
+        j.vk_hash = hex::encode(other.vk_hash());
+        let g = Genesis::from_json(j).unwrap();
+        assert!(matches!(
+            g.check_params(&other),
+            Err(GenesisError::InsecureParams(_))
+        ));
+        // Parameters with another hash than the genesis names are refused.
+        assert!(matches!(
+            Genesis::from_json(sample()).unwrap().check_params(&params),
+            Err(GenesisError::Params(_))
+        ));
+        // A non-dev genesis without a parameter file is a clear error.
+        let e = Genesis::from_json(sample())
+            .unwrap()
+            .load_params(Path::new("genesis.json"), None)
+            .unwrap_err();
+        assert!(e.to_string().contains("--params"), "{e}");
+    }
+
+    #[test]
+    fn the_parameter_file_is_found_next_to_the_genesis_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let params = Parameters::dev();
+        let file = dir.path().join("params.bin");
+        params.write(std::fs::File::create(&file).unwrap()).unwrap();
+        let mut j = sample();
+        j.dev = true;
+        j.vk_hash = hex::encode(DEV_VK_HASH);
+        j.params = Some("params.bin".into());
+        let g = Genesis::from_json(j).unwrap();
+        let gpath = dir.path().join("genesis.json");
+        assert_eq!(g.params_path(&gpath, None).unwrap(), file);
+        let loaded = g.load_params(&gpath, None).unwrap();
+        assert_eq!(loaded.vk_hash(), DEV_VK_HASH);
+        // A damaged file is refused with the reason.
+        let mut bytes = std::fs::read(&file).unwrap();
+        bytes.truncate(bytes.len() - 1);
+        std::fs::write(&file, bytes).unwrap();
+        let e = g.load_params(&gpath, None).unwrap_err();
+        assert!(e.to_string().contains("params.bin"), "{e}");
     }
 }

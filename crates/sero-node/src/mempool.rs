@@ -69,8 +69,10 @@ impl Mempool {
         if self.txs.contains_key(&id) {
             return Err(MempoolError::AlreadyKnown);
         }
-        validate_stateless(&tx, chain.params())?;
+        // Cheap checks first: a transaction for another network or with a
+        // spent nullifier or stale anchor costs no proof verification.
         validate_stateful(&tx, chain)?;
+        validate_stateless(&tx, chain.params())?;
         let conflicts: Vec<[u8; 32]> = tx
             .nullifiers()
             .filter_map(|n| self.by_nil.get(n).copied())

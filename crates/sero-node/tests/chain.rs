@@ -7,7 +7,7 @@ use sero_assets::Asset;
 use sero_crypto::Base;
 use sero_keys::SecretKey;
 use sero_ledger::block::{Block, Seal};
-use sero_ledger::builder::{build_transaction, Recipient};
+use sero_ledger::builder::{build_transaction, Network, Recipient};
 use sero_ledger::TxError;
 use sero_node::chain::genesis_block;
 use sero_node::mempool::MempoolError;
@@ -44,6 +44,10 @@ fn pay(
     let notes = spendable(chain, from);
     let pkr = to.payment_address().derive_pkr(&mut rng);
     build_transaction(
+        Network {
+            chain_id: chain.chain_id(),
+            params: chain.params(),
+        },
         from,
         &notes,
         vec![Recipient {
@@ -53,7 +57,6 @@ fn pay(
             plain: false,
         }],
         fee,
-        chain.params(),
         &mut rng,
         &|_, _| {},
     )

@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sero_assets::Asset;
 use sero_ledger::block::Seal;
-use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
+use sero_ledger::builder::{build_transaction, Network, Recipient, SpendableNote};
 use sero_ledger::Transaction;
 use sero_node::chain::genesis_block;
 use sero_node::mempool::MempoolError;
@@ -46,6 +46,10 @@ fn spend(chain: &Chain, note: &SpendableNote, fee: u128, seed: u64) -> Transacti
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let pkr = key(2).payment_address().derive_pkr(&mut rng);
     let tx = build_transaction(
+        Network {
+            chain_id: chain.chain_id(),
+            params: chain.params(),
+        },
         &key(1),
         std::slice::from_ref(note),
         vec![Recipient {
@@ -55,7 +59,6 @@ fn spend(chain: &Chain, note: &SpendableNote, fee: u128, seed: u64) -> Transacti
             plain: true,
         }],
         fee,
-        chain.params(),
         &mut rng,
         &|_, _| {},
     )

@@ -8,7 +8,7 @@ use sero_assets::Asset;
 use sero_crypto::Scalar;
 use sero_keys::SecretKey;
 use sero_ledger::block::{tx_root, Block, ProposerSeal, Seal};
-use sero_ledger::builder::{build_transaction_with, SpendableNote};
+use sero_ledger::builder::{build_transaction_with, Network, SpendableNote};
 use sero_ledger::license::{LicenseConfig, LicenseError, LicenseIssuerSecret};
 use sero_ledger::tx::PlainOutput;
 use sero_ledger::{StakeAction, Transaction, TxError};
@@ -65,12 +65,15 @@ fn stake(
     seed: u64,
 ) -> Transaction {
     build_transaction_with(
+        Network {
+            chain_id: chain.chain_id(),
+            params: chain.params(),
+        },
         sk,
         notes,
         vec![],
         fee,
         Some(action),
-        chain.params(),
         &mut ChaCha20Rng::seed_from_u64(seed),
         &|_, _| {},
     )

@@ -5,6 +5,7 @@
 //!
 //! | method | params | result |
 //! | --- | --- | --- |
+//! | `sero_chainInfo` | — | `{chain_id, vk_hash, insecure_params}`: what a wallet signs for and proves with |
 //! | `sero_blockNumber` | — | tip height |
 //! | `sero_getBlockByNumber` | height | block summary or null |
 //! | `sero_getBlockByHash` | hash hex | block summary or null |
@@ -90,8 +91,21 @@ pub struct ValidatorEntry {
     pub stake: u64,
 }
 
+/// The network a node is on: what a wallet needs to build a transaction.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ChainInfo {
+    /// The genesis block hash, hex: every transaction signs it.
+    pub chain_id: String,
+    /// The hash of the zk verifying keys, hex.
+    pub vk_hash: String,
+    /// True when the node runs on the insecure development parameters.
+    pub insecure_params: bool,
+}
+
 #[rpc(server, client, namespace = "sero")]
 pub trait SeroApi {
+    #[method(name = "chainInfo")]
+    fn chain_info(&self) -> RpcResult<ChainInfo>;
     #[method(name = "blockNumber")]
     fn block_number(&self) -> RpcResult<u64>;
     #[method(name = "getBlockByNumber")]
@@ -177,6 +191,16 @@ impl RpcImpl {
 }
 
 impl SeroApiServer for RpcImpl {
+    fn chain_info(&self) -> RpcResult<ChainInfo> {
+        let node = self.lock()?;
+        let params = node.chain.params();
+        Ok(ChainInfo {
+            chain_id: hex::encode(node.chain.chain_id()),
+            vk_hash: hex::encode(params.vk_hash()),
+            insecure_params: params.is_insecure(),
+        })
+    }
+
     fn block_number(&self) -> RpcResult<u64> {
         Ok(self.lock()?.chain.tip().0)
     }

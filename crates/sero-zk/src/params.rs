@@ -34,6 +34,20 @@ const FLAG_INSECURE: u32 = 1;
 /// The public seed of the development parameters (`sero dev`, tests).
 pub const DEV_SEED: &[u8] = b"sero development parameters v1 - INSECURE";
 
+/// [`Parameters::vk_hash`] of the development parameters ([`DEV_SEED`]),
+/// pinned so that a node recognises them without regenerating them
+/// (`tests/proofs.rs` recomputes it). Anyone can derive their trapdoor from
+/// the public seed and forge proofs: only a genesis marked `dev` may use
+/// them.
+pub const DEV_VK_HASH: [u8; 32] = [
+    0xde, 0xd5, 0x7d, 0x9d, 0xb4, 0x2c, 0xa4, 0x7d, 0x81, 0x15, 0x84, 0x8b, 0x7f, 0x94, 0x1a, 0x0b,
+    0x5f, 0x93, 0x0b, 0xe1, 0xbf, 0xa9, 0x7d, 0x52, 0xd2, 0x30, 0xe6, 0xc2, 0x73, 0xe7, 0xdf, 0xd4,
+];
+
+/// Why a node must not run on a set of parameters.
+pub const INSECURE_PARAMS_WARNING: &str = "these zk parameters are INSECURE: they are derived \
+from a public seed, so anyone can compute their trapdoor and forge proofs that mint any amount";
+
 /// The keys of one circuit.
 #[derive(Clone)]
 pub struct CircuitParams {
@@ -61,6 +75,15 @@ pub struct Parameters {
     pub insecure: bool,
 }
 
+impl std::fmt::Debug for Parameters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Parameters")
+            .field("vk_hash", &hex::encode(self.vk_hash()))
+            .field("insecure", &self.is_insecure())
+            .finish()
+    }
+}
+
 impl Parameters {
     /// Derives parameters from a public seed. **Insecure**: anyone can
     /// recompute the toxic waste and forge proofs. For development networks
@@ -83,6 +106,36 @@ impl Parameters {
         DEV.get_or_init(|| {
             Parameters::generate_insecure(DEV_SEED).expect("setup of fixed circuits")
         })
+    }
+
+    /// Whether these parameters are known to be insecure: flagged so in
+    /// their file, or the development parameters whatever the flag says (a
+    /// cleared flag bit does not make them secure).
+    pub fn is_insecure(&self) -> bool {
+        self.insecure || self.vk_hash() == DEV_VK_HASH
+    }
+
+    /// Loads a parameter file and checks it is the one a genesis names by
+    /// its verifying-key hash. The one loader for nodes and wallets.
+    pub fn load_checked(path: &std::path::Path, vk_hash: &[u8; 32]) -> Result<Self, ZkError> {
+        let file = std::fs::File::open(path).map_err(|e| {
+            ZkError::Params(format!(
+                "cannot open parameter file {}: {e}",
+                path.display()
+            ))
+        })?;
+        let p = Parameters::read(std::io::BufReader::with_capacity(1 << 20, file))
+            .map_err(|e| ZkError::Params(format!("{}: {e}", path.display())))?;
+        let got = p.vk_hash();
+        if &got != vk_hash {
+            return Err(ZkError::Params(format!(
+                "{} holds parameters with vk hash {}, the network expects {}",
+                path.display(),
+                hex::encode(got),
+                hex::encode(vk_hash)
+            )));
+        }
+        Ok(p)
     }
 
     /// `BLAKE2b-256("SERO_ZkVkHash_v1"; vk_output ‖ vk_input)`, verifying

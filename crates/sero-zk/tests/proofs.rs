@@ -153,6 +153,25 @@ fn parameter_file_roundtrip_and_damage() {
             .vk_hash(),
         p.vk_hash()
     );
+    // The pinned hash by which nodes recognise them is theirs.
+    assert_eq!(
+        hex::encode(p.vk_hash()),
+        hex::encode(sero_zk::params::DEV_VK_HASH),
+        "DEV_VK_HASH is stale"
+    );
+    assert!(p.is_insecure());
+    // Clearing the insecure flag in the file does not make them secure.
+    let mut cleared = file.clone();
+    cleared[12] = 0;
+    let n = cleared.len();
+    let h = sero_crypto::hash::hash256(
+        sero_crypto::hash::tags::ZK_PARAMS_FILE,
+        &[&cleared[..n - 32]],
+    );
+    cleared[n - 32..].copy_from_slice(&h);
+    let r = Parameters::read(&cleared[..]).unwrap();
+    assert!(!r.insecure);
+    assert!(r.is_insecure());
     // Proofs made with loaded keys verify with the originals.
     let c = output_for(gold(3));
     let public = c.public.to_field_elements();

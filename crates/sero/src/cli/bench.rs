@@ -16,7 +16,7 @@ use sero_assets::Asset;
 use sero_crypto::Base;
 use sero_keys::{SecretKey, Seed};
 use sero_ledger::block::{Seal, MAX_BLOCK_TXS};
-use sero_ledger::builder::{build_transaction, Recipient, SpendableNote};
+use sero_ledger::builder::{build_transaction, Network, Recipient, SpendableNote};
 use sero_ledger::validate::{
     check_structure_and_signatures, proof_statements, validate_stateless_batch,
 };
@@ -592,7 +592,12 @@ fn ledger(args: LedgerArgs, quiet: bool) -> Result<Report, CliError> {
     let (built, prove_cost) = cost(|| -> Result<Vec<Transaction>, CliError> {
         let mut txs = Vec::with_capacity(n);
         for pair in notes.chunks(2).take(n) {
+            let network = Network {
+                chain_id: chain.chain_id(),
+                params: chain.params(),
+            };
             let tx = build_transaction(
+                network,
                 &owner,
                 pair,
                 vec![Recipient {
@@ -602,7 +607,6 @@ fn ledger(args: LedgerArgs, quiet: bool) -> Result<Report, CliError> {
                     plain: false,
                 }],
                 FEE,
-                chain.params(),
                 &mut OsRng,
                 &|_, _| {},
             )

@@ -12,7 +12,6 @@ use sero_node::genesis::Genesis;
 use sero_node::journal::VoteJournal;
 use sero_node::service::{Service, ServiceConfig};
 use sero_node::{Chain, Mempool, Node};
-use sero_zk::params::{Parameters, DEV_SEED};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -45,6 +44,11 @@ pub struct NodeArgs {
     /// This validator's mining licence (hex), when the genesis requires one.
     #[arg(long)]
     pub license: Option<String>,
+    /// The zk parameter file (default: the genesis's "params", relative to
+    /// the genesis file). It must have the genesis's vk_hash; a genesis not
+    /// marked "dev" refuses the insecure development parameters.
+    #[arg(long)]
+    pub params: Option<PathBuf>,
 }
 
 fn fail(e: impl std::fmt::Display) -> CliError {
@@ -105,14 +109,17 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
     std::fs::create_dir_all(&args.datadir)
         .map_err(|e| fail(format!("cannot create {}: {e}", args.datadir.display())))?;
 
-    tracing::warn!("generating INSECURE development zk parameters from a public seed");
-    let params = Arc::new(Parameters::generate_insecure(DEV_SEED).map_err(fail)?);
-    if params.vk_hash() != genesis.vk_hash {
-        return Err(fail(format!(
-            "zk parameters {} differ from the genesis vk_hash {}",
-            hex::encode(params.vk_hash()),
-            hex::encode(genesis.vk_hash)
-        )));
+    let params = Arc::new(
+        genesis
+            .load_params(&args.genesis, args.params.as_deref())
+            .map_err(fail)?,
+    );
+    let insecure = params.is_insecure();
+    if insecure {
+        tracing::warn!(
+            "development network: {}",
+            sero_zk::params::INSECURE_PARAMS_WARNING
+        );
     }
     let chain = Chain::open(
         &args.datadir.join("chain.redb"),
@@ -127,6 +134,12 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
     println!("SERO node ({})", genesis.json.name);
     println!("  data directory : {}", args.datadir.display());
     println!("  genesis        : {}", hex::encode(genesis_hash));
+    println!("  zk vk hash     : {}", hex::encode(genesis.vk_hash));
+    if insecure {
+        println!(
+            "  WARNING: development network on INSECURE zk parameters (anyone can forge proofs)"
+        );
+    }
     println!("  tip            : #{}", chain.tip().0);
     match &keys {
         Some(k) => println!(

@@ -9,7 +9,7 @@ use sero_consensus::ba::{BaParams, ValidatorKeys};
 use sero_crypto::Scalar;
 use sero_network::NodeKey;
 use sero_node::genesis::{Genesis, GenesisJson, PremineJson, ValidatorJson};
-use sero_zk::params::{Parameters, DEV_SEED};
+use sero_zk::params::{Parameters, DEV_SEED, DEV_VK_HASH};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -50,6 +50,9 @@ fn now() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+/// The parameter file of a testnet, next to its genesis.
+pub const PARAMS_FILE: &str = "params.bin";
 
 /// One node's command line.
 pub struct NodePlan {
@@ -124,9 +127,16 @@ pub fn init(args: &TestnetArgs) -> Result<(PathBuf, Vec<NodePlan>), CliError> {
             }
         }
     }
-    if !genesis_path.exists() {
-        eprintln!("generating INSECURE development zk parameters (for the genesis vk hash)...");
+    let params_path = args.dir.join(PARAMS_FILE);
+    if !params_path.exists() {
+        eprintln!("generating INSECURE development zk parameters into {PARAMS_FILE}...");
         let params = Parameters::generate_insecure(DEV_SEED).map_err(fail)?;
+        let tmp = args.dir.join(format!("{PARAMS_FILE}.tmp"));
+        let file = std::fs::File::create(&tmp).map_err(fail)?;
+        params.write(std::io::BufWriter::new(file)).map_err(fail)?;
+        std::fs::rename(&tmp, &params_path).map_err(fail)?;
+    }
+    if !genesis_path.exists() {
         let mut seed = [0u8; 32];
         rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut seed);
         let premine = (1..=crate::cli::dev::DEV_NOTES)
@@ -139,7 +149,10 @@ pub fn init(args: &TestnetArgs) -> Result<(PathBuf, Vec<NodePlan>), CliError> {
             name: format!("sero-testnet-{}", args.nodes),
             time: now(),
             seed: hex::encode(seed),
-            vk_hash: hex::encode(params.vk_hash()),
+            // A local development network on the development parameters.
+            dev: true,
+            vk_hash: hex::encode(DEV_VK_HASH),
+            params: Some(PARAMS_FILE.into()),
             premine,
             validators,
             consensus: BaParams::devnet(),

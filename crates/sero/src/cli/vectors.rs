@@ -25,6 +25,7 @@ fn all() -> Vec<(&'static str, Value)> {
         ("tree.json", sero_tree::vectors::generate()),
         ("sortition.json", sero_consensus::vectors::generate()),
         ("license.json", sero_ledger::license::vectors()),
+        ("transaction.json", sero_ledger::vectors::vectors()),
     ]
 }
 

@@ -16,7 +16,9 @@ use serde_json::json;
 use sero_assets::{Asset, Category, Currency, Ticket, TicketId};
 use sero_crypto::curve::encode_base;
 use sero_keys::{OneTimeAddress, PaymentAddress, SecretKey, Seed, TraceKey};
-use sero_ledger::builder::{build_transaction_with, stake_refund_pkr, Recipient, SpendableNote};
+use sero_ledger::builder::{
+    build_transaction_with, stake_refund_pkr, Network, Recipient, SpendableNote,
+};
 use sero_ledger::note_plaintext::open_sealed;
 use sero_ledger::StakeAction;
 use sero_node::scan::{find_notes, OutputRecord};
@@ -24,7 +26,7 @@ use sero_rpc::{SeroApiClient, TilEntry};
 use sero_tree::{cm_auth, MerklePath};
 use sero_wallet::{Keystore, WalletError};
 use sero_zk::note::{nullifier, trace_tag, Note};
-use sero_zk::params::{Parameters, DEV_SEED};
+use sero_zk::params::{Parameters, DEV_SEED, DEV_VK_HASH};
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -43,6 +45,11 @@ pub struct WalletArgs {
         default_value = "http://127.0.0.1:9545"
     )]
     rpc: String,
+    /// The network's zk parameter file (needed to send on a network that
+    /// does not run on the development parameters). Its verifying-key hash
+    /// must be the node's.
+    #[arg(long, global = true, env = "SERO_PARAMS", value_name = "FILE")]
+    params: Option<PathBuf>,
     #[command(subcommand)]
     cmd: WalletCommand,
 }
@@ -599,6 +606,8 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
     }
     let rt = tokio::runtime::Runtime::new().map_err(fail)?;
     let client = sero_rpc::client(&args.rpc).map_err(|e| CliError::Usage(format!("--rpc: {e}")))?;
+    let params_file = args.params.clone();
+    let params_file = params_file.as_deref();
     rt.block_on(async move {
         match args.cmd {
             WalletCommand::Create { .. }
@@ -645,7 +654,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                     plain: false,
                 }];
                 let (txid, height) =
-                    match submit(&client, &sk, recipients, fee, None, wait, raw, quiet).await? {
+                    match submit(&client, params_file, &sk, recipients, fee, None, wait, raw, quiet).await? {
                         Submitted::Raw(report) => return Ok(report),
                         Submitted::Sent { txid, height } => (txid, height),
                     };
@@ -666,7 +675,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 let action = StakeAction::Register { vote_key, vrf_key, amount };
                 let refund = stake_refund_pkr(&sk, &vote_key).to_string();
                 let (txid, height) =
-                    match submit(&client, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
+                    match submit(&client, params_file, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
                         Submitted::Raw(report) => return Ok(report),
                         Submitted::Sent { txid, height } => (txid, height),
                     };
@@ -684,7 +693,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 let sk = account.secret_key()?;
                 let action = StakeAction::Unbond { vote_key };
                 let (txid, height) =
-                    match submit(&client, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
+                    match submit(&client, params_file, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
                         Submitted::Raw(report) => return Ok(report),
                         Submitted::Sent { txid, height } => (txid, height),
                     };
@@ -697,6 +706,39 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
             }
         }
     })
+}
+
+/// The network the node is on: its chain id (which the transaction signs)
+/// and its zk parameters — `params_file`, checked against the node's
+/// verifying-key hash, or the development parameters when the node runs on
+/// them.
+async fn network(
+    client: &Client,
+    params_file: Option<&Path>,
+) -> Result<([u8; 32], Parameters), CliError> {
+    let info = client.chain_info().await.map_err(fail)?;
+    let hex32 = |s: &str, what: &str| -> Result<[u8; 32], CliError> {
+        hex::decode(s)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| fail(format!("the node sent a malformed {what}")))
+    };
+    let chain_id = hex32(&info.chain_id, "chain id")?;
+    let vk_hash = hex32(&info.vk_hash, "vk hash")?;
+    let params = match params_file {
+        Some(path) => Parameters::load_checked(path, &vk_hash).map_err(fail)?,
+        None if vk_hash == DEV_VK_HASH => {
+            tracing::warn!("the node runs on the INSECURE development zk parameters");
+            Parameters::generate_insecure(DEV_SEED).map_err(fail)?
+        }
+        None => {
+            return Err(CliError::Usage(format!(
+                "the node's network uses zk parameters with vk hash {}: pass --params FILE",
+                info.vk_hash
+            )))
+        }
+    };
+    Ok((chain_id, params))
 }
 
 /// What [`submit`] did.
@@ -713,6 +755,7 @@ enum Submitted {
 #[allow(clippy::too_many_arguments)]
 async fn submit(
     client: &Client,
+    params_file: Option<&Path>,
     sk: &SecretKey,
     recipients: Vec<Recipient>,
     fee: u128,
@@ -728,15 +771,18 @@ async fn submit(
         let path = MerklePath::from_bytes(&hex::decode(&w.path).map_err(fail)?).map_err(fail)?;
         spendable.push(SpendableNote { note, path });
     }
-    tracing::warn!("using the INSECURE development zk parameters");
-    let params = Parameters::generate_insecure(DEV_SEED).map_err(fail)?;
+    let (chain_id, params) = network(client, params_file).await?;
     let pb = bar(0, "proving", quiet);
     let progress = |done: usize, total: usize| {
         pb.set_length(total as u64);
         pb.set_position(done as u64);
     };
+    let network = Network {
+        chain_id,
+        params: &params,
+    };
     let tx = build_transaction_with(
-        sk, &spendable, recipients, fee, stake, &params, &mut OsRng, &progress,
+        network, sk, &spendable, recipients, fee, stake, &mut OsRng, &progress,
     )
     .map_err(fail)?;
     pb.finish_and_clear();
