@@ -293,6 +293,8 @@ pub struct SeroChain {
     pub(crate) armed: Vec<Option<Armed>>,
     pub(crate) resume: Vec<Option<Resume>>,
     pub(crate) next_call: Option<PendingMove>,
+    /// The top-level call's asset, for the first pass through the frame hook.
+    pub(crate) top_pending: Option<Option<Value>>,
     /// The last SERO halt and the journal depth where it happened.
     pub(crate) halt: Option<(usize, SeroHalt)>,
 }

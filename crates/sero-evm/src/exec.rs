@@ -151,6 +151,14 @@ impl<V: StateView> PrecompileProvider<SeroCtx<V>> for SeroPrecompiles {
     ) -> Result<Option<InterpreterResult>, String> {
         let depth = ctx.journaled_state.depth();
         let mv = ctx.chain.next_call.take();
+        if let Some(top) = ctx.chain.top_pending.take() {
+            ctx.chain.start_frame(depth, top);
+            return <EthPrecompiles as PrecompileProvider<SeroCtx<V>>>::run(
+                &mut self.inner,
+                ctx,
+                inputs,
+            );
+        }
         let asset = match inputs.scheme {
             CallScheme::DelegateCall => ctx.chain.frame_asset(depth.saturating_sub(1)).cloned(),
             CallScheme::StaticCall => None,
@@ -230,10 +238,16 @@ impl<V: StateView> Handler for SeroHandler<V> {
                 ticket_word(TicketState::Held(target)),
             )?;
         }
-        let first_depth = ctx.journaled_state.depth() + 1;
-        ctx.chain
-            .start_frame(first_depth, (!v.is_empty()).then(|| v.clone()));
+        // This runs inside the runtime-gas checkpoint, committed before the
+        // first frame takes its own: the first frame has this depth.
+        let first_depth = ctx.journaled_state.depth();
+        let top = (!v.is_empty()).then(|| v.clone());
+        ctx.chain.start_frame(first_depth, top.clone());
         ctx.chain.next_call = None;
+        if self.setup.create_address.is_none() {
+            // A call passes the frame hook, which must not clear it.
+            ctx.chain.top_pending = Some(top);
+        }
 
         let mut memory = SharedMemory::new_with_buffer(ctx.local().shared_memory_buffer().clone());
         memory.set_memory_limit(revm::context_interface::Cfg::memory_limit(ctx.cfg()));

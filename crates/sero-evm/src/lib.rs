@@ -46,3 +46,8 @@ impl U256Ext for U256 {
         u64::try_from(*self).unwrap_or(u64::MAX)
     }
 }
+
+/// keccak256 (for ABI selectors in tools and tests).
+pub fn engine_keccak(data: &[u8]) -> [u8; 32] {
+    revm::primitives::keccak256(data).0
+}
