@@ -10,7 +10,7 @@ contract Probe is SeroInterface {
     event Plain(uint256 x);
 
     /// LOG1 with `_topic` over `_len` bytes of a zeroed buffer.
-    function rawLog(bytes32 _topic, uint256 _len) public returns (bool) {
+    function rawLog(bytes32 _topic, uint256 _len) public payable returns (bool) {
         bytes memory m = new bytes(320);
         assembly {
             log1(add(m, 0x20), _len, _topic)
