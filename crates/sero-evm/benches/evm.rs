@@ -11,7 +11,7 @@ mod common;
 
 use common::*;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use revm::context::{Context, TxEnv};
+use revm::context::{CfgEnv, Context, TxEnv};
 use revm::database::InMemoryDB;
 use revm::handler::{ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext};
 use revm::primitives::{Address, Bytes, TxKind, U256};
@@ -44,12 +44,11 @@ fn bench(c: &mut Criterion) {
 
     // Plain revm, same spec, same bytecode, caller = the same short address.
     let caller = short_address(&from);
+    let mut cfg = CfgEnv::new_with_spec(sero_evm::SPEC);
+    cfg.disable_nonce_check = true;
     let mut evm = Context::mainnet()
         .with_db(InMemoryDB::default())
-        .modify_cfg_chained(|cfg| {
-            cfg.spec = sero_evm::SPEC;
-            cfg.disable_nonce_check = true;
-        })
+        .with_cfg(cfg)
         .build_mainnet();
     let deployed = evm
         .transact_commit(TxEnv {
