@@ -29,7 +29,13 @@ fn bench(c: &mut Criterion) {
     // SERO engine.
     let mut ch = Chain::default();
     let from = pkr(1);
-    let env = ch.env(&from, None, Action::Create { data: make_prefix([0; 16], &[], &init) });
+    let env = ch.env(
+        &from,
+        None,
+        Action::Create {
+            data: make_prefix([0; 16], &[], &init),
+        },
+    );
     let out = ch.run(&env);
     let token = out.created.expect("deployed");
     let env = ch.env(
@@ -82,7 +88,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| execute(&ch.state, &ch.cfg, &env).unwrap())
     });
     g.throughput(Throughput::Elements(plain_gas));
-    g.bench_function("plain_revm", |b| b.iter(|| evm.transact(tx.clone()).unwrap()));
+    g.bench_function("plain_revm", |b| {
+        b.iter(|| evm.transact(tx.clone()).unwrap())
+    });
     g.finish();
 }
 

@@ -355,17 +355,12 @@ pub fn execute<V: StateView>(
     let from_bytes = env.from.to_bytes();
     let caller = short_address_bytes(&from_bytes);
     let value = asset_value(&env.asset);
-    if let Some(a) = &env.asset {
-        if let Some(t) = a.ticket {
-            // A ticket that enters must exist as a note (not in a contract).
-            if view.ticket(&t)? == TicketState::Unknown {
-                // Tickets minted outside contracts (genesis) are accepted.
-            }
-            if let TicketState::Held(_) = view.ticket(&t)? {
-                return Err(ExecError::InvalidTx(
-                    "the call's ticket is held by a contract".into(),
-                ));
-            }
+    if let Some(t) = env.asset.and_then(|a| a.ticket) {
+        // A ticket that enters comes from a note, never from a contract.
+        if let TicketState::Held(_) = view.ticket(&t)? {
+            return Err(ExecError::InvalidTx(
+                "the call's ticket is held by a contract".into(),
+            ));
         }
     }
     let data = match &env.action {

@@ -464,3 +464,40 @@ fn token_rate_is_stored_for_registered_tokens() {
         None
     );
 }
+
+#[test]
+fn system_call_gas_is_log_gas_plus_the_extra_column() {
+    let mut ch = Chain::default();
+    let p = probe(&mut ch);
+    let from = pkr(1);
+    let gas_of = |ch: &mut Chain, topic: U256, len: u128| {
+        let out = ch.call(
+            &from,
+            p,
+            "rawLog(bytes32,uint256)",
+            &[Tok::B(topic), u(len)],
+            None,
+        );
+        assert!(out.is_success(), "{:?}", out.status);
+        out.gas_used
+    };
+    for (t, extra) in [
+        (SysTopic::IssueToken, 0u64),
+        (SysTopic::BalanceOf, 0),
+        (SysTopic::Send, 9000),
+        (SysTopic::Currency, 0),
+        (SysTopic::Category, 0),
+        (SysTopic::Ticket, 0),
+        (SysTopic::AllotTicket, 9000),
+        (SysTopic::SetCallValues, 0),
+        (SysTopic::TxHash, 0),
+    ] {
+        let l = t.data_len().unwrap_or(32) as u128;
+        let sys = gas_of(&mut ch, t.word(), l);
+        // A plain topic with as many non-zero bytes (same calldata gas).
+        let plain = t.word() ^ (U256::from(0x80u8) << 248);
+        assert!(SysTopic::from_word(&plain).is_none());
+        let base = gas_of(&mut ch, plain, l);
+        assert_eq!(sys, base + extra, "{t:?}");
+    }
+}
