@@ -6,7 +6,6 @@
 //! (criterion reports "elem/s": one element is one unit of gas).
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use common::*;
