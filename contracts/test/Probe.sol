@@ -99,4 +99,19 @@ contract Probe is SeroInterface {
         v = msg.value;
         name = sero_msg_currency();
     }
+
+    function fund() public payable {
+    }
+
+    /// Pays `_to` one SERO unit, then reverts.
+    function innerPayThenRevert(address _to) public {
+        sero_send_token(_to, "SERO", 1);
+        revert();
+    }
+
+    /// Calls innerPayThenRevert on itself: its note must vanish.
+    function outer(address _to) public returns (bool ok) {
+        ok = address(this).call(bytes4(keccak256("innerPayThenRevert(address)")), _to);
+        sero_send_token(_to, "SERO", 2);
+    }
 }

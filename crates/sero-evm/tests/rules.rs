@@ -501,3 +501,56 @@ fn system_call_gas_is_log_gas_plus_the_extra_column() {
         assert_eq!(sys, base + extra, "{t:?}");
     }
 }
+
+#[test]
+fn an_inner_revert_drops_the_notes_of_its_frame() {
+    let mut ch = Chain::default();
+    let p = probe(&mut ch);
+    let user = pkr(12);
+    assert!(ch
+        .call(&user, p, "fund()", &[], Some(Asset::sero(10)))
+        .is_success());
+    let out = ch.call(
+        &user,
+        p,
+        "outer(address)",
+        &[Tok::A(short_address(&user))],
+        None,
+    );
+    assert!(out.is_success(), "{:?}", out.status);
+    assert_eq!(word(&out.output, 0), U256::ZERO, "the inner call reverted");
+    // Only the outer payment survives.
+    assert_eq!(
+        out.notes,
+        vec![sero_evm::Note {
+            pkr: user,
+            asset: Asset::sero(2)
+        }]
+    );
+    assert_eq!(ch.book(&p, "SERO"), U256::from(8u8));
+}
+
+#[test]
+fn send_to_a_contract_runs_its_fallback_and_fails_if_it_fails() {
+    let mut ch = Chain::default();
+    let owner = pkr(13);
+    let (air, _) = ch.deploy(&owner, "Airdrop", &[], None);
+    let (vault, _) = ch.deploy(&owner, "Vault", &[], None); // payable fallback
+    let (kitty, _) = ch.deploy(&owner, "Kitty", &[], None); // no fallback: reverts
+    assert!(ch
+        .call(&owner, air, "fund()", &[], Some(Asset::sero(100)))
+        .is_success());
+    let out = ch.call(
+        &owner,
+        air,
+        "drop(address[],string,uint256)",
+        &[Tok::Addrs(vec![vault, kitty, vault]), s("SERO"), u(10)],
+        None,
+    );
+    assert!(out.is_success(), "{:?}", out.status);
+    assert_eq!(word(&out.output, 0), U256::from(2u8));
+    assert!(out.notes.is_empty());
+    assert_eq!(ch.book(&vault, "SERO"), U256::from(20u8));
+    assert_eq!(ch.book(&kitty, "SERO"), U256::ZERO);
+    assert_eq!(ch.book(&air, "SERO"), U256::from(80u8));
+}
