@@ -473,15 +473,7 @@ pub fn execute<V: StateView>(
     let result = match result {
         Ok(r) => r,
         Err(EVMError::Database(e)) => return Err(ExecError::View(e)),
-        Err(EVMError::Transaction(e)) => {
-            return Ok(failure(
-                env,
-                Status::Halt(format!("invalid: {e}")),
-                0,
-                Bytes::new(),
-                nonce_change,
-            ))
-        }
+        Err(EVMError::Transaction(e)) => return Err(ExecError::InvalidTx(e.to_string())),
         Err(e) => return Err(ExecError::Engine(e.to_string())),
     };
     let view = &evm.ctx.journaled_state.database.view;

@@ -554,3 +554,32 @@ fn send_to_a_contract_runs_its_fallback_and_fails_if_it_fails() {
     assert_eq!(ch.book(&kitty, "SERO"), U256::ZERO);
     assert_eq!(ch.book(&air, "SERO"), U256::from(80u8));
 }
+
+#[test]
+fn a_gas_limit_below_the_intrinsic_gas_is_an_invalid_transaction() {
+    let mut ch = Chain::default();
+    let p = probe(&mut ch);
+    ch.gas_limit = 20_000;
+    let env = ch.env(
+        &pkr(1),
+        None,
+        Action::Call {
+            to: p,
+            data: make_prefix([0; 16], &[], &calldata("txHash()", &[])),
+        },
+    );
+    let r = sero_evm::execute(&ch.state, &ch.cfg, &env);
+    assert!(matches!(r, Err(sero_evm::ExecError::InvalidTx(_))), "{r:?}");
+    // Out of gas during execution is a halt with the gas charged.
+    ch.gas_limit = 24_000;
+    let out = ch.call(
+        &pkr(1),
+        p,
+        "rawLog(bytes32,uint256)",
+        &[Tok::B(SysTopic::TxHash.word()), u(32)],
+        Some(Asset::sero(4)),
+    );
+    assert!(matches!(out.status, Status::Halt(_)), "{:?}", out.status);
+    assert_eq!(out.gas_used, 24_000);
+    assert_eq!(out.notes[0].asset, Asset::sero(4));
+}
