@@ -53,6 +53,14 @@ pub mod tags {
     pub const STAKE_REFUND_MEMO: &[u8; 16] = b"SERO_StakeRefund";
     /// The wallet's refund PKr of a stake: `r = H(vsk ‖ vote_key) mod ℓ`.
     pub const STAKE_REFUND_PKR: &[u8; 16] = b"SERO_StakeRefPkr";
+    /// Contracts: the 20-byte Solidity short address of a PKr (first 20 bytes).
+    pub const EVM_SHORT_ADDR: &[u8; 16] = b"SERO_EvmShortPkr";
+    /// Contracts: the address of a new contract from its creator and the global nonce.
+    pub const EVM_CONTRACT_ADDR: &[u8; 16] = b"SERO_EvmContract";
+    /// Contracts: the id of a ticket minted by `sero_allotTicket`.
+    pub const EVM_TICKET_ID: &[u8; 16] = b"SERO_EvmTicketId";
+    /// Contracts: the state root over the contract account state.
+    pub const EVM_STATE_ROOT: &[u8; 16] = b"SERO_EvmStateRt1";
 
     /// All tags, for the uniqueness test and the protocol document.
     pub const ALL: &[(&str, &[u8; 16])] = &[
@@ -79,6 +87,10 @@ pub mod tags {
         ("LICENSE_CHALLENGE", LICENSE_CHALLENGE),
         ("STAKE_REFUND_MEMO", STAKE_REFUND_MEMO),
         ("STAKE_REFUND_PKR", STAKE_REFUND_PKR),
+        ("EVM_SHORT_ADDR", EVM_SHORT_ADDR),
+        ("EVM_CONTRACT_ADDR", EVM_CONTRACT_ADDR),
+        ("EVM_TICKET_ID", EVM_TICKET_ID),
+        ("EVM_STATE_ROOT", EVM_STATE_ROOT),
     ];
 }
 

@@ -1,0 +1,76 @@
+//! Pinned vectors of the address model and of the byte orders
+//! (docs/contracts.md §§2–3). Inputs use asymmetric bytes so that any
+//! reversal shows.
+
+use ark_ff::{BigInteger, PrimeField};
+use sero_assets::{Category, Currency, Ticket, TicketId};
+use sero_evm::{contract_address, short_address_bytes, ticket_id, Address, StateKey};
+
+fn seq(n: usize, start: u8) -> Vec<u8> {
+    (0..n).map(|i| start.wrapping_add(i as u8)).collect()
+}
+
+fn fe_hex<F: PrimeField>(f: F) -> String {
+    hex::encode(f.into_bigint().to_bytes_be())
+}
+
+#[test]
+fn address_vectors() {
+    let pkr: [u8; 96] = seq(96, 0).try_into().unwrap(); // 00 01 … 5f
+    assert_eq!(
+        short_address_bytes(&pkr).to_string(),
+        "0xC5AC4c0a4a024b032a941c8ad96E3E1b9e7d69Bb"
+    );
+    assert_eq!(
+        contract_address(&pkr, 1).to_string(),
+        "0x5AB123B5Dbf37837D7D6e56F2034F94BC5250214"
+    );
+    assert_eq!(
+        contract_address(&pkr, 2).to_string(),
+        "0x9b9191b3c95A08EB607E9CF9DCe2eEcf516E4e44"
+    );
+    let c = Address::from_slice(&seq(20, 1)); // 01 02 … 14
+    let cat = Category::new("KITTY").unwrap();
+    assert_eq!(
+        hex::encode(ticket_id(&c, &cat.to_bytes(), 0)),
+        "9e275cf93253ad9f769a8dca9d88eb6960fd258d5e6612923028e9a87756ac9c"
+    );
+}
+
+#[test]
+fn byte_order_vectors() {
+    // Solidity bytes32 0x000102…1f is the ticket id with byte i = i.
+    let id = TicketId(seq(32, 0).try_into().unwrap());
+    let t = Ticket {
+        category: Category::new("KITTY").unwrap(),
+        id,
+    };
+    let fe = t.field_elements();
+    // Category "KITTY": name bytes first, zero padding; halves little-endian.
+    assert_eq!(
+        fe_hex(fe[0]),
+        "000000000000000000000000000000000000000000000000000000595454494b"
+    );
+    assert_eq!(fe_hex(fe[1]), "0".repeat(64));
+    // Id: bytes 0..16 read little-endian, then bytes 16..32.
+    assert_eq!(
+        fe_hex(fe[2]),
+        "000000000000000000000000000000000f0e0d0c0b0a09080706050403020100"
+    );
+    assert_eq!(
+        fe_hex(fe[3]),
+        "000000000000000000000000000000001f1e1d1c1b1a19181716151413121110"
+    );
+    // Currency word "COIN" = Solidity bytes32("COIN") = 434f494e 00…00.
+    let cur = Currency::new("COIN").unwrap();
+    assert_eq!(&cur.to_bytes()[..5], b"COIN\0");
+    assert_eq!(
+        fe_hex(cur.field_elements()[0]),
+        "000000000000000000000000000000000000000000000000000000004e494f43"
+    );
+    // A book key: kind 04 ‖ contract ‖ currency word.
+    assert_eq!(
+        hex::encode(StateKey::Book(Address::from_slice(&seq(20, 1)), cur).encode()),
+        "040102030405060708090a0b0c0d0e0f1011121314434f494e00000000000000000000000000000000000000000000000000000000"
+    );
+}
