@@ -337,6 +337,12 @@ impl Chain {
         &self.params
     }
 
+    /// The parameters, shared: for verifying proofs without holding the
+    /// node's lock.
+    pub fn params_arc(&self) -> Arc<Parameters> {
+        self.params.clone()
+    }
+
     pub fn config(&self) -> &ChainConfig {
         &self.cfg
     }
@@ -556,17 +562,6 @@ impl Chain {
             }
         }
         check_block_nullifiers(&block.txs).map_err(|error| ChainError::Tx { index: 0, error })?;
-        // Cheap stateful checks (chain id, anchors, nullifiers, stake rules
-        // against the parent state) before the proofs.
-        for (index, t) in block.txs.iter().enumerate() {
-            validate_stateful(t, self).map_err(|error| ChainError::Tx { index, error })?;
-        }
-        for (index, r) in validate_stateless_batch(&block.txs, &self.params)
-            .into_iter()
-            .enumerate()
-        {
-            r.map_err(|error| ChainError::Tx { index, error })?;
-        }
         // Stake actions, in block order, each vote key at most once.
         let mut touched = HashSet::new();
         for (index, t) in block.txs.iter().enumerate() {
@@ -583,6 +578,17 @@ impl Chain {
             {
                 written.push(k);
             }
+        }
+        // Cheap stateful checks (chain id, anchors, nullifiers, stake rules
+        // against the parent state) before the proofs.
+        for (index, t) in block.txs.iter().enumerate() {
+            validate_stateful(t, self).map_err(|error| ChainError::Tx { index, error })?;
+        }
+        for (index, r) in validate_stateless_batch(&block.txs, &self.params)
+            .into_iter()
+            .enumerate()
+        {
+            r.map_err(|error| ChainError::Tx { index, error })?;
         }
         let mut e = self.note_effects(block, height, parent)?;
         e.registry = written

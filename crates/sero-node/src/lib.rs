@@ -11,6 +11,7 @@ pub mod registry;
 pub mod scan;
 pub mod seal;
 pub mod service;
+pub mod txqueue;
 pub mod wire;
 
 pub use chain::{genesis_block, genesis_config_hash, Chain, ChainConfig, ChainError, GenesisBlock};

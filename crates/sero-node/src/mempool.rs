@@ -1,13 +1,26 @@
 //! The mempool: transactions admitted by the stateless and stateful rules,
 //! conflicts resolved by nullifier (a higher fee replaces), ordered by fee,
-//! bounded in size.
+//! bounded in count and in bytes (the lowest fee per byte is evicted), and
+//! optionally durable ([`MempoolStore`]): a node that restarts keeps its
+//! pending transactions.
+//!
+//! Admission runs the cheap checks first and the proofs last, and the
+//! proofs need no lock: [`submit`] prechecks under the node's lock
+//! (already known, chain id, anchors, nullifiers, stake rules, conflicts,
+//! room), verifies the proofs and signatures with the lock released, then
+//! re-checks the cheap rules under the lock (the chain may have moved) and
+//! inserts.
 
 use crate::chain::Chain;
+use crate::Node;
+use redb::{Database, ReadableTable, TableDefinition};
 use sero_crypto::Base;
 use sero_ledger::tx::Transaction;
 use sero_ledger::validate::{validate_stateful, validate_stateless};
 use sero_ledger::TxError;
 use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
 use thiserror::Error;
 
 /// Why the mempool refused a transaction.
@@ -19,24 +32,105 @@ pub enum MempoolError {
     Invalid(#[from] TxError),
     #[error("conflicts with a pending transaction spending the same note, whose fee is not lower")]
     Conflict,
-    #[error("mempool full and the fee is not above the lowest pending fee")]
+    #[error("mempool full and the fee per byte is not above the lowest pending one")]
     Full,
+    #[error("mempool store: {0}")]
+    Store(String),
+}
+
+impl MempoolError {
+    /// Whether the error proves the sender misbehaved (a bad proof or
+    /// signature, a malformed or foreign transaction), as opposed to a race
+    /// an honest sender can lose: an anchor that just left the window, a
+    /// note spent meanwhile, a duplicate, a full pool.
+    pub fn is_misbehaviour(&self) -> bool {
+        match self {
+            MempoolError::Invalid(e) => !matches!(
+                e,
+                TxError::UnknownAnchor(_) | TxError::AlreadySpent(_) | TxError::Stake(_)
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// Default bounds: 10,000 transactions, 64 MiB of encodings.
+pub const DEFAULT_MAX_TXS: usize = 10_000;
+pub const DEFAULT_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+struct Entry {
+    tx: Transaction,
+    size: usize,
+}
+
+impl Entry {
+    /// Orders by fee per byte without division: `a.fee·b.size` vs `b.fee·a.size`.
+    fn rate_cmp(&self, fee: u128, size: usize) -> std::cmp::Ordering {
+        self.tx
+            .fee
+            .saturating_mul(size as u128)
+            .cmp(&fee.saturating_mul(self.size as u128))
+    }
 }
 
 /// Pending transactions.
 pub struct Mempool {
-    txs: HashMap<[u8; 32], Transaction>,
+    txs: HashMap<[u8; 32], Entry>,
     by_nil: HashMap<Base, [u8; 32]>,
-    capacity: usize,
+    bytes: usize,
+    max_txs: usize,
+    max_bytes: usize,
+    store: Option<MempoolStore>,
 }
 
 impl Mempool {
+    /// An in-memory mempool of at most `capacity` transactions (and
+    /// [`DEFAULT_MAX_BYTES`]).
     pub fn new(capacity: usize) -> Self {
+        Mempool::with_limits(capacity, DEFAULT_MAX_BYTES)
+    }
+
+    /// An in-memory mempool bounded in count and bytes.
+    pub fn with_limits(max_txs: usize, max_bytes: usize) -> Self {
         Mempool {
             txs: HashMap::new(),
             by_nil: HashMap::new(),
-            capacity,
+            bytes: 0,
+            max_txs,
+            max_bytes,
+            store: None,
         }
+    }
+
+    /// A durable mempool at `path`: the transactions it held before a
+    /// restart are re-validated against `chain` and those still valid are
+    /// pending again. Returns the mempool and how many it restored.
+    pub fn open(
+        path: &Path,
+        max_txs: usize,
+        max_bytes: usize,
+        chain: &Chain,
+    ) -> Result<(Mempool, usize), MempoolError> {
+        let store = MempoolStore::open(path)?;
+        let saved = store.load()?;
+        let mut m = Mempool::with_limits(max_txs, max_bytes);
+        m.store = Some(store);
+        let mut restored = 0;
+        for (id, raw) in saved {
+            let ok = Transaction::from_bytes(&raw)
+                .map_err(|e| MempoolError::Invalid(e.into()))
+                .and_then(|tx| m.admit(tx, chain));
+            match ok {
+                Ok(_) => restored += 1,
+                Err(e) => {
+                    tracing::info!(txid = %hex::encode(id), "dropping a saved transaction: {e}");
+                    if let Some(s) = &m.store {
+                        s.remove(&[id])?;
+                    }
+                }
+            }
+        }
+        Ok((m, restored))
     }
 
     pub fn len(&self) -> usize {
@@ -47,60 +141,125 @@ impl Mempool {
         self.txs.is_empty()
     }
 
+    /// Bytes of the pending transactions' encodings.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     pub fn contains(&self, txid: &[u8; 32]) -> bool {
         self.txs.contains_key(txid)
     }
 
     pub fn get(&self, txid: &[u8; 32]) -> Option<&Transaction> {
-        self.txs.get(txid)
+        self.txs.get(txid).map(|e| &e.tx)
     }
 
     fn remove(&mut self, id: &[u8; 32]) -> Option<Transaction> {
-        let t = self.txs.remove(id)?;
-        for n in t.nullifiers() {
+        let e = self.txs.remove(id)?;
+        self.bytes -= e.size;
+        for n in e.tx.nullifiers() {
             self.by_nil.remove(n);
         }
-        Some(t)
+        Some(e.tx)
     }
 
-    /// Admits `tx` after full validation against `chain`.
-    pub fn admit(&mut self, tx: Transaction, chain: &Chain) -> Result<[u8; 32], MempoolError> {
-        let id = tx.txid();
-        if self.txs.contains_key(&id) {
+    /// The cheap admission checks (no proof): not already pending, valid
+    /// against the chain state (chain id, anchors, nullifiers, stake rules),
+    /// no conflict with a pending transaction of a higher or equal fee, and
+    /// room — possibly after evicting transactions of a lower fee per byte.
+    pub fn precheck(&self, tx: &Transaction, chain: &Chain) -> Result<(), MempoolError> {
+        self.plan(tx, tx.to_bytes().len(), chain).map(|_| ())
+    }
+
+    /// What admitting `tx` (of `size` bytes) would remove: its conflicts
+    /// and the evictions that make room.
+    fn plan(
+        &self,
+        tx: &Transaction,
+        size: usize,
+        chain: &Chain,
+    ) -> Result<Vec<[u8; 32]>, MempoolError> {
+        if self.txs.contains_key(&tx.txid()) {
             return Err(MempoolError::AlreadyKnown);
         }
-        // Cheap checks first: a transaction for another network or with a
-        // spent nullifier or stale anchor costs no proof verification.
-        validate_stateful(&tx, chain)?;
-        validate_stateless(&tx, chain.params())?;
-        let conflicts: Vec<[u8; 32]> = tx
-            .nullifiers()
-            .filter_map(|n| self.by_nil.get(n).copied())
-            .collect();
-        if conflicts.iter().any(|c| self.txs[c].fee >= tx.fee) {
-            return Err(MempoolError::Conflict);
+        if size > self.max_bytes {
+            return Err(MempoolError::Full);
         }
-        if conflicts.is_empty() && self.txs.len() >= self.capacity {
-            let lowest = self
-                .txs
-                .iter()
-                .min_by_key(|(_, t)| t.fee)
-                .map(|(k, t)| (*k, t.fee));
-            match lowest {
-                Some((k, fee)) if fee < tx.fee => {
-                    self.remove(&k);
+        validate_stateful(tx, chain)?;
+        let mut out: Vec<[u8; 32]> = vec![];
+        for n in tx.nullifiers() {
+            if let Some(c) = self.by_nil.get(n) {
+                if self.txs[c].tx.fee >= tx.fee {
+                    return Err(MempoolError::Conflict);
                 }
-                _ => return Err(MempoolError::Full),
+                if !out.contains(c) {
+                    out.push(*c);
+                }
             }
         }
-        for c in conflicts {
-            self.remove(&c);
+        let freed: usize = out.iter().map(|c| self.txs[c].size).sum();
+        let mut count = self.txs.len() - out.len();
+        let mut bytes = self.bytes - freed;
+        if count < self.max_txs && bytes + size <= self.max_bytes {
+            return Ok(out);
+        }
+        // Evict from the lowest fee per byte while it is below the new one's.
+        let mut by_rate: Vec<(&[u8; 32], &Entry)> =
+            self.txs.iter().filter(|(k, _)| !out.contains(k)).collect();
+        by_rate.sort_by(|a, b| {
+            a.1.rate_cmp(b.1.tx.fee, b.1.size)
+                .then_with(|| a.0.cmp(b.0))
+        });
+        for (k, e) in by_rate {
+            if count < self.max_txs && bytes + size <= self.max_bytes {
+                break;
+            }
+            if e.rate_cmp(tx.fee, size) != std::cmp::Ordering::Less {
+                return Err(MempoolError::Full);
+            }
+            out.push(*k);
+            count -= 1;
+            bytes -= e.size;
+        }
+        if count < self.max_txs && bytes + size <= self.max_bytes {
+            Ok(out)
+        } else {
+            Err(MempoolError::Full)
+        }
+    }
+
+    /// Inserts `tx`, whose proofs and signatures the caller has verified
+    /// (`validate_stateless`), after re-running the cheap checks.
+    pub fn admit_verified(
+        &mut self,
+        tx: Transaction,
+        chain: &Chain,
+    ) -> Result<[u8; 32], MempoolError> {
+        let raw = tx.to_bytes();
+        let size = raw.len();
+        let removed = self.plan(&tx, size, chain)?;
+        let id = tx.txid();
+        if let Some(s) = &self.store {
+            s.insert(&id, &raw, &removed)?;
+        }
+        for c in &removed {
+            self.remove(c);
         }
         for n in tx.nullifiers() {
             self.by_nil.insert(*n, id);
         }
-        self.txs.insert(id, tx);
+        self.bytes += size;
+        self.txs.insert(id, Entry { tx, size });
         Ok(id)
+    }
+
+    /// Admits `tx` after full validation against `chain`, cheap checks
+    /// first (holding whatever lock guards `self` throughout; [`submit`]
+    /// verifies the proofs without it).
+    pub fn admit(&mut self, tx: Transaction, chain: &Chain) -> Result<[u8; 32], MempoolError> {
+        self.precheck(&tx, chain)?;
+        validate_stateless(&tx, chain.params())?;
+        self.admit_verified(tx, chain)
     }
 
     /// The ids of the pending transactions, in no particular order.
@@ -110,9 +269,9 @@ impl Mempool {
 
     /// Up to `max` transactions, highest fee first.
     pub fn select(&self, max: usize) -> Vec<Transaction> {
-        let mut v: Vec<&Transaction> = self.txs.values().collect();
-        v.sort_by(|a, b| b.fee.cmp(&a.fee).then_with(|| a.txid().cmp(&b.txid())));
-        v.into_iter().take(max).cloned().collect()
+        let mut v: Vec<(&[u8; 32], &Entry)> = self.txs.iter().collect();
+        v.sort_by(|a, b| b.1.tx.fee.cmp(&a.1.tx.fee).then_with(|| a.0.cmp(b.0)));
+        v.into_iter().take(max).map(|(_, e)| e.tx.clone()).collect()
     }
 
     /// After a block: drops included transactions and those that no longer
@@ -121,11 +280,100 @@ impl Mempool {
         let stale: Vec<[u8; 32]> = self
             .txs
             .iter()
-            .filter(|(_, t)| validate_stateful(t, chain).is_err())
+            .filter(|(_, e)| validate_stateful(&e.tx, chain).is_err())
             .map(|(k, _)| *k)
             .collect();
+        if stale.is_empty() {
+            return;
+        }
+        if let Some(s) = &self.store {
+            if let Err(e) = s.remove(&stale) {
+                tracing::warn!("mempool store: {e}");
+            }
+        }
         for k in stale {
             self.remove(&k);
         }
+    }
+}
+
+/// Admits `tx` to `node`'s mempool with the proofs verified outside the
+/// lock: precheck under the lock, verify without it, re-check and insert
+/// under it. Junk that fails a cheap check costs no proof verification and
+/// nobody waits for a proof check.
+pub fn submit(node: &Mutex<Node>, tx: Transaction) -> Result<[u8; 32], MempoolError> {
+    let lock = || {
+        node.lock()
+            .map_err(|_| MempoolError::Store("node lock poisoned".into()))
+    };
+    let params = {
+        let n = lock()?;
+        n.mempool.precheck(&tx, &n.chain)?;
+        n.chain.params_arc()
+    };
+    validate_stateless(&tx, &params)?;
+    let mut n = lock()?;
+    let Node { chain, mempool } = &mut *n;
+    mempool.admit_verified(tx, chain)
+}
+
+/// Saved transactions: `(txid, encoding)`.
+type Saved = Vec<([u8; 32], Vec<u8>)>;
+
+const PENDING: TableDefinition<'static, &'static [u8; 32], &'static [u8]> =
+    TableDefinition::new("pending_txs");
+
+/// The durable copy of the mempool: txid → transaction encoding, one redb
+/// commit per change.
+pub struct MempoolStore {
+    db: Database,
+}
+
+fn se(e: impl std::fmt::Display) -> MempoolError {
+    MempoolError::Store(e.to_string())
+}
+
+impl MempoolStore {
+    pub fn open(path: &Path) -> Result<MempoolStore, MempoolError> {
+        let db = Database::create(path).map_err(se)?;
+        let w = db.begin_write().map_err(se)?;
+        w.open_table(PENDING).map_err(se)?;
+        w.commit().map_err(se)?;
+        Ok(MempoolStore { db })
+    }
+
+    fn load(&self) -> Result<Saved, MempoolError> {
+        let r = self.db.begin_read().map_err(se)?;
+        let t = r.open_table(PENDING).map_err(se)?;
+        let mut out = vec![];
+        for e in t.iter().map_err(se)? {
+            let (k, v) = e.map_err(se)?;
+            out.push((*k.value(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Durably records `id` and forgets `removed` (returns once on disk).
+    fn insert(&self, id: &[u8; 32], raw: &[u8], removed: &[[u8; 32]]) -> Result<(), MempoolError> {
+        let w = self.db.begin_write().map_err(se)?;
+        {
+            let mut t = w.open_table(PENDING).map_err(se)?;
+            for r in removed {
+                t.remove(r).map_err(se)?;
+            }
+            t.insert(id, raw).map_err(se)?;
+        }
+        w.commit().map_err(se)
+    }
+
+    fn remove(&self, ids: &[[u8; 32]]) -> Result<(), MempoolError> {
+        let w = self.db.begin_write().map_err(se)?;
+        {
+            let mut t = w.open_table(PENDING).map_err(se)?;
+            for r in ids {
+                t.remove(r).map_err(se)?;
+            }
+        }
+        w.commit().map_err(se)
     }
 }

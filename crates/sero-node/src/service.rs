@@ -93,6 +93,13 @@ enum Internal {
         peer: PeerId,
         response: Option<SyncResponse>,
     },
+    /// A gossiped transaction verified off the service loop.
+    TxVerified {
+        id: sero_network::MessageId,
+        source: PeerId,
+        txid: [u8; 32],
+        result: Result<[u8; 32], crate::mempool::MempoolError>,
+    },
 }
 
 struct Held {
@@ -136,6 +143,10 @@ pub struct Service {
     /// The finalized height the sync peer last reported.
     peer_finalized: u64,
     last_sync: Instant,
+    /// Gossiped transactions waiting for verification, per peer.
+    tx_queue: crate::txqueue::TxQueue,
+    /// Whether a transaction is being verified.
+    verifying: bool,
 }
 
 /// Shared counters for status reporting.
@@ -171,6 +182,8 @@ impl Service {
             behind: true,
             peer_finalized: 0,
             last_sync: Instant::now() - Duration::from_secs(60),
+            tx_queue: Default::default(),
+            verifying: false,
         };
         s.start_round()?;
         let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -703,34 +716,25 @@ impl Service {
         id: sero_network::MessageId,
     ) -> Result<(), ServiceError> {
         match topic {
-            Topic::Transactions => {
-                let verdict = match Transaction::from_bytes(&data) {
-                    Err(e) => {
-                        tracing::warn!(%source, "dropping a malformed transaction: {e}");
-                        Validation::Reject
+            Topic::Transactions => match Transaction::from_bytes(&data) {
+                Err(e) => {
+                    tracing::warn!(%source, "dropping a malformed transaction: {e}");
+                    self.net.validate(id, source, Validation::Reject);
+                }
+                Ok(tx) => {
+                    let txid = tx.txid();
+                    if self.announced.contains(&txid) {
+                        self.net.validate(id, source, Validation::Ignore);
+                        return Ok(());
                     }
-                    Ok(tx) => {
-                        let txid = tx.txid();
-                        let mut node = self.lock()?;
-                        let Node { chain, mempool } = &mut *node;
-                        let res = tokio::task::block_in_place(|| mempool.admit(tx, chain));
-                        drop(node);
-                        self.announced.insert(txid);
-                        match res {
-                            Ok(id) => {
-                                tracing::debug!(txid = %hex::encode(id), "transaction from gossip");
-                                Validation::Accept
-                            }
-                            Err(crate::mempool::MempoolError::Invalid(e)) => {
-                                tracing::warn!(%source, "dropping an invalid transaction: {e}");
-                                Validation::Reject
-                            }
-                            Err(_) => Validation::Ignore,
-                        }
+                    let job = crate::txqueue::Job { id, source, tx };
+                    if let Err(job) = self.tx_queue.push(job) {
+                        tracing::debug!(%source, "transaction queue full: ignoring a transaction");
+                        self.net.validate(job.id, job.source, Validation::Ignore);
                     }
-                };
-                self.net.validate(id, source, verdict);
-            }
+                    self.pump_transactions();
+                }
+            },
             Topic::Proposals => {
                 let parsed = ProposalGossip::from_bytes(&data)
                     .map_err(|e| e.to_string())
@@ -888,8 +892,64 @@ impl Service {
         }
     }
 
+    /// Starts verifying the next queued transaction (one at a time, the
+    /// peers in turn), proofs outside the node's lock.
+    fn pump_transactions(&mut self) {
+        if self.verifying {
+            return;
+        }
+        let Some(job) = self.tx_queue.pop() else {
+            return;
+        };
+        self.verifying = true;
+        let node = self.node.clone();
+        let tx_out = self.internal_tx.clone();
+        tokio::spawn(async move {
+            let txid = job.tx.txid();
+            let (id, source, tx) = (job.id, job.source, job.tx);
+            let result = tokio::task::spawn_blocking(move || crate::mempool::submit(&node, tx))
+                .await
+                .unwrap_or_else(|e| Err(crate::mempool::MempoolError::Store(e.to_string())));
+            let _ = tx_out
+                .send(Internal::TxVerified {
+                    id,
+                    source,
+                    txid,
+                    result,
+                })
+                .await;
+        });
+    }
+
     fn on_internal(&mut self, i: Internal) -> Result<(), ServiceError> {
         match i {
+            Internal::TxVerified {
+                id,
+                source,
+                txid,
+                result,
+            } => {
+                self.verifying = false;
+                self.announced.insert(txid);
+                let verdict = match result {
+                    Ok(id) => {
+                        tracing::debug!(txid = %hex::encode(id), "transaction from gossip");
+                        Validation::Accept
+                    }
+                    Err(e) if e.is_misbehaviour() => {
+                        tracing::warn!(%source, "dropping an invalid transaction: {e}");
+                        Validation::Reject
+                    }
+                    Err(e) => {
+                        // An honest race (anchor just expired, note spent
+                        // meanwhile, duplicate, full pool): not an attack.
+                        tracing::debug!(%source, "ignoring a transaction: {e}");
+                        Validation::Ignore
+                    }
+                };
+                self.net.validate(id, source, verdict);
+                self.pump_transactions();
+            }
             Internal::Fetched {
                 round,
                 hash,

@@ -189,3 +189,115 @@ fn capacity_fee_order_and_prune_after_a_block() {
     }
     assert_eq!(pool.len(), 2);
 }
+
+#[test]
+fn bounded_in_bytes_with_eviction_by_fee_per_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), 3);
+    let ns = notes(&chain, &key(1));
+    let a = spend(&chain, &ns[0], 5, 20);
+    let b = spend(&chain, &ns[1], 7, 21);
+    let c = spend(&chain, &ns[2], 9, 22);
+    let size = a.to_bytes().len();
+    assert_eq!(size, b.to_bytes().len());
+    // Room for two transactions' bytes, whatever the count.
+    let mut pool = Mempool::with_limits(100, 2 * size + size / 2);
+    pool.admit(a.clone(), &chain).unwrap();
+    pool.admit(b.clone(), &chain).unwrap();
+    assert_eq!(pool.bytes(), 2 * size);
+    // c pays more per byte: it evicts a, the lowest.
+    pool.admit(c.clone(), &chain).unwrap();
+    assert_eq!(pool.len(), 2);
+    assert!(!pool.contains(&a.txid()));
+    assert_eq!(pool.bytes(), 2 * size);
+    // a cannot come back: its fee per byte is below every pending one.
+    assert_eq!(pool.admit(a, &chain), Err(MempoolError::Full));
+    // Larger than the whole pool.
+    let mut tiny = Mempool::with_limits(100, size - 1);
+    assert_eq!(tiny.admit(b, &chain), Err(MempoolError::Full));
+}
+
+#[test]
+fn a_durable_mempool_survives_a_restart_and_forgets_what_was_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain = open(dir.path(), 3);
+    let ns = notes(&chain, &key(1));
+    let a = spend(&chain, &ns[0], 5, 30);
+    let b = spend(&chain, &ns[1], 7, 31);
+    let path = dir.path().join("mempool.redb");
+    {
+        let (mut pool, restored) = Mempool::open(&path, 100, 1 << 20, &chain).unwrap();
+        assert_eq!(restored, 0);
+        pool.admit(a.clone(), &chain).unwrap();
+        pool.admit(b.clone(), &chain).unwrap();
+        // Dropped without any shutdown step: what a crash leaves.
+    }
+    let (pool, restored) = Mempool::open(&path, 100, 1 << 20, &chain).unwrap();
+    assert_eq!(restored, 2);
+    assert!(pool.contains(&a.txid()) && pool.contains(&b.txid()));
+    drop(pool);
+    // b is included in a block while the node is down: on restart it is
+    // dropped (its note is spent), a stays pending.
+    let cb = key(9)
+        .payment_address()
+        .derive_pkr(&mut ChaCha20Rng::seed_from_u64(32));
+    let block = chain
+        .build_block(vec![b.clone()], &cb, 1, Seal::Dev)
+        .unwrap();
+    chain.apply_block(&block).unwrap();
+    let (pool, restored) = Mempool::open(&path, 100, 1 << 20, &chain).unwrap();
+    assert_eq!(restored, 1);
+    assert!(pool.contains(&a.txid()) && !pool.contains(&b.txid()));
+    drop(pool);
+    let (_, restored) = Mempool::open(&path, 100, 1 << 20, &chain).unwrap();
+    assert_eq!(
+        restored, 1,
+        "the included transaction was removed from the store"
+    );
+}
+
+#[test]
+fn submit_checks_cheap_rules_first_and_classifies_misbehaviour() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), 2);
+    let ns = notes(&chain, &key(1));
+    let good = spend(&chain, &ns[0], 5, 40);
+    // A transaction for another network: refused by the cheap rule, and it
+    // is misbehaviour (a peer relaying it is scored).
+    let mut foreign = spend(&chain, &ns[1], 5, 41);
+    foreign.chain_id[0] ^= 1;
+    // A broken proof with a spent... (unknown) anchor: the cheap anchor
+    // rule answers first, and an expired anchor is an honest race.
+    let mut stale = good.clone();
+    stale.inputs[0].anchor = sero_crypto::Base::from(7u64);
+    stale.inputs[0].proof = good.inputs[0].proof.clone();
+    let node = std::sync::Mutex::new(sero_node::Node {
+        chain,
+        mempool: Mempool::new(100),
+    });
+    let e = sero_node::mempool::submit(&node, foreign).unwrap_err();
+    assert!(matches!(
+        e,
+        MempoolError::Invalid(sero_ledger::TxError::WrongChain { .. })
+    ));
+    assert!(e.is_misbehaviour());
+    let e = sero_node::mempool::submit(&node, stale).unwrap_err();
+    assert!(matches!(
+        e,
+        MempoolError::Invalid(sero_ledger::TxError::UnknownAnchor(_))
+    ));
+    assert!(!e.is_misbehaviour(), "an expired anchor is not an attack");
+    // A bad signature (tampered fee) is misbehaviour, found after the cheap
+    // checks pass.
+    let mut forged = good.clone();
+    forged.fee += 1;
+    let e = sero_node::mempool::submit(&node, forged).unwrap_err();
+    assert!(e.is_misbehaviour(), "{e}");
+    // The honest one is admitted.
+    let id = sero_node::mempool::submit(&node, good.clone()).unwrap();
+    assert_eq!(id, good.txid());
+    assert_eq!(
+        sero_node::mempool::submit(&node, good),
+        Err(MempoolError::AlreadyKnown)
+    );
+}

@@ -226,9 +226,8 @@ impl SeroApiServer for RpcImpl {
             .map_err(|e| bad_params(format!("transaction: not hex ({e})")))?;
         let tx =
             Transaction::from_bytes(&bytes).map_err(|e| bad_params(format!("transaction: {e}")))?;
-        let mut node = self.lock()?;
-        let Node { chain, mempool } = &mut *node;
-        let id = mempool.admit(tx, chain).map_err(rejected)?;
+        // Cheap checks under the lock, proofs outside it.
+        let id = sero_node::mempool::submit(&self.node, tx).map_err(rejected)?;
         tracing::info!(txid = %hex::encode(id), "transaction admitted to the mempool");
         Ok(hex::encode(id))
     }

@@ -99,10 +99,18 @@ pub fn run(args: DevArgs) -> Result<Report, CliError> {
     )
     .map_err(fail)?;
     println!("  tip            : #{}", chain.tip().0);
-    let node = Arc::new(Mutex::new(Node {
-        chain,
-        mempool: Mempool::new(10_000),
-    }));
+    // The mempool is durable: pending transactions survive a restart.
+    let (mempool, restored) = Mempool::open(
+        &args.datadir.join("mempool.redb"),
+        sero_node::mempool::DEFAULT_MAX_TXS,
+        sero_node::mempool::DEFAULT_MAX_BYTES,
+        &chain,
+    )
+    .map_err(fail)?;
+    if restored > 0 {
+        println!("  mempool        : {restored} pending transactions restored");
+    }
+    let node = Arc::new(Mutex::new(Node { chain, mempool }));
 
     let rt = tokio::runtime::Runtime::new().map_err(fail)?;
     rt.block_on(async move {

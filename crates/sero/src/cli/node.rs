@@ -148,10 +148,18 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
         ),
         None => println!("  validator      : none (following only)"),
     }
-    let node = Arc::new(Mutex::new(Node {
-        chain,
-        mempool: Mempool::new(10_000),
-    }));
+    // The mempool is durable: pending transactions survive a restart.
+    let (mempool, restored) = Mempool::open(
+        &args.datadir.join("mempool.redb"),
+        sero_node::mempool::DEFAULT_MAX_TXS,
+        sero_node::mempool::DEFAULT_MAX_BYTES,
+        &chain,
+    )
+    .map_err(fail)?;
+    if restored > 0 {
+        println!("  mempool        : {restored} pending transactions restored");
+    }
+    let node = Arc::new(Mutex::new(Node { chain, mempool }));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -24,15 +24,15 @@ impl Drop for DevNode {
 /// Starts `sero dev` on a free loopback port with 1 s blocks and reads its
 /// RPC URL and the dev mnemonic from its output.
 pub fn start(datadir: &Path) -> DevNode {
+    start_with(datadir, 1)
+}
+
+/// [`start`] with a block every `block_time` seconds.
+pub fn start_with(datadir: &Path, block_time: u64) -> DevNode {
     let mut child = Command::new(SERO)
-        .args([
-            "dev",
-            "--rpc-addr",
-            "127.0.0.1:0",
-            "--block-time",
-            "1",
-            "--datadir",
-        ])
+        .args(["dev", "--rpc-addr", "127.0.0.1:0", "--block-time"])
+        .arg(block_time.to_string())
+        .arg("--datadir")
         .arg(datadir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
