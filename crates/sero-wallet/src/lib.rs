@@ -44,6 +44,8 @@
 //! Unix), syncs it and renames it over the target, so a reader sees the old
 //! file or the new one, never a partial one.
 
+pub mod pending;
+
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::ChaCha20Poly1305;

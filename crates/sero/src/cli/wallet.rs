@@ -24,6 +24,7 @@ use sero_ledger::StakeAction;
 use sero_node::scan::{find_notes, OutputRecord};
 use sero_rpc::{SeroApiClient, TilEntry};
 use sero_tree::{cm_auth, MerklePath};
+use sero_wallet::pending::{PendingStore, PendingTx};
 use sero_wallet::{Keystore, WalletError};
 use sero_zk::note::{nullifier, trace_tag, Note};
 use sero_zk::params::{Parameters, DEV_SEED, DEV_VK_HASH};
@@ -50,6 +51,16 @@ pub struct WalletArgs {
     /// must be the node's.
     #[arg(long, global = true, env = "SERO_PARAMS", value_name = "FILE")]
     params: Option<PathBuf>,
+    /// Where the wallet keeps the transactions it sent until they are in a
+    /// block (recorded before they are submitted; see `wallet pending`).
+    #[arg(
+        long,
+        global = true,
+        env = "SERO_WALLET_DIR",
+        value_name = "DIR",
+        default_value = ".sero-wallet"
+    )]
+    wallet_dir: PathBuf,
     #[command(subcommand)]
     cmd: WalletCommand,
 }
@@ -194,6 +205,12 @@ enum WalletCommand {
         #[arg(long, conflicts_with = "wait")]
         raw: bool,
     },
+    /// The transactions this wallet sent that are not yet in a block:
+    /// checks each with the node, rebroadcasts those the node does not know
+    /// (after a node restart or a lost connection), and forgets those
+    /// included or no longer includable. Run it, rather than paying again,
+    /// when a send ended without a clear answer.
+    Pending,
     /// Watch-only view with a trace key: incoming notes and, through their
     /// trace tags, which were spent. Cannot spend.
     Audit {
@@ -606,8 +623,11 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
     }
     let rt = tokio::runtime::Runtime::new().map_err(fail)?;
     let client = sero_rpc::client(&args.rpc).map_err(|e| CliError::Usage(format!("--rpc: {e}")))?;
-    let params_file = args.params.clone();
-    let params_file = params_file.as_deref();
+    let opts = SendOpts {
+        params_file: args.params.clone(),
+        pending_dir: args.wallet_dir.join("pending"),
+    };
+    let opts = &opts;
     rt.block_on(async move {
         match args.cmd {
             WalletCommand::Create { .. }
@@ -632,6 +652,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 ))
             }
             WalletCommand::Audit { tk } => notes_report(&client, &tk, false, quiet).await,
+            WalletCommand::Pending => pending_report(&client, opts).await,
             WalletCommand::History { account } => {
                 let sk = account.secret_key()?;
                 notes_report(&client, &sk.trace_key(), true, quiet).await
@@ -654,7 +675,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                     plain: false,
                 }];
                 let (txid, height) =
-                    match submit(&client, params_file, &sk, recipients, fee, None, wait, raw, quiet).await? {
+                    match submit(&client, opts, &sk, recipients, fee, None, wait, raw, quiet).await? {
                         Submitted::Raw(report) => return Ok(report),
                         Submitted::Sent { txid, height } => (txid, height),
                     };
@@ -675,7 +696,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 let action = StakeAction::Register { vote_key, vrf_key, amount };
                 let refund = stake_refund_pkr(&sk, &vote_key).to_string();
                 let (txid, height) =
-                    match submit(&client, params_file, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
+                    match submit(&client, opts, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
                         Submitted::Raw(report) => return Ok(report),
                         Submitted::Sent { txid, height } => (txid, height),
                     };
@@ -693,7 +714,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 let sk = account.secret_key()?;
                 let action = StakeAction::Unbond { vote_key };
                 let (txid, height) =
-                    match submit(&client, params_file, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
+                    match submit(&client, opts, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
                         Submitted::Raw(report) => return Ok(report),
                         Submitted::Sent { txid, height } => (txid, height),
                     };
@@ -741,6 +762,61 @@ async fn network(
     Ok((chain_id, params))
 }
 
+/// Where a send finds its parameters and records what it sends.
+struct SendOpts {
+    params_file: Option<PathBuf>,
+    pending_dir: PathBuf,
+}
+
+/// `wallet pending`: the true status of every recorded transaction;
+/// rebroadcasts the ones the node does not know.
+async fn pending_report(client: &Client, opts: &SendOpts) -> Result<Report, CliError> {
+    let store = PendingStore::open(&opts.pending_dir).map_err(fail)?;
+    let (txs, damaged) = store.list().map_err(fail)?;
+    let mut rows = vec![];
+    let mut human = vec![];
+    for p in txs {
+        let txid = hex::encode(p.txid);
+        let s = client
+            .transaction_status(txid.clone())
+            .await
+            .map_err(|e| fail(format!("node unreachable: {e}")))?;
+        let (status, height, note) = match s.status.as_str() {
+            "included" => {
+                store.remove(&p.txid).map_err(fail)?;
+                ("included", s.height, String::new())
+            }
+            "pending" => ("pending", None, String::new()),
+            _ => match client.send_raw_transaction(hex::encode(&p.raw)).await {
+                Ok(_) => ("rebroadcast", None, String::new()),
+                Err(sero_rpc::jsonrpsee::core::ClientError::Call(e)) => {
+                    // Its notes were spent or its anchor expired: it can
+                    // never be included, so the payment did not happen.
+                    store.remove(&p.txid).map_err(fail)?;
+                    ("failed", None, e.message().to_string())
+                }
+                Err(e) => return Err(fail(format!("node unreachable: {e}"))),
+            },
+        };
+        human.push(match height {
+            Some(h) => format!("{txid} {status} in block {h}"),
+            None if note.is_empty() => format!("{txid} {status}"),
+            None => format!("{txid} {status}: {note}"),
+        });
+        rows.push(json!({ "txid": txid, "status": status, "height": height, "reason": note }));
+    }
+    for d in &damaged {
+        human.push(format!("{d}: damaged record, skipped"));
+    }
+    if human.is_empty() {
+        human.push("no pending transactions".into());
+    }
+    Ok(Report::new(
+        human.join("\n"),
+        json!({ "transactions": rows, "damaged": damaged }),
+    ))
+}
+
 /// What [`submit`] did.
 enum Submitted {
     /// `--raw`: the report with the signed transaction.
@@ -755,7 +831,7 @@ enum Submitted {
 #[allow(clippy::too_many_arguments)]
 async fn submit(
     client: &Client,
-    params_file: Option<&Path>,
+    opts: &SendOpts,
     sk: &SecretKey,
     recipients: Vec<Recipient>,
     fee: u128,
@@ -771,7 +847,7 @@ async fn submit(
         let path = MerklePath::from_bytes(&hex::decode(&w.path).map_err(fail)?).map_err(fail)?;
         spendable.push(SpendableNote { note, path });
     }
-    let (chain_id, params) = network(client, params_file).await?;
+    let (chain_id, params) = network(client, opts.params_file.as_deref()).await?;
     let pb = bar(0, "proving", quiet);
     let progress = |done: usize, total: usize| {
         pb.set_length(total as u64);
@@ -793,26 +869,57 @@ async fn submit(
             json!({ "raw": hex_tx, "txid": hex::encode(tx.txid()) }),
         )));
     }
-    let txid = client
+    // Record, then announce, then submit: whatever happens next (the node
+    // or the connection dies), the wallet knows this txid.
+    let txid = hex::encode(tx.txid());
+    let store = PendingStore::open(&opts.pending_dir).map_err(fail)?;
+    store
+        .record(&PendingTx {
+            txid: tx.txid(),
+            raw: tx.to_bytes(),
+        })
+        .map_err(fail)?;
+    // On stderr even with --json: a script must learn the txid before the
+    // outcome, whatever the outcome.
+    eprintln!("submitting transaction {txid}");
+    let unsure = |e: &dyn std::fmt::Display| {
+        fail(format!(
+            "transaction {txid} was recorded but its status is unknown ({e}); it may still \
+             be included: run `sero wallet pending` to check and rebroadcast it, do not pay again"
+        ))
+    };
+    match client
         .send_raw_transaction(hex::encode(tx.to_bytes()))
         .await
-        .map_err(fail)?;
+    {
+        Ok(_) => {}
+        // The node answered and refused it: nothing was sent.
+        Err(sero_rpc::jsonrpsee::core::ClientError::Call(e)) => {
+            store.remove(&tx.txid()).map_err(fail)?;
+            return Err(fail(format!(
+                "the node refused the transaction: {}",
+                e.message()
+            )));
+        }
+        Err(e) => return Err(unsure(&e)),
+    }
     let mut height = None;
     if wait {
         for _ in 0..240 {
             let s = client
                 .transaction_status(txid.clone())
                 .await
-                .map_err(fail)?;
+                .map_err(|e| unsure(&e))?;
             if s.status == "included" {
                 height = s.height;
+                store.remove(&tx.txid()).map_err(fail)?;
                 break;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
         if height.is_none() {
             return Err(fail(format!(
-                "transaction {txid} not included within 120 s"
+                "transaction {txid} not included within 120 s (recorded: see `sero wallet pending`)"
             )));
         }
     }
