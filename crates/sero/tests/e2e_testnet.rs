@@ -320,3 +320,195 @@ fn rogue_peer(dir: &Path, url0: &str, port0: u16) {
         net.shutdown();
     });
 }
+
+/// Issue 9, item 3: a rogue peer sends one valid transaction and then
+/// floods a validator with junk transactions that cost a proof check each
+/// (valid encodings and signatures, proofs of random curve points). The
+/// validator keeps finalising, keeps answering RPC, includes the valid
+/// transaction and drops the junk; the figures are printed for
+/// docs/reliability.md.
+#[test]
+fn a_flood_of_junk_transactions_does_not_stall_consensus() {
+    use ark_ec::{CurveGroup, PrimeGroup};
+    use ark_std::UniformRand;
+    use sero_ledger::Transaction;
+    use sero_network::{Network, NetworkConfig, NodeKey, Topic};
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("net");
+    let (p2p, rpc_port) = (free_port(), free_port());
+    let out = Command::new(SERO)
+        .args(["--json", "testnet", "--nodes", "1", "--init-only", "--dir"])
+        .arg(&d)
+        .args(["--base-port", &p2p.to_string()])
+        .args(["--rpc-base-port", &rpc_port.to_string()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let node = &plan["nodes"][0];
+    let args: Vec<String> = node["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let url = node["rpc"].as_str().unwrap().to_string();
+    let log = d.join("node0.log");
+    let _proc = spawn(&args, &log);
+    wait_until("the validator to finalise block 1", 240, || {
+        finalized(&url).is_some_and(|f| f >= 1)
+    });
+
+    // One valid payment, built by the wallet but not submitted.
+    let to = Command::new(SERO)
+        .args(["--json", "keys", "new"])
+        .output()
+        .unwrap();
+    let to: Value = serde_json::from_slice(&to.stdout).unwrap();
+    let out = Command::new(SERO)
+        .args(["--json", "wallet", "--rpc", &url, "--wallet-dir"])
+        .arg(dir.path().join("wallet"))
+        .args(["send", "--mnemonic"])
+        .arg(plan["dev_mnemonic"].as_str().unwrap())
+        .args([
+            "--to",
+            to["pk"].as_str().unwrap(),
+            "--amount",
+            "99",
+            "--raw",
+        ])
+        .output()
+        .unwrap();
+    let raw: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let valid = hex::decode(raw["raw"].as_str().unwrap()).unwrap();
+    let txid = raw["txid"].as_str().unwrap().to_string();
+    Transaction::from_bytes(&valid).unwrap();
+    // Junk that passes every cheap check and costs a proof verification:
+    // the rogue's own transactions (its own From key and balance
+    // signature, this network's chain id, a recent anchor, fresh
+    // nullifiers) whose input proofs are random curve points.
+    let genesis: [u8; 32] = hex::decode(block_hash(&url, 0).unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let tip = height(&url).unwrap();
+    let root = rpc(&url, "sero_getBlockByNumber", json!([tip])).unwrap()["note_root"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let anchor =
+        sero_crypto::curve::base_from_canonical(&hex::decode(root).unwrap().try_into().unwrap())
+            .unwrap();
+    let rogue = sero_keys::SecretKey::from_seed(&sero_keys::Seed::from_bytes([0x6f; 32]));
+    let mut rng = rand_core::OsRng;
+    let junk: Vec<Vec<u8>> = (0..600u64)
+        .map(|i| {
+            use sero_assets::{Asset, AssetCommitment, BalanceSignature};
+            use sero_crypto::{Base, Scalar};
+            let r = Scalar::from(1000 + i);
+            let from = rogue
+                .payment_address()
+                .derive_pkr_with(&Scalar::from(1 + i));
+            let g1 = ark_bn254::G1Projective::generator();
+            let g2 = ark_bn254::G2Projective::generator();
+            let mut t = Transaction {
+                chain_id: genesis,
+                fee: 10,
+                from,
+                inputs: vec![sero_ledger::ZInput {
+                    anchor,
+                    nil: Base::rand(&mut rng),
+                    til: Base::rand(&mut rng),
+                    cm_asset: AssetCommitment::commit(&Asset::sero(1000), &r).unwrap(),
+                    proof: sero_zk::ZkProof(ark_groth16::Proof {
+                        a: (g1 * ark_bn254::Fr::rand(&mut rng)).into_affine(),
+                        b: (g2 * ark_bn254::Fr::rand(&mut rng)).into_affine(),
+                        c: (g1 * ark_bn254::Fr::rand(&mut rng)).into_affine(),
+                    }),
+                }],
+                outputs: vec![],
+                plain_outputs: vec![sero_ledger::PlainOutput {
+                    pkr: from,
+                    asset: Asset::sero(990),
+                    memo_hash: Base::from(0u64),
+                }],
+                stake: None,
+                balance_sig: BalanceSignature::sign_with_aux(&r, b"", &[0; 32]),
+                from_sig: rogue.sign_with_aux(&from, b"", &[0; 32]).unwrap(),
+            };
+            let h = t.sighash();
+            t.balance_sig = BalanceSignature::sign_with_aux(&r, &h, &[1; 32]);
+            t.from_sig = rogue.sign_with_aux(&from, &h, &[2; 32]).unwrap();
+            t.to_bytes()
+        })
+        .collect();
+
+    let node0 = NodeKey::load_or_create(d.join("node0/p2p.key"))
+        .unwrap()
+        .peer_id();
+    let f0 = finalized(&url).unwrap();
+    let started = Instant::now();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let mut latencies = vec![];
+    rt.block_on(async {
+        let cfg = NetworkConfig::new(
+            "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+            vec![format!("/ip4/127.0.0.1/tcp/{p2p}/p2p/{node0}")
+                .parse()
+                .unwrap()],
+            genesis,
+        );
+        let (net, _events) = Network::start(cfg, NodeKey::generate()).unwrap();
+        let end = Instant::now() + Duration::from_secs(30);
+        while net.peers().is_empty() && Instant::now() < end {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(!net.peers().is_empty(), "the rogue peer could not connect");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        net.publish(Topic::Transactions, valid.clone()).unwrap();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for j in &junk {
+            let _ = net.publish(Topic::Transactions, j.clone());
+        }
+        // While the node digests the flood: RPC latency and finality.
+        let url = url.clone();
+        let probe = tokio::task::spawn_blocking(move || {
+            let mut l = vec![];
+            let end = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < end {
+                let t = Instant::now();
+                assert!(height(&url).is_some(), "RPC unanswered during the flood");
+                l.push(t.elapsed());
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            l
+        });
+        latencies = probe.await.unwrap();
+        net.shutdown();
+    });
+    let f1 = finalized(&url).unwrap();
+    let flood_secs = started.elapsed().as_secs_f64();
+    wait_until("the valid transaction to be included", 60, || {
+        rpc(&url, "sero_getTransactionStatus", json!([txid]))
+            .is_some_and(|s| s["status"] == "included")
+    });
+    latencies.sort();
+    let p50 = latencies[latencies.len() / 2];
+    let max = *latencies.last().unwrap();
+    println!(
+        "flood: {} junk transactions; {} blocks finalised in {flood_secs:.1} s; RPC latency p50 {p50:?}, max {max:?}",
+        junk.len(),
+        f1 - f0
+    );
+    assert!(
+        f1 >= f0 + 3,
+        "finalised only {} blocks during the flood",
+        f1 - f0
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    let refused = text.matches("dropping an invalid transaction").count();
+    let queue_full = text.matches("transaction queue full").count();
+    println!("flood: {refused} junk transactions verified and refused, {queue_full} dropped unverified (queue full)");
+    assert!(refused > 0, "junk not refused");
+}
