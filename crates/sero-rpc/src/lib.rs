@@ -18,6 +18,7 @@
 //! | `sero_getWitness` | position | `{anchor, path}` (path: 1028-byte encoding) |
 //! | `sero_getNullifierStatus` | nil hex | height of the spending block or null |
 //! | `sero_getTil` | til hex | `{txid, height}` or null |
+//! | `sero_getSpendsByBlock` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{height, txid, nil, til}]`: every spend published in those blocks, so a wallet tests its own notes locally without naming them |
 
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::proc_macros::rpc;
@@ -137,6 +138,19 @@ pub trait SeroApi {
     fn nullifier_status(&self, nil: String) -> RpcResult<Option<u64>>;
     #[method(name = "getTil")]
     fn til(&self, til: String) -> RpcResult<Option<TilEntry>>;
+    #[method(name = "getSpendsByBlock")]
+    fn spends_by_block(&self, from: u64, to: u64) -> RpcResult<Vec<SpendEntry>>;
+}
+
+/// A spend published in a block: what a light wallet downloads to find
+/// its own spent notes (by nullifier) or, watch-only, its spends (by trace
+/// tag) without telling the node which notes it owns.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SpendEntry {
+    pub height: u64,
+    pub txid: String,
+    pub nil: String,
+    pub til: String,
 }
 
 /// What the RPC serves: the chain and its mempool.
@@ -390,6 +404,32 @@ impl SeroApiServer for RpcImpl {
                 stake: v.stake,
             })
             .collect())
+    }
+
+    fn spends_by_block(&self, from: u64, to: u64) -> RpcResult<Vec<SpendEntry>> {
+        if to < from || to - from >= 1_000 {
+            return Err(bad_params("a range of 1 to 1,000 blocks (from ≤ to)"));
+        }
+        let node = self.lock()?;
+        let tip = node.chain.tip().0;
+        let mut out = vec![];
+        for h in from..=to.min(tip) {
+            let Some(b) = node.chain.block(h).map_err(internal)? else {
+                break;
+            };
+            for t in &b.txs {
+                let txid = hex::encode(t.txid());
+                for i in &t.inputs {
+                    out.push(SpendEntry {
+                        height: h,
+                        txid: txid.clone(),
+                        nil: hex::encode(encode_base(&i.nil)),
+                        til: hex::encode(encode_base(&i.til)),
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn til(&self, til: String) -> RpcResult<Option<TilEntry>> {

@@ -23,7 +23,7 @@ use sero_ledger::note_plaintext::open_sealed;
 use sero_ledger::StakeAction;
 use sero_node::scan::{find_notes, OutputRecord};
 use sero_rpc::{SeroApiClient, TilEntry};
-use sero_tree::{cm_auth, MerklePath};
+use sero_tree::cm_auth;
 use sero_wallet::pending::{PendingStore, PendingTx};
 use sero_wallet::{Keystore, WalletError};
 use sero_zk::note::{nullifier, trace_tag, Note};
@@ -440,13 +440,61 @@ struct Found {
     memo: Option<Vec<u8>>,
 }
 
+/// What a scan learned, asking the node only for data that is the same
+/// for every wallet (all outputs, all spends): the wallet's notes, every
+/// leaf of the note tree (so paths are computed here, not asked for by
+/// position) and every published spend (so spent notes are found here, not
+/// asked for by nullifier or trace tag).
+struct Scanned {
+    found: Vec<Found>,
+    leaves: Vec<sero_crypto::Base>,
+    /// Nullifier → (height, txid) of every spend on chain.
+    spent: std::collections::HashMap<[u8; 32], (u64, String)>,
+    /// Trace tag → (height, txid) of every spend on chain.
+    tils: std::collections::HashMap<[u8; 32], (u64, String)>,
+}
+
+impl Scanned {
+    /// The spend of a note of ours, found locally through its trace tag.
+    fn spend_of(&self, tk: &TraceKey, pos: u64, n: &Note) -> Result<Option<TilEntry>, CliError> {
+        let til = encode_base(&trace_tag(&tk.vsk(), leaf(pos, n)?));
+        Ok(self.tils.get(&til).map(|(height, txid)| TilEntry {
+            txid: txid.clone(),
+            height: *height,
+        }))
+    }
+
+    /// The witness tree of everything scanned, built here.
+    fn tree(&self) -> Result<sero_tree::WitnessTree, CliError> {
+        sero_tree::WitnessTree::from_leaves(self.leaves.clone()).map_err(fail)
+    }
+}
+
 /// All notes of `tk` on chain, with their positions.
-async fn scan(client: &Client, tk: &TraceKey, quiet: bool) -> Result<Vec<(u64, Note)>, CliError> {
-    Ok(scan_notes(client, tk, false, quiet)
-        .await?
-        .into_iter()
-        .map(|f| (f.pos, f.note))
-        .collect())
+async fn scan(client: &Client, tk: &TraceKey, quiet: bool) -> Result<Scanned, CliError> {
+    scan_notes(client, tk, false, quiet).await
+}
+
+/// Every spend published on chain, by nullifier and by trace tag (the same
+/// download for every wallet).
+async fn all_spends(client: &Client, s: &mut Scanned) -> Result<(), CliError> {
+    let tip = client.block_number().await.map_err(fail)?;
+    let mut from = 0;
+    while from <= tip {
+        let to = (from + 999).min(tip);
+        for e in client.spends_by_block(from, to).await.map_err(fail)? {
+            let nil = hex32(&e.nil).ok_or_else(|| fail("node sent a malformed nullifier"))?;
+            let til = hex32(&e.til).ok_or_else(|| fail("node sent a malformed trace tag"))?;
+            s.spent.insert(nil, (e.height, e.txid.clone()));
+            s.tils.insert(til, (e.height, e.txid));
+        }
+        from = to + 1;
+    }
+    Ok(())
+}
+
+fn hex32(s: &str) -> Option<[u8; 32]> {
+    hex::decode(s).ok()?.try_into().ok()
 }
 
 /// All notes of `tk` on chain, with their memos if `memos`.
@@ -455,10 +503,11 @@ async fn scan_notes(
     tk: &TraceKey,
     memos: bool,
     quiet: bool,
-) -> Result<Vec<Found>, CliError> {
+) -> Result<Scanned, CliError> {
     let n = client.leaf_count().await.map_err(fail)?;
     let pb = bar(n, "scanning", quiet);
     let mut found = vec![];
+    let mut leaves = Vec::with_capacity(n as usize);
     let mut from = 0;
     while from < n {
         let to = (from + 10_000).min(n);
@@ -467,6 +516,15 @@ async fn scan_notes(
             let bytes = hex::decode(&e.record).map_err(fail)?;
             let r = OutputRecord::from_bytes(&bytes)
                 .ok_or_else(|| fail("node sent a malformed output record"))?;
+            if e.position != leaves.len() as u64 {
+                return Err(fail("node sent output records out of order"));
+            }
+            let cm_out = match &r {
+                OutputRecord::Shielded { cm_out, .. } | OutputRecord::Plain { cm_out, .. } => {
+                    *cm_out
+                }
+            };
+            leaves.push(cm_auth(e.position, cm_out));
             records.push((e.position, r));
         }
         for (pos, note) in find_notes(tk, &records) {
@@ -487,7 +545,17 @@ async fn scan_notes(
         from = to;
     }
     pb.finish_and_clear();
-    Ok(found)
+    if leaves.len() as u64 != n {
+        return Err(fail("node sent fewer output records than notes"));
+    }
+    let mut s = Scanned {
+        found,
+        leaves,
+        spent: Default::default(),
+        tils: Default::default(),
+    };
+    all_spends(client, &mut s).await?;
+    Ok(s)
 }
 
 fn leaf(pos: u64, note: &Note) -> Result<sero_crypto::Base, CliError> {
@@ -498,20 +566,16 @@ async fn unspent(
     client: &Client,
     sk: &SecretKey,
     quiet: bool,
-) -> Result<Vec<(u64, Note)>, CliError> {
+) -> Result<(Vec<(u64, Note)>, Scanned), CliError> {
+    let scanned = scan(client, &sk.trace_key(), quiet).await?;
     let mut out = vec![];
-    for (pos, note) in scan(client, &sk.trace_key(), quiet).await? {
-        let nil = nullifier(&sk.zsk(), leaf(pos, &note)?);
-        if client
-            .nullifier_status(hex::encode(encode_base(&nil)))
-            .await
-            .map_err(fail)?
-            .is_none()
-        {
-            out.push((pos, note));
+    for f in &scanned.found {
+        let nil = encode_base(&nullifier(&sk.zsk(), leaf(f.pos, &f.note)?));
+        if !scanned.spent.contains_key(&nil) {
+            out.push((f.pos, f.note.clone()));
         }
     }
-    Ok(out)
+    Ok((out, scanned))
 }
 
 fn balances(notes: &[(u64, Note)]) -> (BTreeMap<String, u128>, Vec<String>) {
@@ -535,20 +599,6 @@ fn note_json(pos: u64, n: &Note) -> serde_json::Value {
         "value": n.asset.value.to_string(),
         "ticket": n.asset.ticket.map(|t| format!("{}:{}", t.category, t.id)),
     })
-}
-
-/// The spend of a note, found through its trace tag (`sero_getTil`).
-async fn spend_of(
-    client: &Client,
-    tk: &TraceKey,
-    pos: u64,
-    n: &Note,
-) -> Result<Option<TilEntry>, CliError> {
-    let til = trace_tag(&tk.vsk(), leaf(pos, n)?);
-    client
-        .til(hex::encode(encode_base(&til)))
-        .await
-        .map_err(fail)
 }
 
 fn asset_text(n: &Note) -> String {
@@ -586,12 +636,13 @@ async fn notes_report(
     memos: bool,
     quiet: bool,
 ) -> Result<Report, CliError> {
-    let notes = scan_notes(client, tk, memos, quiet).await?;
+    let scanned = scan_notes(client, tk, memos, quiet).await?;
+    let notes = &scanned.found;
     let mut rows = vec![];
     let mut human = vec![];
-    for f in &notes {
+    for f in notes {
         let (pos, n) = (f.pos, &f.note);
-        let spent = spend_of(client, tk, pos, n).await?;
+        let spent = scanned.spend_of(tk, pos, n)?;
         let mut j = note_json(pos, n);
         let mut line = format!("note #{pos}: {}", asset_text(n));
         if memos {
@@ -635,7 +686,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
             | WalletCommand::Receive { .. } => unreachable!("run_local handles it"),
             WalletCommand::Balance { account } => {
                 let sk = account.secret_key()?;
-                let notes = unspent(&client, &sk, quiet).await?;
+                let (notes, _) = unspent(&client, &sk, quiet).await?;
                 let (b, tickets) = balances(&notes);
                 let mut human: Vec<String> = b.iter().map(|(c, v)| format!("{v} {c}")).collect();
                 human.extend(tickets.iter().map(|t| format!("ticket {t}")));
@@ -840,11 +891,13 @@ async fn submit(
     raw: bool,
     quiet: bool,
 ) -> Result<Submitted, CliError> {
-    let notes = unspent(client, sk, quiet).await?;
+    let (notes, scanned) = unspent(client, sk, quiet).await?;
+    // Paths from the tree built here: the node is never told which
+    // positions are ours.
+    let tree = scanned.tree()?;
     let mut spendable = vec![];
     for (pos, note) in notes {
-        let w = client.witness(pos).await.map_err(fail)?;
-        let path = MerklePath::from_bytes(&hex::decode(&w.path).map_err(fail)?).map_err(fail)?;
+        let path = tree.path(pos).map_err(fail)?;
         spendable.push(SpendableNote { note, path });
     }
     let (chain_id, params) = network(client, opts.params_file.as_deref()).await?;
