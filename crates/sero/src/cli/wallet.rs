@@ -572,7 +572,7 @@ async fn unspent(
     for f in &scanned.found {
         let nil = encode_base(&nullifier(&sk.zsk(), leaf(f.pos, &f.note)?));
         if !scanned.spent.contains_key(&nil) {
-            out.push((f.pos, f.note.clone()));
+            out.push((f.pos, f.note));
         }
     }
     Ok((out, scanned))
