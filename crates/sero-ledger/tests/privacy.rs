@@ -21,7 +21,7 @@
 //! code path up to proving, so the same public shape); one exact payment is
 //! also proved and validated, to show that the zero-value outputs it needs
 //! pass the circuits and the balance. Figures:
-//! `cargo test --release -p sero-ledger --test privacy -- --nocapture`
+//! `cargo test -p sero-ledger --test privacy -- --nocapture`
 //! prints them (recorded in docs/reliability.md and docs/benchmarks.md).
 
 use rand::{Rng, SeedableRng};
