@@ -29,7 +29,7 @@
 //!   answered, within `request_timeout` [15 s], else `408 Request Timeout`
 //!   and the connection is closed (a client trickling a large body holds
 //!   its slot no longer). A new connection must send its first request
-//!   within 60 s (jsonrpsee). Bodies are limited to 4 MiB, responses to
+//!   within 30 s (jsonrpsee). Bodies are limited to 4 MiB, responses to
 //!   64 MiB.
 //! * **Parameters**: positional (an array) or named (an object); a call
 //!   with more parameters than its method takes is refused with `-32602`,
@@ -45,6 +45,12 @@
 //!   `data: {"cached": true}`. Failures that depend on the chain's state
 //!   (unknown anchor, spent nullifier, stake registry, mempool full or
 //!   conflict) are not remembered.
+//!
+//! Not bounded in time: a kept-alive connection idle between requests (it
+//! keeps its per-IP slot until the client closes it), and the headers of a
+//! later request on such a connection; a WebSocket connection stops
+//! counting once upgraded. Per-IP means per address, also for IPv6 (no
+//! grouping by prefix).
 
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::proc_macros::rpc;
