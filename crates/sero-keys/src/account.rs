@@ -122,6 +122,16 @@ impl SecretKey {
         self.vsk
     }
 
+    /// True iff this key can spend a note sent to `pkr`: the trace key
+    /// recognises it (`VPKr == vsk·ZPKr`) and `ZPKr == zsk·BASEr`, which
+    /// the input circuit requires. Recognition alone is not enough: a payer
+    /// who knows the PK can build `ZPKr = r·ZPK`, `VPKr = r·VPK` with an
+    /// unrelated `BASEr`, a PKr that the trace key accepts but whose notes
+    /// nobody can spend.
+    pub fn can_spend(&self, pkr: &OneTimeAddress) -> bool {
+        mul(&pkr.baser, &self.zsk) == pkr.zpkr && mul(&pkr.zpkr, &self.vsk) == pkr.vpkr
+    }
+
     /// zvsk = zsk·vsk, the key of PKr signatures.
     pub fn zvsk(&self) -> Scalar {
         self.zsk * self.vsk
@@ -361,6 +371,37 @@ typed_string!(OneTimeAddress, KeyType::OneTimeAddress);
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn crafted_pkr_is_recognised_but_not_spendable() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        let sk = SecretKey::from_seed(&Seed::random(&mut rng));
+        let other = SecretKey::from_seed(&Seed::random(&mut rng));
+        let pk = sk.payment_address();
+        let good = pk.derive_pkr(&mut rng);
+        assert!(sk.trace_key().is_mine(&good) && sk.can_spend(&good));
+        // ZPKr = r·ZPK and VPKr = r·VPK, but BASEr = r'·G with r' ≠ r: the
+        // trace key recognises it, the input circuit's ZPKr = zsk·BASEr fails.
+        let r = random_scalar(&mut rng);
+        let crafted = OneTimeAddress {
+            zpkr: mul(&pk.zpk, &r),
+            vpkr: mul(&pk.vpk, &r),
+            baser: mul(&generator(), &(r + Scalar::from(1u64))),
+        };
+        assert!(sk.trace_key().is_mine(&crafted));
+        assert!(!sk.can_spend(&crafted));
+        // Nor can the owner sign for it (VPKr ≠ zvsk·BASEr).
+        assert!(sk.sign(&crafted, b"m", &mut rng).is_err());
+        // Someone else's PKr: neither recognised nor spendable.
+        let theirs = other.payment_address().derive_pkr(&mut rng);
+        assert!(!sk.trace_key().is_mine(&theirs) && !sk.can_spend(&theirs));
+        // A PKr that passes zsk·BASEr = ZPKr but not recognition.
+        let half = OneTimeAddress {
+            vpkr: mul(&good.vpkr, &Scalar::from(2u64)),
+            ..good
+        };
+        assert!(!sk.can_spend(&half));
+    }
 
     #[test]
     fn mnemonic_roundtrip() {

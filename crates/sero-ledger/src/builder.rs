@@ -110,6 +110,18 @@ pub fn select_notes(
     Ok(chosen)
 }
 
+/// Every transaction the builder makes has at least this many shielded
+/// outputs.
+pub const MIN_SHIELDED_OUTPUTS: usize = 2;
+
+/// Fisher–Yates with `rng` (index bias below 2⁻⁵⁷ for the ≤ 64 outputs).
+fn shuffle<T, R: RngCore>(v: &mut [T], rng: &mut R) {
+    for i in (1..v.len()).rev() {
+        let j = ((rng.next_u64() as u128 * (i as u128 + 1)) >> 64) as usize;
+        v.swap(i, j);
+    }
+}
+
 /// The refund PKr of `sk`'s stake for `vote_key`: the `from` of the
 /// registration and of the unbonding, derived again from the key so a
 /// wallet needs no state to unbond: `PKr = derive_pkr_with(r)` with
@@ -135,6 +147,9 @@ pub struct Network<'a> {
 
 /// Builds, proves and signs a transaction paying `recipients` and `fee`
 /// (SERO) from `available` notes of `sk`; change goes to fresh PKr of `sk`.
+/// The shielded outputs (payments and change, at least
+/// [`MIN_SHIELDED_OUTPUTS`], topped up with zero-value notes to `sk`) come
+/// in an order drawn from `rng`; plain outputs follow the recipients' order.
 /// `progress(done, total)` is called as proofs complete.
 pub fn build_transaction<R: RngCore + CryptoRng>(
     network: Network<'_>,
@@ -163,7 +178,60 @@ pub fn build_transaction_with<R: RngCore + CryptoRng>(
     rng: &mut R,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Transaction, BuildError> {
-    let params = network.params;
+    build_inner(
+        network.chain_id,
+        Some(network.params),
+        sk,
+        available,
+        recipients,
+        fee,
+        stake,
+        rng,
+        progress,
+    )
+}
+
+/// [`build_transaction_with`] without the proofs (placeholders, and the
+/// circuits are not checked): the transaction's public shape exactly as the
+/// builder makes it — output order, sealed notes, counts — cheaply, for
+/// tests and analyses of what an observer sees. It does not validate.
+#[doc(hidden)]
+#[allow(clippy::too_many_arguments)]
+pub fn build_unproven<R: RngCore + CryptoRng>(
+    chain_id: [u8; 32],
+    sk: &SecretKey,
+    available: &[SpendableNote],
+    recipients: Vec<Recipient>,
+    fee: u128,
+    stake: Option<StakeAction>,
+    rng: &mut R,
+) -> Result<Transaction, BuildError> {
+    build_inner(
+        chain_id,
+        None,
+        sk,
+        available,
+        recipients,
+        fee,
+        stake,
+        rng,
+        &|_, _| {},
+    )
+}
+
+/// The builder; `params: None` leaves the proofs out.
+#[allow(clippy::too_many_arguments)]
+fn build_inner<R: RngCore + CryptoRng>(
+    chain_id: [u8; 32],
+    params: Option<&Parameters>,
+    sk: &SecretKey,
+    available: &[SpendableNote],
+    recipients: Vec<Recipient>,
+    fee: u128,
+    stake: Option<StakeAction>,
+    rng: &mut R,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Transaction, BuildError> {
     let mut needs: BTreeMap<Currency, u128> = BTreeMap::new();
     let mut tickets = vec![];
     for r in &recipients {
@@ -206,7 +274,8 @@ pub fn build_transaction_with<R: RngCore + CryptoRng>(
             change.push(Asset::token(cur, surplus));
         }
     }
-    let mut all = recipients;
+    let (plain, mut all): (Vec<Recipient>, Vec<Recipient>) =
+        recipients.into_iter().partition(|r| r.plain);
     for a in change {
         all.push(Recipient {
             pkr: pk.derive_pkr(rng),
@@ -215,9 +284,24 @@ pub fn build_transaction_with<R: RngCore + CryptoRng>(
             plain: false,
         });
     }
-    if all.iter().filter(|r| !r.plain).count() > MAX_OUTPUTS {
+    // Privacy of the shielded outputs (docs/protocol.md §8.2): at least
+    // two, so that a transaction never shows that one output took all its
+    // inputs held (zero-value change to self when needed), in random
+    // order, so that change is not told by its position (and every sealed
+    // note has one length, so not by its size either).
+    while all.len() < MIN_SHIELDED_OUTPUTS {
+        all.push(Recipient {
+            pkr: pk.derive_pkr(rng),
+            asset: Asset::sero(0),
+            memo: b"change".to_vec(),
+            plain: false,
+        });
+    }
+    if all.len() > MAX_OUTPUTS {
         return Err(BuildError::TooMany("outputs"));
     }
+    shuffle(&mut all, rng);
+    all.extend(plain);
 
     // Statements.
     let mut r_bal = Scalar::zero();
@@ -256,11 +340,13 @@ pub fn build_transaction_with<R: RngCore + CryptoRng>(
         sealed.push((r.pkr, pt.seal(&r.pkr, &c.public.cm_out, rng)));
         output_circuits.push(c);
     }
-    for c in &input_circuits {
-        check_satisfied(c.clone())?;
-    }
-    for c in &output_circuits {
-        check_satisfied(c.clone())?;
+    if params.is_some() {
+        for c in &input_circuits {
+            check_satisfied(c.clone())?;
+        }
+        for c in &output_circuits {
+            check_satisfied(c.clone())?;
+        }
     }
 
     // Effects first: the sighash does not cover proofs or signatures.
@@ -270,7 +356,7 @@ pub fn build_transaction_with<R: RngCore + CryptoRng>(
         None => pk.derive_pkr(rng),
     };
     let mut tx = Transaction {
-        chain_id: network.chain_id,
+        chain_id,
         fee,
         from,
         inputs: input_circuits
@@ -302,6 +388,9 @@ pub fn build_transaction_with<R: RngCore + CryptoRng>(
     let sighash = tx.sighash();
     tx.balance_sig = BalanceSignature::sign(&r_bal, &sighash, rng);
     tx.from_sig = sk.sign(&from, &sighash, rng).expect("own PKr");
+    let Some(params) = params else {
+        return Ok(tx);
+    };
 
     // Proofs, in parallel.
     let (n_in, n_out) = (input_circuits.len(), output_circuits.len());

@@ -89,8 +89,9 @@ fn registration_validates_and_round_trips_as_version_4() {
     let bytes = tx.to_bytes();
     assert_eq!(bytes[0], 4);
     assert_eq!(&Transaction::from_bytes(&bytes).unwrap(), tx);
-    // The change is exactly 1,300 − 1,100 − 10 (one shielded output).
-    assert_eq!(tx.outputs.len(), 1);
+    // The change is exactly 1,300 − 1,100 − 10, and a zero-value note to
+    // self makes the second shielded output every transaction has.
+    assert_eq!(tx.outputs.len(), 2);
     // Every truncation fails; an unknown stake kind fails.
     let sigs = 128;
     let stake_at = bytes.len() - sigs - (1 + 32 + 32 + 16);

@@ -158,11 +158,85 @@ pub fn find_notes(
         .collect()
 }
 
+/// The notes of `sk` among `records`, split by whether `sk` can spend them.
+/// [`find_notes`] recognises a note by `VPKr = vsk·ZPKr` (all a trace key
+/// can check); spending also needs `ZPKr = zsk·BASEr`
+/// ([`sero_keys::SecretKey::can_spend`]). A payer can send a note to a
+/// crafted PKr that passes the first check and not the second: such a note
+/// is the wallet's on paper but nobody can ever spend it, so a wallet keeps
+/// it out of its balance and coin selection.
+pub struct OwnNotes {
+    pub spendable: Vec<(u64, sero_zk::note::Note)>,
+    pub unspendable: Vec<(u64, sero_zk::note::Note)>,
+}
+
+/// [`find_notes`] with the spending key: see [`OwnNotes`].
+pub fn find_own_notes(sk: &sero_keys::SecretKey, records: &[(u64, OutputRecord)]) -> OwnNotes {
+    let (spendable, unspendable) = find_notes(&sk.trace_key(), records)
+        .into_iter()
+        .partition(|(_, n)| sk.can_spend(&n.pkr));
+    OwnNotes {
+        spendable,
+        unspendable,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use sero_assets::{Category, Ticket, TicketId};
     use sero_keys::{SecretKey, Seed};
+
+    #[test]
+    fn crafted_pkr_notes_are_found_but_unspendable() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+        let sk = SecretKey::from_seed(&Seed::from_bytes([5; 32]));
+        let pk = sk.payment_address();
+        let good = pk.derive_pkr(&mut rng);
+        // Recognised by the trace key (VPKr = vsk·ZPKr), but BASEr is not
+        // ZPKr/zsk: the input circuit can never be satisfied.
+        let r = sero_crypto::Scalar::from(11u64);
+        let crafted = OneTimeAddress {
+            zpkr: sero_crypto::curve::mul(&pk.zpk, &r),
+            vpkr: sero_crypto::curve::mul(&pk.vpk, &r),
+            baser: sero_crypto::curve::mul(
+                &sero_crypto::curve::generator(),
+                &sero_crypto::Scalar::from(12u64),
+            ),
+        };
+        let shielded = |pkr: OneTimeAddress, v: u128, rng: &mut rand_chacha::ChaCha20Rng| {
+            let pt = sero_ledger::note_plaintext::NotePlaintext {
+                asset: Asset::sero(v),
+                rsk: Base::from(77u64),
+                memo: b"hi".to_vec(),
+            };
+            let cm_out = pt.note(pkr).cm_out().unwrap();
+            OutputRecord::Shielded {
+                pkr,
+                cm_out,
+                sealed_note: pt.seal(&pkr, &cm_out, rng),
+            }
+        };
+        let plain = |pkr: OneTimeAddress, v: u128| OutputRecord::Plain {
+            pkr,
+            cm_out: Base::from(1u64),
+            asset: Asset::sero(v),
+            memo_hash: Base::from(2u64),
+        };
+        let records = vec![
+            (0, shielded(good, 10, &mut rng)),
+            (1, shielded(crafted, 20, &mut rng)),
+            (2, plain(good, 30)),
+            (3, plain(crafted, 40)),
+        ];
+        // The trace key alone counts all four (what a wallet did before).
+        assert_eq!(find_notes(&sk.trace_key(), &records).len(), 4);
+        let own = find_own_notes(&sk, &records);
+        let pos = |v: &[(u64, sero_zk::note::Note)]| v.iter().map(|(p, _)| *p).collect::<Vec<_>>();
+        assert_eq!(pos(&own.spendable), vec![0, 2]);
+        assert_eq!(pos(&own.unspendable), vec![1, 3]);
+    }
 
     #[test]
     fn records_roundtrip_and_reject_garbage() {

@@ -3,8 +3,8 @@
 //! of `select`, and `prune` after a block.
 //!
 //! To keep proving cheap every transaction spends one 1,000 SERO genesis
-//! note in full to a plain output (no change): one input proof, no output
-//! proof. Which note a transaction spends is fixed by giving the builder
+//! note in full to a plain output (no change): one input proof and the two
+//! zero-value output proofs every transaction has. Which note a transaction spends is fixed by giving the builder
 //! that note alone.
 
 use rand::SeedableRng;
@@ -63,7 +63,9 @@ fn spend(chain: &Chain, note: &SpendableNote, fee: u128, seed: u64) -> Transacti
         &|_, _| {},
     )
     .unwrap();
-    assert_eq!((tx.inputs.len(), tx.outputs.len()), (1, 0));
+    // No change: the two shielded outputs every transaction has are
+    // zero-value notes to self.
+    assert_eq!((tx.inputs.len(), tx.outputs.len()), (1, 2));
     tx
 }
 

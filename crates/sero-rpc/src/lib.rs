@@ -19,6 +19,39 @@
 //! | `sero_getNullifierStatus` | nil hex | height of the spending block or null |
 //! | `sero_getTil` | til hex | `{txid, height}` or null |
 //! | `sero_getSpendsByBlock` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{height, txid, nil, til}]`: every spend published in those blocks, so a wallet tests its own notes locally without naming them |
+//!
+//! ## Limits ([`RpcLimits`], defaults in brackets)
+//!
+//! * **Connections**: at most `max_connections` [256] open TCP connections
+//!   in all and `max_connections_per_ip` [16] from one IP address; one over
+//!   either limit is answered `429 Too Many Requests` and closed at once, so
+//!   one client holding many connections cannot lock others out.
+//! * **Slow requests**: a request's body must arrive, and its call be
+//!   answered, within `request_timeout` [15 s], else `408 Request Timeout`
+//!   and the connection is closed (a client trickling a large body holds
+//!   its slot no longer). A new connection must send its first request
+//!   within 30 s (jsonrpsee). Bodies are limited to 4 MiB, responses to
+//!   64 MiB.
+//! * **Parameters**: positional (an array) or named (an object); a call
+//!   with more parameters than its method takes is refused with `-32602`,
+//!   also for methods that take none; a parameter of the wrong type or a
+//!   missing one is `-32602` too (jsonrpsee).
+//! * **Batches**: at most `max_batch` [32] calls; a larger batch is answered
+//!   with one error (`-32010`, "The batch request was too large").
+//! * **Rejected transactions**: `sero_sendRawTransaction` remembers the last
+//!   `rejected_cache` [1,024] transactions (by full hash, so proofs and
+//!   signatures count) that failed a rule that depends on the transaction
+//!   alone (encoding, chain id, signatures, balance, proofs); resubmitting
+//!   one gets the same error at once, without verifying proofs again, with
+//!   `data: {"cached": true}`. Failures that depend on the chain's state
+//!   (unknown anchor, spent nullifier, stake registry, mempool full or
+//!   conflict) are not remembered.
+//!
+//! Not bounded in time: a kept-alive connection idle between requests (it
+//! keeps its per-IP slot until the client closes it), and the headers of a
+//! later request on such a connection; a WebSocket connection stops
+//! counting once upgraded. Per-IP means per address, also for IPv6 (no
+//! grouping by prefix).
 
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::proc_macros::rpc;
@@ -27,7 +60,10 @@ use serde::{Deserialize, Serialize};
 use sero_crypto::curve::{base_from_canonical, encode_base};
 use sero_ledger::Transaction;
 use sero_node::Chain;
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A block as served over RPC.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -160,6 +196,82 @@ pub use sero_node::Node;
 #[derive(Clone)]
 pub struct RpcImpl {
     pub node: Arc<Mutex<Node>>,
+    rejected: Arc<Mutex<RejectedTxs>>,
+}
+
+impl RpcImpl {
+    /// The server state over `node`, remembering up to `rejected_cache`
+    /// rejected transactions.
+    pub fn new(node: Arc<Mutex<Node>>, rejected_cache: usize) -> Self {
+        RpcImpl {
+            node,
+            rejected: Arc::new(Mutex::new(RejectedTxs::new(rejected_cache))),
+        }
+    }
+}
+
+/// Transactions that failed a rule that depends on them alone, by full
+/// hash, with their error; least recently used first out.
+struct RejectedTxs {
+    capacity: usize,
+    clock: u64,
+    by_hash: HashMap<[u8; 32], (String, u64)>,
+    by_use: BTreeMap<u64, [u8; 32]>,
+}
+
+impl RejectedTxs {
+    fn new(capacity: usize) -> Self {
+        RejectedTxs {
+            capacity,
+            clock: 0,
+            by_hash: HashMap::new(),
+            by_use: BTreeMap::new(),
+        }
+    }
+
+    fn get(&mut self, h: &[u8; 32]) -> Option<String> {
+        self.clock += 1;
+        let (msg, used) = self.by_hash.get_mut(h)?;
+        self.by_use.remove(used);
+        *used = self.clock;
+        self.by_use.insert(self.clock, *h);
+        Some(msg.clone())
+    }
+
+    fn insert(&mut self, h: [u8; 32], msg: String) {
+        if self.capacity == 0 || self.get(&h).is_some() {
+            return;
+        }
+        while self.by_hash.len() >= self.capacity {
+            let Some((_, old)) = self.by_use.pop_first() else {
+                break;
+            };
+            self.by_hash.remove(&old);
+        }
+        self.clock += 1;
+        self.by_use.insert(self.clock, h);
+        self.by_hash.insert(h, (msg, self.clock));
+    }
+}
+
+/// True for a failure that depends on the transaction alone (so it fails
+/// the same way whenever it is resubmitted).
+fn intrinsic(e: &sero_node::mempool::MempoolError) -> bool {
+    use sero_ledger::TxError as T;
+    matches!(
+        e,
+        sero_node::mempool::MempoolError::Invalid(
+            T::Decode(_)
+                | T::WrongChain { .. }
+                | T::NoInputs
+                | T::DuplicateNullifier(_)
+                | T::BadFromSignature
+                | T::Unbalanced
+                | T::BadInputProof
+                | T::BadOutputProof
+                | T::Asset(_)
+        )
+    )
 }
 
 fn bad_params(msg: impl Into<String>) -> ErrorObjectOwned {
@@ -240,8 +352,32 @@ impl SeroApiServer for RpcImpl {
             .map_err(|e| bad_params(format!("transaction: not hex ({e})")))?;
         let tx =
             Transaction::from_bytes(&bytes).map_err(|e| bad_params(format!("transaction: {e}")))?;
+        let full = tx.full_hash();
+        let cached = self
+            .rejected
+            .lock()
+            .map_err(|_| internal("cache lock poisoned"))?
+            .get(&full);
+        if let Some(msg) = cached {
+            return Err(ErrorObjectOwned::owned(
+                -32000,
+                msg,
+                Some(serde_json::json!({ "cached": true })),
+            ));
+        }
         // Cheap checks under the lock, proofs outside it.
-        let id = sero_node::mempool::submit(&self.node, tx).map_err(rejected)?;
+        let id = match sero_node::mempool::submit(&self.node, tx) {
+            Ok(id) => id,
+            Err(e) => {
+                let err = rejected(&e);
+                if intrinsic(&e) {
+                    if let Ok(mut c) = self.rejected.lock() {
+                        c.insert(full, err.message().to_string());
+                    }
+                }
+                return Err(err);
+            }
+        };
         tracing::info!(txid = %hex::encode(id), "transaction admitted to the mempool");
         Ok(hex::encode(id))
     }
@@ -451,22 +587,356 @@ fn sero_state_max_range() -> u64 {
     10_000
 }
 
-/// Starts the server on `addr` (e.g. `127.0.0.1:9545`); returns the bound
-/// address and a handle that stops it when dropped or stopped.
+/// The server's limits (see the crate documentation).
+#[derive(Clone, Debug)]
+pub struct RpcLimits {
+    /// Open TCP connections in all.
+    pub max_connections: u32,
+    /// Open TCP connections from one IP address.
+    pub max_connections_per_ip: usize,
+    /// Time for a request's body to arrive and its call to be answered.
+    pub request_timeout: Duration,
+    /// Calls in one batch.
+    pub max_batch: u32,
+    /// Request body bytes.
+    pub max_request_body: u32,
+    /// Response body bytes.
+    pub max_response_body: u32,
+    /// Rejected transactions remembered.
+    pub rejected_cache: usize,
+}
+
+impl Default for RpcLimits {
+    fn default() -> Self {
+        RpcLimits {
+            max_connections: 256,
+            max_connections_per_ip: 16,
+            request_timeout: Duration::from_secs(15),
+            max_batch: 32,
+            max_request_body: 4 * 1024 * 1024,
+            max_response_body: 64 * 1024 * 1024,
+            rejected_cache: 1024,
+        }
+    }
+}
+
+/// How many parameters each `sero_` method takes (for [`StrictParams`]).
+/// A method not listed here (another namespace) is not checked.
+pub const METHOD_ARITY: &[(&str, usize)] = &[
+    ("sero_chainInfo", 0),
+    ("sero_blockNumber", 0),
+    ("sero_getBlockByNumber", 1),
+    ("sero_getBlockByHash", 1),
+    ("sero_sendRawTransaction", 1),
+    ("sero_getTransactionStatus", 1),
+    ("sero_getTransaction", 1),
+    ("sero_getOutputsByBlock", 2),
+    ("sero_getOutputs", 2),
+    ("sero_leafCount", 0),
+    ("sero_finalizedNumber", 0),
+    ("sero_getValidators", 0),
+    ("sero_getWitness", 1),
+    ("sero_getNullifierStatus", 1),
+    ("sero_getTil", 1),
+    ("sero_getSpendsByBlock", 2),
+];
+
+/// Why a call's parameters are refused before its method runs: more than
+/// the method takes (jsonrpsee ignores extra positional parameters, and
+/// any parameters of a method that takes none).
+fn excess_params(method: &str, params: Option<&str>) -> Option<ErrorObjectOwned> {
+    let (_, arity) = METHOD_ARITY.iter().find(|(m, _)| *m == method)?;
+    let raw = params.map(str::trim).unwrap_or("null");
+    let given = if raw == "null" {
+        0
+    } else if raw.starts_with('[') {
+        serde_json::from_str::<Vec<&serde_json::value::RawValue>>(raw)
+            .map(|v| v.len())
+            .ok()?
+    } else if raw.starts_with('{') {
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(raw)
+            .map(|m| m.len())
+            .ok()?
+    } else {
+        return Some(bad_params("params must be an array or an object"));
+    };
+    (given > *arity).then(|| {
+        bad_params(format!(
+            "{method} takes {arity} parameter{}, got {given}",
+            if *arity == 1 { "" } else { "s" }
+        ))
+    })
+}
+
+/// RPC middleware refusing calls with more parameters than their method
+/// takes ([`METHOD_ARITY`]), alone and inside batches.
+#[derive(Clone)]
+pub struct StrictParams<S> {
+    inner: S,
+}
+
+impl<S> StrictParams<S> {
+    pub fn new(inner: S) -> Self {
+        StrictParams { inner }
+    }
+}
+
+use jsonrpsee::server::middleware::rpc::{
+    Batch, BatchEntry, BatchEntryErr, MethodResponse, Notification, Request, RpcServiceT,
+};
+
+impl<S> RpcServiceT for StrictParams<S>
+where
+    S: RpcServiceT<
+            MethodResponse = MethodResponse,
+            BatchResponse = MethodResponse,
+            NotificationResponse = MethodResponse,
+        > + Send
+        + Sync
+        + Clone
+        + 'static,
+{
+    type MethodResponse = MethodResponse;
+    type NotificationResponse = MethodResponse;
+    type BatchResponse = MethodResponse;
+
+    fn call<'a>(
+        &self,
+        req: Request<'a>,
+    ) -> impl std::future::Future<Output = MethodResponse> + Send + 'a {
+        let refused = excess_params(req.method_name(), req.params.as_deref().map(|p| p.get()));
+        let inner = self.inner.clone();
+        async move {
+            match refused {
+                Some(e) => MethodResponse::error(req.id, e),
+                None => inner.call(req).await,
+            }
+        }
+    }
+
+    fn batch<'a>(
+        &self,
+        mut batch: Batch<'a>,
+    ) -> impl std::future::Future<Output = MethodResponse> + Send + 'a {
+        for entry in batch.iter_mut() {
+            if let Ok(BatchEntry::Call(req)) = entry {
+                if let Some(e) =
+                    excess_params(req.method_name(), req.params.as_deref().map(|p| p.get()))
+                {
+                    *entry = Err(BatchEntryErr::new(req.id.clone(), e));
+                }
+            }
+        }
+        self.inner.batch(batch)
+    }
+
+    fn notification<'a>(
+        &self,
+        n: Notification<'a>,
+    ) -> impl std::future::Future<Output = MethodResponse> + Send + 'a {
+        self.inner.notification(n)
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// HTTP middleware: a request whose body has not arrived and been answered
+/// within the timeout gets `408 Request Timeout` and its connection closes.
+#[derive(Clone)]
+struct RequestTimeout<S> {
+    inner: S,
+    timeout: Duration,
+}
+
+impl<S, B> tower::Service<jsonrpsee::server::HttpRequest<B>> for RequestTimeout<S>
+where
+    S: tower::Service<
+        jsonrpsee::server::HttpRequest<B>,
+        Response = jsonrpsee::server::HttpResponse,
+        Error = BoxError,
+    >,
+    S::Future: Send + 'static,
+{
+    type Response = jsonrpsee::server::HttpResponse;
+    type Error = BoxError;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, BoxError>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: jsonrpsee::server::HttpRequest<B>) -> Self::Future {
+        let fut = self.inner.call(req);
+        let timeout = self.timeout;
+        Box::pin(async move {
+            match tokio::time::timeout(timeout, fut).await {
+                Ok(r) => r,
+                Err(_) => {
+                    let mut r = jsonrpsee::server::HttpResponse::new(
+                        jsonrpsee::server::HttpBody::from(format!(
+                            "request not received and answered within {} s",
+                            timeout.as_secs_f64()
+                        )),
+                    );
+                    *r.status_mut() = http::StatusCode::REQUEST_TIMEOUT;
+                    r.headers_mut().insert(
+                        http::header::CONNECTION,
+                        http::HeaderValue::from_static("close"),
+                    );
+                    Ok(r)
+                }
+            }
+        })
+    }
+}
+
+#[derive(Clone)]
+struct RequestTimeoutLayer(Duration);
+
+impl<S> tower::Layer<S> for RequestTimeoutLayer {
+    type Service = RequestTimeout<S>;
+    fn layer(&self, inner: S) -> RequestTimeout<S> {
+        RequestTimeout {
+            inner,
+            timeout: self.0,
+        }
+    }
+}
+
+/// Open connections, in all and per IP address.
+struct Connections {
+    max: usize,
+    max_per_ip: usize,
+    open: Mutex<(usize, HashMap<IpAddr, usize>)>,
+}
+
+/// One open connection; closing it (drop) frees its slot.
+struct ConnectionSlot {
+    conns: Arc<Connections>,
+    ip: IpAddr,
+}
+
+impl Connections {
+    fn acquire(self: &Arc<Self>, ip: IpAddr) -> Option<ConnectionSlot> {
+        let mut g = self.open.lock().ok()?;
+        let (total, per_ip) = &mut *g;
+        let n = per_ip.entry(ip).or_default();
+        if *total >= self.max || *n >= self.max_per_ip {
+            if *n == 0 {
+                per_ip.remove(&ip);
+            }
+            return None;
+        }
+        *n += 1;
+        *total += 1;
+        Some(ConnectionSlot {
+            conns: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        if let Ok(mut g) = self.conns.open.lock() {
+            let (total, per_ip) = &mut *g;
+            *total -= 1;
+            if let Some(n) = per_ip.get_mut(&self.ip) {
+                *n -= 1;
+                if *n == 0 {
+                    per_ip.remove(&self.ip);
+                }
+            }
+        }
+    }
+}
+
+const TOO_MANY_CONNECTIONS: &[u8] =
+    b"HTTP/1.1 429 Too Many Requests\r\ncontent-type: text/plain\r\n\
+content-length: 33\r\nconnection: close\r\n\r\ntoo many connections from this IP";
+
+/// Starts the server on `addr` (e.g. `127.0.0.1:9545`) with the default
+/// [`RpcLimits`]; returns the bound address and a handle that stops it when
+/// dropped or stopped.
 pub async fn serve(
     node: Arc<Mutex<Node>>,
     addr: &str,
 ) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), std::io::Error> {
+    serve_with(node, addr, RpcLimits::default()).await
+}
+
+/// [`serve`] with the given limits.
+pub async fn serve_with(
+    node: Arc<Mutex<Node>>,
+    addr: &str,
+    limits: RpcLimits,
+) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), std::io::Error> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let methods: jsonrpsee::Methods = RpcImpl::new(node, limits.rejected_cache).into_rpc().into();
     let config = jsonrpsee::server::ServerConfigBuilder::new()
-        .max_request_body_size(4 * 1024 * 1024)
-        .max_response_body_size(64 * 1024 * 1024)
+        .max_request_body_size(limits.max_request_body)
+        .max_response_body_size(limits.max_response_body)
+        .max_connections(limits.max_connections)
+        .set_batch_request_config(jsonrpsee::server::BatchRequestConfig::Limit(
+            limits.max_batch,
+        ))
         .build();
-    let server = jsonrpsee::server::Server::builder()
+    let service = jsonrpsee::server::Server::builder()
         .set_config(config)
-        .build(addr)
-        .await?;
-    let local = server.local_addr()?;
-    let handle = server.start(RpcImpl { node }.into_rpc());
+        .set_rpc_middleware(
+            jsonrpsee::server::middleware::rpc::RpcServiceBuilder::new()
+                .layer_fn(StrictParams::new),
+        )
+        .set_http_middleware(
+            tower::ServiceBuilder::new().layer(RequestTimeoutLayer(limits.request_timeout)),
+        )
+        .to_service_builder();
+    let conns = Arc::new(Connections {
+        max: limits.max_connections as usize,
+        max_per_ip: limits.max_connections_per_ip,
+        open: Mutex::new((0, HashMap::new())),
+    });
+    let (stop, handle) = jsonrpsee::server::stop_channel();
+    tokio::spawn(async move {
+        let stopped = stop.clone().shutdown();
+        tokio::pin!(stopped);
+        loop {
+            let (socket, remote) = tokio::select! {
+                r = listener.accept() => match r {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::debug!("rpc accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                },
+                _ = &mut stopped => break,
+            };
+            let Some(slot) = conns.acquire(remote.ip()) else {
+                tracing::debug!(%remote, "rpc connection refused: connection limit");
+                let _ = socket.try_write(TOO_MANY_CONNECTIONS);
+                continue;
+            };
+            let _ = socket.set_nodelay(true);
+            let svc = service.clone().build(methods.clone(), stop.clone());
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let _slot = slot;
+                if let Err(e) =
+                    jsonrpsee::server::serve_with_graceful_shutdown(socket, svc, stop.shutdown())
+                        .await
+                {
+                    tracing::debug!(%remote, "rpc connection: {e}");
+                }
+            });
+        }
+    });
     Ok((local, handle))
 }
 

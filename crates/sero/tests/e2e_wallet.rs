@@ -309,3 +309,99 @@ fn keystore_create_receive_balance_history_restore() {
     );
     assert_eq!(code, 2);
 }
+
+/// A payer sends to a crafted one-time address of Bob's that his trace key
+/// recognises (`VPKr = vsk·ZPKr`) but that no key can spend (`ZPKr ≠
+/// zsk·BASEr`): `balance` does not count it and lists it as unspendable,
+/// `send` never selects it, `history` marks it, and the watch-only `audit`
+/// says that it cannot verify spendability.
+#[test]
+fn crafted_pkr_note_is_set_apart() {
+    use sero_keys::{OneTimeAddress, SecretKey, Seed};
+    let chain = tempfile::tempdir().unwrap();
+    let node = start(chain.path());
+    let home = tempfile::tempdir().unwrap();
+    let d = home.path();
+    let dev = node.mnemonic.clone();
+    let bob_seed = Seed::from_bytes([42; 32]);
+    let bob = bob_seed.to_mnemonic();
+    let sk = SecretKey::from_seed(&bob_seed);
+    let pk = sk.payment_address();
+    let r = sero_crypto::Scalar::from(1234u64);
+    let crafted = OneTimeAddress {
+        zpkr: sero_crypto::curve::mul(&pk.zpk, &r),
+        vpkr: sero_crypto::curve::mul(&pk.vpk, &r),
+        baser: sero_crypto::curve::mul(
+            &sero_crypto::curve::generator(),
+            &sero_crypto::Scalar::from(999u64),
+        ),
+    };
+    assert!(sk.trace_key().is_mine(&crafted) && !sk.can_spend(&crafted));
+    for (to, amount) in [(crafted.to_string(), "7000"), (pk.to_string(), "3000")] {
+        let (code, v) = wallet(
+            &node,
+            d,
+            &[
+                "send",
+                "--mnemonic",
+                &dev,
+                "--to",
+                &to,
+                "--amount",
+                amount,
+                "--wait",
+            ],
+        );
+        assert_eq!(code, 0, "{v}");
+    }
+    let (code, v) = wallet(&node, d, &["balance", "--mnemonic", &bob]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(sero_balance(&v), 3000, "{v}");
+    let unspendable = v["unspendable"].as_array().unwrap();
+    assert_eq!(unspendable.len(), 1, "{v}");
+    assert_eq!(unspendable[0]["value"], "7000");
+    assert!(v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|n| n["value"] != "7000"));
+    // Sending more than the spendable notes hold fails on funds; it never
+    // tries (and fails) to prove a spend of the crafted note.
+    let dev_pk = wallet(&node, d, &["receive", "--mnemonic", &dev]).1["pk"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (code, v) = wallet(
+        &node,
+        d,
+        &[
+            "send",
+            "--mnemonic",
+            &bob,
+            "--to",
+            &dev_pk,
+            "--amount",
+            "5000",
+        ],
+    );
+    assert_eq!(code, 1, "{v}");
+    assert!(v["error"].as_str().unwrap().contains("insufficient"), "{v}");
+    let (code, v) = wallet(&node, d, &["history", "--mnemonic", &bob]);
+    assert_eq!(code, 0, "{v}");
+    let notes = v["notes"].as_array().unwrap();
+    let bad = notes.iter().find(|n| n["value"] == "7000").unwrap();
+    assert_eq!(bad["spendable"], false, "{v}");
+    let good = notes.iter().find(|n| n["value"] == "3000").unwrap();
+    assert_eq!(good["spendable"], true, "{v}");
+    let tk = sk.trace_key().to_string();
+    let (code, v) = wallet(&node, d, &["audit", "--tk", &tk]);
+    assert_eq!(code, 0, "{v}");
+    assert!(
+        v["spendability"].as_str().unwrap().contains("unverified"),
+        "{v}"
+    );
+    assert!(
+        v["notes"].as_array().unwrap()[0]["spendable"].is_null(),
+        "{v}"
+    );
+}

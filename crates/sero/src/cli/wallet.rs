@@ -212,7 +212,8 @@ enum WalletCommand {
     /// when a send ended without a clear answer.
     Pending,
     /// Watch-only view with a trace key: incoming notes and, through their
-    /// trace tags, which were spent. Cannot spend.
+    /// trace tags, which were spent. Cannot spend, and cannot tell whether a
+    /// note is spendable (that needs the spending key: `balance`, `history`).
     Audit {
         #[arg(long)]
         tk: TraceKey,
@@ -562,20 +563,48 @@ fn leaf(pos: u64, note: &Note) -> Result<sero_crypto::Base, CliError> {
     Ok(cm_auth(pos, note.cm_out().map_err(fail)?))
 }
 
+/// The unspent notes of `sk` that hold something: those it can spend, and
+/// apart those it recognises but can never spend (a one-time address with
+/// `ZPKr ≠ zsk·BASEr`, which only a payer crafting it can produce): they
+/// count in no balance and are never selected.
 async fn unspent(
     client: &Client,
     sk: &SecretKey,
     quiet: bool,
-) -> Result<(Vec<(u64, Note)>, Scanned), CliError> {
+) -> Result<Unspent, CliError> {
     let scanned = scan(client, &sk.trace_key(), quiet).await?;
     let mut out = vec![];
+    let mut unspendable = vec![];
     for f in &scanned.found {
-        let nil = encode_base(&nullifier(&sk.zsk(), leaf(f.pos, &f.note)?));
+        let (pos, note) = (f.pos, f.note);
+        if note.asset.value == 0 && note.asset.ticket.is_none() {
+            // A zero-value note (the builder's second output when there is
+            // no change): nothing to count or spend.
+            continue;
+        }
+        if !sk.can_spend(&note.pkr) {
+            unspendable.push((pos, note));
+            continue;
+        }
+        // Spent or not, decided here from the spends every wallet
+        // downloads: the node is not asked about this nullifier.
+        let nil = encode_base(&nullifier(&sk.zsk(), leaf(pos, &note)?));
         if !scanned.spent.contains_key(&nil) {
-            out.push((f.pos, f.note));
+            out.push((pos, note));
         }
     }
-    Ok((out, scanned))
+    Ok(Unspent {
+        spendable: out,
+        unspendable,
+        scanned,
+    })
+}
+
+/// What [`unspent`] found.
+struct Unspent {
+    spendable: Vec<(u64, Note)>,
+    unspendable: Vec<(u64, Note)>,
+    scanned: Scanned,
 }
 
 fn balances(notes: &[(u64, Note)]) -> (BTreeMap<String, u128>, Vec<String>) {
@@ -629,10 +658,18 @@ fn memo_text(memo: &[u8]) -> String {
     }
 }
 
-/// Every note of `tk` with its spend; with memos for `history`.
+/// Why a watch-only view cannot say whether a note is spendable.
+const SPENDABILITY_UNVERIFIED: &str = "spendability unverified: a trace key recognises a note \
+by VPKr = vsk·ZPKr but cannot check ZPKr = zsk·BASEr, so a payer can send notes listed here \
+that nobody can spend (the spending key's `wallet balance` and `history` set them apart)";
+
+/// Every note of `tk` with its spend; with memos for `history`. With the
+/// spending key `sk`, notes it cannot spend are marked "unspendable";
+/// without it (watch-only) spendability is reported as unverified.
 async fn notes_report(
     client: &Client,
     tk: &TraceKey,
+    sk: Option<&SecretKey>,
     memos: bool,
     quiet: bool,
 ) -> Result<Report, CliError> {
@@ -657,6 +694,11 @@ async fn notes_report(
                 .and_then(|m| String::from_utf8(m.clone()).ok()));
             j["memo_hex"] = json!(f.memo.as_ref().map(hex::encode));
         }
+        let spendable = sk.map(|k| k.can_spend(&n.pkr));
+        if spendable == Some(false) {
+            line.push_str(" — UNSPENDABLE (malformed one-time address: not counted)");
+        }
+        j["spendable"] = json!(spendable);
         human.push(format!("{line} — {}", spend_text(&spent)));
         j["spent_in"] = json!(spent.as_ref().map(|s| &s.txid));
         j["spent_at"] = json!(spent.as_ref().map(|s| s.height));
@@ -665,7 +707,12 @@ async fn notes_report(
     if human.is_empty() {
         human.push("no notes".into());
     }
-    Ok(Report::new(human.join("\n"), json!({ "notes": rows })))
+    let mut j = json!({ "notes": rows });
+    if sk.is_none() {
+        human.push(format!("note: {SPENDABILITY_UNVERIFIED}"));
+        j["spendability"] = json!(SPENDABILITY_UNVERIFIED);
+    }
+    Ok(Report::new(human.join("\n"), j))
 }
 
 pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
@@ -686,12 +733,22 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
             | WalletCommand::Receive { .. } => unreachable!("run_local handles it"),
             WalletCommand::Balance { account } => {
                 let sk = account.secret_key()?;
-                let (notes, _) = unspent(&client, &sk, quiet).await?;
+                let Unspent {
+                    spendable: notes,
+                    unspendable,
+                    ..
+                } = unspent(&client, &sk, quiet).await?;
                 let (b, tickets) = balances(&notes);
                 let mut human: Vec<String> = b.iter().map(|(c, v)| format!("{v} {c}")).collect();
                 human.extend(tickets.iter().map(|t| format!("ticket {t}")));
                 if human.is_empty() {
                     human.push("no funds".into());
+                }
+                for (p, n) in &unspendable {
+                    human.push(format!(
+                        "unspendable note #{p}: {} (malformed one-time address: not counted)",
+                        asset_text(n)
+                    ));
                 }
                 Ok(Report::new(
                     human.join("\n"),
@@ -699,14 +756,15 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                         "balances": b.iter().map(|(c, v)| (c.clone(), v.to_string())).collect::<BTreeMap<_, _>>(),
                         "tickets": tickets,
                         "notes": notes.iter().map(|(p, n)| note_json(*p, n)).collect::<Vec<_>>(),
+                        "unspendable": unspendable.iter().map(|(p, n)| note_json(*p, n)).collect::<Vec<_>>(),
                     }),
                 ))
             }
-            WalletCommand::Audit { tk } => notes_report(&client, &tk, false, quiet).await,
+            WalletCommand::Audit { tk } => notes_report(&client, &tk, None, false, quiet).await,
             WalletCommand::Pending => pending_report(&client, opts).await,
             WalletCommand::History { account } => {
                 let sk = account.secret_key()?;
-                notes_report(&client, &sk.trace_key(), true, quiet).await
+                notes_report(&client, &sk.trace_key(), Some(&sk), true, quiet).await
             }
             WalletCommand::Send { account, to, amount, currency, ticket, fee, memo, wait, raw } => {
                 if amount == 0 && ticket.is_none() {
@@ -891,7 +949,11 @@ async fn submit(
     raw: bool,
     quiet: bool,
 ) -> Result<Submitted, CliError> {
-    let (notes, scanned) = unspent(client, sk, quiet).await?;
+    let Unspent {
+        spendable: notes,
+        scanned,
+        ..
+    } = unspent(client, sk, quiet).await?;
     // Paths from the tree built here: the node is never told which
     // positions are ours.
     let tree = scanned.tree()?;
