@@ -567,11 +567,7 @@ fn leaf(pos: u64, note: &Note) -> Result<sero_crypto::Base, CliError> {
 /// apart those it recognises but can never spend (a one-time address with
 /// `ZPKr ≠ zsk·BASEr`, which only a payer crafting it can produce): they
 /// count in no balance and are never selected.
-async fn unspent(
-    client: &Client,
-    sk: &SecretKey,
-    quiet: bool,
-) -> Result<Unspent, CliError> {
+async fn unspent(client: &Client, sk: &SecretKey, quiet: bool) -> Result<Unspent, CliError> {
     let scanned = scan(client, &sk.trace_key(), quiet).await?;
     let mut out = vec![];
     let mut unspendable = vec![];
