@@ -4,6 +4,7 @@
 //! [`mempool::Mempool`].
 
 pub mod chain;
+pub mod contract;
 pub mod genesis;
 pub mod journal;
 pub mod mempool;
