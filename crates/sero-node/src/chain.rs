@@ -368,6 +368,14 @@ impl Chain {
         &self.db
     }
 
+    /// The contract state at the tip.
+    pub fn contract_view(&self) -> OverlayView<'_> {
+        OverlayView {
+            db: &self.db,
+            overlay: &crate::contract::EMPTY_OVERLAY,
+        }
+    }
+
     pub fn tree(&self) -> &WitnessTree {
         &self.tree
     }

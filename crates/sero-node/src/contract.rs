@@ -262,6 +262,17 @@ impl BlockExec {
     }
 }
 
+/// The `From` of read-only calls that name none: a fixed PKr of the
+/// all-zero seed's account (it signs nothing; anyone may use it).
+pub fn anonymous_pkr() -> sero_keys::OneTimeAddress {
+    sero_keys::SecretKey::from_seed(&sero_keys::Seed::from_bytes([0; 32]))
+        .payment_address()
+        .derive_pkr_with(&sero_crypto::Scalar::from(1u64))
+}
+
+/// An empty overlay (reads of the stored state).
+pub static EMPTY_OVERLAY: Overlay = Overlay::new();
+
 /// Runs a read-only call (`sero_call`, `eth_call`) against the tip's
 /// contract state: nothing is written.
 pub fn read_only_call(db: &StateDb, env: &Env) -> Result<sero_evm::ExecutionOutcome, ExecError> {

@@ -18,6 +18,11 @@
 //! | `sero_getWitness` | position | `{anchor, path}` (path: 1028-byte encoding) |
 //! | `sero_getNullifierStatus` | nil hex | height of the spending block or null |
 //! | `sero_getTil` | til hex | `{txid, height}` or null |
+//!
+//! Contract methods (`sero_getTransactionReceipt`, `sero_call`) and the
+//! `eth_` subset are in [`eth`].
+
+pub mod eth;
 
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::proc_macros::rpc;
@@ -427,7 +432,15 @@ pub async fn serve(
         .build(addr)
         .await?;
     let local = server.local_addr()?;
-    let handle = server.start(RpcImpl { node }.into_rpc());
+    let rpc = RpcImpl { node };
+    let mut module = SeroApiServer::into_rpc(rpc.clone());
+    module
+        .merge(eth::ContractApiServer::into_rpc(rpc.clone()))
+        .map_err(std::io::Error::other)?;
+    module
+        .merge(eth::EthApiServer::into_rpc(rpc))
+        .map_err(std::io::Error::other)?;
+    let handle = server.start(module);
     Ok((local, handle))
 }
 
