@@ -75,8 +75,12 @@ pub trait EthApi {
     #[method(name = "getCode")]
     fn get_code(&self, address: String, block: Option<Value>) -> RpcResult<String>;
     #[method(name = "getStorageAt")]
-    fn get_storage_at(&self, address: String, slot: String, block: Option<Value>)
-        -> RpcResult<String>;
+    fn get_storage_at(
+        &self,
+        address: String,
+        slot: String,
+        block: Option<Value>,
+    ) -> RpcResult<String>;
     #[method(name = "getLogs")]
     fn get_logs(&self, filter: Value) -> RpcResult<Vec<Value>>;
 }
@@ -278,7 +282,9 @@ impl EthApiServer for RpcImpl {
             Some(Value::Array(a)) => a
                 .iter()
                 .map(|v| {
-                    let s = v.as_str().ok_or_else(|| bad_params("address: not a string"))?;
+                    let s = v
+                        .as_str()
+                        .ok_or_else(|| bad_params("address: not a string"))?;
                     Ok(format!("0x{}", hex::encode(address(s, "address")?)))
                 })
                 .collect::<RpcResult<_>>()?,

@@ -17,7 +17,7 @@ use sero_assets::{Asset, Category, Currency, Ticket, TicketId};
 use sero_crypto::curve::encode_base;
 use sero_keys::{OneTimeAddress, PaymentAddress, SecretKey, Seed, TraceKey};
 use sero_ledger::builder::{
-    build_transaction_with, stake_refund_pkr, Network, Recipient, SpendableNote,
+    build_transaction_ext, stake_refund_pkr, Extras, Network, Recipient, SpendableNote,
 };
 use sero_ledger::note_plaintext::open_sealed;
 use sero_ledger::StakeAction;
@@ -33,7 +33,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-type Client = sero_rpc::jsonrpsee::http_client::HttpClient;
+pub(crate) type Client = sero_rpc::jsonrpsee::http_client::HttpClient;
 
 #[derive(Args)]
 pub struct WalletArgs {
@@ -58,7 +58,7 @@ pub struct WalletArgs {
 /// `--keystore` (clap refuses both or neither with exit 2).
 #[derive(Args)]
 #[group(id = "account", required = true, multiple = false, args = ["mnemonic", "keystore"])]
-struct Account {
+pub(crate) struct Account {
     /// The account's 24-word mnemonic.
     #[arg(long, env = "SERO_MNEMONIC", hide_env_values = true)]
     mnemonic: Option<String>,
@@ -310,7 +310,7 @@ impl Account {
     }
 
     /// The spending key; a keystore is unlocked with its passphrase.
-    fn secret_key(&self) -> Result<SecretKey, CliError> {
+    pub(crate) fn secret_key(&self) -> Result<SecretKey, CliError> {
         match (&self.mnemonic, &self.keystore) {
             (Some(m), _) => key(m),
             (None, Some(path)) => {
@@ -742,7 +742,7 @@ async fn network(
 }
 
 /// What [`submit`] did.
-enum Submitted {
+pub(crate) enum Submitted {
     /// `--raw`: the report with the signed transaction.
     Raw(Report),
     /// Submitted; the block height when waited for.
@@ -764,6 +764,38 @@ async fn submit(
     raw: bool,
     quiet: bool,
 ) -> Result<Submitted, CliError> {
+    let extras = Extras {
+        stake,
+        ..Extras::default()
+    };
+    submit_ext(
+        client,
+        params_file,
+        sk,
+        recipients,
+        fee,
+        extras,
+        wait,
+        raw,
+        quiet,
+    )
+    .await
+}
+
+/// [`submit`] with every optional part of a transaction ([`Extras`]: a
+/// contract action, a fixed `From`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn submit_ext(
+    client: &Client,
+    params_file: Option<&Path>,
+    sk: &SecretKey,
+    recipients: Vec<Recipient>,
+    fee: u128,
+    extras: Extras,
+    wait: bool,
+    raw: bool,
+    quiet: bool,
+) -> Result<Submitted, CliError> {
     let notes = unspent(client, sk, quiet).await?;
     let mut spendable = vec![];
     for (pos, note) in notes {
@@ -781,8 +813,8 @@ async fn submit(
         chain_id,
         params: &params,
     };
-    let tx = build_transaction_with(
-        network, sk, &spendable, recipients, fee, stake, &mut OsRng, &progress,
+    let tx = build_transaction_ext(
+        network, sk, &spendable, recipients, fee, extras, &mut OsRng, &progress,
     )
     .map_err(fail)?;
     pb.finish_and_clear();
