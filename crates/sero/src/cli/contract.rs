@@ -389,7 +389,7 @@ fn receipt_report(r: &sero_node::contract::Receipt) -> Report {
             l.address, l.topics, l.data
         ));
     }
-    if r.output.len() > 2 {
+    if r.output.len() > 2 && r.contract_address.is_none() {
         human.push(format!("output {} = {:?}", r.output, words(&r.output)));
     }
     Report::new(
