@@ -18,6 +18,9 @@ use crate::tables::{
     SCHEMA_VERSION, SEEDS, TILS, TXS, UNDO, VALIDATORS,
 };
 
+/// A key and its value, as bytes.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
+
 /// Most items one range read ([`StateDb::leaves`], [`StateDb::outputs`],
 /// [`StateDb::recent_roots`]) may cover.
 pub const MAX_RANGE: u64 = 10_000;
@@ -472,7 +475,7 @@ impl StateDb {
     pub fn evm_entries_with(
         &self,
         overlay: &std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StateError> {
+    ) -> Result<Vec<KeyValue>, StateError> {
         let r = self.read()?;
         let t = r.open_table(EVM_STATE)?;
         let mut merged: std::collections::BTreeMap<Vec<u8>, Vec<u8>> =
