@@ -3,8 +3,9 @@
 //! and a body of coinbase outputs and transactions.
 //!
 //! ```text
-//! header = version u8 (2) ‖ height u64 ‖ parent (32) ‖ time u64 (unix s)
-//!          ‖ tx_root (32) ‖ note_root (32) ‖ leaf_count u64 ‖ seal
+//! header = version u8 (3) ‖ height u64 ‖ parent (32) ‖ time u64 (unix s)
+//!          ‖ tx_root (32) ‖ note_root (32) ‖ leaf_count u64
+//!          ‖ state_root (32) ‖ seal
 //! seal   = 0x00 ‖ config_hash (32)                                 genesis
 //!        | 0x01                                                    empty block
 //!        | 0x02 ‖ proposer (32) ‖ seed_proof (80) ‖ credential (80)
@@ -20,7 +21,9 @@
 //! and each transaction's full encoding (kind 1), inner nodes
 //! `H("SERO_TxRootNode1"; left ‖ right)`, an odd node paired with itself;
 //! the empty root is 32 zero bytes. `note_root` and `leaf_count` let a
-//! light client check note paths against headers alone.
+//! light client check note paths against headers alone. `state_root` is
+//! the contract state's root after the block (`sero_evm::state_root`),
+//! so every node's execution of the block's contract actions is checked.
 //!
 //! This crate only encodes the seal canonically; the node verifies the
 //! proposer's VRF proofs and signature (crate `sero-consensus`) and the
@@ -46,7 +49,7 @@ pub const MAX_COINBASE_OUTPUTS: usize = 16;
 /// Longest encoded block body.
 pub const MAX_BLOCK_BYTES: usize = 16 * 1024 * 1024;
 /// The header version this crate writes and reads.
-pub const HEADER_VERSION: u8 = 2;
+pub const HEADER_VERSION: u8 = 3;
 
 const SEAL_GENESIS: u8 = 0;
 const SEAL_EMPTY: u8 = 1;
@@ -98,6 +101,8 @@ pub struct BlockHeader {
     pub tx_root: [u8; 32],
     pub note_root: Base,
     pub leaf_count: u64,
+    /// Root of the contract state after the block (header version 3).
+    pub state_root: [u8; 32],
     pub seal: Seal,
 }
 
@@ -185,7 +190,7 @@ impl Reader<'_> {
 
 impl BlockHeader {
     /// Length of the fields before the seal.
-    pub const FIXED_LEN: usize = 1 + 8 + 32 + 8 + 32 + 32 + 8;
+    pub const FIXED_LEN: usize = 1 + 8 + 32 + 8 + 32 + 32 + 8 + 32;
 
     fn encode(&self, zero_signature: bool) -> Vec<u8> {
         let mut out = Vec::with_capacity(Self::FIXED_LEN + 330);
@@ -196,6 +201,7 @@ impl BlockHeader {
         out.extend_from_slice(&self.tx_root);
         out.extend_from_slice(&encode_base(&self.note_root));
         out.extend_from_slice(&self.leaf_count.to_le_bytes());
+        out.extend_from_slice(&self.state_root);
         self.seal.put(&mut out, zero_signature);
         out
     }
@@ -204,7 +210,7 @@ impl BlockHeader {
         self.encode(false)
     }
 
-    /// Decodes a header: version 2, every length exact, a known seal kind,
+    /// Decodes a header: version 3, every length exact, a known seal kind,
     /// a canonical licence, no trailing bytes.
     pub fn from_bytes(b: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(b);
@@ -218,6 +224,7 @@ impl BlockHeader {
         let tx_root = r.array("tx root")?;
         let note_root = r.base("note root")?;
         let leaf_count = r.u64("leaf count")?;
+        let state_root = r.array("state root")?;
         let seal = r.seal()?;
         r.finish()?;
         Ok(BlockHeader {
@@ -227,6 +234,7 @@ impl BlockHeader {
             tx_root,
             note_root,
             leaf_count,
+            state_root,
             seal,
         })
     }
@@ -286,7 +294,8 @@ impl Block {
     }
 
     /// The deterministic empty block at `height` on `parent`: no coinbase,
-    /// no transactions, the parent's note root, leaf count and time, seal
+    /// no transactions, the parent's note root, leaf count, state root and
+    /// time, seal
     /// [`Seal::Empty`]. Every node computes the same hash for it.
     pub fn empty(height: u64, parent: &BlockHeader) -> Block {
         Block {
@@ -297,6 +306,7 @@ impl Block {
                 tx_root: tx_root(&[], &[]),
                 note_root: parent.note_root,
                 leaf_count: parent.leaf_count,
+                state_root: parent.state_root,
                 seal: Seal::Empty,
             },
             coinbase: vec![],

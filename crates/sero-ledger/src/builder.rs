@@ -1,6 +1,7 @@
 //! Building a transaction: note selection, change, proofs in parallel,
 //! signatures.
 
+use crate::contract::ContractAction;
 use crate::note_plaintext::{memo_hash, NotePlaintext, MAX_MEMO};
 use crate::tx::{PlainOutput, StakeAction, Transaction, ZInput, ZOutput, MAX_INPUTS, MAX_OUTPUTS};
 use ark_ff::{UniformRand, Zero};
@@ -52,6 +53,8 @@ pub enum BuildError {
     MemoTooLong(usize),
     #[error("amount overflow")]
     Overflow,
+    #[error("the From address is not one of this account's")]
+    NotOwnFrom,
     #[error("proof error: {0}")]
     Zk(#[from] sero_zk::ZkError),
 }
@@ -185,7 +188,48 @@ pub fn build_transaction_with<R: RngCore + CryptoRng>(
         available,
         recipients,
         fee,
-        stake,
+        Extras {
+            stake,
+            ..Extras::default()
+        },
+        rng,
+        progress,
+    )
+}
+
+/// The optional parts of a transaction besides its payments.
+#[derive(Clone, Debug, Default)]
+pub struct Extras {
+    /// A stake action (its `from` is [`stake_refund_pkr`]).
+    pub stake: Option<StakeAction>,
+    /// A contract call or creation; its asset is taken from the notes
+    /// like the fee. Not together with a stake action.
+    pub contract: Option<ContractAction>,
+    /// The `from` PKr (one of `sk`'s) when the caller wants a fixed
+    /// identity; by default a fresh one per transaction.
+    pub from: Option<OneTimeAddress>,
+}
+
+/// [`build_transaction_with`] with every optional part ([`Extras`]).
+#[allow(clippy::too_many_arguments)]
+pub fn build_transaction_ext<R: RngCore + CryptoRng>(
+    network: Network<'_>,
+    sk: &SecretKey,
+    available: &[SpendableNote],
+    recipients: Vec<Recipient>,
+    fee: u128,
+    extras: Extras,
+    rng: &mut R,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Transaction, BuildError> {
+    build_inner(
+        network.chain_id,
+        Some(network.params),
+        sk,
+        available,
+        recipients,
+        fee,
+        extras,
         rng,
         progress,
     )
@@ -213,7 +257,10 @@ pub fn build_unproven<R: RngCore + CryptoRng>(
         available,
         recipients,
         fee,
-        stake,
+        Extras {
+            stake,
+            ..Extras::default()
+        },
         rng,
         &|_, _| {},
     )
@@ -228,10 +275,18 @@ fn build_inner<R: RngCore + CryptoRng>(
     available: &[SpendableNote],
     recipients: Vec<Recipient>,
     fee: u128,
-    stake: Option<StakeAction>,
+    extras: Extras,
     rng: &mut R,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Transaction, BuildError> {
+    let Extras {
+        stake,
+        contract,
+        from: fixed_from,
+    } = extras;
+    if stake.is_some() && contract.is_some() {
+        return Err(BuildError::TooMany("actions (stake and contract)"));
+    }
     let mut needs: BTreeMap<Currency, u128> = BTreeMap::new();
     let mut tickets = vec![];
     for r in &recipients {
@@ -252,6 +307,15 @@ fn build_inner<R: RngCore + CryptoRng>(
     if public > 0 {
         let e = needs.entry(Currency::sero()).or_default();
         *e = e.checked_add(public).ok_or(BuildError::Overflow)?;
+    }
+    if let Some(a) = contract.as_ref().and_then(|c| c.asset) {
+        if a.value > 0 {
+            let e = needs.entry(a.currency).or_default();
+            *e = e.checked_add(a.value).ok_or(BuildError::Overflow)?;
+        }
+        if let Some(t) = a.ticket {
+            tickets.push(t);
+        }
     }
     let chosen = select_notes(available, &needs, &tickets)?;
     let spent: Vec<&SpendableNote> = chosen.iter().map(|i| &available[*i]).collect();
@@ -351,9 +415,10 @@ fn build_inner<R: RngCore + CryptoRng>(
 
     // Effects first: the sighash does not cover proofs or signatures.
     let placeholder = sero_zk::ZkProof(Default::default());
-    let from = match &stake {
-        Some(s) => stake_refund_pkr(sk, s.vote_key()),
-        None => pk.derive_pkr(rng),
+    let from = match (&stake, fixed_from) {
+        (Some(s), _) => stake_refund_pkr(sk, s.vote_key()),
+        (None, Some(f)) => f,
+        (None, None) => pk.derive_pkr(rng),
     };
     let mut tx = Transaction {
         chain_id,
@@ -382,12 +447,17 @@ fn build_inner<R: RngCore + CryptoRng>(
             .collect(),
         plain_outputs,
         stake,
+        contract,
         balance_sig: BalanceSignature::sign_with_aux(&Scalar::zero(), b"", &[0; 32]),
-        from_sig: sk.sign_with_aux(&from, b"", &[0; 32]).expect("own PKr"),
+        from_sig: sk
+            .sign_with_aux(&from, b"", &[0; 32])
+            .map_err(|_| BuildError::NotOwnFrom)?,
     };
     let sighash = tx.sighash();
     tx.balance_sig = BalanceSignature::sign(&r_bal, &sighash, rng);
-    tx.from_sig = sk.sign(&from, &sighash, rng).expect("own PKr");
+    tx.from_sig = sk
+        .sign(&from, &sighash, rng)
+        .map_err(|_| BuildError::NotOwnFrom)?;
     let Some(params) = params else {
         return Ok(tx);
     };

@@ -2,9 +2,9 @@
 //! `docs/protocol.md` §8):
 //!
 //! ```text
-//! tx      = version u8 (3 | 4) ‖ chain_id (32) ‖ fee u128 ‖ from PKr (96)
+//! tx      = version u8 (3 | 4 | 5) ‖ chain_id (32) ‖ fee u128 ‖ from PKr (96)
 //!           ‖ u16 n ‖ n × input ‖ u16 m ‖ m × output ‖ u16 k ‖ k × plain
-//!           ‖ [stake, version 4 only]
+//!           ‖ [stake, version 4 only] ‖ [contract, version 5 only]
 //!           ‖ balance_sig (64) ‖ from_sig (64)
 //! stake   = 0x01 ‖ vote_key (32) ‖ vrf_key (32) ‖ amount u128   (register)
 //!         | 0x02 ‖ vote_key (32)                                 (unbond)
@@ -13,7 +13,9 @@
 //! plain   = pkr (96) ‖ asset ‖ memo_hash (32)
 //! asset   = currency (32) ‖ value u128 ‖ u8 has_ticket (0|1) ‖ [category (32) ‖ id (32)]
 //! ```
-//! Version 3 has no stake action and version 4 has exactly one. Versions 1
+//! Version 3 has no action, version 4 exactly one stake action and
+//! version 5 exactly one contract action (`crate::contract`); no version
+//! carries both. Versions 1
 //! and 2 (the same layouts without the chain id) are rejected: they could be
 //! replayed across networks. `chain_id` is the hash of the network's genesis
 //! block. The effects (hashed into the
@@ -32,6 +34,8 @@ use sero_zk::ZkProof;
 const VERSION: u8 = 3;
 /// Version of a transaction carrying a stake action.
 const VERSION_STAKE: u8 = 4;
+/// Version of a transaction carrying a contract action.
+const VERSION_CONTRACT: u8 = 5;
 /// The versions before the chain id (no longer accepted).
 const LEGACY_VERSIONS: [u8; 2] = [1, 2];
 const STAKE_REGISTER: u8 = 1;
@@ -59,6 +63,8 @@ fn encode_inner(tx: &Transaction, with_proofs_and_sigs: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(1024);
     out.push(if tx.stake.is_some() {
         VERSION_STAKE
+    } else if tx.contract.is_some() {
+        VERSION_CONTRACT
     } else {
         VERSION
     });
@@ -92,6 +98,8 @@ fn encode_inner(tx: &Transaction, with_proofs_and_sigs: bool) -> Vec<u8> {
     }
     if let Some(s) = &tx.stake {
         put_stake(&mut out, s);
+    } else if let Some(c) = &tx.contract {
+        c.put(&mut out);
     }
     if with_proofs_and_sigs {
         out.extend_from_slice(&tx.balance_sig.to_bytes());
@@ -285,7 +293,7 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
     if LEGACY_VERSIONS.contains(&version) {
         return Err(DecodeError::LegacyVersion(version));
     }
-    if version != VERSION && version != VERSION_STAKE {
+    if version != VERSION && version != VERSION_STAKE && version != VERSION_CONTRACT {
         return Err(DecodeError::Version(version));
     }
     let chain_id = r.array("chain id")?;
@@ -328,6 +336,11 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
     } else {
         None
     };
+    let contract = if version == VERSION_CONTRACT {
+        Some(r.contract()?)
+    } else {
+        None
+    };
     let balance_sig = BalanceSignature::from_bytes(r.take(64, "balance signature")?)
         .map_err(|e| invalid("balance signature", e))?;
     let from_sig = PkrSignature::from_bytes(r.take(64, "from signature")?)
@@ -341,6 +354,7 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
         outputs,
         plain_outputs,
         stake,
+        contract,
         balance_sig,
         from_sig,
     })

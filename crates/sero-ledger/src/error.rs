@@ -50,4 +50,6 @@ pub enum TxError {
     Asset(String),
     #[error("stake: {0}")]
     Stake(String),
+    #[error("contract: {0}")]
+    Contract(String),
 }

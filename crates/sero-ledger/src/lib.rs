@@ -10,6 +10,8 @@
 //!   balance) and stateful rules (anchor, nullifiers) — each a typed error.
 //! * [`builder`]: selects notes, makes change, proves inputs and outputs in
 //!   parallel and signs.
+//! * [`contract`]: the contract action (call or creation with an asset),
+//!   its encoding and its stateless and historical rules.
 //! * [`block`]: block headers with their consensus seal, bodies, the
 //!   deterministic empty block.
 //! * [`license`]: the mining licence of whitepaper §3.3 (issue, encode,
@@ -20,6 +22,7 @@
 pub mod block;
 pub mod builder;
 pub mod codec;
+pub mod contract;
 mod error;
 pub mod license;
 pub mod note_plaintext;
@@ -27,5 +30,6 @@ pub mod tx;
 pub mod validate;
 pub mod vectors;
 
+pub use contract::{ContractAction, ContractTarget};
 pub use error::{DecodeError, TxError};
 pub use tx::{PlainOutput, StakeAction, Transaction, ZInput, ZOutput};

@@ -101,6 +101,10 @@ pub struct Transaction {
     pub plain_outputs: Vec<PlainOutput>,
     /// An optional stake-registry action (encoded only in version 2).
     pub stake: Option<StakeAction>,
+    /// An optional contract call or creation (encoded only in version 5;
+    /// never together with a stake action). Its rules live in
+    /// [`crate::contract`].
+    pub contract: Option<crate::contract::ContractAction>,
     /// B-Sign over the sighash.
     pub balance_sig: BalanceSignature,
     /// PKr signature of `from` over the sighash.

@@ -8,7 +8,9 @@
 //! 4. the balance signature over the sighash against
 //!    `Σ CM_in − Σ CM_out − Σ plain − (fee + stake)·G_SERO`, where `stake` is
 //!    the amount a stake registration locks (a registration's amount must
-//!    fit in a u64);
+//!    fit in a u64) and the asset a contract action brings counts like a
+//!    plain output (public value: `crate::contract`), after the contract
+//!    action's own stateless rules ([`crate::contract::check_stateless`]);
 //! 5. every input and output proof, batch-verified (one batch per circuit,
 //!    across all the transactions given).
 //!
@@ -21,7 +23,9 @@
 //! 6. every anchor is a recent note-tree root;
 //! 7. no nullifier is already spent;
 //! 8. the stake action, if any, against the registry
-//!    ([`LedgerView::check_stake`]).
+//!    ([`LedgerView::check_stake`]);
+//! 9. the contract action, if any, against the parent's contract state
+//!    ([`LedgerView::check_contract`]; executing it is the node's stage).
 //!
 //! Nullifiers repeated across the transactions of one block are the
 //! block's rule (`check_block_nullifiers`).
@@ -51,6 +55,12 @@ pub trait LedgerView {
     fn check_stake(&self, _tx: &Transaction) -> Result<(), TxError> {
         Ok(())
     }
+    /// The contract action's historical rules
+    /// ([`crate::contract::check_historical`]; called only when it is
+    /// `Some`). Views without contract state accept.
+    fn check_contract(&self, _c: &crate::contract::ContractAction) -> Result<(), TxError> {
+        Ok(())
+    }
 }
 
 fn hex32(f: &Base) -> String {
@@ -76,6 +86,14 @@ pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
             )));
         }
     }
+    if let Some(c) = &tx.contract {
+        if tx.stake.is_some() {
+            return Err(TxError::Contract(
+                "a transaction carries a stake or a contract action, not both".into(),
+            ));
+        }
+        crate::contract::check_stateless(tx, c)?;
+    }
     let public = tx
         .public_sero()
         .ok_or_else(|| TxError::Stake("fee plus stake overflows".into()))?;
@@ -85,7 +103,14 @@ pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
         .map_err(|_| TxError::BadFromSignature)?;
     let ins: Vec<AssetCommitment> = tx.inputs.iter().map(|i| i.cm_asset).collect();
     let outs: Vec<AssetCommitment> = tx.outputs.iter().map(|o| o.cm_asset).collect();
-    let plain: Vec<_> = tx.plain_outputs.iter().map(|p| p.asset).collect();
+    // The contract action's asset leaves the shielded pool as a public
+    // value, exactly like a plain output's.
+    let plain: Vec<_> = tx
+        .plain_outputs
+        .iter()
+        .map(|p| p.asset)
+        .chain(tx.contract.as_ref().and_then(|c| c.asset))
+        .collect();
     let bp =
         balance_point(&ins, &outs, &plain, public).map_err(|e| TxError::Asset(e.to_string()))?;
     tx.balance_sig
@@ -198,6 +223,9 @@ pub fn validate_stateful(tx: &Transaction, view: &impl LedgerView) -> Result<(),
     }
     if tx.stake.is_some() {
         view.check_stake(tx)?;
+    }
+    if let Some(c) = &tx.contract {
+        view.check_contract(c)?;
     }
     Ok(())
 }

@@ -45,6 +45,7 @@ pub fn sample_transaction(chain_id: [u8; 32]) -> Transaction {
             memo_hash: Base::from(0x4142_4344u64),
         }],
         stake: None,
+        contract: None,
         balance_sig: BalanceSignature::sign_with_aux(&Scalar::from(1u64), b"", &[0; 32]),
         from_sig: sk
             .sign_with_aux(&pk.derive_pkr_with(&Scalar::from(5u64)), b"", &[0; 32])

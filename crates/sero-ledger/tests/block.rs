@@ -17,6 +17,7 @@ fn header(seal: Seal) -> BlockHeader {
         tx_root: [2; 32],
         note_root: Base::from(3u64),
         leaf_count: 4,
+        state_root: [7; 32],
         seal,
     }
 }

@@ -13,6 +13,7 @@
 //! ([`Block::empty`]: nothing but the parent's tree and time) or, on a
 //! chain in [`ChainConfig::dev_mode`], [`Seal::Dev`].
 
+use crate::contract::{BlockExec, ExecFailure, Overlay, OverlayView, Receipt, ReceiptNote};
 pub use crate::registry::GenesisValidator;
 use crate::registry::{Registry, RegistryError};
 use crate::scan::OutputRecord;
@@ -150,6 +151,8 @@ pub enum ChainError {
     Genesis(String),
     #[error("transaction {index}: {error}")]
     Tx { index: usize, error: TxError },
+    #[error("contract-state root does not match the block's execution")]
+    StateRoot,
     #[error("transaction {index}: stake: {error}")]
     Stake { index: usize, error: RegistryError },
     #[error("rollback: {0}")]
@@ -193,6 +196,15 @@ impl LedgerView for Chain {
             .check_action(self.cfg.min_stake, tx)
             .map_err(|e| TxError::Stake(e.to_string()))
     }
+
+    fn check_contract(&self, c: &sero_ledger::ContractAction) -> Result<(), TxError> {
+        let overlay = Overlay::new();
+        let view = OverlayView {
+            db: &self.db,
+            overlay: &overlay,
+        };
+        sero_ledger::contract::check_historical(c, &view)
+    }
 }
 
 /// The genesis: one coinbase note per `premine` entry, the registry seeded
@@ -232,6 +244,7 @@ pub fn genesis_block(
             tx_root: tx_root(&coinbase, &[]),
             note_root: tree.root(),
             leaf_count: tree.len(),
+            state_root: empty_state_root(),
             seal: Seal::Genesis {
                 config_hash: genesis_config_hash(cfg, &validators),
             },
@@ -244,6 +257,11 @@ pub fn genesis_block(
         block,
         validators,
     })
+}
+
+/// The contract-state root of an empty state (the genesis's).
+pub fn empty_state_root() -> [u8; 32] {
+    sero_evm::state_root(std::iter::empty())
 }
 
 fn load_anchors(db: &StateDb, window: usize) -> Result<Anchors, ChainError> {
@@ -356,6 +374,14 @@ impl Chain {
         &self.db
     }
 
+    /// The contract state at the tip.
+    pub fn contract_view(&self) -> OverlayView<'_> {
+        OverlayView {
+            db: &self.db,
+            overlay: &crate::contract::EMPTY_OVERLAY,
+        }
+    }
+
     pub fn tree(&self) -> &WitnessTree {
         &self.tree
     }
@@ -448,7 +474,10 @@ impl Chain {
             return Err(ChainError::TxRoot);
         }
         check_sero_only(&block.coinbase)?;
-        let mut e = self.note_effects(block, 0, [0; 32])?;
+        if h.state_root != empty_state_root() {
+            return Err(ChainError::StateRoot);
+        }
+        let mut e = self.note_effects(block, 0, [0; 32], &[])?;
         e.registry = registry.records().map(|(k, v)| (*k, v.clone())).collect();
         e.seed = g.seed;
         Ok(e)
@@ -590,7 +619,23 @@ impl Chain {
         {
             r.map_err(|error| ChainError::Tx { index, error })?;
         }
-        let mut e = self.note_effects(block, height, parent)?;
+        // Contract actions, in block order, on the parent's contract state
+        // plus the block's earlier changes.
+        let (exec, mut executions) = self.execute_contracts(&block.txs, height, h.time)?;
+        let extra: Vec<Vec<PlainOutput>> = executions
+            .iter_mut()
+            .map(|x| {
+                x.as_mut()
+                    .map(|x| std::mem::take(&mut x.notes))
+                    .unwrap_or_default()
+            })
+            .collect();
+        if h.state_root != exec.state_root(&self.db)? {
+            return Err(ChainError::StateRoot);
+        }
+        let mut e = self.note_effects(block, height, parent, &extra)?;
+        let first = self.tree.len() + block.coinbase.len() as u64;
+        attach_contract_effects(&mut e, exec, executions, &block.txs, &extra, first);
         e.registry = written
             .iter()
             .map(|k| (*k, registry.get(k).expect("written").clone()))
@@ -599,13 +644,70 @@ impl Chain {
         Ok(e)
     }
 
+    /// The note root and leaf count after `block` with the contract notes
+    /// `extra` (tree order of [`Self::note_effects`]).
+    fn note_effects_unchecked(
+        &self,
+        block: &Block,
+        extra: &[Vec<PlainOutput>],
+    ) -> Result<(Base, u64), ChainError> {
+        let mut frontier = self.tree.frontier();
+        let mut cms = vec![];
+        for p in &block.coinbase {
+            cms.push(plain_cm_out(p).map_err(|e| ChainError::Coinbase(e.to_string()))?);
+        }
+        for (index, t) in block.txs.iter().enumerate() {
+            cms.extend(t.outputs.iter().map(|o| o.cm_out));
+            for p in t
+                .plain_outputs
+                .iter()
+                .chain(extra.get(index).into_iter().flatten())
+            {
+                cms.push(plain_cm_out(p).map_err(|e| ChainError::Tx {
+                    index,
+                    error: TxError::Asset(e.to_string()),
+                })?);
+            }
+        }
+        for cm in cms {
+            let pos = frontier.len();
+            frontier
+                .append(cm_auth(pos, cm))
+                .map_err(|_| ChainError::TreeFull)?;
+        }
+        Ok((frontier.root(), frontier.len()))
+    }
+
+    /// Runs the contract actions of `txs` in order ([`BlockExec`]); an
+    /// action that cannot be in a block is the block's error.
+    #[allow(clippy::type_complexity)]
+    fn execute_contracts(
+        &self,
+        txs: &[Transaction],
+        height: u64,
+        time: u64,
+    ) -> Result<(BlockExec, Vec<Option<crate::contract::TxExecution>>), ChainError> {
+        let mut exec = BlockExec::default();
+        let mut out = Vec::with_capacity(txs.len());
+        for (index, t) in txs.iter().enumerate() {
+            match exec.execute_tx(&self.db, t, height, time, index as u32) {
+                Ok(x) => out.push(x),
+                Err(ExecFailure::Store(e)) => return Err(ChainError::Corrupt(e)),
+                Err(ExecFailure::Tx(error)) => return Err(ChainError::Tx { index, error }),
+            }
+        }
+        Ok((exec, out))
+    }
+
     /// The note, nullifier, til and txid effects of `block` (checks the note
-    /// root and leaf count).
+    /// root and leaf count); `extra[i]` are the notes transaction `i`'s
+    /// contract action made, entering the tree after its own outputs.
     fn note_effects(
         &self,
         block: &Block,
         height: u64,
         parent: [u8; 32],
+        extra: &[Vec<PlainOutput>],
     ) -> Result<BlockEffects, ChainError> {
         let h = &block.header;
         let mut records = vec![];
@@ -615,7 +717,11 @@ impl Chain {
         }
         for (index, t) in block.txs.iter().enumerate() {
             records.extend(t.outputs.iter().map(OutputRecord::shielded));
-            for p in &t.plain_outputs {
+            for p in t
+                .plain_outputs
+                .iter()
+                .chain(extra.get(index).into_iter().flatten())
+            {
                 let cm = plain_cm_out(p).map_err(|e| ChainError::Tx {
                     index,
                     error: TxError::Asset(e.to_string()),
@@ -660,6 +766,8 @@ impl Chain {
             registry: vec![],
             seed: [0; 32],
             certificate: vec![],
+            evm_changes: vec![],
+            receipts: vec![],
         })
     }
 
@@ -779,6 +887,8 @@ impl Chain {
         let mut txs: Vec<Transaction> = vec![];
         let mut seen = HashSet::new();
         let mut touched = HashSet::new();
+        let block_time = time.max(parent_header.time);
+        let mut exec = BlockExec::default();
         for (t, r) in candidates.into_iter().zip(results) {
             if txs.len() >= sero_ledger::block::MAX_BLOCK_TXS {
                 break;
@@ -799,6 +909,23 @@ impl Chain {
                 }
                 touched.insert(*a.vote_key());
             }
+            // The contract action on a scratch copy of the block's
+            // execution: kept only if it can be in the block (the same
+            // path validate_block runs).
+            if t.contract.is_some() {
+                let mut trial = BlockExec {
+                    overlay: exec.overlay.clone(),
+                    gas: exec.gas,
+                };
+                match trial.execute_tx(&self.db, &t, height, block_time, txs.len() as u32) {
+                    Ok(_) => exec = trial,
+                    Err(ExecFailure::Store(e)) => return Err(ChainError::Corrupt(e)),
+                    Err(ExecFailure::Tx(error)) => {
+                        tracing::debug!(txid = %hex::encode(t.txid()), %error, "contract action skipped");
+                        continue;
+                    }
+                }
+            }
             seen.extend(t.nullifiers().copied());
             txs.push(t);
         }
@@ -809,34 +936,73 @@ impl Chain {
             memo_hash: Base::from(height),
         }];
         cb.extend(due.into_iter().map(|(_, p)| p));
-        let mut frontier = self.tree.frontier();
-        let probe = Block {
+        // Run the kept actions once more, in their final order and with
+        // their final indices: exactly what validate_block will do.
+        let (exec, mut executions) = self.execute_contracts(&txs, height, block_time)?;
+        let extra: Vec<Vec<PlainOutput>> = executions
+            .iter_mut()
+            .map(|x| {
+                x.as_mut()
+                    .map(|x| std::mem::take(&mut x.notes))
+                    .unwrap_or_default()
+            })
+            .collect();
+        let mut block = Block {
             header: BlockHeader {
                 height,
                 parent,
-                time: time.max(parent_header.time),
+                time: block_time,
                 tx_root: [0; 32],
                 note_root: Base::from(0u64),
                 leaf_count: 0,
+                state_root: exec.state_root(&self.db)?,
                 seal,
             },
             coinbase: cb,
             txs,
         };
-        for cm in probe
-            .new_notes()
-            .map_err(|e| ChainError::Coinbase(e.to_string()))?
-        {
-            let pos = frontier.len();
-            frontier
-                .append(cm_auth(pos, cm))
-                .map_err(|_| ChainError::TreeFull)?;
-        }
-        let mut block = probe;
+        let e = self.note_effects_unchecked(&block, &extra)?;
         block.header.tx_root = tx_root(&block.coinbase, &block.txs);
-        block.header.note_root = frontier.root();
-        block.header.leaf_count = frontier.len();
+        block.header.note_root = e.0;
+        block.header.leaf_count = e.1;
         Ok(block)
+    }
+}
+
+/// Puts the block's contract-state writes and receipts (with the leaf
+/// positions of the notes each action made) into its effects.
+fn attach_contract_effects(
+    e: &mut BlockEffects,
+    exec: BlockExec,
+    executions: Vec<Option<crate::contract::TxExecution>>,
+    txs: &[Transaction],
+    extra: &[Vec<PlainOutput>],
+    first_tx_leaf: u64,
+) {
+    e.evm_changes = exec.overlay.into_iter().collect();
+    // Tree order: coinbase, then per transaction its outputs, its plain
+    // outputs and its contract notes.
+    let mut pos = first_tx_leaf;
+    for ((t, x), ex) in txs.iter().zip(extra).zip(executions) {
+        pos += (t.outputs.len() + t.plain_outputs.len()) as u64;
+        if let Some(ex) = ex {
+            let mut r: Receipt = ex.receipt;
+            for n in x {
+                r.notes.push(ReceiptNote {
+                    position: pos,
+                    pkr: n.pkr.to_string(),
+                    currency: n.asset.currency.to_string(),
+                    value: n.asset.value.to_string(),
+                    ticket: n.asset.ticket.map(|t| format!("{}:{}", t.category, t.id)),
+                });
+                pos += 1;
+            }
+            let id = t.txid();
+            e.receipts
+                .push((id, serde_json::to_vec(&r).expect("receipt serialises")));
+        } else {
+            pos += x.len() as u64;
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! [`mempool::Mempool`].
 
 pub mod chain;
+pub mod contract;
 pub mod genesis;
 pub mod journal;
 pub mod mempool;
@@ -17,6 +18,8 @@ pub mod wire;
 pub use chain::{genesis_block, genesis_config_hash, Chain, ChainConfig, ChainError, GenesisBlock};
 pub use mempool::Mempool;
 pub use registry::{GenesisValidator, Registry, RegistryError};
+/// The execution crate, for the RPC's read-only calls.
+pub use sero_evm as evm;
 
 /// A node's shared state: the chain and its mempool (served by RPC, driven
 /// by the consensus service or the dev block producer).

@@ -52,6 +52,11 @@
 //! later request on such a connection; a WebSocket connection stops
 //! counting once upgraded. Per-IP means per address, also for IPv6 (no
 //! grouping by prefix).
+//!
+//! Contract methods (`sero_getTransactionReceipt`, `sero_call`) and the
+//! `eth_` subset are in [`eth`].
+
+pub mod eth;
 
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::proc_macros::rpc;
@@ -878,7 +883,15 @@ pub async fn serve_with(
 ) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), std::io::Error> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    let methods: jsonrpsee::Methods = RpcImpl::new(node, limits.rejected_cache).into_rpc().into();
+    let rpc = RpcImpl::new(node, limits.rejected_cache);
+    let mut module = SeroApiServer::into_rpc(rpc.clone());
+    module
+        .merge(eth::ContractApiServer::into_rpc(rpc.clone()))
+        .map_err(std::io::Error::other)?;
+    module
+        .merge(eth::EthApiServer::into_rpc(rpc))
+        .map_err(std::io::Error::other)?;
+    let methods: jsonrpsee::Methods = module.into();
     let config = jsonrpsee::server::ServerConfigBuilder::new()
         .max_request_body_size(limits.max_request_body)
         .max_response_body_size(limits.max_response_body)

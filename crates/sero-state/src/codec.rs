@@ -310,6 +310,50 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Contract-state entries: key bytes with a value (`None`: absent).
+pub type EvmEntries = Vec<(Vec<u8>, Option<Vec<u8>>)>;
+
+/// Encodes the previous values of contract-state keys a block wrote
+/// ([`crate::tables::EVM_UNDO`]): `u32 n ‖ n × (u32 klen ‖ key ‖ u8 had ‖
+/// [u32 vlen ‖ value])`, little-endian.
+pub fn encode_evm_undo(list: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<Vec<u8>, StateError> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&u32_len("evm undo", list.len())?.to_le_bytes());
+    for (k, v) in list {
+        out.extend_from_slice(&u32_len("evm undo key", k.len())?.to_le_bytes());
+        out.extend_from_slice(k);
+        match v {
+            Some(v) => {
+                out.push(1);
+                out.extend_from_slice(&u32_len("evm undo value", v.len())?.to_le_bytes());
+                out.extend_from_slice(v);
+            }
+            None => out.push(0),
+        }
+    }
+    Ok(out)
+}
+
+/// Decodes [`encode_evm_undo`].
+pub fn decode_evm_undo(bytes: &[u8]) -> Result<EvmEntries, StateError> {
+    let mut r = Reader::new(bytes, "evm undo record");
+    let n = r.u32()? as usize;
+    let mut out = Vec::with_capacity(n.min(bytes.len() / 5));
+    for _ in 0..n {
+        let kl = r.u32()? as usize;
+        let k = r.take(kl)?.to_vec();
+        let v = if r.flag()? {
+            let vl = r.u32()? as usize;
+            Some(r.take(vl)?.to_vec())
+        } else {
+            None
+        };
+        out.push((k, v));
+    }
+    r.finish()?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,16 +7,19 @@ use redb::{
 };
 
 use crate::codec::{
-    decode_block_record, decode_meta_u32, decode_meta_u64, decode_til, decode_tip,
-    decode_tx_location, decode_undo, decode_validator, encode_block_record, encode_til, encode_tip,
-    encode_tx_location, encode_undo, encode_validator, UndoRecord,
+    decode_block_record, decode_evm_undo, decode_meta_u32, decode_meta_u64, decode_til, decode_tip,
+    decode_tx_location, decode_undo, decode_validator, encode_block_record, encode_evm_undo,
+    encode_til, encode_tip, encode_tx_location, encode_undo, encode_validator, UndoRecord,
 };
 use crate::error::StateError;
 use crate::tables::{
-    BLOCKS, BLOCK_HASHES, CERTIFICATES, LEAVES, META, META_FINALIZED, META_LEAF_COUNT,
-    META_SCHEMA_VERSION, META_TIP, NULLIFIERS, OUTPUTS, ROOTS, SCHEMA_VERSION, SEEDS, TILS, TXS,
-    UNDO, VALIDATORS,
+    BLOCKS, BLOCK_HASHES, CERTIFICATES, EVM_STATE, EVM_UNDO, LEAVES, META, META_FINALIZED,
+    META_LEAF_COUNT, META_SCHEMA_VERSION, META_TIP, NULLIFIERS, OUTPUTS, RECEIPTS, ROOTS,
+    SCHEMA_VERSION, SEEDS, TILS, TXS, UNDO, VALIDATORS,
 };
+
+/// A key and its value, as bytes.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
 
 /// Most items one range read ([`StateDb::leaves`], [`StateDb::outputs`],
 /// [`StateDb::recent_roots`]) may cover.
@@ -98,6 +101,12 @@ pub struct BlockEffects {
     /// Consensus certificate of the block (empty: none yet; see
     /// [`StateDb::put_certificate`]).
     pub certificate: Vec<u8>,
+    /// Contract-state writes of the block: `(key, new value)`, `None`
+    /// deleting the key, each key at most once. The previous values are
+    /// kept in [`crate::tables::EVM_UNDO`] for [`StateDb::rollback_to`].
+    pub evm_changes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// Receipts of the block's contract actions: `(txid, receipt bytes)`.
+    pub receipts: Vec<([u8; 32], Vec<u8>)>,
 }
 
 /// A stored block, as returned by [`StateDb::block_by_height`] and
@@ -188,6 +197,9 @@ impl StateDb {
             txn.open_table(SEEDS)?;
             txn.open_table(CERTIFICATES)?;
             txn.open_table(UNDO)?;
+            txn.open_table(EVM_STATE)?;
+            txn.open_table(EVM_UNDO)?;
+            txn.open_table(RECEIPTS)?;
             let mut meta = txn.open_table(META)?;
             let version = match meta.get(META_SCHEMA_VERSION)? {
                 Some(v) => Some(decode_meta_u32(v.value(), "meta schema_version")?),
@@ -451,6 +463,47 @@ impl StateDb {
         Ok(t.get(txid)?.map(|g| decode_tx_location(g.value())))
     }
 
+    /// The contract-state value under `key`.
+    pub fn evm_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(EVM_STATE)?;
+        Ok(t.get(key)?.map(|g| g.value().to_vec()))
+    }
+
+    /// Every contract-state entry in key order, with `overlay` applied
+    /// (`None` deletes): what the state root is computed over.
+    pub fn evm_entries_with(
+        &self,
+        overlay: &std::collections::BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    ) -> Result<Vec<KeyValue>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(EVM_STATE)?;
+        let mut merged: std::collections::BTreeMap<Vec<u8>, Vec<u8>> =
+            std::collections::BTreeMap::new();
+        for e in t.iter()? {
+            let (k, v) = e?;
+            merged.insert(k.value().to_vec(), v.value().to_vec());
+        }
+        for (k, v) in overlay {
+            match v {
+                Some(v) => {
+                    merged.insert(k.clone(), v.clone());
+                }
+                None => {
+                    merged.remove(k);
+                }
+            }
+        }
+        Ok(merged.into_iter().collect())
+    }
+
+    /// The receipt of the contract action of transaction `txid`.
+    pub fn receipt(&self, txid: &[u8; 32]) -> Result<Option<Vec<u8>>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(RECEIPTS)?;
+        Ok(t.get(txid)?.map(|g| g.value().to_vec()))
+    }
+
     /// Entry counts of the tables.
     pub fn stats(&self) -> Result<StateStats, StateError> {
         let r = self.read()?;
@@ -563,6 +616,8 @@ impl StateDb {
             meta.insert(META_FINALIZED, &height.to_le_bytes()[..])?;
             let mut undo = txn.open_table(UNDO)?;
             undo.retain_in(..=height, |_, _| false)?;
+            let mut evm_undo = txn.open_table(EVM_UNDO)?;
+            evm_undo.retain_in(..=height, |_, _| false)?;
             Ok(())
         })();
         finish(txn, r)
@@ -724,6 +779,24 @@ fn write_block(txn: &WriteTransaction, e: &BlockEffects, record: &[u8]) -> Resul
     }
     txn.open_table(UNDO)?
         .insert(e.height, encode_undo(&undo)?.as_slice())?;
+    {
+        let mut t = txn.open_table(EVM_STATE)?;
+        let mut olds = Vec::with_capacity(e.evm_changes.len());
+        for (k, v) in &e.evm_changes {
+            let old = match v {
+                Some(v) => t.insert(k.as_slice(), v.as_slice())?,
+                None => t.remove(k.as_slice())?,
+            }
+            .map(|g| g.value().to_vec());
+            olds.push((k.clone(), old));
+        }
+        txn.open_table(EVM_UNDO)?
+            .insert(e.height, encode_evm_undo(&olds)?.as_slice())?;
+        let mut r = txn.open_table(RECEIPTS)?;
+        for (id, b) in &e.receipts {
+            r.insert(id, b.as_slice())?;
+        }
+    }
     meta.insert(META_TIP, &encode_tip(e.height, &e.hash)[..])?;
     meta.insert(META_LEAF_COUNT, &new_leaf_count.to_le_bytes()[..])?;
     Ok(())
@@ -767,6 +840,9 @@ fn rollback(txn: &WriteTransaction, height: u64) -> Result<(), StateError> {
     let mut tils = txn.open_table(TILS)?;
     let mut txs = txn.open_table(TXS)?;
     let mut validators = txn.open_table(VALIDATORS)?;
+    let mut evm_state = txn.open_table(EVM_STATE)?;
+    let mut evm_undos = txn.open_table(EVM_UNDO)?;
+    let mut receipts = txn.open_table(RECEIPTS)?;
     let missing = |what: &str, h: u64| StateError::Corrupt(format!("{what} of block {h} missing"));
     for h in (height + 1..=tip_height).rev() {
         let undo = match undos.remove(h)? {
@@ -804,6 +880,21 @@ fn rollback(txn: &WriteTransaction, height: u64) -> Result<(), StateError> {
         }
         for t in &undo.txids {
             txs.remove(t)?;
+            receipts.remove(t)?;
+        }
+        let olds = match evm_undos.remove(h)? {
+            Some(g) => decode_evm_undo(g.value())?,
+            None => return Err(missing("contract-state undo record", h)),
+        };
+        for (k, old) in olds.iter().rev() {
+            match old {
+                Some(v) => {
+                    evm_state.insert(k.as_slice(), v.as_slice())?;
+                }
+                None => {
+                    evm_state.remove(k.as_slice())?;
+                }
+            }
         }
         for (k, prev) in undo.registry.iter().rev() {
             match prev {

@@ -24,13 +24,16 @@
 //! | [`SEEDS`]       | `u64` height           | `[u8; 32]` round seed after the block   |
 //! | [`CERTIFICATES`]| `u64` height           | opaque certificate bytes                |
 //! | [`UNDO`]        | `u64` height           | undo record of a non-final block        |
+//! | [`EVM_STATE`]   | contract state key     | contract state value (`sero_evm::state`)|
+//! | [`EVM_UNDO`]    | `u64` height           | previous values of the keys the block wrote |
+//! | [`RECEIPTS`]    | `[u8; 32]` txid        | receipt of a contract action            |
 //! | [`META`]        | `&str` key             | bytes, see the `META_*` keys            |
 
 use redb::TableDefinition;
 
 /// Schema version written to [`META`] under [`META_SCHEMA_VERSION`] when a
 /// database is created and checked on every open.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Canonical chain: block height → block hash.
 pub const BLOCK_HASHES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("block_hashes");
@@ -79,6 +82,21 @@ pub const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("cert
 /// finalized height only.
 pub const UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("undo");
 
+/// The contract state: key bytes → value bytes, both opaque here (their
+/// layouts are `sero_evm::StateKey::encode` and `StateValue::encode`,
+/// documented in `docs/contracts.md`). Absent keys have no value.
+pub const EVM_STATE: TableDefinition<&[u8], &[u8]> = TableDefinition::new("evm_state");
+
+/// What undoing the contract-state writes of the block at this height
+/// needs: `u32 n ‖ n × (u32 klen ‖ key ‖ u8 had (0|1) ‖ [u32 vlen ‖ old
+/// value])` in write order (see [`crate::codec::encode_evm_undo`]); kept
+/// for non-final blocks only, like [`UNDO`].
+pub const EVM_UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("evm_undo");
+
+/// The receipt of each contract action by transaction id (opaque here;
+/// the node's `receipt` module defines the layout).
+pub const RECEIPTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("receipts");
+
 /// Small named values; keys are the `META_*` constants.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -93,7 +111,7 @@ pub const META_LEAF_COUNT: &str = "leaf_count";
 pub const META_FINALIZED: &str = "finalized";
 
 /// Names of every table, for diagnostics and tests.
-pub const ALL_TABLE_NAMES: [&str; 13] = [
+pub const ALL_TABLE_NAMES: [&str; 16] = [
     "block_hashes",
     "blocks",
     "leaves",
@@ -107,4 +125,7 @@ pub const ALL_TABLE_NAMES: [&str; 13] = [
     "certificates",
     "undo",
     "meta",
+    "evm_state",
+    "evm_undo",
+    "receipts",
 ];

@@ -74,6 +74,9 @@ enum Command {
     Testnet(cli::testnet::TestnetArgs),
     /// The wallet: scan with the trace key, balances, send, audit.
     Wallet(Box<cli::wallet::WalletArgs>),
+    /// Contracts: deploy, call with an asset from the wallet, read-only
+    /// calls, receipts.
+    Contract(Box<cli::contract::ContractArgs>),
     /// Measure performance: `sero bench zk` (proving, verification, batch
     /// verification, peak memory of both circuits) and `sero bench ledger`
     /// (transaction validation, block apply, wallet scan rate).
@@ -94,6 +97,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Node(args) => cli::node::run(*args)?,
         Command::Testnet(args) => cli::testnet::run(args)?,
         Command::Wallet(args) => cli::wallet::run(*args, cli.json)?,
+        Command::Contract(args) => cli::contract::run(*args, cli.json)?,
         Command::License(args) => cli::license::run(args)?,
     };
     Ok(report.print(cli.json))

@@ -434,6 +434,7 @@ fn a_flood_of_junk_transactions_does_not_stall_consensus() {
                     memo_hash: Base::from(0u64),
                 }],
                 stake: None,
+                contract: None,
                 balance_sig: BalanceSignature::sign_with_aux(&r, b"", &[0; 32]),
                 from_sig: rogue.sign_with_aux(&from, b"", &[0; 32]).unwrap(),
             };

@@ -17,7 +17,7 @@ use sero_assets::{Asset, Category, Currency, Ticket, TicketId};
 use sero_crypto::curve::encode_base;
 use sero_keys::{OneTimeAddress, PaymentAddress, SecretKey, Seed, TraceKey};
 use sero_ledger::builder::{
-    build_transaction_with, stake_refund_pkr, Network, Recipient, SpendableNote,
+    build_transaction_ext, stake_refund_pkr, Extras, Network, Recipient, SpendableNote,
 };
 use sero_ledger::note_plaintext::open_sealed;
 use sero_ledger::StakeAction;
@@ -34,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-type Client = sero_rpc::jsonrpsee::http_client::HttpClient;
+pub(crate) type Client = sero_rpc::jsonrpsee::http_client::HttpClient;
 
 #[derive(Args)]
 pub struct WalletArgs {
@@ -69,7 +69,7 @@ pub struct WalletArgs {
 /// `--keystore` (clap refuses both or neither with exit 2).
 #[derive(Args)]
 #[group(id = "account", required = true, multiple = false, args = ["mnemonic", "keystore"])]
-struct Account {
+pub(crate) struct Account {
     /// The account's 24-word mnemonic.
     #[arg(long, env = "SERO_MNEMONIC", hide_env_values = true)]
     mnemonic: Option<String>,
@@ -328,7 +328,7 @@ impl Account {
     }
 
     /// The spending key; a keystore is unlocked with its passphrase.
-    fn secret_key(&self) -> Result<SecretKey, CliError> {
+    pub(crate) fn secret_key(&self) -> Result<SecretKey, CliError> {
         match (&self.mnemonic, &self.keystore) {
             (Some(m), _) => key(m),
             (None, Some(path)) => {
@@ -717,10 +717,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
     }
     let rt = tokio::runtime::Runtime::new().map_err(fail)?;
     let client = sero_rpc::client(&args.rpc).map_err(|e| CliError::Usage(format!("--rpc: {e}")))?;
-    let opts = SendOpts {
-        params_file: args.params.clone(),
-        pending_dir: args.wallet_dir.join("pending"),
-    };
+    let opts = SendOpts::new(args.params.clone(), &args.wallet_dir);
     let opts = &opts;
     rt.block_on(async move {
         match args.cmd {
@@ -868,9 +865,20 @@ async fn network(
 }
 
 /// Where a send finds its parameters and records what it sends.
-struct SendOpts {
+pub(crate) struct SendOpts {
     params_file: Option<PathBuf>,
     pending_dir: PathBuf,
+}
+
+impl SendOpts {
+    /// Parameters from `params_file` (or the development ones when the
+    /// node runs on them); pending records under `wallet_dir`.
+    pub(crate) fn new(params_file: Option<PathBuf>, wallet_dir: &Path) -> Self {
+        SendOpts {
+            params_file,
+            pending_dir: wallet_dir.join("pending"),
+        }
+    }
 }
 
 /// `wallet pending`: the true status of every recorded transaction;
@@ -923,7 +931,7 @@ async fn pending_report(client: &Client, opts: &SendOpts) -> Result<Report, CliE
 }
 
 /// What [`submit`] did.
-enum Submitted {
+pub(crate) enum Submitted {
     /// `--raw`: the report with the signed transaction.
     Raw(Report),
     /// Submitted; the block height when waited for.
@@ -941,6 +949,27 @@ async fn submit(
     recipients: Vec<Recipient>,
     fee: u128,
     stake: Option<StakeAction>,
+    wait: bool,
+    raw: bool,
+    quiet: bool,
+) -> Result<Submitted, CliError> {
+    let extras = Extras {
+        stake,
+        ..Extras::default()
+    };
+    submit_ext(client, opts, sk, recipients, fee, extras, wait, raw, quiet).await
+}
+
+/// [`submit`] with every optional part of a transaction ([`Extras`]: a
+/// contract action, a fixed `From`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn submit_ext(
+    client: &Client,
+    opts: &SendOpts,
+    sk: &SecretKey,
+    recipients: Vec<Recipient>,
+    fee: u128,
+    extras: Extras,
     wait: bool,
     raw: bool,
     quiet: bool,
@@ -968,8 +997,8 @@ async fn submit(
         chain_id,
         params: &params,
     };
-    let tx = build_transaction_with(
-        network, sk, &spendable, recipients, fee, stake, &mut OsRng, &progress,
+    let tx = build_transaction_ext(
+        network, sk, &spendable, recipients, fee, extras, &mut OsRng, &progress,
     )
     .map_err(fail)?;
     pb.finish_and_clear();

@@ -1,0 +1,285 @@
+//! The execute stage of contract actions (`sero_ledger::contract` holds
+//! the stateless and historical stages): runs `sero_evm::execute` for each
+//! contract transaction of a block, in block order, against the parent's
+//! contract state plus the block's earlier changes ([`BlockExec`]).
+//! Validation and block building both go through [`BlockExec::execute_tx`].
+//!
+//! What an execution yields:
+//! * the notes the contract pays (and, after a revert or halt, the call's
+//!   asset back to `From`), as plain outputs with a zero memo hash,
+//!   appended to the witness tree after the transaction's own outputs;
+//! * its contract-state changes (merged into the block's overlay, written
+//!   in the block's one atomic write, undone by a rollback);
+//! * a [`Receipt`] (stored per txid; not part of consensus).
+
+use serde::{Deserialize, Serialize};
+use sero_crypto::Base;
+use sero_evm::{
+    execute, Action, Address, Env, EvmConfig, ExecError, StateKey, StateValue, StateView, Status,
+    TicketState, ViewError,
+};
+use sero_ledger::contract::{ContractTarget, ContractView};
+use sero_ledger::tx::{PlainOutput, Transaction};
+use sero_ledger::TxError;
+use sero_state::StateDb;
+use std::collections::BTreeMap;
+
+/// Most gas the contract actions of one block may buy (the sum of their
+/// gas limits).
+pub const BLOCK_GAS_LIMIT: u64 = 30_000_000;
+
+/// The fee, in SERO's smallest unit, of registering a token name
+/// (`sero_issueToken`), taken from the issuing contract's SERO book.
+pub const ISSUE_FEE: u128 = 100;
+
+/// The engine parameters of this chain.
+pub fn evm_config() -> EvmConfig {
+    EvmConfig {
+        issue_fee: sero_evm::U256::from(ISSUE_FEE),
+        ..EvmConfig::default()
+    }
+}
+
+/// Contract-state writes not yet stored: key bytes → value bytes (`None`
+/// deletes).
+pub type Overlay = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// The contract state of the store with an overlay of pending writes.
+pub struct OverlayView<'a> {
+    pub db: &'a StateDb,
+    pub overlay: &'a Overlay,
+}
+
+impl StateView for OverlayView<'_> {
+    fn get(&self, key: &StateKey) -> Result<Option<StateValue>, ViewError> {
+        let k = key.encode();
+        let raw = match self.overlay.get(&k) {
+            Some(v) => v.clone(),
+            None => self
+                .db
+                .evm_get(&k)
+                .map_err(|e| ViewError::Store(e.to_string()))?,
+        };
+        raw.map(|b| StateValue::decode(key, &b)).transpose()
+    }
+}
+
+impl ContractView for OverlayView<'_> {
+    fn ticket_held_by_contract(&self, ticket: &sero_assets::Ticket) -> bool {
+        // A store error counts as held: refuse rather than duplicate.
+        !matches!(
+            self.ticket(ticket),
+            Ok(TicketState::InNotes) | Ok(TicketState::Unknown)
+        )
+    }
+}
+
+/// One log of a receipt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptLog {
+    /// The emitting contract (0x-hex, 20 bytes).
+    pub address: String,
+    /// 0x-hex topics.
+    pub topics: Vec<String>,
+    /// 0x-hex data.
+    pub data: String,
+}
+
+/// A note a contract action created (or refunded).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptNote {
+    /// Its leaf position in the witness tree.
+    pub position: u64,
+    /// The receiving PKr (base58).
+    pub pkr: String,
+    pub currency: String,
+    pub value: String,
+    /// `CATEGORY:ID`.
+    pub ticket: Option<String>,
+}
+
+/// What a contract action did, stored per txid as JSON
+/// ([`sero_state::tables::RECEIPTS`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub txid: String,
+    pub height: u64,
+    /// Index of the transaction in its block.
+    pub index: u32,
+    /// "success", "revert" or "halt".
+    pub status: String,
+    /// The halt reason, if it halted.
+    pub error: Option<String>,
+    pub gas_used: u64,
+    /// The contract created (0x-hex), if a creation succeeded.
+    pub contract_address: Option<String>,
+    /// The called contract (0x-hex), for a call.
+    pub to: Option<String>,
+    /// Return (or revert) data, 0x-hex.
+    pub output: String,
+    pub logs: Vec<ReceiptLog>,
+    pub notes: Vec<ReceiptNote>,
+}
+
+/// The result of one transaction's contract action.
+pub struct TxExecution {
+    /// Notes to append after the transaction's own outputs.
+    pub notes: Vec<PlainOutput>,
+    /// The receipt, without note positions (filled in by the chain).
+    pub receipt: Receipt,
+}
+
+/// The execution state of one block: the overlay of contract-state writes
+/// and the gas bought so far.
+#[derive(Default)]
+pub struct BlockExec {
+    pub overlay: Overlay,
+    pub gas: u64,
+}
+
+/// Why a contract action cannot be in the block at all.
+#[derive(Debug)]
+pub enum ExecFailure {
+    /// The transaction breaks a rule (block invalid / skipped by builders).
+    Tx(TxError),
+    /// The store failed.
+    Store(String),
+}
+
+/// The environment of `tx`'s contract action.
+pub fn env_for(tx: &Transaction, height: u64, time: u64) -> Option<Env> {
+    let c = tx.contract.as_ref()?;
+    let action = match c.target {
+        ContractTarget::Call(to) => Action::Call {
+            to: Address::from(to),
+            data: c.data.clone(),
+        },
+        ContractTarget::Create => Action::Create {
+            data: c.data.clone(),
+        },
+    };
+    Some(Env {
+        height,
+        time,
+        tx_hash: tx.txid(),
+        gas_limit: c.gas_limit,
+        from: tx.from,
+        asset: c.asset,
+        action,
+    })
+}
+
+fn hex0(b: &[u8]) -> String {
+    format!("0x{}", hex::encode(b))
+}
+
+impl BlockExec {
+    /// Runs `tx`'s contract action (if any) as the `index`-th transaction
+    /// of the block at `height`: the block gas limit, the historical rules,
+    /// then the EVM. On success the overlay holds its changes. `Ok(None)`:
+    /// no contract action.
+    pub fn execute_tx(
+        &mut self,
+        db: &StateDb,
+        tx: &Transaction,
+        height: u64,
+        time: u64,
+        index: u32,
+    ) -> Result<Option<TxExecution>, ExecFailure> {
+        let Some(c) = &tx.contract else {
+            return Ok(None);
+        };
+        let gas = self
+            .gas
+            .checked_add(c.gas_limit)
+            .filter(|g| *g <= BLOCK_GAS_LIMIT)
+            .ok_or_else(|| {
+                ExecFailure::Tx(TxError::Contract(format!(
+                    "the block's contract actions exceed the block gas limit {BLOCK_GAS_LIMIT}"
+                )))
+            })?;
+        let view = OverlayView {
+            db,
+            overlay: &self.overlay,
+        };
+        sero_ledger::contract::check_historical(c, &view).map_err(ExecFailure::Tx)?;
+        let env = env_for(tx, height, time).expect("a contract action");
+        let out = match execute(&view, &evm_config(), &env) {
+            Ok(o) => o,
+            Err(ExecError::View(e)) => return Err(ExecFailure::Store(e.to_string())),
+            Err(e) => return Err(ExecFailure::Tx(TxError::Contract(e.to_string()))),
+        };
+        self.gas = gas;
+        for ch in &out.changes.changes {
+            self.overlay
+                .insert(ch.key.encode(), ch.new.as_ref().map(|v| v.encode()));
+        }
+        let notes: Vec<PlainOutput> = out
+            .notes
+            .iter()
+            .map(|n| PlainOutput {
+                pkr: n.pkr,
+                asset: n.asset,
+                memo_hash: Base::from(0u64),
+            })
+            .collect();
+        let (status, error) = match &out.status {
+            Status::Success => ("success", None),
+            Status::Revert => ("revert", None),
+            Status::Halt(m) => ("halt", Some(m.clone())),
+        };
+        let receipt = Receipt {
+            txid: hex::encode(env.tx_hash),
+            height,
+            index,
+            status: status.into(),
+            error,
+            gas_used: out.gas_used,
+            contract_address: out.created.map(|a| hex0(a.as_slice())),
+            to: match c.target {
+                ContractTarget::Call(to) => Some(hex0(&to)),
+                ContractTarget::Create => None,
+            },
+            output: hex0(&out.output),
+            logs: out
+                .logs
+                .iter()
+                .map(|l| ReceiptLog {
+                    address: hex0(l.address.as_slice()),
+                    topics: l.topics().iter().map(|t| hex0(t.as_slice())).collect(),
+                    data: hex0(&l.data.data),
+                })
+                .collect(),
+            notes: vec![],
+        };
+        Ok(Some(TxExecution { notes, receipt }))
+    }
+
+    /// The state root after the block: `sero_evm::state_root` over the
+    /// stored state with the overlay applied.
+    pub fn state_root(&self, db: &StateDb) -> Result<[u8; 32], sero_state::StateError> {
+        Ok(sero_evm::state_root(db.evm_entries_with(&self.overlay)?))
+    }
+}
+
+/// The `From` of read-only calls that name none: a fixed PKr of the
+/// all-zero seed's account (it signs nothing; anyone may use it).
+pub fn anonymous_pkr() -> sero_keys::OneTimeAddress {
+    sero_keys::SecretKey::from_seed(&sero_keys::Seed::from_bytes([0; 32]))
+        .payment_address()
+        .derive_pkr_with(&sero_crypto::Scalar::from(1u64))
+}
+
+/// An empty overlay (reads of the stored state).
+pub static EMPTY_OVERLAY: Overlay = Overlay::new();
+
+/// Runs a read-only call (`sero_call`, `eth_call`) against the tip's
+/// contract state: nothing is written.
+pub fn read_only_call(db: &StateDb, env: &Env) -> Result<sero_evm::ExecutionOutcome, ExecError> {
+    let overlay = Overlay::new();
+    let view = OverlayView {
+        db,
+        overlay: &overlay,
+    };
+    execute(&view, &evm_config(), env)
+}

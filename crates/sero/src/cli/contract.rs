@@ -1,0 +1,524 @@
+//! `sero contract`: deploy a contract, call one with an asset taken from
+//! the wallet's notes, and read one without a transaction.
+//!
+//! Privacy: each transaction comes from a fresh one-time `From` address
+//! (`msg.sender` is its short address), so two calls of one wallet cannot
+//! be linked by the contract. `--identity` uses one fixed `From` of the
+//! account instead, for a contract owner whose address the contract
+//! remembers (`owner = msg.sender`).
+
+use crate::cli::wallet::{submit_ext, Account, Client, SendOpts, Submitted};
+use crate::output::{CliError, Report};
+use clap::{Args, Subcommand};
+use serde_json::{json, Value};
+use sero_assets::{Asset, Category, Currency, Ticket, TicketId};
+use sero_evm::{engine_keccak, make_prefix, short_address, Address, U256};
+use sero_keys::{OneTimeAddress, SecretKey};
+use sero_ledger::builder::Extras;
+use sero_ledger::contract::{min_fee, ContractAction, ContractTarget};
+use sero_rpc::eth::{CallRequest, ContractApiClient};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Args)]
+pub struct ContractArgs {
+    /// The node's JSON-RPC URL.
+    #[arg(
+        long,
+        global = true,
+        env = "SERO_RPC",
+        default_value = "http://127.0.0.1:9545"
+    )]
+    rpc: String,
+    /// The network's zk parameter file (see `sero wallet --help`).
+    #[arg(long, global = true, env = "SERO_PARAMS", value_name = "FILE")]
+    params: Option<PathBuf>,
+    /// Where sent transactions are recorded until included (see `sero
+    /// wallet pending`).
+    #[arg(
+        long,
+        global = true,
+        env = "SERO_WALLET_DIR",
+        value_name = "DIR",
+        default_value = ".sero-wallet"
+    )]
+    wallet_dir: PathBuf,
+    #[command(subcommand)]
+    cmd: ContractCommand,
+}
+
+/// What a transaction of `deploy` or `call` spends and how.
+#[derive(Args)]
+struct TxOptions {
+    #[command(flatten)]
+    account: Account,
+    /// Gas the transaction buys; the fee must pay for it (at least
+    /// gas/10,000 SERO units).
+    #[arg(long, default_value_t = 1_000_000)]
+    gas: u64,
+    /// Fee in SERO (default: the least that pays for --gas).
+    #[arg(long)]
+    fee: Option<u128>,
+    /// Amount of --currency the call brings (msg.value), taken from the
+    /// wallet's notes as a public value.
+    #[arg(long, default_value_t = 0)]
+    amount: u128,
+    #[arg(long, default_value = "SERO")]
+    currency: Currency,
+    /// A ticket the call brings, as CATEGORY:ID (ID: 64 hex digits).
+    #[arg(long, value_parser = parse_ticket)]
+    ticket: Option<Ticket>,
+    /// Act as this account's fixed identity: `From` (msg.sender) is the
+    /// same one-time address in every transaction, so a contract can
+    /// recognise its owner. Without it every transaction has a fresh,
+    /// unlinkable `From`.
+    #[arg(long)]
+    identity: bool,
+    /// Wait until the transaction is in a block and print its receipt.
+    #[arg(long)]
+    wait: bool,
+}
+
+#[derive(Subcommand)]
+enum ContractCommand {
+    /// Deploy a contract from its creation bytecode.
+    Deploy {
+        /// A file with the creation bytecode as hex (solc's .bin output).
+        #[arg(
+            long,
+            value_name = "FILE",
+            conflicts_with = "hex",
+            required_unless_present = "hex"
+        )]
+        bin: Option<PathBuf>,
+        /// The creation bytecode as hex.
+        #[arg(long)]
+        hex: Option<String>,
+        /// The constructor's signature, e.g. 'constructor(uint256,string)'.
+        #[arg(long = "ctor", default_value = "constructor()")]
+        ctor: String,
+        /// The constructor's arguments as a JSON array.
+        #[arg(long, default_value = "[]")]
+        args: String,
+        #[command(flatten)]
+        tx: TxOptions,
+    },
+    /// Call a contract in a transaction, optionally bringing an asset.
+    Call {
+        /// The contract's address (0x + 40 hex digits).
+        #[arg(long)]
+        to: String,
+        /// The function, e.g. 'buy(uint256)'.
+        #[arg(long = "fn")]
+        function: String,
+        /// Its arguments as a JSON array, e.g. '[5]'. An address argument
+        /// may be a 0x address or a PKr (its short address).
+        #[arg(long, default_value = "[]")]
+        args: String,
+        /// An ABI JSON file to check the function against (optional).
+        #[arg(long, value_name = "FILE")]
+        abi: Option<PathBuf>,
+        #[command(flatten)]
+        tx: TxOptions,
+    },
+    /// Run a call read-only on the node's tip state (no transaction).
+    Read {
+        #[arg(long)]
+        to: String,
+        #[arg(long = "fn")]
+        function: String,
+        #[arg(long, default_value = "[]")]
+        args: String,
+        #[arg(long, value_name = "FILE")]
+        abi: Option<PathBuf>,
+    },
+    /// The receipt of a contract transaction.
+    Receipt {
+        /// The transaction id (hex).
+        txid: String,
+    },
+}
+
+fn usage(e: impl std::fmt::Display) -> CliError {
+    CliError::Usage(e.to_string())
+}
+fn fail(e: impl std::fmt::Display) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
+fn parse_ticket(s: &str) -> Result<Ticket, String> {
+    let (cat, id) = s
+        .split_once(':')
+        .ok_or_else(|| "expected CATEGORY:ID".to_string())?;
+    Ok(Ticket {
+        category: Category::new(cat).map_err(|e| e.to_string())?,
+        id: id.parse::<TicketId>().map_err(|e| e.to_string())?,
+    })
+}
+
+fn parse_address(s: &str, what: &str) -> Result<Address, CliError> {
+    if let Ok(p) = s.parse::<OneTimeAddress>() {
+        return Ok(short_address(&p));
+    }
+    let h = s.strip_prefix("0x").unwrap_or(s);
+    let b = hex::decode(h).map_err(|e| usage(format!("{what}: not hex ({e})")))?;
+    if b.len() != 20 {
+        return Err(usage(format!(
+            "{what}: expected 20 bytes (40 hex digits), got {}",
+            b.len()
+        )));
+    }
+    Ok(Address::from_slice(&b))
+}
+
+/// `name(type,...)` → (name, types).
+fn split_signature(sig: &str) -> Result<(String, Vec<String>), CliError> {
+    let sig = sig.trim();
+    let open = sig
+        .find('(')
+        .ok_or_else(|| usage(format!("--fn: '{sig}' is not name(type,...)")))?;
+    if !sig.ends_with(')') {
+        return Err(usage(format!("--fn: '{sig}' is not name(type,...)")));
+    }
+    let name = sig[..open].trim().to_string();
+    let inner = &sig[open + 1..sig.len() - 1];
+    let types: Vec<String> = inner
+        .split(',')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    Ok((name, types))
+}
+
+fn uint_word(v: &Value, ty: &str) -> Result<U256, CliError> {
+    let bad = || usage(format!("--args: {v} is not a {ty}"));
+    match v {
+        Value::Number(n) => n.as_u64().map(U256::from).ok_or_else(bad),
+        Value::String(s) => {
+            let r = if let Some(h) = s.strip_prefix("0x") {
+                U256::from_str_radix(h, 16)
+            } else {
+                U256::from_str_radix(s, 10)
+            };
+            r.map_err(|_| bad())
+        }
+        _ => Err(bad()),
+    }
+}
+
+/// ABI-encodes `args` as `types` (uintN, intN ≥ 0, address, bool,
+/// bytes32/bytesN, string, bytes).
+pub fn abi_encode(types: &[String], args: &[Value]) -> Result<Vec<u8>, CliError> {
+    if types.len() != args.len() {
+        return Err(usage(format!(
+            "--args: {} values for {} parameters",
+            args.len(),
+            types.len()
+        )));
+    }
+    let mut head: Vec<u8> = vec![];
+    let mut tail: Vec<u8> = vec![];
+    let head_len = 32 * types.len();
+    for (ty, v) in types.iter().zip(args) {
+        let t = ty.as_str();
+        if t.starts_with("uint") || t.starts_with("int") {
+            head.extend_from_slice(&uint_word(v, t)?.to_be_bytes::<32>());
+        } else if t == "address" {
+            let s = v
+                .as_str()
+                .ok_or_else(|| usage(format!("--args: {v} is not an address string")))?;
+            let a = parse_address(s, "--args")?;
+            let mut w = [0u8; 32];
+            w[12..].copy_from_slice(a.as_slice());
+            head.extend_from_slice(&w);
+        } else if t == "bool" {
+            let b = v
+                .as_bool()
+                .ok_or_else(|| usage(format!("--args: {v} is not a bool")))?;
+            head.extend_from_slice(&U256::from(b as u8).to_be_bytes::<32>());
+        } else if t == "string" || t == "bytes" {
+            let s = v
+                .as_str()
+                .ok_or_else(|| usage(format!("--args: {v} is not a string")))?;
+            let data = if t == "bytes" {
+                hex::decode(s.strip_prefix("0x").unwrap_or(s))
+                    .map_err(|e| usage(format!("--args: bytes not hex ({e})")))?
+            } else {
+                s.as_bytes().to_vec()
+            };
+            head.extend_from_slice(&U256::from(head_len + tail.len()).to_be_bytes::<32>());
+            tail.extend_from_slice(&U256::from(data.len()).to_be_bytes::<32>());
+            tail.extend_from_slice(&data);
+            tail.resize(tail.len().div_ceil(32) * 32, 0);
+        } else if let Some(n) = t.strip_prefix("bytes") {
+            let n: usize = n
+                .parse()
+                .ok()
+                .filter(|n| (1..=32).contains(n))
+                .ok_or_else(|| usage(format!("--fn: unsupported type {t}")))?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| usage(format!("--args: {v} is not hex")))?;
+            let b = hex::decode(s.strip_prefix("0x").unwrap_or(s))
+                .map_err(|e| usage(format!("--args: not hex ({e})")))?;
+            if b.len() > n {
+                return Err(usage(format!("--args: more than {n} bytes for {t}")));
+            }
+            let mut w = [0u8; 32];
+            w[..b.len()].copy_from_slice(&b);
+            head.extend_from_slice(&w);
+        } else {
+            return Err(usage(format!("--fn: unsupported type {t}")));
+        }
+    }
+    head.extend_from_slice(&tail);
+    Ok(head)
+}
+
+fn parse_args(args: &str) -> Result<Vec<Value>, CliError> {
+    match serde_json::from_str::<Value>(args) {
+        Ok(Value::Array(a)) => Ok(a),
+        Ok(_) => Err(usage("--args: expected a JSON array")),
+        Err(e) => Err(usage(format!("--args: not JSON ({e})"))),
+    }
+}
+
+/// Checks `name(types)` against an ABI JSON file.
+fn check_abi(path: &PathBuf, name: &str, types: &[String]) -> Result<(), CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(format!("--abi {}: {e}", path.display())))?;
+    let abi: Value = serde_json::from_str(&text)
+        .map_err(|e| usage(format!("--abi {}: not JSON ({e})", path.display())))?;
+    let items = abi
+        .as_array()
+        .ok_or_else(|| usage("--abi: expected a JSON array"))?;
+    let found = items.iter().any(|f| {
+        f["type"].as_str().unwrap_or("function") == "function"
+            && f["name"].as_str() == Some(name)
+            && f["inputs"]
+                .as_array()
+                .map(|ins| {
+                    ins.len() == types.len()
+                        && ins
+                            .iter()
+                            .zip(types)
+                            .all(|(i, t)| i["type"].as_str() == Some(t.as_str()))
+                })
+                .unwrap_or(false)
+    });
+    if !found {
+        return Err(usage(format!(
+            "--fn: {name}({}) is not a function of {}",
+            types.join(","),
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Selector ‖ arguments.
+fn calldata(function: &str, args: &str, abi: &Option<PathBuf>) -> Result<Vec<u8>, CliError> {
+    let (name, types) = split_signature(function)?;
+    if let Some(p) = abi {
+        check_abi(p, &name, &types)?;
+    }
+    let canon = format!("{name}({})", types.join(","));
+    let mut data = engine_keccak(canon.as_bytes())[..4].to_vec();
+    data.extend(abi_encode(&types, &parse_args(args)?)?);
+    Ok(data)
+}
+
+/// The fixed `From` of `--identity`: `derive_pkr_with(r)` with
+/// `r = H_ℓ("SERO_IdentityPkr"; LE(vsk))`.
+fn identity_pkr(sk: &SecretKey) -> OneTimeAddress {
+    let r = sero_crypto::hash::hash_to_scalar(
+        b"SERO_IdentityPkr",
+        &[&sero_crypto::curve::encode_scalar(&sk.vsk())],
+    );
+    sk.payment_address().derive_pkr_with(&r)
+}
+
+fn words(out: &str) -> Vec<String> {
+    let b = hex::decode(out.strip_prefix("0x").unwrap_or(out)).unwrap_or_default();
+    b.chunks(32)
+        .filter(|c| c.len() == 32)
+        .map(|c| U256::from_be_slice(c).to_string())
+        .collect()
+}
+
+async fn wait_receipt(
+    client: &Client,
+    txid: &str,
+) -> Result<sero_node::contract::Receipt, CliError> {
+    for _ in 0..240 {
+        if let Some(r) = client
+            .transaction_receipt(txid.to_string())
+            .await
+            .map_err(fail)?
+        {
+            return Ok(r);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Err(fail(format!(
+        "transaction {txid} not included within 120 s"
+    )))
+}
+
+fn receipt_report(r: &sero_node::contract::Receipt) -> Report {
+    let mut human = vec![format!(
+        "transaction {} in block {}: {}{} (gas used {})",
+        r.txid,
+        r.height,
+        r.status,
+        r.error
+            .as_ref()
+            .map(|e| format!(": {e}"))
+            .unwrap_or_default(),
+        r.gas_used
+    )];
+    if let Some(a) = &r.contract_address {
+        human.push(format!("contract {a}"));
+    }
+    for n in &r.notes {
+        human.push(format!(
+            "note #{} to {}: {} {}{}",
+            n.position,
+            n.pkr,
+            n.value,
+            n.currency,
+            n.ticket
+                .as_ref()
+                .map(|t| format!(" + ticket {t}"))
+                .unwrap_or_default()
+        ));
+    }
+    for l in &r.logs {
+        human.push(format!(
+            "log {} topics {:?} data {}",
+            l.address, l.topics, l.data
+        ));
+    }
+    if r.output.len() > 2 && r.contract_address.is_none() {
+        human.push(format!("output {} = {:?}", r.output, words(&r.output)));
+    }
+    Report::new(
+        human.join("\n"),
+        serde_json::to_value(r).unwrap_or(json!(null)),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send(
+    client: &Client,
+    opts: &SendOpts,
+    tx: TxOptions,
+    target: ContractTarget,
+    body: Vec<u8>,
+    quiet: bool,
+) -> Result<Report, CliError> {
+    let sk = tx.account.secret_key()?;
+    let mut asset = Asset::token(tx.currency, tx.amount);
+    asset.ticket = tx.ticket;
+    if tx.amount == 0 {
+        asset.currency = Currency::sero();
+    }
+    let asset = (tx.amount > 0 || tx.ticket.is_some()).then_some(asset);
+    let fee = tx.fee.unwrap_or_else(|| min_fee(tx.gas).max(10));
+    let action = ContractAction {
+        target,
+        gas_limit: tx.gas,
+        asset,
+        data: make_prefix([0; 16], &[], &body),
+    };
+    let extras = Extras {
+        contract: Some(action),
+        from: tx.identity.then(|| identity_pkr(&sk)),
+        ..Extras::default()
+    };
+    let txid = match submit_ext(client, opts, &sk, vec![], fee, extras, false, false, quiet).await?
+    {
+        Submitted::Raw(r) => return Ok(r),
+        Submitted::Sent { txid, .. } => txid,
+    };
+    if !tx.wait {
+        return Ok(Report::new(
+            format!("transaction {txid} pending"),
+            json!({ "txid": txid }),
+        ));
+    }
+    Ok(receipt_report(&wait_receipt(client, &txid).await?))
+}
+
+fn bytecode(bin: &Option<PathBuf>, hexs: &Option<String>) -> Result<Vec<u8>, CliError> {
+    let text = match (bin, hexs) {
+        (Some(p), _) => {
+            std::fs::read_to_string(p).map_err(|e| usage(format!("--bin {}: {e}", p.display())))?
+        }
+        (None, Some(h)) => h.clone(),
+        (None, None) => return Err(usage("give --bin FILE or --hex HEX")),
+    };
+    let t = text.trim();
+    let code = hex::decode(t.strip_prefix("0x").unwrap_or(t))
+        .map_err(|e| usage(format!("bytecode: not hex ({e})")))?;
+    if code.is_empty() {
+        return Err(usage("bytecode: empty"));
+    }
+    Ok(code)
+}
+
+pub fn run(args: ContractArgs, quiet: bool) -> Result<Report, CliError> {
+    let rt = tokio::runtime::Runtime::new().map_err(fail)?;
+    let client = sero_rpc::client(&args.rpc).map_err(|e| usage(format!("--rpc: {e}")))?;
+    let opts = SendOpts::new(args.params.clone(), &args.wallet_dir);
+    let opts = &opts;
+    rt.block_on(async move {
+        match args.cmd {
+            ContractCommand::Deploy { bin, hex, ctor, args: a, tx } => {
+                let mut code = bytecode(&bin, &hex)?;
+                let (_, types) = split_signature(&ctor)?;
+                code.extend(abi_encode(&types, &parse_args(&a)?)?);
+                send(&client, opts, tx, ContractTarget::Create, code, quiet).await
+            }
+            ContractCommand::Call { to, function, args: a, abi, tx } => {
+                let to = parse_address(&to, "--to")?;
+                let data = calldata(&function, &a, &abi)?;
+                let target = ContractTarget::Call(to.0 .0);
+                send(&client, opts, tx, target, data, quiet).await
+            }
+            ContractCommand::Read { to, function, args: a, abi } => {
+                let addr = parse_address(&to, "--to")?;
+                let data = calldata(&function, &a, &abi)?;
+                let r = ContractApiClient::call(
+                    &client,
+                    CallRequest {
+                        to: format!("0x{}", hex::encode(addr)),
+                        data: format!("0x{}", hex::encode(data)),
+                        ..CallRequest::default()
+                    },
+                )
+                .await
+                .map_err(fail)?;
+                let w = words(&r.output);
+                let human = format!(
+                    "{}{}: {} {:?}",
+                    r.status,
+                    r.error.as_ref().map(|e| format!(" ({e})")).unwrap_or_default(),
+                    r.output,
+                    w
+                );
+                let j = json!({"status": r.status, "output": r.output, "words": w, "gas_used": r.gas_used, "error": r.error});
+                if r.status != "success" {
+                    return Err(fail(human));
+                }
+                Ok(Report::new(human, j))
+            }
+            ContractCommand::Receipt { txid } => {
+                match client.transaction_receipt(txid.clone()).await.map_err(fail)? {
+                    Some(r) => Ok(receipt_report(&r)),
+                    None => Err(fail(format!("no receipt for {txid}"))),
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,353 @@
+//! End to end with real processes: a contract compiled by the real Solidity
+//! compiler (solcjs from the npm registry) issues a token on `sero dev`,
+//! a buyer pays SERO out of its shielded notes and finds the token note in
+//! `sero wallet balance`, then spends it privately to a third party. Along
+//! the way: `sero contract read`, receipts, the `eth_` methods, and bad
+//! input (unknown contract, ABI mismatch, garbage bytecode) refused with a
+//! clear error.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+mod common;
+
+use common::{start, DevNode, SERO};
+
+const SOLC_VERSION: &str = "0.4.26";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn version_ok(bin: &Path) -> bool {
+    Command::new(bin)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).starts_with(SOLC_VERSION))
+        .unwrap_or(false)
+}
+
+/// `solcjs` from `SOLCJS`, `PATH` or `<repo>/target/solc` (installed there
+/// with npm if absent, as `.ci/run` does).
+fn solcjs() -> PathBuf {
+    if let Ok(p) = std::env::var("SOLCJS") {
+        return PathBuf::from(p);
+    }
+    if let Ok(path) = std::env::var("PATH") {
+        for dir in std::env::split_paths(&path) {
+            let c = dir.join("solcjs");
+            if c.is_file() && version_ok(&c) {
+                return c;
+            }
+        }
+    }
+    let prefix = repo_root().join("target/solc");
+    let local = prefix.join("node_modules/.bin/solcjs");
+    if !version_ok(&local) {
+        let st = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("solc@{SOLC_VERSION}"))
+            .status()
+            .expect("npm (Node.js) is needed to install the Solidity compiler");
+        assert!(st.success(), "npm install solc@{SOLC_VERSION} failed");
+    }
+    local
+}
+
+/// Compiles `contracts/TokenSale.sol` into `out`: (bin file, abi file).
+fn compile_token_sale(out: &Path) -> (PathBuf, PathBuf) {
+    let o = Command::new(solcjs())
+        .current_dir(repo_root().join("contracts"))
+        .args(["--bin", "--abi", "--optimize", "-o"])
+        .arg(out)
+        .args(["SeroInterface.sol", "TokenSale.sol"])
+        .output()
+        .expect("run solcjs");
+    assert!(
+        o.status.success(),
+        "solcjs: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (
+        out.join("TokenSale_sol_TokenSale.bin"),
+        out.join("TokenSale_sol_TokenSale.abi"),
+    )
+}
+
+/// `sero --json <group> --rpc URL args…`: (exit code, JSON).
+fn sero(node: &DevNode, group: &str, args: &[&str]) -> (i32, Value) {
+    let out = Command::new(SERO)
+        .args(["--json", group, "--rpc", &node.url])
+        .args(args)
+        .env_remove("SERO_MNEMONIC")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap_or(-1), v)
+}
+
+fn balance(node: &DevNode, mnemonic: &str, cur: &str) -> u128 {
+    let (code, v) = sero(node, "wallet", &["balance", "--mnemonic", mnemonic]);
+    assert_eq!(code, 0, "{v}");
+    v["balances"][cur]
+        .as_str()
+        .map(|s| s.parse().unwrap())
+        .unwrap_or(0)
+}
+
+fn new_account() -> (String, String) {
+    let out = Command::new(SERO)
+        .args(["--json", "keys", "new"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (
+        v["mnemonic"].as_str().unwrap().to_string(),
+        v["pk"].as_str().unwrap().to_string(),
+    )
+}
+
+fn rpc(node: &DevNode, method: &str, params: Value) -> Value {
+    let c = sero_rpc::client(&node.url).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sero_rpc::jsonrpsee::core::client::ClientT;
+        let p: Vec<Value> = params.as_array().cloned().unwrap_or_default();
+        let mut b = sero_rpc::jsonrpsee::core::params::ArrayParams::new();
+        for x in p {
+            b.insert(x).unwrap();
+        }
+        match c.request::<Value, _>(method, b).await {
+            Ok(v) => v,
+            Err(e) => serde_json::json!({ "error": e.to_string() }),
+        }
+    })
+}
+
+#[test]
+fn token_sale_compiled_by_solc_pays_a_private_token_note() {
+    let chain = tempfile::tempdir().unwrap();
+    let node = start(chain.path());
+    let build = tempfile::tempdir().unwrap();
+    let (bin, abi) = compile_token_sale(build.path());
+    let dev = node.mnemonic.clone();
+    let (bob, bob_pk) = new_account();
+    let (carol, carol_pk) = new_account();
+
+    // Deploy as the dev account's fixed identity (owner = msg.sender).
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "deploy",
+            "--bin",
+            bin.to_str().unwrap(),
+            "--ctor",
+            "constructor(uint256)",
+            "--args",
+            "[10]",
+            "--mnemonic",
+            &dev,
+            "--identity",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "success", "{v}");
+    let sale = v["contract_address"].as_str().unwrap().to_string();
+
+    // The owner issues COIN, bringing the issue fee in SERO.
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "call",
+            "--to",
+            &sale,
+            "--abi",
+            abi.to_str().unwrap(),
+            "--fn",
+            "issue(uint256)",
+            "--args",
+            "[1000000]",
+            "--amount",
+            "100",
+            "--mnemonic",
+            &dev,
+            "--identity",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "success", "{v}");
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &["read", "--to", &sale, "--fn", "coinBalance()"],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["words"][0], "1000000");
+
+    // Bob gets SERO, buys COIN with 500 of it from a fresh From.
+    let (code, v) = sero(
+        &node,
+        "wallet",
+        &[
+            "send",
+            "--mnemonic",
+            &dev,
+            "--to",
+            &bob_pk,
+            "--amount",
+            "5000",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "call",
+            "--to",
+            &sale,
+            "--fn",
+            "buy()",
+            "--amount",
+            "500",
+            "--mnemonic",
+            &bob,
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "success", "{v}");
+    assert_eq!(v["notes"][0]["currency"], "COIN");
+    assert_eq!(v["notes"][0]["value"], "5000");
+    let txid = v["txid"].as_str().unwrap().to_string();
+    assert_eq!(balance(&node, &bob, "COIN"), 5000);
+    assert_eq!(balance(&node, &bob, "SERO"), 5000 - 500 - 100);
+    // The receipt over RPC.
+    let r = rpc(
+        &node,
+        "sero_getTransactionReceipt",
+        serde_json::json!([txid]),
+    );
+    assert_eq!(r["status"], "success", "{r}");
+
+    // Bob spends the token note privately to Carol.
+    let (code, v) = sero(
+        &node,
+        "wallet",
+        &[
+            "send",
+            "--mnemonic",
+            &bob,
+            "--to",
+            &carol_pk,
+            "--amount",
+            "1200",
+            "--currency",
+            "COIN",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(balance(&node, &carol, "COIN"), 1200);
+    assert_eq!(balance(&node, &bob, "COIN"), 3800);
+
+    // Ethereum read methods.
+    let n = rpc(&node, "eth_blockNumber", serde_json::json!([]));
+    assert!(n.as_str().unwrap().starts_with("0x"), "{n}");
+    assert_eq!(rpc(&node, "eth_chainId", serde_json::json!([])), "0x5e40");
+    let code_hex = rpc(&node, "eth_getCode", serde_json::json!([sale, "latest"]));
+    assert!(code_hex.as_str().unwrap().len() > 100, "{code_hex}");
+    // TokenSale's storage slot 0x0d is `rate`.
+    let w = rpc(
+        &node,
+        "eth_getStorageAt",
+        serde_json::json!([sale, "0xd", "latest"]),
+    );
+    assert_eq!(
+        w,
+        "0x000000000000000000000000000000000000000000000000000000000000000a"
+    );
+    // rate() through eth_call.
+    let r = rpc(
+        &node,
+        "eth_call",
+        serde_json::json!([{"to": sale, "data": "0x2c4e722e"}, "latest"]),
+    );
+    assert_eq!(
+        r,
+        "0x000000000000000000000000000000000000000000000000000000000000000a"
+    );
+
+    // Bad input: unknown contract, ABI mismatch, garbage bytecode.
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "read",
+            "--to",
+            "0x00000000000000000000000000000000000000aa",
+            "--fn",
+            "rate()",
+        ],
+    );
+    assert_ne!(code, 0, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no contract"),
+        "{v}"
+    );
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "call",
+            "--to",
+            &sale,
+            "--abi",
+            abi.to_str().unwrap(),
+            "--fn",
+            "steal(uint256)",
+            "--args",
+            "[1]",
+            "--mnemonic",
+            &bob,
+        ],
+    );
+    assert_eq!(code, 2, "{v}");
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &["deploy", "--hex", "zz", "--mnemonic", &bob],
+    );
+    assert_eq!(code, 2, "{v}");
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "call",
+            "--to",
+            &sale,
+            "--fn",
+            "buy()",
+            "--args",
+            "{",
+            "--mnemonic",
+            &bob,
+        ],
+    );
+    assert_eq!(code, 2, "{v}");
+    // Nothing of those changed Bob's funds.
+    assert_eq!(balance(&node, &bob, "COIN"), 3800);
+}
