@@ -933,7 +933,28 @@ pub async fn serve_with(
             };
             let Some(slot) = conns.acquire(remote.ip()) else {
                 tracing::debug!(%remote, "rpc connection refused: connection limit");
-                let _ = socket.try_write(TOO_MANY_CONNECTIONS);
+                // Answer 429, close our side, and drain briefly what the
+                // client already sent so that the close is not a reset that
+                // loses the answer.
+                tokio::spawn(async move {
+                    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                    let mut socket = socket;
+                    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                        socket.write_all(TOO_MANY_CONNECTIONS).await?;
+                        socket.shutdown().await?;
+                        let mut buf = [0u8; 4096];
+                        let mut left: usize = 64 * 1024;
+                        while left > 0 {
+                            let n = socket.read(&mut buf).await?;
+                            if n == 0 {
+                                break;
+                            }
+                            left = left.saturating_sub(n);
+                        }
+                        Ok::<(), std::io::Error>(())
+                    })
+                    .await;
+                });
                 continue;
             };
             let _ = socket.set_nodelay(true);
