@@ -351,3 +351,169 @@ fn token_sale_compiled_by_solc_pays_a_private_token_note() {
     // Nothing of those changed Bob's funds.
     assert_eq!(balance(&node, &bob, "COIN"), 3800);
 }
+
+/// Compiles `contracts/Kitty.sol` into `out`: the bin file.
+fn compile_kitty(out: &Path) -> PathBuf {
+    let o = Command::new(solcjs())
+        .current_dir(repo_root().join("contracts"))
+        .args(["--bin", "--abi", "--optimize", "-o"])
+        .arg(out)
+        .args(["SeroInterface.sol", "Kitty.sol"])
+        .output()
+        .expect("run solcjs");
+    assert!(
+        o.status.success(),
+        "solcjs: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out.join("Kitty_sol_Kitty.bin")
+}
+
+fn fresh_pkr(pk: &str) -> String {
+    let out = Command::new(SERO)
+        .args(["--json", "keys", "pkr", pk])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["pkr"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{v}"))
+        .to_string()
+}
+
+fn tickets(node: &DevNode, mnemonic: &str) -> Vec<String> {
+    let (code, v) = sero(node, "wallet", &["balance", "--mnemonic", mnemonic]);
+    assert_eq!(code, 0, "{v}");
+    v["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Issue 10, scenario 3 on a real `sero dev`: a kitty-like contract mints a
+/// ticket with `sero_allotTicket(to, 0, "KITTY")` to a one-time address
+/// listed in the call (registered through the input prefix); its owner's
+/// wallet finds the ticket and sends it privately; the new holder brings
+/// it into `give(to)` (`sero_msg_category`, `sero_msg_ticket`) and the
+/// contract sends it on to a third party, whose wallet finds it.
+#[test]
+fn kitty_tickets_minted_moved_privately_and_passed_on_by_a_contract() {
+    let chain = tempfile::tempdir().unwrap();
+    let node = start(chain.path());
+    let build = tempfile::tempdir().unwrap();
+    let bin = compile_kitty(build.path());
+    let dev = node.mnemonic.clone();
+    let (alice, alice_pk) = new_account();
+    let (bob, bob_pk) = new_account();
+    let (carol, carol_pk) = new_account();
+
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "deploy",
+            "--bin",
+            bin.to_str().unwrap(),
+            "--mnemonic",
+            &dev,
+            "--identity",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "success", "{v}");
+    let kitty = v["contract_address"].as_str().unwrap().to_string();
+
+    // Mint a kitty to a fresh one-time address of Alice's.
+    let to = fresh_pkr(&alice_pk);
+    let args = format!("[\"{to}\", 7]");
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "call",
+            "--to",
+            &kitty,
+            "--fn",
+            "mint(address,uint256)",
+            "--args",
+            &args,
+            "--mnemonic",
+            &dev,
+            "--identity",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "success", "{v}");
+    let minted = tickets(&node, &alice);
+    assert_eq!(minted.len(), 1, "{minted:?}");
+    let kitty_ticket = minted[0].clone();
+    assert!(kitty_ticket.starts_with("KITTY:"), "{kitty_ticket}");
+
+    // Alice pays Bob the kitty, privately, like any payment (with SERO for
+    // his fees).
+    let (code, v) = sero(
+        &node,
+        "wallet",
+        &[
+            "send",
+            "--mnemonic",
+            &dev,
+            "--to",
+            &alice_pk,
+            "--amount",
+            "1000",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = sero(
+        &node,
+        "wallet",
+        &[
+            "send",
+            "--mnemonic",
+            &alice,
+            "--to",
+            &bob_pk,
+            "--ticket",
+            &kitty_ticket,
+            "--amount",
+            "300",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert!(tickets(&node, &alice).is_empty());
+    assert_eq!(tickets(&node, &bob), vec![kitty_ticket.clone()]);
+
+    // Bob brings it into give(carol): the contract reads the ticket it was
+    // given and sends it on.
+    let carol_pkr = fresh_pkr(&carol_pk);
+    let args = format!("[\"{carol_pkr}\"]");
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "call",
+            "--to",
+            &kitty,
+            "--fn",
+            "give(address)",
+            "--args",
+            &args,
+            "--ticket",
+            &kitty_ticket,
+            "--mnemonic",
+            &bob,
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "success", "{v}");
+    assert!(tickets(&node, &bob).is_empty());
+    assert_eq!(tickets(&node, &carol), vec![kitty_ticket]);
+}

@@ -275,6 +275,30 @@ pub fn abi_encode(types: &[String], args: &[Value]) -> Result<Vec<u8>, CliError>
     Ok(head)
 }
 
+/// The one-time addresses (PKr) given as arguments: listed in the call's
+/// input prefix so that the node registers them in the short-address table
+/// and the contract can pay them (docs/contracts.md, input prefix).
+fn pkr_args(args: &str) -> Vec<OneTimeAddress> {
+    let mut out: Vec<OneTimeAddress> = vec![];
+    fn walk(v: &Value, out: &mut Vec<OneTimeAddress>) {
+        match v {
+            Value::String(s) => {
+                if let Ok(p) = s.parse::<OneTimeAddress>() {
+                    if !out.contains(&p) {
+                        out.push(p);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    if let Ok(v) = serde_json::from_str::<Value>(args) {
+        walk(&v, &mut out);
+    }
+    out
+}
+
 fn parse_args(args: &str) -> Result<Vec<Value>, CliError> {
     match serde_json::from_str::<Value>(args) {
         Ok(Value::Array(a)) => Ok(a),
@@ -415,6 +439,7 @@ async fn send(
     tx: TxOptions,
     target: ContractTarget,
     body: Vec<u8>,
+    pkrs: &[OneTimeAddress],
     quiet: bool,
 ) -> Result<Report, CliError> {
     let sk = tx.account.secret_key()?;
@@ -429,7 +454,7 @@ async fn send(
         target,
         gas_limit: tx.gas,
         asset,
-        data: make_prefix([0; 16], &[], &body),
+        data: make_prefix([0; 16], pkrs, &body),
     };
     let extras = Extras {
         contract: Some(action),
@@ -478,13 +503,15 @@ pub fn run(args: ContractArgs, quiet: bool) -> Result<Report, CliError> {
                 let mut code = bytecode(&bin, &hex)?;
                 let (_, types) = split_signature(&ctor)?;
                 code.extend(abi_encode(&types, &parse_args(&a)?)?);
-                send(&client, opts, tx, ContractTarget::Create, code, quiet).await
+                let pkrs = pkr_args(&a);
+                send(&client, opts, tx, ContractTarget::Create, code, &pkrs, quiet).await
             }
             ContractCommand::Call { to, function, args: a, abi, tx } => {
                 let to = parse_address(&to, "--to")?;
                 let data = calldata(&function, &a, &abi)?;
                 let target = ContractTarget::Call(to.0 .0);
-                send(&client, opts, tx, target, data, quiet).await
+                let pkrs = pkr_args(&a);
+                send(&client, opts, tx, target, data, &pkrs, quiet).await
             }
             ContractCommand::Read { to, function, args: a, abi } => {
                 let addr = parse_address(&to, "--to")?;
