@@ -80,6 +80,8 @@ pub struct BlockSummary {
     pub tx_root: String,
     pub note_root: String,
     pub leaf_count: u64,
+    /// The contract state's root after the block.
+    pub state_root: String,
     pub txids: Vec<String>,
     pub coinbase_outputs: usize,
 }
@@ -310,6 +312,7 @@ fn summary(chain: &Chain, height: u64) -> RpcResult<Option<BlockSummary>> {
         tx_root: hex::encode(b.header.tx_root),
         note_root: hex::encode(encode_base(&b.header.note_root)),
         leaf_count: b.header.leaf_count,
+        state_root: hex::encode(b.header.state_root),
         txids: b.txs.iter().map(|t| hex::encode(t.txid())).collect(),
         coinbase_outputs: b.coinbase.len(),
     }))

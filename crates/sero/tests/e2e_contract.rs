@@ -12,49 +12,7 @@ use std::process::{Command, Stdio};
 
 mod common;
 
-use common::{start, DevNode, SERO};
-
-const SOLC_VERSION: &str = "0.4.26";
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn version_ok(bin: &Path) -> bool {
-    Command::new(bin)
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).starts_with(SOLC_VERSION))
-        .unwrap_or(false)
-}
-
-/// `solcjs` from `SOLCJS`, `PATH` or `<repo>/target/solc` (installed there
-/// with npm if absent, as `.ci/run` does).
-fn solcjs() -> PathBuf {
-    if let Ok(p) = std::env::var("SOLCJS") {
-        return PathBuf::from(p);
-    }
-    if let Ok(path) = std::env::var("PATH") {
-        for dir in std::env::split_paths(&path) {
-            let c = dir.join("solcjs");
-            if c.is_file() && version_ok(&c) {
-                return c;
-            }
-        }
-    }
-    let prefix = repo_root().join("target/solc");
-    let local = prefix.join("node_modules/.bin/solcjs");
-    if !version_ok(&local) {
-        let st = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&prefix)
-            .arg(format!("solc@{SOLC_VERSION}"))
-            .status()
-            .expect("npm (Node.js) is needed to install the Solidity compiler");
-        assert!(st.success(), "npm install solc@{SOLC_VERSION} failed");
-    }
-    local
-}
+use common::{repo_root, solcjs, start, DevNode, SERO};
 
 /// Compiles `contracts/TokenSale.sol` into `out`: (bin file, abi file).
 fn compile_token_sale(out: &Path) -> (PathBuf, PathBuf) {

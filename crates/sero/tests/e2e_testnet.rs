@@ -12,7 +12,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const SERO: &str = env!("CARGO_BIN_EXE_sero");
+mod common;
+
+use common::{repo_root, solcjs, SERO};
 
 struct Proc(Child);
 
@@ -202,6 +204,70 @@ fn four_validators_finalise_payments_and_survive_a_restart() {
             "{b}"
         );
     }
+    assert_agree(&urls);
+
+    // A contract on the network: TokenSale (compiled by solcjs) deployed
+    // and issuing its token through node 0; every node executes it and
+    // reaches the same contract state root.
+    let build = tempfile::tempdir().unwrap();
+    let o = Command::new(solcjs())
+        .current_dir(repo_root().join("contracts"))
+        .args(["--bin", "--abi", "--optimize", "-o"])
+        .arg(build.path())
+        .args(["SeroInterface.sol", "TokenSale.sol"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bin = build.path().join("TokenSale_sol_TokenSale.bin");
+    let contract = |args: &[&str]| -> Value {
+        let out = Command::new(SERO)
+            .args(["--json", "contract", "--rpc", &urls[0], "--wallet-dir"])
+            .arg(dir.path().join("wallet"))
+            .args(args)
+            .args(["--mnemonic", plan["dev_mnemonic"].as_str().unwrap()])
+            .args(["--identity", "--wait"])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stdout)));
+        assert!(out.status.success(), "{v}");
+        assert_eq!(v["status"], "success", "{v}");
+        v
+    };
+    let v = contract(&[
+        "deploy",
+        "--bin",
+        bin.to_str().unwrap(),
+        "--ctor",
+        "constructor(uint256)",
+        "--args",
+        "[10]",
+    ]);
+    let sale = v["contract_address"].as_str().unwrap().to_string();
+    let v = contract(&[
+        "call",
+        "--to",
+        &sale,
+        "--fn",
+        "issue(uint256)",
+        "--args",
+        "[1000000]",
+        "--amount",
+        "100",
+    ]);
+    let h = v["height"].as_u64().unwrap();
+    wait_until("the contract's block to be final on all nodes", 120, || {
+        urls.iter().all(|u| finalized(u).is_some_and(|f| f >= h))
+    });
+    let root = |u: &String, h: u64| {
+        rpc(u, "sero_getBlockByNumber", json!([h])).unwrap()["state_root"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let roots: Vec<String> = urls.iter().map(|u| root(u, h)).collect();
+    assert!(roots.iter().all(|r| *r == roots[0]), "{roots:?}");
+    assert_ne!(roots[0], root(&urls[0], 0), "the contract changed no state");
     assert_agree(&urls);
 
     // Kill node 3: the other three keep finalising.

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 pub const SERO: &str = env!("CARGO_BIN_EXE_sero");
@@ -57,4 +57,46 @@ pub fn start_with(datadir: &Path, block_time: u64) -> DevNode {
         url: url.expect("rpc line"),
         mnemonic: mnemonic.expect("mnemonic line"),
     }
+}
+
+const SOLC_VERSION: &str = "0.4.26";
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn version_ok(bin: &Path) -> bool {
+    Command::new(bin)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).starts_with(SOLC_VERSION))
+        .unwrap_or(false)
+}
+
+/// `solcjs` from `SOLCJS`, `PATH` or `<repo>/target/solc` (installed there
+/// with npm if absent, as `.ci/run` does).
+pub fn solcjs() -> PathBuf {
+    if let Ok(p) = std::env::var("SOLCJS") {
+        return PathBuf::from(p);
+    }
+    if let Ok(path) = std::env::var("PATH") {
+        for dir in std::env::split_paths(&path) {
+            let c = dir.join("solcjs");
+            if c.is_file() && version_ok(&c) {
+                return c;
+            }
+        }
+    }
+    let prefix = repo_root().join("target/solc");
+    let local = prefix.join("node_modules/.bin/solcjs");
+    if !version_ok(&local) {
+        let st = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&prefix)
+            .arg(format!("solc@{SOLC_VERSION}"))
+            .status()
+            .expect("npm (Node.js) is needed to install the Solidity compiler");
+        assert!(st.success(), "npm install solc@{SOLC_VERSION} failed");
+    }
+    local
 }
