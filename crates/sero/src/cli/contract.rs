@@ -7,7 +7,7 @@
 //! account instead, for a contract owner whose address the contract
 //! remembers (`owner = msg.sender`).
 
-use crate::cli::wallet::{submit_ext, Account, Client, SendOpts, Submitted};
+use crate::cli::wallet::{submit_ext, Account, Client, NodeOpts, SendOpts, Submitted};
 use crate::output::{CliError, Report};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
@@ -22,27 +22,8 @@ use std::time::Duration;
 
 #[derive(Args)]
 pub struct ContractArgs {
-    /// The node's JSON-RPC URL.
-    #[arg(
-        long,
-        global = true,
-        env = "SERO_RPC",
-        default_value = "http://127.0.0.1:9545"
-    )]
-    rpc: String,
-    /// The network's zk parameter file (see `sero wallet --help`).
-    #[arg(long, global = true, env = "SERO_PARAMS", value_name = "FILE")]
-    params: Option<PathBuf>,
-    /// Where sent transactions are recorded until included (see `sero
-    /// wallet pending`).
-    #[arg(
-        long,
-        global = true,
-        env = "SERO_WALLET_DIR",
-        value_name = "DIR",
-        default_value = ".sero-wallet"
-    )]
-    wallet_dir: PathBuf,
+    #[command(flatten)]
+    node: NodeOpts,
     #[command(subcommand)]
     cmd: ContractCommand,
 }
@@ -494,8 +475,7 @@ fn bytecode(bin: &Option<PathBuf>, hexs: &Option<String>) -> Result<Vec<u8>, Cli
 
 pub fn run(args: ContractArgs, quiet: bool) -> Result<Report, CliError> {
     let rt = tokio::runtime::Runtime::new().map_err(fail)?;
-    let client = sero_rpc::client(&args.rpc).map_err(|e| usage(format!("--rpc: {e}")))?;
-    let opts = SendOpts::new(args.params.clone(), &args.wallet_dir);
+    let (client, opts) = args.node.connect()?;
     let opts = &opts;
     rt.block_on(async move {
         match args.cmd {

@@ -36,8 +36,11 @@ use zeroize::Zeroizing;
 
 pub(crate) type Client = sero_rpc::jsonrpsee::http_client::HttpClient;
 
+/// How a command reaches the network: the node, the parameters it proves
+/// with, and where it records what it sends (shared by `sero wallet` and
+/// `sero contract`).
 #[derive(Args)]
-pub struct WalletArgs {
+pub(crate) struct NodeOpts {
     /// The node's JSON-RPC URL.
     #[arg(
         long,
@@ -61,6 +64,21 @@ pub struct WalletArgs {
         default_value = ".sero-wallet"
     )]
     wallet_dir: PathBuf,
+}
+
+impl NodeOpts {
+    /// The RPC client and the send options.
+    pub(crate) fn connect(&self) -> Result<(Client, SendOpts), CliError> {
+        let client =
+            sero_rpc::client(&self.rpc).map_err(|e| CliError::Usage(format!("--rpc: {e}")))?;
+        Ok((client, SendOpts::new(self.params.clone(), &self.wallet_dir)))
+    }
+}
+
+#[derive(Args)]
+pub struct WalletArgs {
+    #[command(flatten)]
+    node: NodeOpts,
     #[command(subcommand)]
     cmd: WalletCommand,
 }
@@ -716,8 +734,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
         return r;
     }
     let rt = tokio::runtime::Runtime::new().map_err(fail)?;
-    let client = sero_rpc::client(&args.rpc).map_err(|e| CliError::Usage(format!("--rpc: {e}")))?;
-    let opts = SendOpts::new(args.params.clone(), &args.wallet_dir);
+    let (client, opts) = args.node.connect()?;
     let opts = &opts;
     rt.block_on(async move {
         match args.cmd {
