@@ -181,19 +181,12 @@ pub fn build_transaction_with<R: RngCore + CryptoRng>(
     rng: &mut R,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Transaction, BuildError> {
-    build_inner(
-        network.chain_id,
-        Some(network.params),
-        sk,
-        available,
-        recipients,
-        fee,
-        Extras {
-            stake,
-            ..Extras::default()
-        },
-        rng,
-        progress,
+    let extras = Extras {
+        stake,
+        ..Extras::default()
+    };
+    build_transaction_ext(
+        network, sk, available, recipients, fee, extras, rng, progress,
     )
 }
 

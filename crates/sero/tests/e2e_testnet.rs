@@ -96,6 +96,33 @@ fn spawn(args: &[String], log: &Path) -> Proc {
     )
 }
 
+/// `sero testnet --nodes n --init-only` into `d`: the plan (JSON) and the
+/// first libp2p port. Consecutive ports from a free one: retry-free enough
+/// on a test box.
+fn init(d: &Path, n: u32) -> (Value, u16) {
+    let (p2p, rpc_port) = (free_port(), free_port());
+    let out = Command::new(SERO)
+        .args([
+            "--json",
+            "testnet",
+            "--nodes",
+            &n.to_string(),
+            "--init-only",
+            "--dir",
+        ])
+        .arg(d)
+        .args(["--base-port", &p2p.to_string()])
+        .args(["--rpc-base-port", &rpc_port.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (serde_json::from_slice(&out.stdout).unwrap(), p2p)
+}
+
 /// Every node agrees on every block up to the lowest tip.
 fn assert_agree(urls: &[String]) -> u64 {
     let low = urls.iter().map(|u| height(u).unwrap()).min().unwrap();
@@ -113,21 +140,7 @@ fn assert_agree(urls: &[String]) -> u64 {
 fn four_validators_finalise_payments_and_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("net");
-    let (p2p, rpc_port) = (free_port(), free_port());
-    // Consecutive ports from a free one: retry-free enough on a test box.
-    let out = Command::new(SERO)
-        .args(["--json", "testnet", "--nodes", "4", "--init-only", "--dir"])
-        .arg(&d)
-        .args(["--base-port", &p2p.to_string()])
-        .args(["--rpc-base-port", &rpc_port.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (plan, p2p) = init(&d, 4);
     let nodes = plan["nodes"].as_array().unwrap();
     let args: Vec<Vec<String>> = nodes
         .iter()
@@ -402,16 +415,7 @@ fn a_flood_of_junk_transactions_does_not_stall_consensus() {
 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("net");
-    let (p2p, rpc_port) = (free_port(), free_port());
-    let out = Command::new(SERO)
-        .args(["--json", "testnet", "--nodes", "1", "--init-only", "--dir"])
-        .arg(&d)
-        .args(["--base-port", &p2p.to_string()])
-        .args(["--rpc-base-port", &rpc_port.to_string()])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (plan, p2p) = init(&d, 1);
     let node = &plan["nodes"][0];
     let args: Vec<String> = node["args"]
         .as_array()
