@@ -1,20 +1,17 @@
-//! The SERO node's core: [`chain::Chain`] (validation and atomic
-//! application of blocks on the redb state, with the witness tree and the
-//! anchor window in memory), [`registry`] (the stake registry's rules) and
-//! [`mempool::Mempool`].
+//! The SERO node's networked service around the block state transition of
+//! `sero-chain` (re-exported here as [`chain`], [`contract`], [`registry`],
+//! [`scan`]): the durable [`mempool::Mempool`], the consensus [`service`],
+//! its [`wire`] messages and [`journal`], and the [`seal`] rules.
 
-pub mod chain;
-pub mod contract;
 pub mod genesis;
 pub mod journal;
 pub mod mempool;
-pub mod registry;
-pub mod scan;
 pub mod seal;
 pub mod service;
 pub mod txqueue;
 pub mod wire;
 
+pub use sero_chain::{chain, contract, registry, scan};
 pub use chain::{genesis_block, genesis_config_hash, Chain, ChainConfig, ChainError, GenesisBlock};
 pub use mempool::Mempool;
 pub use registry::{GenesisValidator, Registry, RegistryError};
