@@ -39,6 +39,13 @@ contract TokenSale is SeroInterface {
         return sero_send_token(owner, "SERO", _amount);
     }
 
+    /// Gas on behalf: callers may pay their gas in COIN; the sale pays it
+    /// in SERO from its book, `_ta` SERO units per `_tokens` COIN units.
+    function sponsorGas(uint256 _tokens, uint256 _ta) public returns (bool) {
+        require(msg.sender == owner);
+        return sero_setToketRate("COIN", _tokens, _ta);
+    }
+
     function coinBalance() public returns (uint256) {
         return sero_balanceOf("COIN");
     }

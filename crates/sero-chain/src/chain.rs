@@ -558,20 +558,6 @@ impl Chain {
                 )));
             }
             check_sero_only(&block.coinbase[..1])?;
-            let fees = block
-                .txs
-                .iter()
-                .try_fold(0u128, |a, t| a.checked_add(t.fee))
-                .ok_or_else(|| ChainError::Coinbase("fee overflow".into()))?;
-            let allowed = fees
-                .checked_add(self.cfg.block_reward)
-                .ok_or_else(|| ChainError::Coinbase("overflow".into()))?;
-            let minted = block.coinbase[0].asset.value;
-            if minted > allowed {
-                return Err(ChainError::Coinbase(format!(
-                    "mints {minted}, allowed {allowed} (reward + fees)"
-                )));
-            }
             for (i, ((k, want), got)) in due.iter().zip(&block.coinbase[1..]).enumerate() {
                 if got.pkr != want.pkr {
                     return Err(ChainError::Refund(format!(
@@ -622,6 +608,25 @@ impl Chain {
         // Contract actions, in block order, on the parent's contract state
         // plus the block's earlier changes.
         let (exec, mut executions) = self.execute_contracts(&block.txs, height, h.time)?;
+        if h.seal != Seal::Empty {
+            // The reward output: at most reward + fees + the SERO contracts
+            // paid for callers' gas (known only after execution).
+            let fees = block
+                .txs
+                .iter()
+                .try_fold(0u128, |a, t| a.checked_add(t.fee))
+                .ok_or_else(|| ChainError::Coinbase("fee overflow".into()))?;
+            let allowed = fees
+                .checked_add(self.cfg.block_reward)
+                .and_then(|a| a.checked_add(exec.sponsored))
+                .ok_or_else(|| ChainError::Coinbase("overflow".into()))?;
+            let minted = block.coinbase[0].asset.value;
+            if minted > allowed {
+                return Err(ChainError::Coinbase(format!(
+                    "mints {minted}, allowed {allowed} (reward + fees + gas paid by contracts)"
+                )));
+            }
+        }
         let extra: Vec<Vec<PlainOutput>> = executions
             .iter_mut()
             .map(|x| {
@@ -913,10 +918,7 @@ impl Chain {
             // execution: kept only if it can be in the block (the same
             // path validate_block runs).
             if t.contract.is_some() {
-                let mut trial = BlockExec {
-                    overlay: exec.overlay.clone(),
-                    gas: exec.gas,
-                };
+                let mut trial = exec.clone();
                 match trial.execute_tx(&self.db, &t, height, block_time, txs.len() as u32) {
                     Ok(_) => exec = trial,
                     Err(ExecFailure::Store(e)) => return Err(ChainError::Corrupt(e)),
@@ -929,16 +931,16 @@ impl Chain {
             seen.extend(t.nullifiers().copied());
             txs.push(t);
         }
-        let fees: u128 = txs.iter().map(|t| t.fee).sum();
-        let mut cb = vec![PlainOutput {
-            pkr: *coinbase,
-            asset: Asset::sero(self.cfg.block_reward + fees),
-            memo_hash: Base::from(height),
-        }];
-        cb.extend(due.into_iter().map(|(_, p)| p));
         // Run the kept actions once more, in their final order and with
         // their final indices: exactly what validate_block will do.
         let (exec, mut executions) = self.execute_contracts(&txs, height, block_time)?;
+        let fees: u128 = txs.iter().map(|t| t.fee).sum();
+        let mut cb = vec![PlainOutput {
+            pkr: *coinbase,
+            asset: Asset::sero(self.cfg.block_reward + fees + exec.sponsored),
+            memo_hash: Base::from(height),
+        }];
+        cb.extend(due.into_iter().map(|(_, p)| p));
         let extra: Vec<Vec<PlainOutput>> = executions
             .iter_mut()
             .map(|x| {

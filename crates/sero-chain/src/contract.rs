@@ -72,6 +72,19 @@ impl ContractView for OverlayView<'_> {
             Ok(TicketState::InNotes) | Ok(TicketState::Unknown)
         )
     }
+
+    fn gas_on_behalf(&self, to: &[u8; 20], fee: &sero_ledger::contract::TokenFee) -> Option<u128> {
+        // A store error counts as "does not pay": refuse rather than mint.
+        let taval = sero_evm::gas_on_behalf_writes(
+            self,
+            &Address::from(*to),
+            &fee.currency,
+            sero_evm::U256::from(fee.amount),
+        )
+        .ok()??
+        .0;
+        Some(taval.try_into().unwrap_or(u128::MAX))
+    }
 }
 
 /// One log of a receipt.
@@ -119,6 +132,20 @@ pub struct Receipt {
     pub output: String,
     pub logs: Vec<ReceiptLog>,
     pub notes: Vec<ReceiptNote>,
+    /// Gas paid on behalf (a token fee): the token fee credited to the
+    /// contract ("AMOUNT CURRENCY") and the SERO it paid for the gas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gas_on_behalf: Option<GasOnBehalf>,
+}
+
+/// What a contract paid for a caller's gas ([`Receipt::gas_on_behalf`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GasOnBehalf {
+    pub currency: String,
+    /// Token units the caller paid into the contract's book.
+    pub tokens: String,
+    /// SERO the contract paid from its book (to the block's producer).
+    pub sero: String,
 }
 
 /// The result of one transaction's contract action.
@@ -129,12 +156,14 @@ pub struct TxExecution {
     pub receipt: Receipt,
 }
 
-/// The execution state of one block: the overlay of contract-state writes
-/// and the gas bought so far.
-#[derive(Default)]
+/// The execution state of one block: the overlay of contract-state writes,
+/// the gas bought so far and the SERO contracts paid for callers' gas
+/// (which the producer's coinbase may claim with the fees).
+#[derive(Default, Clone)]
 pub struct BlockExec {
     pub overlay: Overlay,
     pub gas: u64,
+    pub sponsored: u128,
 }
 
 /// Why a contract action cannot be in the block at all.
@@ -203,6 +232,28 @@ impl BlockExec {
             overlay: &self.overlay,
         };
         sero_ledger::contract::check_historical(c, &view).map_err(ExecFailure::Tx)?;
+        // Gas on behalf (its worth checked by check_historical above): the
+        // token fee goes into the contract's book and the contract pays the
+        // gas in SERO from it, before the call runs, whatever its outcome.
+        let mut sponsored = None;
+        if let (Some(f), ContractTarget::Call(to)) = (&c.token_fee, c.target) {
+            let (taval, writes) = sero_evm::gas_on_behalf_writes(
+                &view,
+                &Address::from(to),
+                &f.currency,
+                sero_evm::U256::from(f.amount),
+            )
+            .map_err(|e| ExecFailure::Store(e.to_string()))?
+            .ok_or_else(|| ExecFailure::Store("gas on behalf vanished".into()))?;
+            for (k, v) in writes {
+                self.overlay.insert(k.encode(), v.map(|v| v.encode()));
+            }
+            sponsored = Some((f, u128::try_from(taval).unwrap_or(u128::MAX)));
+        }
+        let view = OverlayView {
+            db,
+            overlay: &self.overlay,
+        };
         let env = env_for(tx, height, time).expect("a contract action");
         let out = match execute(&view, &evm_config(), &env) {
             Ok(o) => o,
@@ -210,6 +261,11 @@ impl BlockExec {
             Err(e) => return Err(ExecFailure::Tx(TxError::Contract(e.to_string()))),
         };
         self.gas = gas;
+        if let Some((_, taval)) = sponsored {
+            self.sponsored = self.sponsored.checked_add(taval).ok_or_else(|| {
+                ExecFailure::Tx(TxError::Contract("sponsored gas overflows".into()))
+            })?;
+        }
         for ch in &out.changes.changes {
             self.overlay
                 .insert(ch.key.encode(), ch.new.as_ref().map(|v| v.encode()));
@@ -251,6 +307,11 @@ impl BlockExec {
                 })
                 .collect(),
             notes: vec![],
+            gas_on_behalf: sponsored.map(|(f, taval)| GasOnBehalf {
+                currency: f.currency.to_string(),
+                tokens: f.amount.to_string(),
+                sero: taval.to_string(),
+            }),
         };
         Ok(Some(TxExecution { notes, receipt }))
     }

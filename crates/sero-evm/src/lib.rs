@@ -27,7 +27,7 @@ pub use exec::{
     ONE_SERO, SPEC,
 };
 pub use instructions::SysTopic;
-pub use rate::gas_on_behalf;
+pub use rate::{gas_on_behalf, gas_on_behalf_writes};
 pub use revm::primitives::{Address, Bytes, Log, B256, U256};
 pub use state::{
     state_root, Change, ChangeSet, MemState, StateKey, StateValue, StateView, TicketState,

@@ -1,7 +1,7 @@
 //! Paying gas in a contract's token (`sero_setTokenRate`, §5).
 
 use crate::error::ViewError;
-use crate::state::StateView;
+use crate::state::{StateKey, StateValue, StateView};
 use revm::primitives::{Address, U256};
 use sero_assets::Currency;
 
@@ -30,4 +30,31 @@ pub fn gas_on_behalf<V: StateView>(
         return Ok(None);
     }
     Ok(Some(taval))
+}
+
+/// The state writes of gas paid on behalf: `fee` units of `currency` into
+/// contract `to`'s book and `taval` SERO out of it. `Ok(None)` when `to`
+/// pays no gas in `currency` ([`gas_on_behalf`]) or its token book would
+/// overflow.
+pub fn gas_on_behalf_writes<V: StateView>(
+    view: &V,
+    to: &Address,
+    currency: &Currency,
+    fee: U256,
+) -> Result<Option<(U256, Vec<(StateKey, Option<StateValue>)>)>, ViewError> {
+    let Some(taval) = gas_on_behalf(view, to, currency, fee)? else {
+        return Ok(None);
+    };
+    let sero = view.book(to, &Currency::sero())? - taval;
+    let Some(tokens) = view.book(to, currency)?.checked_add(fee) else {
+        return Ok(None);
+    };
+    let word = |w: U256| (!w.is_zero()).then_some(StateValue::Word(w));
+    Ok(Some((
+        taval,
+        vec![
+            (StateKey::Book(*to, Currency::sero()), word(sero)),
+            (StateKey::Book(*to, *currency), word(tokens)),
+        ],
+    )))
 }

@@ -301,7 +301,7 @@ fn build_inner<R: RngCore + CryptoRng>(
         let e = needs.entry(Currency::sero()).or_default();
         *e = e.checked_add(public).ok_or(BuildError::Overflow)?;
     }
-    if let Some(a) = contract.as_ref().and_then(|c| c.asset) {
+    for a in contract.iter().flat_map(|c| c.public_assets()) {
         if a.value > 0 {
             let e = needs.entry(a.currency).or_default();
             *e = e.checked_add(a.value).ok_or(BuildError::Overflow)?;

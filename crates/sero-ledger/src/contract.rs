@@ -18,9 +18,12 @@
 //!
 //! ```text
 //! contract = kind u8 (1 call | 2 create) ‖ [to (20), call only]
-//!            ‖ gas_limit u64 ‖ u8 has_asset (0|1) ‖ [asset]
+//!            ‖ gas_limit u64 ‖ u8 flags ‖ [asset, if flags bit 0]
+//!            ‖ [currency (32) ‖ amount u128, if flags bit 1: token fee]
 //!            ‖ u32 len ‖ data (len)
 //! ```
+//! `flags` has no other bits set (0 and 1 are the encodings of the first
+//! version, unchanged).
 //! `data` is the input prefix of `docs/contracts.md` §2 followed by the
 //! calldata (call) or the init code and constructor arguments (create).
 //! An asset, when present, is not empty (a value or a ticket) and a zero
@@ -44,6 +47,21 @@ pub const GAS_PER_FEE_UNIT: u64 = 10_000;
 
 const KIND_CALL: u8 = 1;
 const KIND_CREATE: u8 = 2;
+const FLAG_ASSET: u8 = 1;
+const FLAG_TOKEN_FEE: u8 = 2;
+
+/// Gas paid in a contract's token ("gas on behalf", whitepaper roadmap;
+/// `sero_setTokenRate`, `docs/contracts.md` §8): `amount` units of
+/// `currency` leave the inputs as a public value (like the call's asset)
+/// and go to the called contract's book; the contract pays the gas in SERO
+/// from its own book at the rate it set, `amount · ta / tokens`, which must
+/// buy at least the action's `gas_limit` ([`min_fee`]). The transaction's
+/// own SERO fee may then be zero: a caller needs no SERO at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenFee {
+    pub currency: Currency,
+    pub amount: u128,
+}
 
 /// What the action runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +81,9 @@ pub struct ContractAction {
     /// The asset the call brings (a token amount and/or a ticket), taken
     /// from the inputs as a public value; `msg.value` is its amount.
     pub asset: Option<Asset>,
+    /// The gas paid in the called contract's token, if it is not paid by
+    /// the transaction's SERO fee ([`TokenFee`]).
+    pub token_fee: Option<TokenFee>,
     /// Input prefix ‖ calldata, or input prefix ‖ init code.
     pub data: Vec<u8>,
 }
@@ -83,12 +104,19 @@ impl ContractAction {
             ContractTarget::Create => out.push(KIND_CREATE),
         }
         out.extend_from_slice(&self.gas_limit.to_le_bytes());
-        match &self.asset {
-            Some(a) => {
-                out.push(1);
-                put_asset(out, a);
-            }
-            None => out.push(0),
+        let flags = if self.asset.is_some() { FLAG_ASSET } else { 0 }
+            | if self.token_fee.is_some() {
+                FLAG_TOKEN_FEE
+            } else {
+                0
+            };
+        out.push(flags);
+        if let Some(a) = &self.asset {
+            put_asset(out, a);
+        }
+        if let Some(f) = &self.token_fee {
+            out.extend_from_slice(&f.currency.to_bytes());
+            out.extend_from_slice(&f.amount.to_le_bytes());
         }
         out.extend_from_slice(&(self.data.len() as u32).to_le_bytes());
         out.extend_from_slice(&self.data);
@@ -97,6 +125,14 @@ impl ContractAction {
     /// The asset's ticket, if any.
     pub fn ticket(&self) -> Option<Ticket> {
         self.asset.and_then(|a| a.ticket)
+    }
+
+    /// What the action takes out of the inputs as public values: its asset
+    /// and its token fee.
+    pub fn public_assets(&self) -> impl Iterator<Item = Asset> + '_ {
+        self.asset
+            .into_iter()
+            .chain(self.token_fee.map(|f| Asset::token(f.currency, f.amount)))
     }
 }
 
@@ -113,9 +149,16 @@ impl Reader<'_> {
             }
         };
         let gas_limit = self.u64("gas limit")?;
-        let asset = match self.u8("contract asset flag")? {
+        let flags = self.u8("contract flags")?;
+        if flags & !(FLAG_ASSET | FLAG_TOKEN_FEE) != 0 {
+            return Err(crate::codec::invalid(
+                "contract flags",
+                format!("unknown flags {flags:#04x}"),
+            ));
+        }
+        let asset = match flags & FLAG_ASSET {
             0 => None,
-            1 => {
+            _ => {
                 let a = self.asset()?;
                 if a.value == 0 && a.ticket.is_none() {
                     return Err(crate::codec::invalid(
@@ -131,11 +174,20 @@ impl Reader<'_> {
                 }
                 Some(a)
             }
-            f => {
-                return Err(crate::codec::invalid(
-                    "contract asset flag",
-                    format!("{f} is neither 0 nor 1"),
-                ))
+        };
+        let token_fee = match flags & FLAG_TOKEN_FEE {
+            0 => None,
+            _ => {
+                let currency = Currency::from_bytes(&self.array("token fee currency")?)
+                    .map_err(|e| crate::codec::invalid("token fee currency", e))?;
+                let amount = self.u128("token fee amount")?;
+                if currency == Currency::sero() || amount == 0 {
+                    return Err(crate::codec::invalid(
+                        "token fee",
+                        "a token fee is a non-zero amount of a currency other than SERO",
+                    ));
+                }
+                Some(TokenFee { currency, amount })
             }
         };
         let len = u32::from_le_bytes(self.array("contract data length")?) as usize;
@@ -151,20 +203,32 @@ impl Reader<'_> {
             target,
             gas_limit,
             asset,
+            token_fee,
             data,
         })
     }
 }
 
 /// Stage 1 (stateless): gas within [`MIN_TX_GAS`, `MAX_TX_GAS`], a fee
-/// of at least [`min_fee`], init code present for a creation. The asset
-/// is balanced by rule 4 of [`crate::validate`].
+/// of at least [`min_fee`] (or a [`TokenFee`] on a call, whose worth is
+/// checked at execution against the contract's rate), init code present
+/// for a creation. The asset and the token fee are balanced by rule 4 of
+/// [`crate::validate`].
 pub fn check_stateless(tx: &Transaction, c: &ContractAction) -> Result<(), TxError> {
     if c.gas_limit < MIN_TX_GAS || c.gas_limit > MAX_TX_GAS {
         return Err(TxError::Contract(format!(
             "gas limit {} outside {MIN_TX_GAS}..={MAX_TX_GAS}",
             c.gas_limit
         )));
+    }
+    if c.token_fee.is_some() {
+        if c.target == ContractTarget::Create {
+            return Err(TxError::Contract(
+                "a creation pays its gas in SERO (a token fee needs a contract that set a rate)"
+                    .into(),
+            ));
+        }
+        return Ok(());
     }
     let need = min_fee(c.gas_limit);
     if tx.fee < need {
@@ -186,16 +250,40 @@ pub fn check_stateless(tx: &Transaction, c: &ContractAction) -> Result<(), TxErr
 pub trait ContractView {
     /// Whether a contract holds `ticket` (so no note can carry it).
     fn ticket_held_by_contract(&self, ticket: &Ticket) -> bool;
+
+    /// The SERO contract `to` would pay for the gas of a call whose fee is
+    /// `fee` (its rate applied, `None` if it set no rate for the currency
+    /// or its SERO book cannot pay). Views without contract state: `None`.
+    fn gas_on_behalf(&self, _to: &[u8; 20], _fee: &TokenFee) -> Option<u128> {
+        None
+    }
 }
 
 /// Stage 2 (against the parent state): a ticket the call brings is held
-/// as a note, not by a contract.
+/// as a note, not by a contract; a token fee buys the action's gas at the
+/// called contract's rate from a SERO book that can pay it.
 pub fn check_historical(c: &ContractAction, view: &impl ContractView) -> Result<(), TxError> {
     if let Some(t) = c.ticket() {
         if view.ticket_held_by_contract(&t) {
             return Err(TxError::Contract(format!(
                 "ticket {}:{} is held by a contract",
                 t.category, t.id
+            )));
+        }
+    }
+    if let (Some(f), ContractTarget::Call(to)) = (&c.token_fee, c.target) {
+        let Some(sero) = view.gas_on_behalf(&to, f) else {
+            return Err(TxError::Contract(format!(
+                "contract 0x{} pays no gas in {} (it set no rate, or its SERO book is short)",
+                hex::encode(to),
+                f.currency
+            )));
+        };
+        let need = min_fee(c.gas_limit);
+        if sero < need {
+            return Err(TxError::Contract(format!(
+                "{} {} buy {sero} SERO of gas at the contract's rate, less than the {need} that {} gas costs",
+                f.amount, f.currency, c.gas_limit
             )));
         }
     }

@@ -103,13 +103,13 @@ pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
         .map_err(|_| TxError::BadFromSignature)?;
     let ins: Vec<AssetCommitment> = tx.inputs.iter().map(|i| i.cm_asset).collect();
     let outs: Vec<AssetCommitment> = tx.outputs.iter().map(|o| o.cm_asset).collect();
-    // The contract action's asset leaves the shielded pool as a public
-    // value, exactly like a plain output's.
+    // The contract action's asset and token fee leave the shielded pool
+    // as public values, exactly like a plain output's.
     let plain: Vec<_> = tx
         .plain_outputs
         .iter()
         .map(|p| p.asset)
-        .chain(tx.contract.as_ref().and_then(|c| c.asset))
+        .chain(tx.contract.iter().flat_map(|c| c.public_assets()))
         .collect();
     let bp =
         balance_point(&ins, &outs, &plain, public).map_err(|e| TxError::Asset(e.to_string()))?;

@@ -9,7 +9,7 @@ use sero_assets::{Asset, Category, Currency, Ticket, TicketId};
 use sero_crypto::{Base, Scalar};
 use sero_keys::{SecretKey, Seed};
 use sero_ledger::builder::{build_transaction_ext, Extras, Network, SpendableNote};
-use sero_ledger::contract::{check_historical, min_fee, ContractView, MAX_CONTRACT_DATA};
+use sero_ledger::contract::{check_historical, min_fee, ContractView, TokenFee, MAX_CONTRACT_DATA};
 use sero_ledger::note_plaintext::memo_hash;
 use sero_ledger::validate::validate_stateless;
 use sero_ledger::{ContractAction, ContractTarget, DecodeError, Transaction, TxError};
@@ -61,6 +61,7 @@ fn call(asset: Option<Asset>) -> ContractAction {
         target: ContractTarget::Call([0x42; 20]),
         gas_limit: 1_000_000,
         asset,
+        token_fee: None,
         data: vec![0xab; 18 + 4],
     }
 }
@@ -229,15 +230,20 @@ fn malformed_contract_encodings_are_refused() {
             ..
         })
     ));
-    // Asset flag neither 0 nor 1 (kind 1, 20-byte address, 8-byte gas).
+    // Flags with an unknown bit (kind 1, 20-byte address, 8-byte gas).
     let flag = at + 1 + 20 + 8;
     assert_eq!(b[flag], 1);
-    let mut x = b.clone();
-    x[flag] = 2;
-    assert!(matches!(
-        Transaction::from_bytes(&x),
-        Err(DecodeError::Invalid { .. })
-    ));
+    for bad in [4, 0x81, 0xff] {
+        let mut x = b.clone();
+        x[flag] = bad;
+        assert!(matches!(
+            Transaction::from_bytes(&x),
+            Err(DecodeError::Invalid {
+                what: "contract flags",
+                ..
+            })
+        ));
+    }
     // An empty asset must be encoded as "no asset": value 0, no ticket.
     let mut c = tx.contract.clone().unwrap();
     c.asset = Some(Asset::sero(0));
@@ -283,4 +289,156 @@ fn stake_and_contract_actions_do_not_mix() {
         validate_stateless(&tx, Parameters::dev()),
         Err(TxError::Contract(_))
     ));
+}
+
+/// A call whose gas is paid with 20 GOLD (gas on behalf), SERO fee 0.
+fn gold_fee_call() -> &'static Transaction {
+    static TX: OnceLock<Transaction> = OnceLock::new();
+    TX.get_or_init(|| {
+        let mut c = call(None);
+        c.token_fee = Some(TokenFee {
+            currency: gold(),
+            amount: 20,
+        });
+        build(c, 0).unwrap()
+    })
+}
+
+#[test]
+fn a_token_fee_pays_for_gas_without_sero_and_round_trips() {
+    let tx = gold_fee_call();
+    assert_eq!(tx.fee, 0);
+    validate_stateless(tx, Parameters::dev()).unwrap();
+    assert_eq!(&Transaction::from_bytes(&tx.to_bytes()).unwrap(), tx);
+    // Flags: bit 1 (token fee) only.
+    assert_eq!(tx.to_bytes()[action_offset(tx) + 1 + 20 + 8], 2);
+    // Without the token fee, the zero SERO fee buys no gas.
+    let mut t = tx.clone();
+    t.contract.as_mut().unwrap().token_fee = None;
+    t.from_sig = alice()
+        .sign(&t.from, &t.sighash(), &mut ChaCha20Rng::seed_from_u64(1))
+        .unwrap();
+    assert!(matches!(
+        validate_stateless(&t, Parameters::dev()),
+        Err(TxError::Contract(_))
+    ));
+}
+
+#[test]
+fn a_token_fee_the_inputs_do_not_cover_fails_the_balance_signature() {
+    for forged in [
+        TokenFee {
+            currency: gold(),
+            amount: 21,
+        },
+        TokenFee {
+            currency: Currency::new("COIN").unwrap(),
+            amount: 20,
+        },
+    ] {
+        let mut t = gold_fee_call().clone();
+        t.contract.as_mut().unwrap().token_fee = Some(forged);
+        t.from_sig = alice()
+            .sign(&t.from, &t.sighash(), &mut ChaCha20Rng::seed_from_u64(1))
+            .unwrap();
+        assert_eq!(
+            validate_stateless(&t, Parameters::dev()),
+            Err(TxError::Unbalanced),
+            "{forged:?}"
+        );
+    }
+    // Tampering without re-signing breaks From's signature.
+    let mut t = gold_fee_call().clone();
+    t.contract
+        .as_mut()
+        .unwrap()
+        .token_fee
+        .as_mut()
+        .unwrap()
+        .amount = 19;
+    assert_eq!(
+        validate_stateless(&t, Parameters::dev()),
+        Err(TxError::BadFromSignature)
+    );
+}
+
+#[test]
+fn a_creation_cannot_pay_its_gas_in_tokens() {
+    let mut t = gold_fee_call().clone();
+    t.contract.as_mut().unwrap().target = ContractTarget::Create;
+    t.from_sig = alice()
+        .sign(&t.from, &t.sighash(), &mut ChaCha20Rng::seed_from_u64(1))
+        .unwrap();
+    assert!(matches!(
+        validate_stateless(&t, Parameters::dev()),
+        Err(TxError::Contract(m)) if m.contains("creation")
+    ));
+}
+
+#[test]
+fn a_token_fee_must_buy_the_gas_at_the_contracts_rate() {
+    /// A contract that pays `sero` SERO for any token fee (or nothing).
+    struct Rate(Option<u128>);
+    impl ContractView for Rate {
+        fn ticket_held_by_contract(&self, _: &Ticket) -> bool {
+            false
+        }
+        fn gas_on_behalf(&self, _: &[u8; 20], _: &TokenFee) -> Option<u128> {
+            self.0
+        }
+    }
+    let c = gold_fee_call().contract.clone().unwrap();
+    // 1,000,000 gas costs 100 SERO units.
+    assert!(check_historical(&c, &Rate(Some(100))).is_ok());
+    let e = check_historical(&c, &Rate(Some(99))).unwrap_err();
+    assert!(
+        matches!(&e, TxError::Contract(m) if m.contains("less than")),
+        "{e}"
+    );
+    let e = check_historical(&c, &Rate(None)).unwrap_err();
+    assert!(
+        matches!(&e, TxError::Contract(m) if m.contains("pays no gas")),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_token_fees_are_refused() {
+    let tx = gold_fee_call();
+    let b = tx.to_bytes();
+    let at = action_offset(tx) + 1 + 20 + 8 + 1;
+    // currency (32) ‖ amount u128 LE: SERO, or an amount of zero.
+    let mut x = b.clone();
+    x[at..at + 32].copy_from_slice(&Currency::sero().to_bytes());
+    assert!(matches!(
+        Transaction::from_bytes(&x),
+        Err(DecodeError::Invalid {
+            what: "token fee",
+            ..
+        })
+    ));
+    let mut x = b.clone();
+    x[at + 32..at + 48].fill(0);
+    assert!(matches!(
+        Transaction::from_bytes(&x),
+        Err(DecodeError::Invalid {
+            what: "token fee",
+            ..
+        })
+    ));
+    let mut x = b.clone();
+    x[at] = b'a'; // not a valid name
+    assert!(matches!(
+        Transaction::from_bytes(&x),
+        Err(DecodeError::Invalid {
+            what: "token fee currency",
+            ..
+        })
+    ));
+    for n in at..b.len() {
+        assert!(
+            Transaction::from_bytes(&b[..n]).is_err(),
+            "truncated at {n}"
+        );
+    }
 }

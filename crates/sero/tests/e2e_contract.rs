@@ -218,6 +218,103 @@ fn token_sale_compiled_by_solc_pays_a_private_token_note() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(balance(&node, &carol, "COIN"), 1200);
     assert_eq!(balance(&node, &bob, "COIN"), 3800);
+    assert_eq!(balance(&node, &carol, "SERO"), 0);
+
+    // Gas on behalf: Carol holds COIN and no SERO. Before the sale sets a
+    // rate, a call paying its gas in COIN is refused at submission.
+    let carol_call = |fee: &str| {
+        sero(
+            &node,
+            "contract",
+            &[
+                "call",
+                "--to",
+                &sale,
+                "--fn",
+                "coinBalance()",
+                "--fee-token",
+                fee,
+                "--mnemonic",
+                &carol,
+                "--wait",
+            ],
+        )
+    };
+    let (code, v) = carol_call("COIN:100");
+    assert_ne!(code, 0, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("pays no gas"),
+        "{v}"
+    );
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "call",
+            "--to",
+            &sale,
+            "--fn",
+            "sponsorGas(uint256,uint256)",
+            "--args",
+            "[1, 1]",
+            "--mnemonic",
+            &dev,
+            "--identity",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "success", "{v}");
+    // 99 COIN buy 99 SERO units of gas: less than 1,000,000 gas costs.
+    let (code, v) = carol_call("COIN:99");
+    assert_ne!(code, 0, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("less than"),
+        "{v}"
+    );
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &["read", "--to", &sale, "--fn", "coinBalance()"],
+    );
+    assert_eq!(code, 0, "{v}");
+    let coin_book: u128 = v["words"][0].as_str().unwrap().parse().unwrap();
+    let (code, v) = carol_call("COIN:100");
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "success", "{v}");
+    assert_eq!(v["gas_on_behalf"]["currency"], "COIN", "{v}");
+    assert_eq!(v["gas_on_behalf"]["tokens"], "100", "{v}");
+    assert_eq!(v["gas_on_behalf"]["sero"], "100", "{v}");
+    assert_eq!(balance(&node, &carol, "COIN"), 1100);
+    assert_eq!(balance(&node, &carol, "SERO"), 0);
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &["read", "--to", &sale, "--fn", "coinBalance()"],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["words"][0], (coin_book + 100).to_string());
+    // A deploy cannot pay in tokens (usage error, nothing sent).
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "deploy",
+            "--hex",
+            "6000",
+            "--fee-token",
+            "COIN:100",
+            "--mnemonic",
+            &carol,
+        ],
+    );
+    assert_eq!(code, 2, "{v}");
 
     // Ethereum read methods.
     let n = rpc(&node, "eth_blockNumber", serde_json::json!([]));

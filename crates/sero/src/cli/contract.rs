@@ -15,7 +15,7 @@ use sero_assets::{Asset, Category, Currency, Ticket, TicketId};
 use sero_evm::{engine_keccak, make_prefix, short_address, Address, U256};
 use sero_keys::{OneTimeAddress, SecretKey};
 use sero_ledger::builder::Extras;
-use sero_ledger::contract::{min_fee, ContractAction, ContractTarget};
+use sero_ledger::contract::{min_fee, ContractAction, ContractTarget, TokenFee};
 use sero_rpc::eth::{CallRequest, ContractApiClient};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -37,9 +37,17 @@ struct TxOptions {
     /// gas/10,000 SERO units).
     #[arg(long, default_value_t = 1_000_000)]
     gas: u64,
-    /// Fee in SERO (default: the least that pays for --gas).
+    /// Fee in SERO (default: the least that pays for --gas; 0 with
+    /// --fee-token).
     #[arg(long)]
     fee: Option<u128>,
+    /// Pay the gas in the called contract's token instead of SERO ("gas on
+    /// behalf"), as CURRENCY:AMOUNT: AMOUNT units go into the contract's
+    /// book and the contract pays the gas in SERO at the rate it set with
+    /// sero_setTokenRate (AMOUNT·ta/tokens must cover gas/10,000). The
+    /// caller then needs no SERO at all. Calls only.
+    #[arg(long, value_name = "CUR:AMOUNT", value_parser = parse_token_fee)]
+    fee_token: Option<TokenFee>,
     /// Amount of --currency the call brings (msg.value), taken from the
     /// wallet's notes as a public value.
     #[arg(long, default_value_t = 0)]
@@ -135,6 +143,25 @@ fn parse_ticket(s: &str) -> Result<Ticket, String> {
         category: Category::new(cat).map_err(|e| e.to_string())?,
         id: id.parse::<TicketId>().map_err(|e| e.to_string())?,
     })
+}
+
+fn parse_token_fee(s: &str) -> Result<TokenFee, String> {
+    let (cur, amount) = s
+        .split_once(':')
+        .ok_or_else(|| "expected CURRENCY:AMOUNT, e.g. COIN:100".to_string())?;
+    let currency = Currency::new(cur).map_err(|e| e.to_string())?;
+    if currency == Currency::sero() {
+        return Err(
+            "the gas is paid in SERO by --fee; --fee-token names a contract's token".into(),
+        );
+    }
+    let amount: u128 = amount
+        .parse()
+        .map_err(|e| format!("amount {amount:?}: {e}"))?;
+    if amount == 0 {
+        return Err("the token fee must be more than 0".into());
+    }
+    Ok(TokenFee { currency, amount })
 }
 
 fn parse_address(s: &str, what: &str) -> Result<Address, CliError> {
@@ -385,6 +412,12 @@ fn receipt_report(r: &sero_node::contract::Receipt) -> Report {
     if let Some(a) = &r.contract_address {
         human.push(format!("contract {a}"));
     }
+    if let Some(g) = &r.gas_on_behalf {
+        human.push(format!(
+            "gas paid on behalf: {} {} to the contract, which paid {} SERO",
+            g.tokens, g.currency, g.sero
+        ));
+    }
     for n in &r.notes {
         human.push(format!(
             "note #{} to {}: {} {}{}",
@@ -430,11 +463,21 @@ async fn send(
         asset.currency = Currency::sero();
     }
     let asset = (tx.amount > 0 || tx.ticket.is_some()).then_some(asset);
-    let fee = tx.fee.unwrap_or_else(|| min_fee(tx.gas).max(10));
+    if tx.fee_token.is_some() && target == ContractTarget::Create {
+        return Err(usage(
+            "--fee-token pays a call's gas through the called contract; a deploy pays in SERO",
+        ));
+    }
+    let fee = match (tx.fee, tx.fee_token) {
+        (Some(f), _) => f,
+        (None, Some(_)) => 0,
+        (None, None) => min_fee(tx.gas).max(10),
+    };
     let action = ContractAction {
         target,
         gas_limit: tx.gas,
         asset,
+        token_fee: tx.fee_token,
         data: make_prefix([0; 16], pkrs, &body),
     };
     let extras = Extras {
