@@ -9,6 +9,7 @@
 //! | `eth_chainId` | — | `"0x5e40"` |
 //! | `eth_blockNumber` | — | tip height, hex quantity |
 //! | `eth_call` | `{to, data}`, block tag (ignored: the tip) | return data hex; a revert is error 3 with the data |
+//! | `eth_estimateGas` | `{to, data}`, block tag (ignored) | the least gas limit (hex quantity) with which the call succeeds on the tip state; a revert is error 3 |
 //! | `eth_getCode` | address, block tag | code hex (`"0x"` if none) |
 //! | `eth_getStorageAt` | address, slot, block tag | 32-byte word hex |
 //! | `eth_getLogs` | `{fromBlock?, toBlock?, address?, topics?}` (≤ 1,000 blocks) | Ethereum log objects |
@@ -72,6 +73,8 @@ pub trait EthApi {
     fn block_number(&self) -> RpcResult<String>;
     #[method(name = "call")]
     fn call(&self, req: Value, block: Option<Value>) -> RpcResult<String>;
+    #[method(name = "estimateGas")]
+    fn estimate_gas(&self, req: Value, block: Option<Value>) -> RpcResult<String>;
     #[method(name = "getCode")]
     fn get_code(&self, address: String, block: Option<Value>) -> RpcResult<String>;
     #[method(name = "getStorageAt")]
@@ -122,6 +125,38 @@ fn quantity(v: &Value, what: &str, latest: u64) -> Result<u64, ErrorObjectOwned>
 
 impl RpcImpl {
     fn read_call(&self, req: &CallRequest) -> RpcResult<sero_node::evm::ExecutionOutcome> {
+        self.read_call_with(req, sero_ledger::contract::MAX_TX_GAS)
+    }
+
+    /// The least gas limit with which `req` succeeds (binary search between
+    /// the gas used with the most gas a transaction may buy and that most:
+    /// a call may need more than it uses, e.g. for the 63/64 rule of
+    /// nested calls).
+    fn estimate(&self, req: &CallRequest) -> RpcResult<u64> {
+        let max = sero_ledger::contract::MAX_TX_GAS;
+        let out = self.read_call_with(req, max)?;
+        reverted(&out)?;
+        let (mut lo, mut hi) = (out.gas_used.max(sero_ledger::contract::MIN_TX_GAS), max);
+        // Invariant: `hi` succeeds; below `lo` nothing can.
+        if matches!(self.read_call_with(req, lo)?.status, Status::Success) {
+            return Ok(lo);
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if matches!(self.read_call_with(req, mid)?.status, Status::Success) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Ok(hi)
+    }
+
+    fn read_call_with(
+        &self,
+        req: &CallRequest,
+        gas_limit: u64,
+    ) -> RpcResult<sero_node::evm::ExecutionOutcome> {
         let to = address(&req.to, "to")?;
         let data = hex_bytes(&req.data, "data")?;
         let from = match &req.from {
@@ -149,7 +184,7 @@ impl RpcImpl {
             height: h + 1,
             time: node.chain.tip_header().time,
             tx_hash: [0; 32],
-            gas_limit: sero_ledger::contract::MAX_TX_GAS,
+            gas_limit,
             from,
             asset,
             action: Action::Call {
@@ -171,6 +206,36 @@ impl RpcImpl {
             ));
         }
         read_only_call(node.chain.db(), &env).map_err(|e| bad_params(format!("call: {e}")))
+    }
+}
+
+/// The `{to, data|input}` of an Ethereum call object.
+fn eth_request(req: &Value) -> Result<CallRequest, ErrorObjectOwned> {
+    if !req.is_object() {
+        return Err(bad_params("the call must be an object {to, data}"));
+    }
+    let get = |k: &str| req.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    Ok(CallRequest {
+        to: get("to").ok_or_else(|| bad_params("to: missing"))?,
+        data: get("data").or_else(|| get("input")).unwrap_or_default(),
+        ..CallRequest::default()
+    })
+}
+
+/// A revert as Ethereum's error 3 (with the revert data), a halt as -32000.
+fn reverted(out: &sero_node::evm::ExecutionOutcome) -> Result<(), ErrorObjectOwned> {
+    match &out.status {
+        Status::Success => Ok(()),
+        Status::Revert => Err(ErrorObjectOwned::owned(
+            3,
+            "execution reverted",
+            Some(format!("0x{}", hex::encode(&out.output))),
+        )),
+        Status::Halt(m) => Err(ErrorObjectOwned::owned(
+            -32000,
+            format!("execution halted: {m}"),
+            None::<()>,
+        )),
     }
 }
 
@@ -214,26 +279,15 @@ impl EthApiServer for RpcImpl {
     }
 
     fn call(&self, req: Value, _block: Option<Value>) -> RpcResult<String> {
-        let get = |k: &str| req.get(k).and_then(|v| v.as_str()).map(str::to_string);
-        let r = CallRequest {
-            to: get("to").ok_or_else(|| bad_params("to: missing"))?,
-            data: get("data").or_else(|| get("input")).unwrap_or_default(),
-            ..CallRequest::default()
-        };
+        let r = eth_request(&req)?;
         let out = self.read_call(&r)?;
-        match out.status {
-            Status::Success => Ok(format!("0x{}", hex::encode(&out.output))),
-            Status::Revert => Err(ErrorObjectOwned::owned(
-                3,
-                "execution reverted",
-                Some(format!("0x{}", hex::encode(&out.output))),
-            )),
-            Status::Halt(m) => Err(ErrorObjectOwned::owned(
-                -32000,
-                format!("execution halted: {m}"),
-                None::<()>,
-            )),
-        }
+        reverted(&out)?;
+        Ok(format!("0x{}", hex::encode(&out.output)))
+    }
+
+    fn estimate_gas(&self, req: Value, _block: Option<Value>) -> RpcResult<String> {
+        let r = eth_request(&req)?;
+        Ok(format!("0x{:x}", self.estimate(&r)?))
     }
 
     fn get_code(&self, a: String, _block: Option<Value>) -> RpcResult<String> {

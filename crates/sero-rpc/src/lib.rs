@@ -628,7 +628,7 @@ impl Default for RpcLimits {
     }
 }
 
-/// How many parameters each `sero_` method takes (for [`StrictParams`]).
+/// How many parameters each method takes (for [`StrictParams`]).
 /// A method not listed here (another namespace) is not checked.
 pub const METHOD_ARITY: &[(&str, usize)] = &[
     ("sero_chainInfo", 0),
@@ -647,6 +647,15 @@ pub const METHOD_ARITY: &[(&str, usize)] = &[
     ("sero_getNullifierStatus", 1),
     ("sero_getTil", 1),
     ("sero_getSpendsByBlock", 2),
+    ("sero_getTransactionReceipt", 1),
+    ("sero_call", 1),
+    ("eth_chainId", 0),
+    ("eth_blockNumber", 0),
+    ("eth_call", 2),
+    ("eth_estimateGas", 2),
+    ("eth_getCode", 2),
+    ("eth_getStorageAt", 3),
+    ("eth_getLogs", 1),
 ];
 
 /// Why a call's parameters are refused before its method runs: more than
@@ -878,6 +887,23 @@ pub async fn serve(
     serve_with(node, addr, RpcLimits::default()).await
 }
 
+/// Every method the server answers (`sero_`, contract and `eth_`), over
+/// `node`, with a cache of `rejected_cache` refused transaction ids.
+pub fn methods(
+    node: Arc<Mutex<Node>>,
+    rejected_cache: usize,
+) -> Result<jsonrpsee::Methods, std::io::Error> {
+    let rpc = RpcImpl::new(node, rejected_cache);
+    let mut module = SeroApiServer::into_rpc(rpc.clone());
+    module
+        .merge(eth::ContractApiServer::into_rpc(rpc.clone()))
+        .map_err(std::io::Error::other)?;
+    module
+        .merge(eth::EthApiServer::into_rpc(rpc))
+        .map_err(std::io::Error::other)?;
+    Ok(module.into())
+}
+
 /// [`serve`] with the given limits.
 pub async fn serve_with(
     node: Arc<Mutex<Node>>,
@@ -886,15 +912,7 @@ pub async fn serve_with(
 ) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), std::io::Error> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    let rpc = RpcImpl::new(node, limits.rejected_cache);
-    let mut module = SeroApiServer::into_rpc(rpc.clone());
-    module
-        .merge(eth::ContractApiServer::into_rpc(rpc.clone()))
-        .map_err(std::io::Error::other)?;
-    module
-        .merge(eth::EthApiServer::into_rpc(rpc))
-        .map_err(std::io::Error::other)?;
-    let methods: jsonrpsee::Methods = module.into();
+    let methods = methods(node, limits.rejected_cache)?;
     let config = jsonrpsee::server::ServerConfigBuilder::new()
         .max_request_body_size(limits.max_request_body)
         .max_response_body_size(limits.max_response_body)

@@ -321,3 +321,21 @@ async fn a_rejected_transaction_is_answered_from_the_cache() {
     }
     assert!(node.lock().unwrap().mempool.is_empty());
 }
+
+#[test]
+fn every_method_has_its_arity_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let methods = sero_rpc::methods(node(dir.path()), 16).unwrap();
+    let mut names: Vec<&str> = methods.method_names().collect();
+    names.sort();
+    let listed: Vec<&str> = sero_rpc::METHOD_ARITY.iter().map(|(m, _)| *m).collect();
+    for m in &names {
+        assert!(
+            listed.contains(m),
+            "{m} is served but not in METHOD_ARITY (extra parameters would be ignored)"
+        );
+    }
+    for m in &listed {
+        assert!(names.contains(m), "{m} is listed but not served");
+    }
+}

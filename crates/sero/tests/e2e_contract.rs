@@ -343,6 +343,32 @@ fn token_sale_compiled_by_solc_pays_a_private_token_note() {
         "0x000000000000000000000000000000000000000000000000000000000000000a"
     );
 
+    // eth_estimateGas: the least gas with which buy() (bringing nothing, so
+    // paying nothing) succeeds; a reverting call is Ethereum's error 3.
+    let g = rpc(
+        &node,
+        "eth_estimateGas",
+        serde_json::json!([{"to": sale, "data": "0x2c4e722e"}]),
+    );
+    let g = u64::from_str_radix(g.as_str().unwrap().trim_start_matches("0x"), 16).unwrap();
+    assert!((21_000..100_000).contains(&g), "{g}");
+    // buyThenRevert(): its selector from its signature.
+    let revert_sel = format!(
+        "0x{}",
+        hex::encode(&sero_evm::engine_keccak(b"buyThenRevert()")[..4])
+    );
+    let e = rpc(
+        &node,
+        "eth_estimateGas",
+        serde_json::json!([{"to": sale, "data": revert_sel}]),
+    );
+    assert!(
+        e["error"].as_str().unwrap_or_default().contains("revert"),
+        "{e}"
+    );
+    let e = rpc(&node, "eth_estimateGas", serde_json::json!(["nope"]));
+    assert!(e["error"].as_str().is_some(), "{e}");
+
     // Bad input: unknown contract, ABI mismatch, garbage bytecode.
     let (code, v) = sero(
         &node,
