@@ -2,6 +2,12 @@ pragma solidity ^0.4.24;
 
 import "./SeroInterface.sol";
 
+/// What Kitty calls to pass a kitty on through another contract
+/// (`contracts/TicketRelay.sol`).
+contract Relay {
+    function relay(address _to) public payable returns (bool);
+}
+
 /// A kitty-like ticket contract: every kitty is a SERO ticket of category
 /// KITTY, minted with sero_allotTicket(to, 0, "KITTY").
 contract Kitty is SeroInterface {
@@ -32,6 +38,16 @@ contract Kitty is SeroInterface {
         require(sero_strEq(sero_msg_category(), "KITTY"));
         id = sero_msg_ticket();
         require(sero_send_ticket(_to, "KITTY", id));
+    }
+
+    /// A holder brings a kitty and this contract passes it on through
+    /// another contract: the ticket travels with the contract-to-contract
+    /// call (sero_setCallValues) and `_relay` sends it to `_to`.
+    function giveVia(address _relay, address _to) public payable returns (bytes32 id) {
+        require(sero_strEq(sero_msg_category(), "KITTY"));
+        id = sero_msg_ticket();
+        sero_setCallValues("", 0, "KITTY", id);
+        require(Relay(_relay).relay(_to));
     }
 
     function mintCategory(address _to, string _category) public returns (bytes32) {

@@ -433,13 +433,14 @@ fn token_sale_compiled_by_solc_pays_a_private_token_note() {
     assert_eq!(balance(&node, &bob, "COIN"), 3800);
 }
 
-/// Compiles `contracts/Kitty.sol` into `out`: the bin file.
-fn compile_kitty(out: &Path) -> PathBuf {
+/// Compiles `contracts/Kitty.sol` and `contracts/TicketRelay.sol` into
+/// `out`: the bin files.
+fn compile_kitty(out: &Path) -> (PathBuf, PathBuf) {
     let o = Command::new(solcjs())
         .current_dir(repo_root().join("contracts"))
         .args(["--bin", "--abi", "--optimize", "-o"])
         .arg(out)
-        .args(["SeroInterface.sol", "Kitty.sol"])
+        .args(["SeroInterface.sol", "Kitty.sol", "TicketRelay.sol"])
         .output()
         .expect("run solcjs");
     assert!(
@@ -447,7 +448,10 @@ fn compile_kitty(out: &Path) -> PathBuf {
         "solcjs: {}",
         String::from_utf8_lossy(&o.stderr)
     );
-    out.join("Kitty_sol_Kitty.bin")
+    (
+        out.join("Kitty_sol_Kitty.bin"),
+        out.join("TicketRelay_sol_TicketRelay.bin"),
+    )
 }
 
 fn fresh_pkr(pk: &str) -> String {
@@ -484,7 +488,7 @@ fn kitty_tickets_minted_moved_privately_and_passed_on_by_a_contract() {
     let chain = tempfile::tempdir().unwrap();
     let node = start(chain.path());
     let build = tempfile::tempdir().unwrap();
-    let bin = compile_kitty(build.path());
+    let (bin, relay_bin) = compile_kitty(build.path());
     let dev = node.mnemonic.clone();
     let (alice, alice_pk) = new_account();
     let (bob, bob_pk) = new_account();
@@ -596,5 +600,83 @@ fn kitty_tickets_minted_moved_privately_and_passed_on_by_a_contract() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["status"], "success", "{v}");
     assert!(tickets(&node, &bob).is_empty());
-    assert_eq!(tickets(&node, &carol), vec![kitty_ticket]);
+    assert_eq!(tickets(&node, &carol), vec![kitty_ticket.clone()]);
+
+    // Contract to contract: Carol brings the kitty into giveVia(relay,
+    // dave); Kitty passes it with sero_setCallValues to TicketRelay, which
+    // reads it (sero_msg_category, sero_msg_ticket) and sends it to Dave.
+    let (dave, dave_pk) = new_account();
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "deploy",
+            "--bin",
+            relay_bin.to_str().unwrap(),
+            "--mnemonic",
+            &dev,
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "success", "{v}");
+    let relay = v["contract_address"].as_str().unwrap().to_string();
+    let (code, v) = sero(
+        &node,
+        "wallet",
+        &[
+            "send",
+            "--mnemonic",
+            &dev,
+            "--to",
+            &carol_pk,
+            "--amount",
+            "1000",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    let dave_pkr = fresh_pkr(&dave_pk);
+    let args = format!("[\"{relay}\", \"{dave_pkr}\"]");
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "call",
+            "--to",
+            &kitty,
+            "--fn",
+            "giveVia(address,address)",
+            "--args",
+            &args,
+            "--ticket",
+            &kitty_ticket,
+            "--mnemonic",
+            &carol,
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "success", "{v}");
+    assert_eq!(v["notes"][0]["pkr"], dave_pkr, "{v}");
+    assert!(tickets(&node, &carol).is_empty());
+    assert_eq!(tickets(&node, &dave), vec![kitty_ticket.clone()]);
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &["read", "--to", &relay, "--fn", "relayed()"],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["words"][0], "1");
+    let id = kitty_ticket.split_once(':').unwrap().1;
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &["read", "--to", &relay, "--fn", "lastTicket()"],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert!(
+        v["output"].as_str().unwrap().ends_with(id),
+        "the relay saw the ticket id {id}: {v}"
+    );
 }
