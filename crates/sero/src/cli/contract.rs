@@ -9,6 +9,7 @@
 
 use crate::cli::wallet::{submit_ext, Account, Client, NodeOpts, SendOpts, Submitted};
 use crate::output::{CliError, Report};
+use alloy_dyn_abi::{DynSolType, DynSolValue};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use sero_assets::{Asset, Category, Currency, Ticket, TicketId};
@@ -190,32 +191,89 @@ fn split_signature(sig: &str) -> Result<(String, Vec<String>), CliError> {
     }
     let name = sig[..open].trim().to_string();
     let inner = &sig[open + 1..sig.len() - 1];
-    let types: Vec<String> = inner
-        .split(',')
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
-        .collect();
+    // Split at the commas outside parentheses (tuple types).
+    let mut types = vec![];
+    let (mut depth, mut cur) = (0i32, String::new());
+    for ch in inner.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                types.push(std::mem::take(&mut cur).trim().to_string());
+                continue;
+            }
+            _ => {}
+        }
+        if depth < 0 {
+            return Err(usage(format!("--fn: '{sig}' has unbalanced parentheses")));
+        }
+        cur.push(ch);
+    }
+    if depth != 0 {
+        return Err(usage(format!("--fn: '{sig}' has unbalanced parentheses")));
+    }
+    if !cur.trim().is_empty() || !types.is_empty() {
+        types.push(cur.trim().to_string());
+    }
+    if types.iter().any(|t| t.is_empty()) {
+        return Err(usage(format!("--fn: '{sig}' has an empty parameter type")));
+    }
     Ok((name, types))
 }
 
-fn uint_word(v: &Value, ty: &str) -> Result<U256, CliError> {
-    let bad = || usage(format!("--args: {v} is not a {ty}"));
-    match v {
-        Value::Number(n) => n.as_u64().map(U256::from).ok_or_else(bad),
-        Value::String(s) => {
-            let r = if let Some(h) = s.strip_prefix("0x") {
-                U256::from_str_radix(h, 16)
-            } else {
-                U256::from_str_radix(s, 10)
-            };
-            r.map_err(|_| bad())
+/// A JSON argument as a value of `t`: arrays and tuples as JSON arrays,
+/// element by element; scalars through alloy's coercion (`coerce_str`) of
+/// the number or string, a PKr standing for its short address (0x…).
+fn arg_value(v: &Value, t: &DynSolType) -> Result<DynSolValue, String> {
+    let items = |n: Option<usize>| -> Result<&Vec<Value>, String> {
+        let a = v
+            .as_array()
+            .ok_or_else(|| format!("{v} is not a JSON array for {}", t.sol_type_name()))?;
+        match n {
+            Some(n) if a.len() != n => Err(format!("{} values for {}", a.len(), t.sol_type_name())),
+            _ => Ok(a),
         }
-        _ => Err(bad()),
-    }
+    };
+    Ok(match t {
+        DynSolType::Array(e) => DynSolValue::Array(
+            items(None)?
+                .iter()
+                .map(|x| arg_value(x, e))
+                .collect::<Result<_, _>>()?,
+        ),
+        DynSolType::FixedArray(e, n) => DynSolValue::FixedArray(
+            items(Some(*n))?
+                .iter()
+                .map(|x| arg_value(x, e))
+                .collect::<Result<_, _>>()?,
+        ),
+        DynSolType::Tuple(ts) => DynSolValue::Tuple(
+            items(Some(ts.len()))?
+                .iter()
+                .zip(ts)
+                .map(|(x, t)| arg_value(x, t))
+                .collect::<Result<_, _>>()?,
+        ),
+        _ => {
+            let text = match v {
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::String(s) => match s.parse::<OneTimeAddress>() {
+                    Ok(p) => format!("{}", short_address(&p)),
+                    Err(_) => s.clone(),
+                },
+                other => return Err(format!("{other} is not a {}", t.sol_type_name())),
+            };
+            t.coerce_str(&text)
+                .map_err(|e| format!("{v} is not a {} ({e})", t.sol_type_name()))?
+        }
+    })
 }
 
-/// ABI-encodes `args` as `types` (uintN, intN ≥ 0, address, bool,
-/// bytes32/bytesN, string, bytes).
+/// ABI-encodes `args` (JSON values) as the parameters `types` (any Solidity
+/// type: uintN/intN with range checks, address — a 0x address or a PKr,
+/// which is its short address — bool, bytesN, bytes, string, arrays and
+/// tuples), with alloy's dynamic ABI.
 pub fn abi_encode(types: &[String], args: &[Value]) -> Result<Vec<u8>, CliError> {
     if types.len() != args.len() {
         return Err(usage(format!(
@@ -224,63 +282,12 @@ pub fn abi_encode(types: &[String], args: &[Value]) -> Result<Vec<u8>, CliError>
             types.len()
         )));
     }
-    let mut head: Vec<u8> = vec![];
-    let mut tail: Vec<u8> = vec![];
-    let head_len = 32 * types.len();
+    let mut values = Vec::with_capacity(types.len());
     for (ty, v) in types.iter().zip(args) {
-        let t = ty.as_str();
-        if t.starts_with("uint") || t.starts_with("int") {
-            head.extend_from_slice(&uint_word(v, t)?.to_be_bytes::<32>());
-        } else if t == "address" {
-            let s = v
-                .as_str()
-                .ok_or_else(|| usage(format!("--args: {v} is not an address string")))?;
-            let a = parse_address(s, "--args")?;
-            let mut w = [0u8; 32];
-            w[12..].copy_from_slice(a.as_slice());
-            head.extend_from_slice(&w);
-        } else if t == "bool" {
-            let b = v
-                .as_bool()
-                .ok_or_else(|| usage(format!("--args: {v} is not a bool")))?;
-            head.extend_from_slice(&U256::from(b as u8).to_be_bytes::<32>());
-        } else if t == "string" || t == "bytes" {
-            let s = v
-                .as_str()
-                .ok_or_else(|| usage(format!("--args: {v} is not a string")))?;
-            let data = if t == "bytes" {
-                hex::decode(s.strip_prefix("0x").unwrap_or(s))
-                    .map_err(|e| usage(format!("--args: bytes not hex ({e})")))?
-            } else {
-                s.as_bytes().to_vec()
-            };
-            head.extend_from_slice(&U256::from(head_len + tail.len()).to_be_bytes::<32>());
-            tail.extend_from_slice(&U256::from(data.len()).to_be_bytes::<32>());
-            tail.extend_from_slice(&data);
-            tail.resize(tail.len().div_ceil(32) * 32, 0);
-        } else if let Some(n) = t.strip_prefix("bytes") {
-            let n: usize = n
-                .parse()
-                .ok()
-                .filter(|n| (1..=32).contains(n))
-                .ok_or_else(|| usage(format!("--fn: unsupported type {t}")))?;
-            let s = v
-                .as_str()
-                .ok_or_else(|| usage(format!("--args: {v} is not hex")))?;
-            let b = hex::decode(s.strip_prefix("0x").unwrap_or(s))
-                .map_err(|e| usage(format!("--args: not hex ({e})")))?;
-            if b.len() > n {
-                return Err(usage(format!("--args: more than {n} bytes for {t}")));
-            }
-            let mut w = [0u8; 32];
-            w[..b.len()].copy_from_slice(&b);
-            head.extend_from_slice(&w);
-        } else {
-            return Err(usage(format!("--fn: unsupported type {t}")));
-        }
+        let t = DynSolType::parse(ty).map_err(|e| usage(format!("--fn: type {ty}: {e}")))?;
+        values.push(arg_value(v, &t).map_err(|e| usage(format!("--args: {e}")))?);
     }
-    head.extend_from_slice(&tail);
-    Ok(head)
+    Ok(DynSolValue::Tuple(values).abi_encode_params())
 }
 
 /// The one-time addresses (PKr) given as arguments: listed in the call's
@@ -354,7 +361,16 @@ fn calldata(function: &str, args: &str, abi: &Option<PathBuf>) -> Result<Vec<u8>
     if let Some(p) = abi {
         check_abi(p, &name, &types)?;
     }
-    let canon = format!("{name}({})", types.join(","));
+    // The selector hashes the canonical type names (`uint` → `uint256`).
+    let canon: Vec<String> = types
+        .iter()
+        .map(|t| {
+            DynSolType::parse(t)
+                .map(|t| t.sol_type_name().into_owned())
+                .map_err(|e| usage(format!("--fn: type {t}: {e}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let canon = format!("{name}({})", canon.join(","));
     let mut data = engine_keccak(canon.as_bytes())[..4].to_vec();
     data.extend(abi_encode(&types, &parse_args(args)?)?);
     Ok(data)
@@ -571,4 +587,68 @@ pub fn run(args: ContractArgs, quiet: bool) -> Result<Report, CliError> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(sig: &str, args: &str) -> Result<String, CliError> {
+        calldata(sig, args, &None).map(hex::encode)
+    }
+
+    #[test]
+    fn calldata_is_solidity_abi() {
+        // transfer(address,uint256): selector a9059cbb.
+        assert_eq!(
+            enc(
+                "transfer(address,uint256)",
+                r#"["0x00000000000000000000000000000000000000aa", 5]"#
+            )
+            .unwrap(),
+            format!("a9059cbb{:0>64}{:0>64}", "aa", "5")
+        );
+        // `uint` is uint256 in the selector; a decimal string is a number.
+        assert_eq!(
+            enc("f(uint)", r#"["300"]"#).unwrap(),
+            enc("f(uint256)", "[300]").unwrap()
+        );
+        // A string: offset, length, padded bytes.
+        assert_eq!(
+            &enc("g(string)", r#"["COIN"]"#).unwrap()[8..],
+            format!("{:0>64}{:0>64}{:0<64}", "20", "4", "434f494e")
+        );
+        // Negative ints, arrays and tuples.
+        assert!(enc("h(int8)", "[-1]").unwrap().ends_with(&"f".repeat(64)));
+        assert_eq!(
+            &enc("k(uint256[])", "[[1, 2]]").unwrap()[8..],
+            format!("{:0>64}{:0>64}{:0>64}{:0>64}", "20", "2", "1", "2")
+        );
+        assert_eq!(
+            &enc("t((uint8,bool),uint16)", "[[7, true], 9]").unwrap()[8..],
+            format!("{:0>64}{:0>64}{:0>64}", "7", "1", "9")
+        );
+    }
+
+    #[test]
+    fn bad_arguments_are_usage_errors() {
+        for (sig, args) in [
+            ("f(uint8)", "[256]"),             // out of range
+            ("f(uint256)", "[-1]"),            // negative for unsigned
+            ("f(address)", r#"["0x1234"]"#),   // short address
+            ("f(bool)", r#"["maybe"]"#),       // not a bool
+            ("f(bytes2)", r#"["0x123456"]"#),  // too long
+            ("f(uint256,uint256)", "[1]"),     // arity
+            ("f(uint257)", "[1]"),             // no such type
+            ("f((uint8,bool)", "[[1, true]]"), // unbalanced
+            ("f(uint8,)", "[1, 2]"),           // empty type
+            ("f(uint8)", "{"),                 // not JSON
+            ("f(uint8)", r#"[{"a": 1}]"#),     // an object
+        ] {
+            assert!(
+                matches!(enc(sig, args), Err(CliError::Usage(_))),
+                "{sig} {args}"
+            );
+        }
+    }
 }
