@@ -14,13 +14,15 @@ mod common;
 
 use common::{repo_root, solcjs, start, DevNode, SERO};
 
-/// Compiles `contracts/TokenSale.sol` into `out`: (bin file, abi file).
-fn compile_token_sale(out: &Path) -> (PathBuf, PathBuf) {
+/// Compiles `contracts/<name>.sol` (with SeroInterface.sol and `more`)
+/// into `out` with solcjs: `out/<name>_sol_<name>.{bin,abi}`.
+fn compile(out: &Path, name: &str, more: &[&str]) -> (PathBuf, PathBuf) {
     let o = Command::new(solcjs())
         .current_dir(repo_root().join("contracts"))
         .args(["--bin", "--abi", "--optimize", "-o"])
         .arg(out)
-        .args(["SeroInterface.sol", "TokenSale.sol"])
+        .args(["SeroInterface.sol", &format!("{name}.sol")])
+        .args(more)
         .output()
         .expect("run solcjs");
     assert!(
@@ -29,8 +31,8 @@ fn compile_token_sale(out: &Path) -> (PathBuf, PathBuf) {
         String::from_utf8_lossy(&o.stderr)
     );
     (
-        out.join("TokenSale_sol_TokenSale.bin"),
-        out.join("TokenSale_sol_TokenSale.abi"),
+        out.join(format!("{name}_sol_{name}.bin")),
+        out.join(format!("{name}_sol_{name}.abi")),
     )
 }
 
@@ -92,7 +94,7 @@ fn token_sale_compiled_by_solc_pays_a_private_token_note() {
     let chain = tempfile::tempdir().unwrap();
     let node = start(chain.path());
     let build = tempfile::tempdir().unwrap();
-    let (bin, abi) = compile_token_sale(build.path());
+    let (bin, abi) = compile(build.path(), "TokenSale", &[]);
     let dev = node.mnemonic.clone();
     let (bob, bob_pk) = new_account();
     let (carol, carol_pk) = new_account();
@@ -433,27 +435,6 @@ fn token_sale_compiled_by_solc_pays_a_private_token_note() {
     assert_eq!(balance(&node, &bob, "COIN"), 3800);
 }
 
-/// Compiles `contracts/Kitty.sol` and `contracts/TicketRelay.sol` into
-/// `out`: the bin files.
-fn compile_kitty(out: &Path) -> (PathBuf, PathBuf) {
-    let o = Command::new(solcjs())
-        .current_dir(repo_root().join("contracts"))
-        .args(["--bin", "--abi", "--optimize", "-o"])
-        .arg(out)
-        .args(["SeroInterface.sol", "Kitty.sol", "TicketRelay.sol"])
-        .output()
-        .expect("run solcjs");
-    assert!(
-        o.status.success(),
-        "solcjs: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (
-        out.join("Kitty_sol_Kitty.bin"),
-        out.join("TicketRelay_sol_TicketRelay.bin"),
-    )
-}
-
 fn fresh_pkr(pk: &str) -> String {
     let out = Command::new(SERO)
         .args(["--json", "keys", "pkr", pk])
@@ -488,7 +469,8 @@ fn kitty_tickets_minted_moved_privately_and_passed_on_by_a_contract() {
     let chain = tempfile::tempdir().unwrap();
     let node = start(chain.path());
     let build = tempfile::tempdir().unwrap();
-    let (bin, relay_bin) = compile_kitty(build.path());
+    let (bin, _) = compile(build.path(), "Kitty", &["TicketRelay.sol"]);
+    let relay_bin = build.path().join("TicketRelay_sol_TicketRelay.bin");
     let dev = node.mnemonic.clone();
     let (alice, alice_pk) = new_account();
     let (bob, bob_pk) = new_account();
@@ -679,4 +661,73 @@ fn kitty_tickets_minted_moved_privately_and_passed_on_by_a_contract() {
         v["output"].as_str().unwrap().ends_with(id),
         "the relay saw the ticket id {id}: {v}"
     );
+}
+
+/// A published-style SRC20 runs unchanged: it issues its whole supply in
+/// its constructor (the deploying transaction brings the issue fee) and
+/// sends it to `msg.sender`, the deployer's fresh `From`, whose wallet finds
+/// the note.
+#[test]
+fn src20_issues_in_its_constructor_and_pays_the_deployer() {
+    let chain = tempfile::tempdir().unwrap();
+    let node = start(chain.path());
+    let build = tempfile::tempdir().unwrap();
+    let (bin, _) = compile(build.path(), "Src20", &[]);
+    let dev = node.mnemonic.clone();
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "deploy",
+            "--bin",
+            bin.to_str().unwrap(),
+            "--ctor",
+            "constructor(uint256,string)",
+            "--args",
+            r#"[21000000, "GOLD"]"#,
+            "--amount",
+            "100",
+            "--mnemonic",
+            &dev,
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "success", "{v}");
+    assert_eq!(v["notes"][0]["currency"], "GOLD", "{v}");
+    assert_eq!(v["notes"][0]["value"], "21000000", "{v}");
+    assert_eq!(balance(&node, &dev, "GOLD"), 21_000_000);
+    let token = v["contract_address"].as_str().unwrap().to_string();
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &["read", "--to", &token, "--fn", "totalSupply()"],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["words"][0], "21000000");
+    // GOLD is now taken: a second SRC20 with the same name fails, and its
+    // issue fee comes back to the deployer as a note.
+    let (code, v) = sero(
+        &node,
+        "contract",
+        &[
+            "deploy",
+            "--bin",
+            bin.to_str().unwrap(),
+            "--ctor",
+            "constructor(uint256,string)",
+            "--args",
+            r#"[5, "GOLD"]"#,
+            "--amount",
+            "100",
+            "--mnemonic",
+            &dev,
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["status"], "revert", "{v}");
+    assert_eq!(v["notes"][0]["currency"], "SERO", "{v}");
+    assert_eq!(v["notes"][0]["value"], "100", "{v}");
+    assert_eq!(balance(&node, &dev, "GOLD"), 21_000_000);
 }
