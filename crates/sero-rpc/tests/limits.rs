@@ -339,3 +339,86 @@ fn every_method_has_its_arity_listed() {
         assert!(names.contains(m), "{m} is listed but not served");
     }
 }
+
+/// Every method the server answers, each with a battery of malformed
+/// parameters (wrong types, huge numbers, garbage and oversize hex,
+/// non-canonical encodings, nested junk): a JSON-RPC error object every
+/// time — never a crash, a hang or an HTTP error — and afterwards the node
+/// answers as before with nothing changed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_method_refuses_malformed_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = node(dir.path());
+    let (addr, _handle) = serve_with(n.clone(), "127.0.0.1:0", RpcLimits::default())
+        .await
+        .unwrap();
+    let before = call(addr, "sero_chainInfo", json!([])).await;
+    let leaves = call(addr, "sero_leafCount", json!([])).await;
+    let long_hex = format!("0x{}", "ab".repeat(200_000));
+    let junk: Vec<Value> = vec![
+        json!(null),
+        json!(true),
+        json!(-1),
+        json!(1.5),
+        json!(u64::MAX),
+        json!("18446744073709551616"),
+        json!("0x"),
+        json!("0xzz"),
+        json!("zz"),
+        json!("0x0"),
+        json!("00".repeat(33)),
+        json!(long_hex),
+        json!([]),
+        json!([[[[[[]]]]]]),
+        json!({}),
+        json!({"to": 5, "data": []}),
+        json!({"to": "0x00000000000000000000000000000000000000aa", "data": "0xzz"}),
+        json!({"fromBlock": "0xffffffffffffffffff", "toBlock": "latest"}),
+        json!({"fromBlock": "0x0", "toBlock": "0xffffffff"}),
+        json!({"address": ["0x12"], "topics": [[5]]}),
+    ];
+    let methods = sero_rpc::methods(n.clone(), 16).unwrap();
+    let names: Vec<String> = methods.method_names().map(str::to_string).collect();
+    assert!(names.len() >= 25, "{names:?}");
+    let mut tried = 0;
+    for m in &names {
+        let (_, arity) = sero_rpc::METHOD_ARITY
+            .iter()
+            .find(|(x, _)| x == m)
+            .copied()
+            .unwrap();
+        for j in &junk {
+            // The junk value in every position, the others valid-looking.
+            for pos in 0..arity.max(1) {
+                let mut p: Vec<Value> = (0..arity).map(|_| json!("0x00")).collect();
+                if p.is_empty() {
+                    p.push(j.clone());
+                } else {
+                    p[pos] = j.clone();
+                }
+                let r = tokio::time::timeout(
+                    Duration::from_secs(30),
+                    call(addr, m, Value::Array(p.clone())),
+                )
+                .await
+                .unwrap_or_else(|_| panic!("{m} {p:?}: no answer in 30 s"));
+                tried += 1;
+                // A method may accept a value that happens to be valid (e.g.
+                // `null` as an optional block tag); what it may not do is
+                // crash, hang or answer something that is not JSON-RPC.
+                assert!(
+                    r.get("error").is_some() || r.get("result").is_some(),
+                    "{m} {p:?}: {r}"
+                );
+                if let Some(e) = r.get("error") {
+                    assert!(e["code"].is_i64(), "{m} {p:?}: {r}");
+                    assert!(e["message"].is_string(), "{m} {p:?}: {r}");
+                }
+            }
+        }
+    }
+    assert!(tried > 500, "{tried}");
+    assert_eq!(call(addr, "sero_chainInfo", json!([])).await, before);
+    assert_eq!(call(addr, "sero_leafCount", json!([])).await, leaves);
+    assert_eq!(n.lock().unwrap().mempool.len(), 0);
+}
