@@ -13,7 +13,7 @@
 //! ([`Block::empty`]: nothing but the parent's tree and time) or, on a
 //! chain in [`ChainConfig::dev_mode`], [`Seal::Dev`].
 
-use crate::contract::{BlockExec, ExecFailure, Overlay, OverlayView, Receipt, ReceiptNote};
+use crate::contract::{BlockExec, ExecFailure, Receipt, ReceiptNote, TipView};
 pub use crate::registry::GenesisValidator;
 use crate::registry::{Registry, RegistryError};
 use crate::scan::OutputRecord;
@@ -198,12 +198,11 @@ impl LedgerView for Chain {
     }
 
     fn check_contract(&self, c: &sero_ledger::ContractAction) -> Result<(), TxError> {
-        let overlay = Overlay::new();
-        let view = OverlayView {
-            db: &self.db,
-            overlay: &overlay,
-        };
-        sero_ledger::contract::check_historical(c, &view)
+        // A store error refuses the action rather than risk a wrong accept.
+        let view = self
+            .contract_view()
+            .map_err(|e| TxError::Contract(format!("contract state unreadable: {e}")))?;
+        sero_ledger::contract::check_historical(c, &view.view())
     }
 }
 
@@ -374,12 +373,10 @@ impl Chain {
         &self.db
     }
 
-    /// The contract state at the tip.
-    pub fn contract_view(&self) -> OverlayView<'_> {
-        OverlayView {
-            db: &self.db,
-            overlay: &crate::contract::EMPTY_OVERLAY,
-        }
+    /// The contract state at the tip, as a snapshot that stays consistent
+    /// (and needs no lock on the chain) while later blocks are applied.
+    pub fn contract_view(&self) -> Result<TipView, ChainError> {
+        Ok(TipView::new(self.db.evm_snapshot()?))
     }
 
     pub fn tree(&self) -> &WitnessTree {

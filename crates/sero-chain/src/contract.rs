@@ -21,7 +21,7 @@ use sero_evm::{
 use sero_ledger::contract::{ContractTarget, ContractView};
 use sero_ledger::tx::{PlainOutput, Transaction};
 use sero_ledger::TxError;
-use sero_state::StateDb;
+use sero_state::{EvmSnapshot, StateDb};
 use std::collections::BTreeMap;
 
 /// Most gas the contract actions of one block may buy (the sum of their
@@ -44,9 +44,10 @@ pub fn evm_config() -> EvmConfig {
 /// deletes).
 pub type Overlay = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
 
-/// The contract state of the store with an overlay of pending writes.
+/// The contract state of a store snapshot with an overlay of pending
+/// writes.
 pub struct OverlayView<'a> {
-    pub db: &'a StateDb,
+    pub base: &'a EvmSnapshot,
     pub overlay: &'a Overlay,
 }
 
@@ -56,11 +57,38 @@ impl StateView for OverlayView<'_> {
         let raw = match self.overlay.get(&k) {
             Some(v) => v.clone(),
             None => self
-                .db
-                .evm_get(&k)
+                .base
+                .get(&k)
                 .map_err(|e| ViewError::Store(e.to_string()))?,
         };
         raw.map(|b| StateValue::decode(key, &b)).transpose()
+    }
+}
+
+/// The contract state at one block, owned: a store snapshot that readers
+/// (RPC read-only calls, `eth_getCode`, …) use without holding the node's
+/// lock ([`crate::Chain::contract_view`]).
+pub struct TipView {
+    snap: EvmSnapshot,
+}
+
+impl TipView {
+    pub fn new(snap: EvmSnapshot) -> Self {
+        TipView { snap }
+    }
+
+    /// The view as an [`OverlayView`] with nothing pending.
+    pub fn view(&self) -> OverlayView<'_> {
+        OverlayView {
+            base: &self.snap,
+            overlay: &EMPTY_OVERLAY,
+        }
+    }
+}
+
+impl StateView for TipView {
+    fn get(&self, key: &StateKey) -> Result<Option<StateValue>, ViewError> {
+        self.view().get(key)
     }
 }
 
@@ -227,8 +255,12 @@ impl BlockExec {
                     "the block's contract actions exceed the block gas limit {BLOCK_GAS_LIMIT}"
                 )))
             })?;
+        // One read transaction for the whole action.
+        let base = db
+            .evm_snapshot()
+            .map_err(|e| ExecFailure::Store(e.to_string()))?;
         let view = OverlayView {
-            db,
+            base: &base,
             overlay: &self.overlay,
         };
         sero_ledger::contract::check_historical(c, &view).map_err(ExecFailure::Tx)?;
@@ -251,7 +283,7 @@ impl BlockExec {
             sponsored = Some((f, u128::try_from(taval).unwrap_or(u128::MAX)));
         }
         let view = OverlayView {
-            db,
+            base: &base,
             overlay: &self.overlay,
         };
         let env = env_for(tx, height, time).expect("a contract action");
@@ -334,13 +366,8 @@ pub fn anonymous_pkr() -> sero_keys::OneTimeAddress {
 /// An empty overlay (reads of the stored state).
 pub static EMPTY_OVERLAY: Overlay = Overlay::new();
 
-/// Runs a read-only call (`sero_call`, `eth_call`) against the tip's
-/// contract state: nothing is written.
-pub fn read_only_call(db: &StateDb, env: &Env) -> Result<sero_evm::ExecutionOutcome, ExecError> {
-    let overlay = Overlay::new();
-    let view = OverlayView {
-        db,
-        overlay: &overlay,
-    };
-    execute(&view, &evm_config(), env)
+/// Runs a read-only call (`sero_call`, `eth_call`) against a contract
+/// state (the tip's [`TipView`]): nothing is written.
+pub fn read_only_call(view: &TipView, env: &Env) -> Result<sero_evm::ExecutionOutcome, ExecError> {
+    execute(&view.view(), &evm_config(), env)
 }

@@ -173,7 +173,7 @@ fn contracts_in_blocks_state_root_refund_and_rollback() {
     ));
     assert_eq!(chain.tip().0, h_deployed);
     chain.apply_block(&b).unwrap();
-    let v = chain.contract_view();
+    let v = chain.contract_view().unwrap();
     assert_eq!(v.storage(&store, &U256::ZERO).unwrap(), U256::from(42u64));
     assert_eq!(
         v.book(&store, &sero_assets::Currency::sero()).unwrap(),
@@ -204,7 +204,7 @@ fn contracts_in_blocks_state_root_refund_and_rollback() {
     // receipts are gone; the state root is the deployed one again.
     let root_deployed = chain.header(h_deployed).unwrap().unwrap().state_root;
     chain.rollback_to(h_deployed).unwrap();
-    let v = chain.contract_view();
+    let v = chain.contract_view().unwrap();
     assert_eq!(v.storage(&store, &U256::ZERO).unwrap(), U256::ZERO);
     assert_eq!(
         v.book(&store, &sero_assets::Currency::sero()).unwrap(),
@@ -218,7 +218,11 @@ fn contracts_in_blocks_state_root_refund_and_rollback() {
     let c2 = call(&chain, store, 7, None, 6);
     chain.apply_block(&block(&chain, vec![c2])).unwrap();
     assert_eq!(
-        chain.contract_view().storage(&store, &U256::ZERO).unwrap(),
+        chain
+            .contract_view()
+            .unwrap()
+            .storage(&store, &U256::ZERO)
+            .unwrap(),
         U256::from(7u64)
     );
 }

@@ -178,11 +178,17 @@ impl RpcImpl {
                 (value > 0).then_some(sero_assets::Asset::token(currency, value))
             }
         };
-        let node = self.lock()?;
-        let (h, _) = node.chain.tip();
+        // The tip and a snapshot of its contract state under the lock; the
+        // call itself runs without it (blocks are applied meanwhile).
+        let (h, time, view) = {
+            let node = self.lock()?;
+            let (h, _) = node.chain.tip();
+            let view = node.chain.contract_view().map_err(internal)?;
+            (h, node.chain.tip_header().time, view)
+        };
         let env = Env {
             height: h + 1,
-            time: node.chain.tip_header().time,
+            time,
             tx_hash: [0; 32],
             gas_limit,
             from,
@@ -192,20 +198,14 @@ impl RpcImpl {
                 data: make_prefix([0; 16], &[], &data),
             },
         };
-        if node
-            .chain
-            .contract_view()
-            .account(&to)
-            .map_err(internal)?
-            .is_none()
-        {
+        if view.account(&to).map_err(internal)?.is_none() {
             return Err(ErrorObjectOwned::owned(
                 -32001,
                 format!("no contract at {}", req.to),
                 None::<()>,
             ));
         }
-        read_only_call(node.chain.db(), &env).map_err(|e| bad_params(format!("call: {e}")))
+        read_only_call(&view, &env).map_err(|e| bad_params(format!("call: {e}")))
     }
 }
 
@@ -292,8 +292,7 @@ impl EthApiServer for RpcImpl {
 
     fn get_code(&self, a: String, _block: Option<Value>) -> RpcResult<String> {
         let a = address(&a, "address")?;
-        let node = self.lock()?;
-        let v = node.chain.contract_view();
+        let v = self.lock()?.chain.contract_view().map_err(internal)?;
         let code = match v.account(&a).map_err(internal)? {
             Some((_, h)) => v.code(&h).map_err(internal)?.unwrap_or_default(),
             None => Default::default(),
@@ -306,12 +305,8 @@ impl EthApiServer for RpcImpl {
         let s = slot.strip_prefix("0x").unwrap_or(&slot);
         let slot = U256::from_str_radix(s, 16)
             .map_err(|_| bad_params("slot: not a hex quantity of at most 32 bytes"))?;
-        let node = self.lock()?;
-        let w = node
-            .chain
-            .contract_view()
-            .storage(&a, &slot)
-            .map_err(internal)?;
+        let v = self.lock()?.chain.contract_view().map_err(internal)?;
+        let w = v.storage(&a, &slot).map_err(internal)?;
         Ok(format!("0x{}", hex::encode(w.to_be_bytes::<32>())))
     }
 

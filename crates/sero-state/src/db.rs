@@ -150,6 +150,19 @@ pub struct StateStats {
     pub undo: u64,
 }
 
+/// A read view of the contract state ([`StateDb::evm_snapshot`]).
+pub struct EvmSnapshot {
+    table: redb::ReadOnlyTable<&'static [u8], &'static [u8]>,
+    _txn: ReadTransaction,
+}
+
+impl EvmSnapshot {
+    /// The contract-state value under `key` in this view.
+    pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(self.table.get(key)?.map(|g| g.value().to_vec()))
+    }
+}
+
 /// The node's persistent state, in one redb file.
 ///
 /// `StateDb` is `Send + Sync`; reads run in their own read transactions and
@@ -461,6 +474,16 @@ impl StateDb {
         let r = self.read()?;
         let t = r.open_table(TXS)?;
         Ok(t.get(txid)?.map(|g| decode_tx_location(g.value())))
+    }
+
+    /// A consistent read view of the contract state as of now (one redb
+    /// read transaction): its reader needs no lock on the store, sees no
+    /// block committed after it was taken, and pays for one transaction
+    /// instead of one per read.
+    pub fn evm_snapshot(&self) -> Result<EvmSnapshot, StateError> {
+        let txn = self.read()?;
+        let table = txn.open_table(EVM_STATE)?;
+        Ok(EvmSnapshot { table, _txn: txn })
     }
 
     /// The contract-state value under `key`.

@@ -94,7 +94,9 @@ mod db;
 mod error;
 pub mod tables;
 
-pub use db::{BlockEffects, StateDb, StateStats, StoredBlock, ValidatorRecord, MAX_RANGE};
+pub use db::{
+    BlockEffects, EvmSnapshot, StateDb, StateStats, StoredBlock, ValidatorRecord, MAX_RANGE,
+};
 pub use error::StateError;
 /// The redb version this crate is built on (the types of [`tables`]).
 pub use redb;
