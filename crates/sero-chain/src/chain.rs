@@ -21,6 +21,7 @@ use sero_assets::{Asset, Currency};
 use sero_crypto::curve::{base_from_canonical, encode_base};
 use sero_crypto::hash::{hash256, tags};
 use sero_crypto::Base;
+use sero_evm::LtHash;
 use sero_keys::OneTimeAddress;
 use sero_ledger::block::{plain_cm_out, tx_root, Block, BlockHeader, Seal};
 use sero_ledger::license::{check_proposer_license, LicenseConfig, LicenseError};
@@ -175,6 +176,15 @@ pub struct Chain {
     registry: Registry,
     /// The genesis block hash, which every transaction must carry.
     chain_id: [u8; 32],
+    /// The LtHash accumulator of the stored contract state (its root is
+    /// the tip's `state_root`): kept in memory and updated by each block's
+    /// changes, so a block's root costs its changes, not the whole state.
+    evm_acc: LtHash,
+}
+
+/// The accumulator over every stored contract-state entry (one scan).
+fn load_evm_acc(db: &StateDb) -> Result<LtHash, ChainError> {
+    Ok(LtHash::of(db.evm_entries_with(&Default::default())?))
 }
 
 impl LedgerView for Chain {
@@ -260,7 +270,7 @@ pub fn genesis_block(
 
 /// The contract-state root of an empty state (the genesis's).
 pub fn empty_state_root() -> [u8; 32] {
-    sero_evm::state_root(std::iter::empty())
+    LtHash::default().root()
 }
 
 fn load_anchors(db: &StateDb, window: usize) -> Result<Anchors, ChainError> {
@@ -304,6 +314,7 @@ impl Chain {
         let anchors = load_anchors(&db, cfg.anchor_window)?;
         let registry = load_registry(&db)?;
         let tip = db.tip()?;
+        let evm_acc = load_evm_acc(&db)?;
         let mut chain = Chain {
             db,
             tree,
@@ -314,6 +325,7 @@ impl Chain {
             tip_header: None,
             registry,
             chain_id: [0; 32],
+            evm_acc,
         };
         chain.tip_header = match chain.tip {
             Some((h, _)) => chain.header(h)?,
@@ -371,6 +383,27 @@ impl Chain {
 
     pub fn db(&self) -> &StateDb {
         &self.db
+    }
+
+    /// The contract-state accumulator after writing `changes` (key →
+    /// new value, `None` deletes) over the stored state.
+    fn acc_after<'a>(
+        &self,
+        changes: impl IntoIterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
+    ) -> Result<LtHash, ChainError> {
+        let snap = self.db.evm_snapshot()?;
+        let mut acc = self.evm_acc.clone();
+        for (k, new) in changes {
+            let old = snap.get(k)?;
+            acc.update(k, old.as_deref(), new.as_deref());
+        }
+        Ok(acc)
+    }
+
+    /// The state root after the block execution `exec` (the stored state
+    /// with its overlay applied).
+    fn state_root_after(&self, exec: &BlockExec) -> Result<[u8; 32], ChainError> {
+        Ok(self.acc_after(&exec.overlay)?.root())
     }
 
     /// The contract state at the tip, as a snapshot that stays consistent
@@ -632,7 +665,7 @@ impl Chain {
                     .unwrap_or_default()
             })
             .collect();
-        if h.state_root != exec.state_root(&self.db)? {
+        if h.state_root != self.state_root_after(&exec)? {
             return Err(ChainError::StateRoot);
         }
         let mut e = self.note_effects(block, height, parent, &extra)?;
@@ -798,7 +831,9 @@ impl Chain {
 
     /// Writes validated effects, then updates the in-memory state.
     fn commit(&mut self, block: &Block, effects: BlockEffects) -> Result<(), ChainError> {
+        let acc = self.acc_after(effects.evm_changes.iter().map(|(k, v)| (k, v)))?;
         self.db.apply_block(&effects)?;
+        self.evm_acc = acc;
         for l in &effects.leaves {
             let leaf = base_from_canonical(l).expect("encoded above");
             self.tree.append(leaf).map_err(|_| ChainError::TreeFull)?;
@@ -834,6 +869,7 @@ impl Chain {
             };
         }
         self.db.rollback_to(height)?;
+        self.evm_acc = load_evm_acc(&self.db)?;
         let n = self.db.leaf_count()?;
         let mut leaves = Vec::with_capacity(n as usize);
         for p in 0..n {
@@ -954,7 +990,7 @@ impl Chain {
                 tx_root: [0; 32],
                 note_root: Base::from(0u64),
                 leaf_count: 0,
-                state_root: exec.state_root(&self.db)?,
+                state_root: self.state_root_after(&exec)?,
                 seal,
             },
             coinbase: cb,

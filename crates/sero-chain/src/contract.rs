@@ -347,12 +347,6 @@ impl BlockExec {
         };
         Ok(Some(TxExecution { notes, receipt }))
     }
-
-    /// The state root after the block: `sero_evm::state_root` over the
-    /// stored state with the overlay applied.
-    pub fn state_root(&self, db: &StateDb) -> Result<[u8; 32], sero_state::StateError> {
-        Ok(sero_evm::state_root(db.evm_entries_with(&self.overlay)?))
-    }
 }
 
 /// The `From` of read-only calls that name none: a fixed PKr of the

@@ -59,8 +59,13 @@ pub mod tags {
     pub const EVM_CONTRACT_ADDR: &[u8; 16] = b"SERO_EvmContract";
     /// Contracts: the id of a ticket minted by `sero_allotTicket`.
     pub const EVM_TICKET_ID: &[u8; 16] = b"SERO_EvmTicketId";
-    /// Contracts: the state root over the contract account state.
-    pub const EVM_STATE_ROOT: &[u8; 16] = b"SERO_EvmStateRt1";
+    /// Contracts: the state root over the contract account state (of the
+    /// LtHash accumulator).
+    pub const EVM_STATE_ROOT: &[u8; 16] = b"SERO_EvmStateRt2";
+    /// Contracts: the digest of one state entry (LtHash input).
+    pub const EVM_LTHASH_ENTRY: &[u8; 16] = b"SERO_EvmLtEntry1";
+    /// Contracts: the expansion of an entry digest into LtHash lanes.
+    pub const EVM_LTHASH_LANES: &[u8; 16] = b"SERO_EvmLtLanes1";
 
     /// All tags, for the uniqueness test and the protocol document.
     pub const ALL: &[(&str, &[u8; 16])] = &[
@@ -91,6 +96,8 @@ pub mod tags {
         ("EVM_CONTRACT_ADDR", EVM_CONTRACT_ADDR),
         ("EVM_TICKET_ID", EVM_TICKET_ID),
         ("EVM_STATE_ROOT", EVM_STATE_ROOT),
+        ("EVM_LTHASH_ENTRY", EVM_LTHASH_ENTRY),
+        ("EVM_LTHASH_LANES", EVM_LTHASH_LANES),
     ];
 }
 

@@ -18,6 +18,7 @@ pub mod exec;
 pub mod instructions;
 pub mod names;
 pub mod rate;
+pub mod root;
 pub mod state;
 
 pub use address::{contract_address, short_address, short_address_bytes, ticket_id, FEE_SINK};
@@ -29,6 +30,7 @@ pub use exec::{
 pub use instructions::SysTopic;
 pub use rate::{gas_on_behalf, gas_on_behalf_writes};
 pub use revm::primitives::{Address, Bytes, Log, B256, U256};
+pub use root::LtHash;
 pub use state::{
     state_root, Change, ChangeSet, MemState, StateKey, StateValue, StateView, TicketState,
 };

@@ -22,7 +22,6 @@
 use crate::error::ViewError;
 use revm::primitives::{Address, Bytes, B256, U256};
 use sero_assets::{Category, Currency, Ticket, TicketId};
-use sero_crypto::hash::tags;
 use std::collections::BTreeMap;
 
 /// A key of the contract account state.
@@ -478,28 +477,10 @@ impl StateView for MemState {
     }
 }
 
-/// The state root: `BLAKE2b-256_{SERO_EvmStateRt1}(count (8, BE) ‖ body)`
-/// where `body = BLAKE2b-256` (no personalisation) of, for each entry in
-/// ascending order of key bytes, `len(key) (4, BE) ‖ key ‖ len(value) (4, BE) ‖ value`.
-/// `entries` must be sorted by key bytes and hold each key once.
+/// The state root of `entries` (each key once, any order): the root of
+/// their [`LtHash`](crate::root::LtHash) accumulator (`docs/contracts.md`
+/// §6). Nodes keep the accumulator and update it by the changed entries
+/// only.
 pub fn state_root(entries: impl IntoIterator<Item = (Vec<u8>, Vec<u8>)>) -> [u8; 32] {
-    let mut st = blake2b_simd::Params::new()
-        .hash_length(32)
-        .personal(tags::EVM_STATE_ROOT)
-        .to_state();
-    let mut body = blake2b_simd::Params::new().hash_length(32).to_state();
-    let mut n: u64 = 0;
-    for (k, v) in entries {
-        body.update(&(k.len() as u32).to_be_bytes());
-        body.update(&k);
-        body.update(&(v.len() as u32).to_be_bytes());
-        body.update(&v);
-        n += 1;
-    }
-    // Streamed: root = H_tag(count ‖ H(body)).
-    st.update(&n.to_be_bytes());
-    st.update(body.finalize().as_bytes());
-    let mut out = [0u8; 32];
-    out.copy_from_slice(st.finalize().as_bytes());
-    out
+    crate::root::LtHash::of(entries).root()
 }

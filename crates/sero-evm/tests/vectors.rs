@@ -74,3 +74,44 @@ fn byte_order_vectors() {
         "040102030405060708090a0b0c0d0e0f1011121314434f494e00000000000000000000000000000000000000000000000000000000"
     );
 }
+
+/// The state root (`docs/contracts.md` §6): the empty state, one entry, two
+/// entries in either order, and the same two after an update and its undo.
+#[test]
+fn state_root_vectors() {
+    use sero_evm::{state_root, LtHash};
+    let empty = hex::encode(LtHash::default().root());
+    let one = vec![(vec![0x01, 0x02, 0x03], vec![0xa0, 0xb1])];
+    let two = vec![
+        (vec![0x01, 0x02, 0x03], vec![0xa0, 0xb1]),
+        (vec![0x09], vec![0x00; 32]),
+    ];
+    let r1 = hex::encode(state_root(one.clone()));
+    let r2 = hex::encode(state_root(two.clone()));
+    assert_eq!(
+        empty,
+        "5ff7d9d396a0e5b94af9fbd228f0c4a204519fd8ce0ad6ee80e913ebe88151f5"
+    );
+    assert_eq!(
+        r1,
+        "acc5b72b54f35bf3d1f37e62a1730e4f4f9d95336398f0bb2650f1048bc0de39"
+    );
+    assert_eq!(
+        r2,
+        "6f838b3b074cd579ff41c12c33f905f1392171d30989a7af6dc48c8e7856b181"
+    );
+    assert_eq!(
+        hex::encode(state_root(two.iter().rev().cloned())),
+        r2,
+        "order-free"
+    );
+    let mut acc = LtHash::of(two.clone());
+    acc.update(&[0x09], Some(&[0x00; 32]), Some(&[0x01]));
+    assert_ne!(hex::encode(acc.root()), r2);
+    acc.update(&[0x09], Some(&[0x01]), None);
+    assert_eq!(hex::encode(acc.root()), r1);
+    // The first lanes of the one-entry accumulator, little-endian u16.
+    let bytes = LtHash::of(one).to_bytes();
+    assert_eq!(bytes.len(), 2048);
+    assert_eq!(hex::encode(&bytes[..8]), "47e6df383ebfabc6");
+}

@@ -1,0 +1,146 @@
+//! The contract state root as an incremental, homomorphic multiset hash
+//! (LtHash, Bellare–Micciancio; the lattice parameters of Lewi et al.,
+//! "Securing update propagation with homomorphic hashing", 2019, also used
+//! by Solana for its accounts): a vector of 1,024 lanes of 16 bits,
+//! `acc = Σ lanes(entry)` over the entries, wrapping per lane. Adding or
+//! removing one entry is one lane expansion, so a block's root costs what
+//! its changes cost, not what the whole state holds.
+//!
+//! * entry digest `d = BLAKE2b-256_{SERO_EvmLtEntry1}(u32 BE len ‖ key ‖
+//!   u32 BE len ‖ value)`;
+//! * lanes: the 2,048 bytes `BLAKE2b-512_{SERO_EvmLtLanes1}(d ‖ i)` for
+//!   `i = 0..32` (one byte), concatenated, read as 1,024 little-endian u16;
+//! * root `= BLAKE2b-256_{SERO_EvmStateRt2}(acc as 1,024 LE u16)`.
+//!
+//! The empty state's accumulator is all zeros. A set hash (not a Merkle
+//! tree): it commits to the state for consensus and snapshot checks, but
+//! gives no membership proofs.
+
+use sero_crypto::hash::tags;
+
+/// Lanes of the accumulator.
+pub const LANES: usize = 1024;
+
+/// The LtHash accumulator of a set of `(key, value)` entries.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LtHash(Box<[u16; LANES]>);
+
+impl Default for LtHash {
+    fn default() -> Self {
+        LtHash(Box::new([0; LANES]))
+    }
+}
+
+impl std::fmt::Debug for LtHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LtHash({})", hex::encode(self.root()))
+    }
+}
+
+fn lanes(key: &[u8], value: &[u8]) -> [u16; LANES] {
+    let mut d = blake2b_simd::Params::new()
+        .hash_length(32)
+        .personal(tags::EVM_LTHASH_ENTRY)
+        .to_state();
+    d.update(&(key.len() as u32).to_be_bytes());
+    d.update(key);
+    d.update(&(value.len() as u32).to_be_bytes());
+    d.update(value);
+    let d = d.finalize();
+    let mut out = [0u16; LANES];
+    let params = {
+        let mut p = blake2b_simd::Params::new();
+        p.hash_length(64).personal(tags::EVM_LTHASH_LANES);
+        p
+    };
+    for (i, chunk) in out.chunks_mut(32).enumerate() {
+        let mut st = params.to_state();
+        st.update(d.as_bytes());
+        st.update(&[i as u8]);
+        let h = st.finalize();
+        for (lane, b) in chunk.iter_mut().zip(h.as_bytes().chunks(2)) {
+            *lane = u16::from_le_bytes([b[0], b[1]]);
+        }
+    }
+    out
+}
+
+impl LtHash {
+    /// The accumulator of `entries` (any order; each key once).
+    pub fn of<K: AsRef<[u8]>, V: AsRef<[u8]>>(entries: impl IntoIterator<Item = (K, V)>) -> Self {
+        let mut h = LtHash::default();
+        for (k, v) in entries {
+            h.add(k.as_ref(), v.as_ref());
+        }
+        h
+    }
+
+    /// Adds the entry `(key, value)`.
+    pub fn add(&mut self, key: &[u8], value: &[u8]) {
+        for (a, l) in self.0.iter_mut().zip(lanes(key, value)) {
+            *a = a.wrapping_add(l);
+        }
+    }
+
+    /// Removes the entry `(key, value)` (which must have been added).
+    pub fn remove(&mut self, key: &[u8], value: &[u8]) {
+        for (a, l) in self.0.iter_mut().zip(lanes(key, value)) {
+            *a = a.wrapping_sub(l);
+        }
+    }
+
+    /// Replaces the value under `key`: `old`/`new` `None` when absent.
+    pub fn update(&mut self, key: &[u8], old: Option<&[u8]>, new: Option<&[u8]>) {
+        if old == new {
+            return;
+        }
+        if let Some(o) = old {
+            self.remove(key, o);
+        }
+        if let Some(n) = new {
+            self.add(key, n);
+        }
+    }
+
+    /// The accumulator's bytes (1,024 little-endian u16).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|l| l.to_le_bytes()).collect()
+    }
+
+    /// The state root.
+    pub fn root(&self) -> [u8; 32] {
+        let mut st = blake2b_simd::Params::new()
+            .hash_length(32)
+            .personal(tags::EVM_STATE_ROOT)
+            .to_state();
+        st.update(&self.to_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(st.finalize().as_bytes());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_free_incremental_and_removable() {
+        let a = LtHash::of([(b"k1".as_slice(), b"v1".as_slice()), (b"k2", b"v2")]);
+        let b = LtHash::of([(b"k2".as_slice(), b"v2".as_slice()), (b"k1", b"v1")]);
+        assert_eq!(a, b);
+        let mut c = a.clone();
+        c.update(b"k1", Some(b"v1"), Some(b"v9"));
+        assert_ne!(c.root(), a.root());
+        c.update(b"k1", Some(b"v9"), Some(b"v1"));
+        assert_eq!(c, a);
+        c.update(b"k1", Some(b"v1"), None);
+        c.update(b"k2", Some(b"v2"), None);
+        assert_eq!(c, LtHash::default());
+        // Key/value boundaries are framed: (k1, v) ≠ (k, 1v).
+        assert_ne!(
+            LtHash::of([(b"k1".as_slice(), b"v".as_slice())]),
+            LtHash::of([(b"k".as_slice(), b"1v".as_slice())])
+        );
+    }
+}
