@@ -363,5 +363,5 @@ pub static EMPTY_OVERLAY: Overlay = Overlay::new();
 /// Runs a read-only call (`sero_call`, `eth_call`) against a contract
 /// state (the tip's [`TipView`]): nothing is written.
 pub fn read_only_call(view: &TipView, env: &Env) -> Result<sero_evm::ExecutionOutcome, ExecError> {
-    execute(&view.view(), &evm_config(), env)
+    execute(view.view(), &evm_config(), env)
 }

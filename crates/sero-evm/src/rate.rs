@@ -32,6 +32,9 @@ pub fn gas_on_behalf<V: StateView>(
     Ok(Some(taval))
 }
 
+/// State writes: key → new value (`None` deletes).
+pub type Writes = Vec<(StateKey, Option<StateValue>)>;
+
 /// The state writes of gas paid on behalf: `fee` units of `currency` into
 /// contract `to`'s book and `taval` SERO out of it. `Ok(None)` when `to`
 /// pays no gas in `currency` ([`gas_on_behalf`]) or its token book would
@@ -41,7 +44,7 @@ pub fn gas_on_behalf_writes<V: StateView>(
     to: &Address,
     currency: &Currency,
     fee: U256,
-) -> Result<Option<(U256, Vec<(StateKey, Option<StateValue>)>)>, ViewError> {
+) -> Result<Option<(U256, Writes)>, ViewError> {
     let Some(taval) = gas_on_behalf(view, to, currency, fee)? else {
         return Ok(None);
     };

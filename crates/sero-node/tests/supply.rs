@@ -12,7 +12,6 @@
 
 mod common;
 #[path = "../../sero-evm/tests/common/mod.rs"]
-#[allow(dead_code)]
 mod evm_common;
 
 use common::{key, params, spendable};
