@@ -26,7 +26,10 @@ use revm::primitives::{Address, AddressSet, Bytes, Log, TxKind, B256, KECCAK_EMP
 use revm::state::EvmState;
 use sero_assets::{Asset, Currency};
 use sero_keys::OneTimeAddress;
+use revm::context_interface::FrameStack;
+use std::cell::RefCell;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// The hard fork whose gas schedule and opcodes SERO contracts run under
 /// (go-sero forked geth's Byzantium/Constantinople table: no PUSH0,
@@ -190,6 +193,39 @@ impl<V: StateView> PrecompileProvider<SeroCtx<V>> for SeroPrecompiles {
 
     fn warm_addresses(&self) -> &AddressSet {
         <EthPrecompiles as PrecompileProvider<SeroCtx<V>>>::warm_addresses(&self.inner)
+    }
+}
+
+/// The interpreter frames (each with a 32 KiB stack) and the shared memory
+/// buffer of the last execution on this thread, reused by the next one:
+/// allocating and freeing them made up most of the time of a small call.
+/// Neither depends on the state view, and revm resets both when a
+/// transaction starts, exactly as when one `Evm` runs many transactions.
+struct Pool {
+    frames: FrameStack<EthFrame<EthInterpreter>>,
+    memory: Rc<RefCell<Vec<u8>>>,
+}
+
+thread_local! {
+    static POOL: RefCell<Option<Pool>> = const { RefCell::new(None) };
+}
+
+impl Pool {
+    fn take() -> Pool {
+        let pool = POOL.with(|p| p.borrow_mut().take());
+        let pool = pool.unwrap_or_else(|| Pool {
+            frames: FrameStack::new_prealloc(8),
+            memory: Rc::new(RefCell::new(Vec::with_capacity(4 * 1024))),
+        });
+        pool.memory.borrow_mut().clear();
+        pool
+    }
+
+    fn give_back(frames: FrameStack<EthFrame<EthInterpreter>>, memory: Rc<RefCell<Vec<u8>>>) {
+        // A buffer grown by a memory-hungry call is not kept.
+        if memory.borrow().capacity() <= 1 << 20 {
+            POOL.with(|p| *p.borrow_mut() = Some(Pool { frames, memory }));
+        }
     }
 }
 
@@ -443,7 +479,7 @@ pub fn execute<V: StateView>(
         tx_hash: env.tx_hash,
         ..Default::default()
     };
-    let ctx: SeroCtx<V> = Context {
+    let mut ctx: SeroCtx<V> = Context {
         block,
         tx,
         cfg: cfg_env,
@@ -452,13 +488,17 @@ pub fn execute<V: StateView>(
         local: LocalContext::default(),
         error: Ok(()),
     };
-    let mut evm: SeroRevm<V> = revm::context::Evm::new(
+    let pool = Pool::take();
+    ctx.local.shared_memory_buffer = pool.memory;
+    let mut evm: SeroRevm<V> = revm::context::Evm {
         ctx,
-        sero_instructions::<V>(SPEC),
-        SeroPrecompiles {
+        inspector: (),
+        instruction: sero_instructions::<V>(SPEC),
+        precompiles: SeroPrecompiles {
             inner: EthPrecompiles::new(SPEC),
         },
-    );
+        frame_stack: pool.frames,
+    };
     let mut handler = SeroHandler::<V> {
         setup: TopSetup {
             create_address,
@@ -470,6 +510,10 @@ pub fn execute<V: StateView>(
     };
     let result = handler.run(&mut evm);
     let state = evm.ctx.journaled_state.finalize();
+    Pool::give_back(
+        std::mem::take(&mut evm.frame_stack),
+        std::mem::take(&mut evm.ctx.local.shared_memory_buffer),
+    );
     let result = match result {
         Ok(r) => r,
         Err(EVMError::Database(e)) => return Err(ExecError::View(e)),
