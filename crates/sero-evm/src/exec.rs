@@ -12,6 +12,7 @@ use crate::state::{ChangeSet, StateKey, StateValue, StateView, TicketState};
 use crate::U256Ext;
 use revm::context::result::{EVMError, ExecutionResult, HaltReason, Output};
 use revm::context::{BlockEnv, CfgEnv, Context, Journal, LocalContext, LocalContextTr, TxEnv};
+use revm::context_interface::FrameStack;
 use revm::context_interface::{ContextTr, JournalTr};
 use revm::handler::instructions::EthInstructions;
 use revm::handler::{execution, EthFrame, EthPrecompiles, EvmTr, Handler, PrecompileProvider};
@@ -26,7 +27,6 @@ use revm::primitives::{Address, AddressSet, Bytes, Log, TxKind, B256, KECCAK_EMP
 use revm::state::EvmState;
 use sero_assets::{Asset, Currency};
 use sero_keys::OneTimeAddress;
-use revm::context_interface::FrameStack;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -255,8 +255,19 @@ impl<V: StateView> Handler for SeroHandler<V> {
         let ctx = evm.ctx_mut();
         // Registrations and the entering asset, at transaction level: on a
         // top-level failure the engine drops every change anyway.
+        let mut touched: Vec<Address> = Vec::new();
         for p in &self.setup.register {
-            Tables::set_short_pkr(ctx, short_address_bytes(p), p)?;
+            let short = short_address_bytes(p);
+            // Nothing has run yet: the view holds the current value, and
+            // a PKr already registered needs no write (the same value
+            // would leave no change anyway).
+            if !touched.contains(&short)
+                && ctx.journaled_state.database.view.short_pkr(&short)? == Some(*p)
+            {
+                continue;
+            }
+            Tables::set_short_pkr(ctx, short, p)?;
+            touched.push(short);
         }
         let target = self.setup.target;
         let v = &self.setup.asset;
@@ -530,8 +541,7 @@ pub fn execute<V: StateView>(
                 Output::Call(_) => None,
             };
             let out = output.into_data();
-            let mut changes =
-                collect_changes(view, &evm.ctx.journaled_state.database.preimages, &state)?;
+            let mut changes = collect_changes(view, &evm.ctx.journaled_state.database, &state)?;
             changes.changes.extend(nonce_change.changes);
             changes.finish();
             let notes = collect_notes(&state)?;
@@ -571,7 +581,7 @@ pub fn execute<V: StateView>(
 
 fn collect_changes<V: StateView>(
     view: &V,
-    preimages: &revm::primitives::HashMap<U256, SysKey>,
+    db: &SeroDb<V>,
     state: &EvmState,
 ) -> Result<ChangeSet, ViewError> {
     let mut cs = ChangeSet::default();
@@ -581,7 +591,7 @@ fn collect_changes<V: StateView>(
     if let Some(acc) = sys {
         for (slot, s) in acc.storage.iter() {
             if s.present_value() != s.original_value() {
-                if let Some(k) = preimages.get(slot) {
+                if let Some(k) = db.preimage(slot) {
                     let sk = k.state_key();
                     if typed.insert(sk.encode()) {
                         typed_keys.push(sk);
@@ -592,7 +602,7 @@ fn collect_changes<V: StateView>(
     }
     let current = |k: &SysKey| -> Result<U256, ViewError> {
         if let Some(acc) = sys {
-            if let Some(s) = acc.storage.get(&k.slot()) {
+            if let Some(s) = db.slots.get(k).and_then(|slot| acc.storage.get(slot)) {
                 return Ok(s.present_value());
             }
         }

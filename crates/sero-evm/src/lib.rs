@@ -12,6 +12,7 @@
 //! [`ChangeSet`] and notes, and puts [`state_root`] in the header.
 
 pub mod address;
+pub mod bench;
 pub mod engine;
 pub mod error;
 pub mod exec;

@@ -303,7 +303,7 @@ impl ChangeSet {
     }
 
     pub(crate) fn finish(&mut self) {
-        self.changes.sort_by_key(|c| c.key.encode());
+        self.changes.sort_by_cached_key(|c| c.key.encode());
         self.changes.dedup_by(|b, a| {
             // keep the first old and the last new of a key
             if a.key == b.key {
