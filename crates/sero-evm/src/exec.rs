@@ -388,6 +388,24 @@ fn failure(
     }
 }
 
+/// `pkr.to_bytes()`, remembering the last one on this thread (encoding
+/// three points costs more than comparing them, and one `From` often sends
+/// many transactions in a row).
+fn pkr_bytes(pkr: &OneTimeAddress) -> [u8; 96] {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(OneTimeAddress, [u8; 96])>> =
+            const { std::cell::Cell::new(None) };
+    }
+    if let Some((p, b)) = LAST.get() {
+        if p == *pkr {
+            return b;
+        }
+    }
+    let b = pkr.to_bytes();
+    LAST.set(Some((*pkr, b)));
+    b
+}
+
 /// Executes one contract call or creation against `view`.
 ///
 /// `Err` only for store failures and malformed environments (the
@@ -399,7 +417,7 @@ pub fn execute<V: StateView>(
     cfg: &EvmConfig,
     env: &Env,
 ) -> Result<ExecutionOutcome, ExecError> {
-    let from_bytes = env.from.to_bytes();
+    let from_bytes = pkr_bytes(&env.from);
     let caller = short_address_bytes(&from_bytes);
     let value = asset_value(&env.asset);
     if let Some(t) = env.asset.and_then(|a| a.ticket) {

@@ -16,6 +16,7 @@ pub mod bench;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod fuzz;
 pub mod instructions;
 pub mod names;
 pub mod rate;

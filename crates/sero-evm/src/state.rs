@@ -75,10 +75,49 @@ pub enum StateValue {
     Nonce(u64),
 }
 
+/// Where [`StateKey::encode_into`] writes.
+trait KeyOut {
+    fn push(&mut self, b: u8);
+    fn extend_from_slice(&mut self, s: &[u8]);
+}
+
+impl KeyOut for Vec<u8> {
+    fn push(&mut self, b: u8) {
+        Vec::push(self, b)
+    }
+    fn extend_from_slice(&mut self, s: &[u8]) {
+        Vec::extend_from_slice(self, s)
+    }
+}
+
 impl StateKey {
     /// The canonical key bytes (the order of the state root and of the store).
     pub fn encode(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(65);
+        self.encode_into(&mut v);
+        v
+    }
+
+    /// [`StateKey::encode`] into a buffer on the stack (at most 65 bytes):
+    /// for lookups, which need no allocation.
+    pub fn encode_array(&self) -> ([u8; 65], usize) {
+        struct Buf([u8; 65], usize);
+        impl KeyOut for Buf {
+            fn push(&mut self, b: u8) {
+                self.0[self.1] = b;
+                self.1 += 1;
+            }
+            fn extend_from_slice(&mut self, s: &[u8]) {
+                self.0[self.1..self.1 + s.len()].copy_from_slice(s);
+                self.1 += s.len();
+            }
+        }
+        let mut b = Buf([0; 65], 0);
+        self.encode_into(&mut b);
+        (b.0, b.1)
+    }
+
+    fn encode_into<O: KeyOut>(&self, v: &mut O) {
         match self {
             StateKey::Account(a) => {
                 v.push(0x01);
@@ -126,7 +165,6 @@ impl StateKey {
             }
             StateKey::ContractNonce => v.push(0x0b),
         }
-        v
     }
 
     /// Decodes [`StateKey::encode`].
@@ -474,7 +512,8 @@ impl MemState {
 
 impl StateView for MemState {
     fn get(&self, key: &StateKey) -> Result<Option<StateValue>, ViewError> {
-        Ok(self.entries.get(&key.encode()).map(|(_, v)| v.clone()))
+        let (k, n) = key.encode_array();
+        Ok(self.entries.get(&k[..n]).map(|(_, v)| v.clone()))
     }
 }
 
