@@ -656,7 +656,9 @@ fn collect_changes<V: StateView>(
         for (slot, s) in acc.storage.iter() {
             if s.present_value() != s.original_value() {
                 let k = StateKey::Storage(*addr, *slot);
-                let old = view.get(&k)?;
+                // The journal loaded the original word from the view.
+                let o = s.original_value();
+                let old = (!o.is_zero()).then_some(StateValue::Word(o));
                 let v = s.present_value();
                 cs.push(k, old, (!v.is_zero()).then_some(StateValue::Word(v)));
             }

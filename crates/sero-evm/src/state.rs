@@ -341,7 +341,9 @@ impl ChangeSet {
     }
 
     pub(crate) fn finish(&mut self) {
-        self.changes.sort_by_cached_key(|c| c.key.encode());
+        // The derived order of `StateKey` is the order of its encoding
+        // (variants in kind order, fields big-endian): no encoding needed.
+        self.changes.sort_by(|a, b| a.key.cmp(&b.key));
         self.changes.dedup_by(|b, a| {
             // keep the first old and the last new of a key
             if a.key == b.key {
@@ -476,6 +478,13 @@ impl MemState {
     /// Applies a change set (its `new` values).
     pub fn apply(&mut self, cs: &ChangeSet) {
         for c in &cs.changes {
+            if let Some(new) = &c.new {
+                let (k, n) = c.key.encode_array();
+                if let Some(e) = self.entries.get_mut(&k[..n]) {
+                    e.1 = new.clone();
+                    continue;
+                }
+            }
             self.set(c.key.clone(), c.new.clone());
         }
     }

@@ -73,3 +73,44 @@ fn harness_reaches_a_payment() {
     assert!(out.notes.is_empty());
     assert!(out.changes.is_empty());
 }
+
+/// `StateKey`'s derived order is the order of its encoding (change sets
+/// are sorted by the former, the state root by the latter).
+#[test]
+fn key_order_is_encoding_order() {
+    use sero_assets::{Category, Currency, Ticket, TicketId};
+    use sero_evm::{Address, StateKey, B256, U256};
+    let a = |b: u8| Address::repeat_byte(b);
+    let c = |n: &str| Currency::new(n).unwrap();
+    let mut keys = vec![];
+    for x in [0u8, 1, 0x7f, 0x80, 0xff] {
+        keys.push(StateKey::Account(a(x)));
+        keys.push(StateKey::Code(B256::repeat_byte(x)));
+        for slot in [
+            U256::ZERO,
+            U256::from(x),
+            U256::from(1u64) << 200,
+            U256::MAX,
+        ] {
+            keys.push(StateKey::Storage(a(x), slot));
+        }
+        for cur in ["SERO", "COIN", "A", "Z9_"] {
+            keys.push(StateKey::Book(a(x), c(cur)));
+            keys.push(StateKey::Rate(a(x), c(cur)));
+            keys.push(StateKey::TokenOwner(c(cur)));
+            keys.push(StateKey::CategoryOwner(Category::new(cur).unwrap()));
+            keys.push(StateKey::Ticket(Ticket {
+                category: Category::new(cur).unwrap(),
+                id: TicketId([x; 32]),
+            }));
+        }
+        keys.push(StateKey::ShortAddr(a(x)));
+        keys.push(StateKey::TicketNonce(a(x)));
+    }
+    keys.push(StateKey::ContractNonce);
+    let mut by_ord = keys.clone();
+    by_ord.sort();
+    let mut by_bytes = keys;
+    by_bytes.sort_by_key(|k| k.encode());
+    assert_eq!(by_ord, by_bytes);
+}
