@@ -452,9 +452,13 @@ impl<T: StateView + ?Sized> StateView for &T {
 }
 
 /// The in-memory state (tests, benchmarks, `eth_call` scratch state).
+///
+/// Ordered by `StateKey`'s derived order, which is the order of the
+/// encoded key bytes (variants in kind order, fields big-endian; a test
+/// checks it): lookups need no encoding, iteration is in state-root order.
 #[derive(Clone, Debug, Default)]
 pub struct MemState {
-    entries: BTreeMap<Vec<u8>, (StateKey, StateValue)>,
+    entries: BTreeMap<StateKey, StateValue>,
 }
 
 impl MemState {
@@ -464,13 +468,12 @@ impl MemState {
 
     /// Sets (or with `None` removes) one entry.
     pub fn set(&mut self, key: StateKey, value: Option<StateValue>) {
-        let k = key.encode();
         match value {
             Some(v) => {
-                self.entries.insert(k, (key, v));
+                self.entries.insert(key, v);
             }
             None => {
-                self.entries.remove(&k);
+                self.entries.remove(&key);
             }
         }
     }
@@ -479,9 +482,8 @@ impl MemState {
     pub fn apply(&mut self, cs: &ChangeSet) {
         for c in &cs.changes {
             if let Some(new) = &c.new {
-                let (k, n) = c.key.encode_array();
-                if let Some(e) = self.entries.get_mut(&k[..n]) {
-                    e.1 = new.clone();
+                if let Some(e) = self.entries.get_mut(&c.key) {
+                    *e = new.clone();
                     continue;
                 }
             }
@@ -498,7 +500,7 @@ impl MemState {
 
     /// Every entry in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&StateKey, &StateValue)> {
-        self.entries.values().map(|(k, v)| (k, v))
+        self.entries.iter()
     }
 
     pub fn len(&self) -> usize {
@@ -511,18 +513,13 @@ impl MemState {
 
     /// The state root of this state (see [`state_root`]).
     pub fn state_root(&self) -> [u8; 32] {
-        state_root(
-            self.entries
-                .iter()
-                .map(|(k, (_, v))| (k.clone(), v.encode())),
-        )
+        state_root(self.entries.iter().map(|(k, v)| (k.encode(), v.encode())))
     }
 }
 
 impl StateView for MemState {
     fn get(&self, key: &StateKey) -> Result<Option<StateValue>, ViewError> {
-        let (k, n) = key.encode_array();
-        Ok(self.entries.get(&k[..n]).map(|(_, v)| v.clone()))
+        Ok(self.entries.get(key).cloned())
     }
 }
 
