@@ -167,7 +167,11 @@ fn analyzed(code_hash: B256, bytes: revm::primitives::Bytes) -> Bytecode {
                 return b.clone();
             }
         }
-        let b = Bytecode::new_raw(bytes);
+        // Always legacy code, as under SPEC (go-sero's Byzantium table):
+        // code that starts with EIP-7702's 0xef01 is no delegation, and
+        // `Bytecode::new_raw` would panic on a malformed one (found by the
+        // `evm_engine` fuzz target: deployable code took every node down).
+        let b = Bytecode::new_legacy(bytes);
         if c.len() >= KEEP {
             c.clear();
         }

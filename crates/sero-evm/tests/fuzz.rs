@@ -114,3 +114,55 @@ fn key_order_is_encoding_order() {
     by_bytes.sort_by_key(|k| k.encode());
     assert_eq!(by_ord, by_bytes);
 }
+
+/// Regressions found by the cargo-fuzz targets (`fuzz/`).
+#[test]
+fn fuzz_regressions() {
+    // evm_engine: stored code starting with EIP-7702's 0xef01 made revm's
+    // `Bytecode::new_raw` panic on load. It is legacy code (an invalid
+    // opcode) under SERO's spec.
+    let out = fuzz::engine(&[0xff, 0xff, 0xff, 0xef, 0x01]);
+    assert!(!out.is_success());
+    // The same code deployed by a creation, then called.
+    for runtime in [
+        vec![0xef, 0x01],
+        [&[0xef, 0x01, 0x00][..], &[0x42; 20]].concat(),
+    ] {
+        // init code: CODECOPY the runtime after it and RETURN it.
+        let n = runtime.len() as u8;
+        let mut init = vec![
+            0x60, n, 0x80, 0x60, 0x0b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3,
+        ];
+        init.extend_from_slice(&runtime);
+        let mut input = vec![1, 0, 255];
+        input.extend_from_slice(&init);
+        let out = fuzz::engine(&input);
+        assert!(out.is_success(), "{:?}", out.status);
+        // A call to it, through the stored state.
+        let mut state = sero_evm::MemState::new();
+        state.apply(&out.changes);
+        let to = out.created.unwrap();
+        let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(1);
+        let from = sero_keys::SecretKey::from_seed(&sero_keys::Seed::random(&mut rng))
+            .payment_address()
+            .derive_pkr(&mut rng);
+        let env = sero_evm::Env {
+            height: 2,
+            time: 2,
+            tx_hash: [1; 32],
+            gas_limit: 100_000,
+            from,
+            asset: None,
+            action: sero_evm::Action::Call {
+                to,
+                data: sero_evm::make_prefix([0; 16], &[], &[]),
+            },
+        };
+        let call = sero_evm::execute(&state, &sero_evm::EvmConfig::default(), &env).unwrap();
+        assert!(
+            matches!(call.status, sero_evm::Status::Halt(_)),
+            "{:?}",
+            call.status
+        );
+    }
+}
