@@ -310,7 +310,6 @@ fn calls(n: usize, quiet: bool) -> Result<serde_json::Value, CliError> {
         }
     }
     let exec_s = t.elapsed().as_secs_f64() / runs as f64;
-    drop(view);
     drop(chain);
     drop(dir);
     Ok(json!({
