@@ -7,8 +7,21 @@ use sero_keys::OneTimeAddress;
 /// `short(PKr)`: the first 20 bytes of BLAKE2b-256 under `SERO_EvmShortPkr`
 /// of the 96-byte PKr (ZPKr ‖ VPKr ‖ BASEr).
 pub fn short_address_bytes(pkr: &[u8; 96]) -> Address {
+    // The same `From` usually sends many transactions in a row: remember
+    // the last PKr hashed on this thread.
+    thread_local! {
+        static LAST: std::cell::Cell<Option<([u8; 96], Address)>> =
+            const { std::cell::Cell::new(None) };
+    }
+    if let Some((p, a)) = LAST.get() {
+        if p == *pkr {
+            return a;
+        }
+    }
     let h = hash256(tags::EVM_SHORT_ADDR, &[pkr]);
-    Address::from_slice(&h[..20])
+    let a = Address::from_slice(&h[..20]);
+    LAST.set(Some((*pkr, a)));
+    a
 }
 
 /// `short(PKr)` of a decoded one-time address.

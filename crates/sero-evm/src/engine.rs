@@ -4,10 +4,12 @@
 //! address table, ticket nonces) live during execution as storage slots of
 //! the system account [`SYS_STATE`] inside revm's journal, and the notes a
 //! call creates as slots of [`SYS_NOTES`]: a reverted frame drops their
-//! changes exactly as it drops ordinary storage. Each slot is
-//! `keccak256(encoded StateKey ‖ word index)`; the database adapter keeps the
-//! preimages to answer loads from the typed [`StateView`], and the engine
-//! maps changed slots back to typed entries at the end.
+//! changes exactly as it drops ordinary storage. A word gets the next free
+//! slot number (1, 2, ...) the first time an execution touches it: the
+//! database adapter keeps the word of each slot to answer loads from the
+//! typed [`StateView`], and the engine maps changed slots back to typed
+//! entries at the end. The numbering lives and dies with one execution (no
+//! hashing: these slots never reach the persistent state).
 
 use crate::address::{addr_to_u256, sys_address, u256_to_addr};
 use crate::error::{SeroHalt, ViewError};
@@ -16,7 +18,7 @@ use crate::U256Ext;
 use revm::bytecode::Bytecode;
 use revm::context::{BlockEnv, CfgEnv, Context, Journal, TxEnv};
 use revm::database_interface::Database;
-use revm::primitives::{keccak256, Address, HashMap, B256, KECCAK_EMPTY, U256};
+use revm::primitives::{Address, HashMap, B256, KECCAK_EMPTY, U256};
 use revm::state::AccountInfo;
 use sero_assets::{Category, Currency, Ticket, TicketId};
 
@@ -55,20 +57,6 @@ impl SysKey {
             SysKey::Short(a, _) => StateKey::ShortAddr(*a),
             SysKey::TicketNonce(a) => StateKey::TicketNonce(*a),
         }
-    }
-
-    fn word_index(&self) -> u8 {
-        match self {
-            SysKey::RateTa(..) => 1,
-            SysKey::Short(_, i) => *i,
-            _ => 0,
-        }
-    }
-
-    pub(crate) fn slot(&self) -> U256 {
-        let mut b = self.state_key().encode();
-        b.push(self.word_index());
-        U256::from_be_bytes(keccak256(&b).0)
     }
 
     /// The word's value in `view` (the state before execution).
@@ -160,19 +148,72 @@ pub(crate) fn typed_value(
     })
 }
 
+/// Analysed code (the jump table revm builds before running it) by code
+/// hash, kept per thread across executions: code is stored by its hash, so
+/// the same hash always means the same bytes and the same analysis. The
+/// bytes are still read from the view every time (a missing code stays an
+/// error); only the analysis is reused.
+fn analyzed(code_hash: B256, bytes: revm::primitives::Bytes) -> Bytecode {
+    use std::cell::RefCell;
+    /// Codes kept per thread (at most 24 KiB each under EIP-170 sizes).
+    const KEEP: usize = 256;
+    thread_local! {
+        static CODES: RefCell<HashMap<B256, Bytecode>> = RefCell::new(HashMap::default());
+    }
+    CODES.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some(b) = c.get(&code_hash) {
+            if b.original_byte_slice() == &bytes[..] {
+                return b.clone();
+            }
+        }
+        // Always legacy code, as under SPEC (go-sero's Byzantium table):
+        // code that starts with EIP-7702's 0xef01 is no delegation, and
+        // `Bytecode::new_raw` would panic on a malformed one (found by the
+        // `evm_engine` fuzz target: deployable code took every node down).
+        let b = Bytecode::new_legacy(bytes);
+        if c.len() >= KEEP {
+            c.clear();
+        }
+        c.insert(code_hash, b.clone());
+        b
+    })
+}
+
 /// revm's database over a [`StateView`].
 #[derive(Debug)]
 pub struct SeroDb<V> {
     pub(crate) view: V,
-    pub(crate) preimages: HashMap<U256, SysKey>,
+    /// The word of slot `i + 1` of [`SYS_STATE`].
+    pub(crate) preimages: Vec<SysKey>,
+    /// The slot of each word touched so far.
+    pub(crate) slots: HashMap<SysKey, U256>,
 }
 
 impl<V: StateView> SeroDb<V> {
     pub(crate) fn new(view: V) -> Self {
         SeroDb {
             view,
-            preimages: HashMap::default(),
+            preimages: Vec::new(),
+            slots: HashMap::default(),
         }
+    }
+
+    /// The slot of `key` in [`SYS_STATE`], numbered on first use.
+    pub(crate) fn slot_of(&mut self, key: SysKey) -> U256 {
+        if let Some(s) = self.slots.get(&key) {
+            return *s;
+        }
+        self.preimages.push(key.clone());
+        let s = U256::from(self.preimages.len());
+        self.slots.insert(key, s);
+        s
+    }
+
+    /// The word behind a slot of [`SYS_STATE`].
+    pub(crate) fn preimage(&self, slot: &U256) -> Option<&SysKey> {
+        let i = usize::try_from(*slot).ok()?.checked_sub(1)?;
+        self.preimages.get(i)
     }
 }
 
@@ -196,7 +237,7 @@ impl<V: StateView> Database for SeroDb<V> {
             let bytes = self.view.code(&code_hash)?.ok_or_else(|| {
                 ViewError::Corrupt(format!("code {code_hash} of {address} missing"))
             })?;
-            Bytecode::new_raw(bytes)
+            analyzed(code_hash, bytes)
         };
         Ok(Some(AccountInfo {
             nonce,
@@ -215,7 +256,7 @@ impl<V: StateView> Database for SeroDb<V> {
             .view
             .code(&code_hash)?
             .ok_or_else(|| ViewError::Corrupt(format!("code {code_hash} missing")))?;
-        Ok(Bytecode::new_raw(bytes))
+        Ok(analyzed(code_hash, bytes))
     }
 
     fn storage(&mut self, address: Address, index: U256) -> Result<U256, ViewError> {
@@ -223,7 +264,7 @@ impl<V: StateView> Database for SeroDb<V> {
             return Ok(U256::ZERO);
         }
         if address == SYS_STATE {
-            return match self.preimages.get(&index) {
+            return match self.preimage(&index) {
                 Some(k) => k.read(&self.view),
                 None => Ok(U256::ZERO),
             };
@@ -342,8 +383,7 @@ pub(crate) struct Tables;
 impl Tables {
     pub(crate) fn get<V: StateView>(ctx: &mut SeroCtx<V>, key: SysKey) -> Result<U256, ViewError> {
         use revm::context_interface::JournalTr;
-        let slot = key.slot();
-        ctx.journaled_state.db_mut().preimages.insert(slot, key);
+        let slot = ctx.journaled_state.db_mut().slot_of(key);
         ctx.journaled_state.load_account(SYS_STATE)?;
         Ok(ctx.journaled_state.sload(SYS_STATE, slot)?.data)
     }
@@ -354,8 +394,7 @@ impl Tables {
         value: U256,
     ) -> Result<(), ViewError> {
         use revm::context_interface::JournalTr;
-        let slot = key.slot();
-        ctx.journaled_state.db_mut().preimages.insert(slot, key);
+        let slot = ctx.journaled_state.db_mut().slot_of(key);
         ctx.journaled_state.load_account(SYS_STATE)?;
         ctx.journaled_state.sstore(SYS_STATE, slot, value)?;
         Ok(())

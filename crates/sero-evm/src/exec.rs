@@ -12,6 +12,7 @@ use crate::state::{ChangeSet, StateKey, StateValue, StateView, TicketState};
 use crate::U256Ext;
 use revm::context::result::{EVMError, ExecutionResult, HaltReason, Output};
 use revm::context::{BlockEnv, CfgEnv, Context, Journal, LocalContext, LocalContextTr, TxEnv};
+use revm::context_interface::FrameStack;
 use revm::context_interface::{ContextTr, JournalTr};
 use revm::handler::instructions::EthInstructions;
 use revm::handler::{execution, EthFrame, EthPrecompiles, EvmTr, Handler, PrecompileProvider};
@@ -26,7 +27,9 @@ use revm::primitives::{Address, AddressSet, Bytes, Log, TxKind, B256, KECCAK_EMP
 use revm::state::EvmState;
 use sero_assets::{Asset, Currency};
 use sero_keys::OneTimeAddress;
+use std::cell::RefCell;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// The hard fork whose gas schedule and opcodes SERO contracts run under
 /// (go-sero forked geth's Byzantium/Constantinople table: no PUSH0,
@@ -193,6 +196,39 @@ impl<V: StateView> PrecompileProvider<SeroCtx<V>> for SeroPrecompiles {
     }
 }
 
+/// The interpreter frames (each with a 32 KiB stack) and the shared memory
+/// buffer of the last execution on this thread, reused by the next one:
+/// allocating and freeing them made up most of the time of a small call.
+/// Neither depends on the state view, and revm resets both when a
+/// transaction starts, exactly as when one `Evm` runs many transactions.
+struct Pool {
+    frames: FrameStack<EthFrame<EthInterpreter>>,
+    memory: Rc<RefCell<Vec<u8>>>,
+}
+
+thread_local! {
+    static POOL: RefCell<Option<Pool>> = const { RefCell::new(None) };
+}
+
+impl Pool {
+    fn take() -> Pool {
+        let pool = POOL.with(|p| p.borrow_mut().take());
+        let pool = pool.unwrap_or_else(|| Pool {
+            frames: FrameStack::new_prealloc(8),
+            memory: Rc::new(RefCell::new(Vec::with_capacity(4 * 1024))),
+        });
+        pool.memory.borrow_mut().clear();
+        pool
+    }
+
+    fn give_back(frames: FrameStack<EthFrame<EthInterpreter>>, memory: Rc<RefCell<Vec<u8>>>) {
+        // A buffer grown by a memory-hungry call is not kept.
+        if memory.borrow().capacity() <= 1 << 20 {
+            POOL.with(|p| *p.borrow_mut() = Some(Pool { frames, memory }));
+        }
+    }
+}
+
 /// What the first frame needs: registrations and the entering asset.
 struct TopSetup {
     create_address: Option<Address>,
@@ -219,8 +255,19 @@ impl<V: StateView> Handler for SeroHandler<V> {
         let ctx = evm.ctx_mut();
         // Registrations and the entering asset, at transaction level: on a
         // top-level failure the engine drops every change anyway.
+        let mut touched: Vec<Address> = Vec::new();
         for p in &self.setup.register {
-            Tables::set_short_pkr(ctx, short_address_bytes(p), p)?;
+            let short = short_address_bytes(p);
+            // Nothing has run yet: the view holds the current value, and
+            // a PKr already registered needs no write (the same value
+            // would leave no change anyway).
+            if !touched.contains(&short)
+                && ctx.journaled_state.database.view.short_pkr(&short)? == Some(*p)
+            {
+                continue;
+            }
+            Tables::set_short_pkr(ctx, short, p)?;
+            touched.push(short);
         }
         let target = self.setup.target;
         let v = &self.setup.asset;
@@ -341,6 +388,24 @@ fn failure(
     }
 }
 
+/// `pkr.to_bytes()`, remembering the last one on this thread (encoding
+/// three points costs more than comparing them, and one `From` often sends
+/// many transactions in a row).
+fn pkr_bytes(pkr: &OneTimeAddress) -> [u8; 96] {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(OneTimeAddress, [u8; 96])>> =
+            const { std::cell::Cell::new(None) };
+    }
+    if let Some((p, b)) = LAST.get() {
+        if p == *pkr {
+            return b;
+        }
+    }
+    let b = pkr.to_bytes();
+    LAST.set(Some((*pkr, b)));
+    b
+}
+
 /// Executes one contract call or creation against `view`.
 ///
 /// `Err` only for store failures and malformed environments (the
@@ -352,7 +417,7 @@ pub fn execute<V: StateView>(
     cfg: &EvmConfig,
     env: &Env,
 ) -> Result<ExecutionOutcome, ExecError> {
-    let from_bytes = env.from.to_bytes();
+    let from_bytes = pkr_bytes(&env.from);
     let caller = short_address_bytes(&from_bytes);
     let value = asset_value(&env.asset);
     if let Some(t) = env.asset.and_then(|a| a.ticket) {
@@ -443,7 +508,7 @@ pub fn execute<V: StateView>(
         tx_hash: env.tx_hash,
         ..Default::default()
     };
-    let ctx: SeroCtx<V> = Context {
+    let mut ctx: SeroCtx<V> = Context {
         block,
         tx,
         cfg: cfg_env,
@@ -452,13 +517,17 @@ pub fn execute<V: StateView>(
         local: LocalContext::default(),
         error: Ok(()),
     };
-    let mut evm: SeroRevm<V> = revm::context::Evm::new(
+    let pool = Pool::take();
+    ctx.local.shared_memory_buffer = pool.memory;
+    let mut evm: SeroRevm<V> = revm::context::Evm {
         ctx,
-        sero_instructions::<V>(SPEC),
-        SeroPrecompiles {
+        inspector: (),
+        instruction: sero_instructions::<V>(SPEC),
+        precompiles: SeroPrecompiles {
             inner: EthPrecompiles::new(SPEC),
         },
-    );
+        frame_stack: pool.frames,
+    };
     let mut handler = SeroHandler::<V> {
         setup: TopSetup {
             create_address,
@@ -470,6 +539,10 @@ pub fn execute<V: StateView>(
     };
     let result = handler.run(&mut evm);
     let state = evm.ctx.journaled_state.finalize();
+    Pool::give_back(
+        std::mem::take(&mut evm.frame_stack),
+        std::mem::take(&mut evm.ctx.local.shared_memory_buffer),
+    );
     let result = match result {
         Ok(r) => r,
         Err(EVMError::Database(e)) => return Err(ExecError::View(e)),
@@ -486,8 +559,7 @@ pub fn execute<V: StateView>(
                 Output::Call(_) => None,
             };
             let out = output.into_data();
-            let mut changes =
-                collect_changes(view, &evm.ctx.journaled_state.database.preimages, &state)?;
+            let mut changes = collect_changes(view, &evm.ctx.journaled_state.database, &state)?;
             changes.changes.extend(nonce_change.changes);
             changes.finish();
             let notes = collect_notes(&state)?;
@@ -527,7 +599,7 @@ pub fn execute<V: StateView>(
 
 fn collect_changes<V: StateView>(
     view: &V,
-    preimages: &revm::primitives::HashMap<U256, SysKey>,
+    db: &SeroDb<V>,
     state: &EvmState,
 ) -> Result<ChangeSet, ViewError> {
     let mut cs = ChangeSet::default();
@@ -537,7 +609,7 @@ fn collect_changes<V: StateView>(
     if let Some(acc) = sys {
         for (slot, s) in acc.storage.iter() {
             if s.present_value() != s.original_value() {
-                if let Some(k) = preimages.get(slot) {
+                if let Some(k) = db.preimage(slot) {
                     let sk = k.state_key();
                     if typed.insert(sk.encode()) {
                         typed_keys.push(sk);
@@ -548,7 +620,7 @@ fn collect_changes<V: StateView>(
     }
     let current = |k: &SysKey| -> Result<U256, ViewError> {
         if let Some(acc) = sys {
-            if let Some(s) = acc.storage.get(&k.slot()) {
+            if let Some(s) = db.slots.get(k).and_then(|slot| acc.storage.get(slot)) {
                 return Ok(s.present_value());
             }
         }
@@ -584,7 +656,9 @@ fn collect_changes<V: StateView>(
         for (slot, s) in acc.storage.iter() {
             if s.present_value() != s.original_value() {
                 let k = StateKey::Storage(*addr, *slot);
-                let old = view.get(&k)?;
+                // The journal loaded the original word from the view.
+                let o = s.original_value();
+                let old = (!o.is_zero()).then_some(StateValue::Word(o));
                 let v = s.present_value();
                 cs.push(k, old, (!v.is_zero()).then_some(StateValue::Word(v)));
             }

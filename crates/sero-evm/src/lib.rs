@@ -12,9 +12,11 @@
 //! [`ChangeSet`] and notes, and puts [`state_root`] in the header.
 
 pub mod address;
+pub mod bench;
 pub mod engine;
 pub mod error;
 pub mod exec;
+pub mod fuzz;
 pub mod instructions;
 pub mod names;
 pub mod rate;

@@ -74,10 +74,49 @@ pub enum StateValue {
     Nonce(u64),
 }
 
+/// Where [`StateKey::encode_into`] writes.
+trait KeyOut {
+    fn push(&mut self, b: u8);
+    fn extend_from_slice(&mut self, s: &[u8]);
+}
+
+impl KeyOut for Vec<u8> {
+    fn push(&mut self, b: u8) {
+        Vec::push(self, b)
+    }
+    fn extend_from_slice(&mut self, s: &[u8]) {
+        Vec::extend_from_slice(self, s)
+    }
+}
+
 impl StateKey {
     /// The canonical key bytes (the order of the state root and of the store).
     pub fn encode(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(65);
+        self.encode_into(&mut v);
+        v
+    }
+
+    /// [`StateKey::encode`] into a buffer on the stack (at most 65 bytes):
+    /// for lookups, which need no allocation.
+    pub fn encode_array(&self) -> ([u8; 65], usize) {
+        struct Buf([u8; 65], usize);
+        impl KeyOut for Buf {
+            fn push(&mut self, b: u8) {
+                self.0[self.1] = b;
+                self.1 += 1;
+            }
+            fn extend_from_slice(&mut self, s: &[u8]) {
+                self.0[self.1..self.1 + s.len()].copy_from_slice(s);
+                self.1 += s.len();
+            }
+        }
+        let mut b = Buf([0; 65], 0);
+        self.encode_into(&mut b);
+        (b.0, b.1)
+    }
+
+    fn encode_into<O: KeyOut>(&self, v: &mut O) {
         match self {
             StateKey::Account(a) => {
                 v.push(0x01);
@@ -125,7 +164,6 @@ impl StateKey {
             }
             StateKey::ContractNonce => v.push(0x0b),
         }
-        v
     }
 
     /// Decodes [`StateKey::encode`].
@@ -302,7 +340,9 @@ impl ChangeSet {
     }
 
     pub(crate) fn finish(&mut self) {
-        self.changes.sort_by_key(|c| c.key.encode());
+        // The derived order of `StateKey` is the order of its encoding
+        // (variants in kind order, fields big-endian): no encoding needed.
+        self.changes.sort_by(|a, b| a.key.cmp(&b.key));
         self.changes.dedup_by(|b, a| {
             // keep the first old and the last new of a key
             if a.key == b.key {
@@ -411,9 +451,13 @@ impl<T: StateView + ?Sized> StateView for &T {
 }
 
 /// The in-memory state (tests, benchmarks, `eth_call` scratch state).
+///
+/// Ordered by `StateKey`'s derived order, which is the order of the
+/// encoded key bytes (variants in kind order, fields big-endian; a test
+/// checks it): lookups need no encoding, iteration is in state-root order.
 #[derive(Clone, Debug, Default)]
 pub struct MemState {
-    entries: BTreeMap<Vec<u8>, (StateKey, StateValue)>,
+    entries: BTreeMap<StateKey, StateValue>,
 }
 
 impl MemState {
@@ -423,13 +467,12 @@ impl MemState {
 
     /// Sets (or with `None` removes) one entry.
     pub fn set(&mut self, key: StateKey, value: Option<StateValue>) {
-        let k = key.encode();
         match value {
             Some(v) => {
-                self.entries.insert(k, (key, v));
+                self.entries.insert(key, v);
             }
             None => {
-                self.entries.remove(&k);
+                self.entries.remove(&key);
             }
         }
     }
@@ -437,6 +480,12 @@ impl MemState {
     /// Applies a change set (its `new` values).
     pub fn apply(&mut self, cs: &ChangeSet) {
         for c in &cs.changes {
+            if let Some(new) = &c.new {
+                if let Some(e) = self.entries.get_mut(&c.key) {
+                    *e = new.clone();
+                    continue;
+                }
+            }
             self.set(c.key.clone(), c.new.clone());
         }
     }
@@ -450,7 +499,7 @@ impl MemState {
 
     /// Every entry in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&StateKey, &StateValue)> {
-        self.entries.values().map(|(k, v)| (k, v))
+        self.entries.iter()
     }
 
     pub fn len(&self) -> usize {
@@ -463,17 +512,13 @@ impl MemState {
 
     /// The state root of this state (see [`state_root`]).
     pub fn state_root(&self) -> [u8; 32] {
-        state_root(
-            self.entries
-                .iter()
-                .map(|(k, (_, v))| (k.clone(), v.encode())),
-        )
+        state_root(self.entries.iter().map(|(k, v)| (k.encode(), v.encode())))
     }
 }
 
 impl StateView for MemState {
     fn get(&self, key: &StateKey) -> Result<Option<StateValue>, ViewError> {
-        Ok(self.entries.get(&key.encode()).map(|(_, v)| v.clone()))
+        Ok(self.entries.get(key).cloned())
     }
 }
 

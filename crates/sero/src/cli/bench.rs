@@ -5,6 +5,8 @@
 //! chain: stateless validation (batched and one proof at a time, wall and
 //! process CPU time), block build and apply (validation and redb commit),
 //! and the wallet scan rate.
+//!
+//! `sero bench evm` (in `bench_evm.rs`): the contract engine.
 
 use crate::output::{CliError, Report};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
@@ -34,6 +36,9 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+#[path = "bench_evm.rs"]
+mod bench_evm;
+
 #[derive(Args)]
 pub struct BenchArgs {
     #[command(subcommand)]
@@ -50,6 +55,10 @@ enum BenchCommand {
     /// Benchmark a real local network: N `sero node` validators on loopback
     /// (time to finality), then a fresh node catching up (sync blocks/s).
     Network(crate::cli::bench_net::NetBenchArgs),
+    /// Benchmark the contract engine: ERC-20 transfers through the SERO
+    /// engine vs plain revm (gas/s), and validation and apply time of a
+    /// block of contract calls carrying private assets.
+    Evm(bench_evm::EvmArgs),
     /// (internal) prove once in this process and print peak memory.
     #[command(hide = true)]
     ProveOnce {
@@ -822,6 +831,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Report, CliError> {
         BenchCommand::Zk(a) => zk(a, json),
         BenchCommand::Ledger(a) => ledger(a, json),
         BenchCommand::Network(a) => crate::cli::bench_net::run(a),
+        BenchCommand::Evm(a) => bench_evm::run(a, json),
         BenchCommand::ProveOnce { circuit, params } => prove_once(circuit, params),
     }
 }
