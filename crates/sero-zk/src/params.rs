@@ -6,6 +6,8 @@
 //! magic    8 bytes  "SEROZKP\0"
 //! version  u32      1
 //! flags    u32      bit 0: insecure development parameters
+//!                   bit 1: proving keys for snarkjs's R1CS-to-QAP reduction
+//!                          (ceremony parameters; see [`crate::qap`])
 //! then for each circuit, output first, input second:
 //!   id     u8       0 = output, 1 = input
 //!   len    u64      length of the proving key
@@ -18,6 +20,7 @@
 
 use crate::circuits::input::InputCircuit;
 use crate::circuits::output::OutputCircuit;
+use crate::qap::Reduction;
 use crate::{Curve, ZkError};
 use ark_groth16::{prepare_verifying_key, Groth16, PreparedVerifyingKey, ProvingKey, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
@@ -31,6 +34,7 @@ use std::sync::OnceLock;
 const MAGIC: &[u8; 8] = b"SEROZKP\0";
 const VERSION: u32 = 1;
 const FLAG_INSECURE: u32 = 1;
+const FLAG_CIRCOM_QAP: u32 = 2;
 /// The public seed of the development parameters (`sero dev`, tests).
 pub const DEV_SEED: &[u8] = b"sero development parameters v1 - INSECURE";
 
@@ -53,12 +57,23 @@ from a public seed, so anyone can compute their trapdoor and forge proofs that m
 pub struct CircuitParams {
     pub pk: ProvingKey<Curve>,
     pub pvk: PreparedVerifyingKey<Curve>,
+    /// The R1CS-to-QAP reduction `pk` was made for: the prover must use it.
+    pub reduction: Reduction,
 }
 
 impl CircuitParams {
     fn new(pk: ProvingKey<Curve>) -> Self {
+        Self::with_reduction(pk, Reduction::Libsnark)
+    }
+
+    /// Keys made for `reduction` (ceremony parameters: [`Reduction::Circom`]).
+    pub fn with_reduction(pk: ProvingKey<Curve>, reduction: Reduction) -> Self {
         let pvk = prepare_verifying_key(&pk.vk);
-        CircuitParams { pk, pvk }
+        CircuitParams {
+            pk,
+            pvk,
+            reduction,
+        }
     }
 
     pub fn vk(&self) -> &VerifyingKey<Curve> {
@@ -159,7 +174,15 @@ impl Parameters {
         let mut buf = Vec::new();
         buf.extend_from_slice(MAGIC);
         buf.extend_from_slice(&VERSION.to_le_bytes());
-        let flags = if self.insecure { FLAG_INSECURE } else { 0 };
+        if self.output.reduction != self.input.reduction {
+            return Err(ZkError::Params(
+                "both circuits' keys must be made for the same QAP reduction".into(),
+            ));
+        }
+        let mut flags = if self.insecure { FLAG_INSECURE } else { 0 };
+        if self.output.reduction == Reduction::Circom {
+            flags |= FLAG_CIRCOM_QAP;
+        }
         buf.extend_from_slice(&flags.to_le_bytes());
         for (id, p) in [(0u8, &self.output), (1u8, &self.input)] {
             let mut pk = vec![];
@@ -249,6 +272,14 @@ fn read_sections<R: Read>(r: R, want: [bool; 2]) -> Result<Sections, ZkError> {
         )));
     }
     let flags = u32::from_le_bytes(head[12..16].try_into().expect("4 bytes"));
+    if flags & !(FLAG_INSECURE | FLAG_CIRCOM_QAP) != 0 {
+        return Err(ZkError::Params(format!("unknown flags {flags:#x}")));
+    }
+    let reduction = if flags & FLAG_CIRCOM_QAP != 0 {
+        Reduction::Circom
+    } else {
+        Reduction::Libsnark
+    };
     let mut keys: [Option<CircuitParams>; 2] = [None, None];
     for (id, wanted) in want.iter().enumerate() {
         let mut sh = [0u8; 9];
@@ -278,7 +309,7 @@ fn read_sections<R: Read>(r: R, want: [bool; 2]) -> Result<Sections, ZkError> {
                 .map_err(|e| ZkError::Params(e.to_string()))?;
             VerifyingKey::<Curve>::deserialize_compressed(&vk[..])
                 .map_err(|e| ZkError::Params(format!("verifying key: {e}")))?;
-            keys[id] = Some(CircuitParams::new(pk));
+            keys[id] = Some(CircuitParams::with_reduction(pk, reduction));
         } else {
             let skipped = std::io::copy(&mut section, &mut std::io::sink())?;
             if skipped != len {
