@@ -19,8 +19,8 @@
 use crate::codec::{Reader, Writer};
 use crate::pok::Pok;
 use crate::{
-    beacon_rng, hash, nonzero_scalar, same_ratio, weights, CeremonyError, Fr, Progress, Source,
-    G1, G1A, G2, G2A,
+    beacon_rng, hash, nonzero_scalar, same_ratio, weights, CeremonyError, Fr, Progress, Source, G1,
+    G1A, G2, G2A,
 };
 use ark_ec::{AffineRepr, CurveGroup};
 use ark_ff::{Field, One};
@@ -339,7 +339,11 @@ pub struct Verified {
 }
 
 fn secrets<R: RngCore>(rng: &mut R) -> [Fr; 3] {
-    [nonzero_scalar(rng), nonzero_scalar(rng), nonzero_scalar(rng)]
+    [
+        nonzero_scalar(rng),
+        nonzero_scalar(rng),
+        nonzero_scalar(rng),
+    ]
 }
 
 impl Phase1 {
@@ -445,7 +449,11 @@ impl Phase1 {
             let who = format!("contribution #{} ({:?})", i + 1, c.name);
             let fail = |m: String| Err(CeremonyError::Invalid(format!("{who}: {m}")));
             let mut sp = vec![];
-            for (pok, label) in [(&c.pok_tau, "tau"), (&c.pok_alpha, "alpha"), (&c.pok_beta, "beta")] {
+            for (pok, label) in [
+                (&c.pok_tau, "tau"),
+                (&c.pok_alpha, "alpha"),
+                (&c.pok_beta, "beta"),
+            ] {
                 match pok.verify(&h, label) {
                     Some(p) => sp.push(p),
                     None => {

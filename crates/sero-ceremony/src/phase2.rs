@@ -25,12 +25,12 @@ use crate::codec::{Reader, Writer};
 use crate::phase1::{read_name, read_source, scale_powers, write_source, Accumulator, Phase1};
 use crate::pok::Pok;
 use crate::{
-    beacon_rng, hash, nonzero_scalar, same_ratio, weights, CeremonyError, Fr, Progress, Source,
-    G1, G1A, G2, G2A,
+    beacon_rng, hash, nonzero_scalar, same_ratio, weights, CeremonyError, Fr, Progress, Source, G1,
+    G1A, G2, G2A,
 };
 use ark_bn254::Bn254;
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{Field, One};
+use ark_ff::{Field, One, Zero};
 use ark_groth16::{ProvingKey, VerifyingKey};
 use ark_poly::{EvaluationDomain, Radix2EvaluationDomain};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
@@ -86,12 +86,55 @@ impl Circuit {
     }
 }
 
-/// The Lagrange basis at `τ` of the domain of `points.len()` (a power of
-/// two) from `τⁱ` in the group: an inverse FFT over group elements.
-fn lagrange<C: CurveGroup<ScalarField = Fr>>(points: &[C::Affine]) -> Vec<C::Affine> {
-    let domain = Radix2EvaluationDomain::<Fr>::new(points.len()).expect("power of two");
+/// The inverse FFT over group elements without the final `1/n` factor
+/// (callers fold it into their coefficients): `out_k = Σᵢ ω⁻ⁱᵏ·aᵢ`.
+/// Iterative radix-2, parallel within each level.
+pub(crate) fn ifft_unscaled<C: CurveGroup<ScalarField = Fr>>(a: &mut [C], progress: &dyn Progress) {
+    let n = a.len();
+    assert!(n.is_power_of_two());
+    if n == 1 {
+        return;
+    }
+    let log = n.trailing_zeros();
+    for i in 0..n {
+        let j = i.reverse_bits() >> (usize::BITS - log);
+        if i < j {
+            a.swap(i, j);
+        }
+    }
+    let w_inv = Radix2EvaluationDomain::<Fr>::new(n)
+        .expect("power of two")
+        .group_gen_inv();
+    let mut len = 2;
+    while len <= n {
+        let half = len / 2;
+        let w = w_inv.pow([(n / len) as u64]);
+        let tw: Vec<Fr> = std::iter::successors(Some(Fr::one()), |x| Some(*x * w))
+            .take(half)
+            .collect();
+        a.par_chunks_mut(len).for_each(|chunk| {
+            let (lo, hi) = chunk.split_at_mut(half);
+            lo.par_iter_mut()
+                .zip(hi.par_iter_mut())
+                .zip(tw.par_iter())
+                .for_each(|((x, y), t)| {
+                    let t = if t.is_one() { *y } else { *y * t };
+                    *y = *x - t;
+                    *x += t;
+                });
+        });
+        progress.advance(1);
+        len *= 2;
+    }
+}
+
+/// `m·Lₖ(τ)` for the domain of `points.len()`, from `τⁱ` in the group.
+fn lagrange_times_m<C: CurveGroup<ScalarField = Fr>>(
+    points: &[C::Affine],
+    progress: &dyn Progress,
+) -> Vec<C::Affine> {
     let mut v: Vec<C> = points.par_iter().map(|p| p.into_group()).collect();
-    domain.ifft_in_place(&mut v);
+    ifft_unscaled(&mut v, progress);
     C::normalize_batch(&v)
 }
 
@@ -126,43 +169,39 @@ pub fn initial_key(
     let nc = r1cs.num_constraints;
     let ni = r1cs.num_instance;
     let nv = r1cs.num_variables();
-    progress.begin("Lagrange bases", 5);
-    let l1 = lagrange::<G1>(&acc.tau_g1[..m]);
-    progress.advance(1);
-    let l2 = lagrange::<G2>(&acc.tau_g2[..m]);
-    progress.advance(1);
-    let la = lagrange::<G1>(&acc.alpha_tau_g1[..m]);
-    progress.advance(1);
-    let lb = lagrange::<G1>(&acc.beta_tau_g1[..m]);
-    progress.advance(1);
-    // H_i = L⁽²ᵐ⁾₂ᵢ₊₁(τ) = IFFTₘ(Q)ᵢ with Qⱼ = (τʲ − τʲ⁺ᵐ)·ω₂ₘ⁻ʲ/2.
+    let log = m.trailing_zeros() as u64;
+    progress.begin("Lagrange bases", 5 * log);
+    // The bases are m·Lₖ(τ): every coefficient below carries 1/m.
+    let l1 = lagrange_times_m::<G1>(&acc.tau_g1[..m], progress);
+    let l2 = lagrange_times_m::<G2>(&acc.tau_g2[..m], progress);
+    let la = lagrange_times_m::<G1>(&acc.alpha_tau_g1[..m], progress);
+    let lb = lagrange_times_m::<G1>(&acc.beta_tau_g1[..m], progress);
+    let m_inv = Fr::from(m as u64).inverse().expect("m ≠ 0");
+    // H_i = L⁽²ᵐ⁾₂ᵢ₊₁(τ) = (1/m)·Σⱼ ωₘ⁻ⁱʲ·Qⱼ with Qⱼ = (τʲ − τʲ⁺ᵐ)·ω₂ₘ⁻ʲ/2.
     let d2 = Radix2EvaluationDomain::<Fr>::new(2 * m).expect("power of two");
-    let half = Fr::from(2u64).inverse().expect("2 ≠ 0");
+    let c = Fr::from(2u64).inverse().expect("2 ≠ 0") * m_inv;
     let w = d2.group_gen_inv();
     let mut q: Vec<G1> = (0..m)
         .into_par_iter()
-        .map(|j| (acc.tau_g1[j].into_group() - acc.tau_g1[j + m]) * (half * w.pow([j as u64])))
+        .map(|j| (acc.tau_g1[j].into_group() - acc.tau_g1[j + m]) * (c * w.pow([j as u64])))
         .collect();
-    Radix2EvaluationDomain::<Fr>::new(m)
-        .expect("power of two")
-        .ifft_in_place(&mut q);
+    ifft_unscaled(&mut q, progress);
     let h_query = G1::normalize_batch(&q);
-    progress.advance(1);
 
     // Columns: for each variable, the (row, coefficient) of A, B, C.
     let mut cols = vec![[vec![], vec![], vec![]]; nv];
     for (mat, matrix) in r1cs.matrices.iter().enumerate() {
         for (row, terms) in matrix.iter().enumerate() {
             for (coeff, var) in terms {
-                let col = cols.get_mut(*var).ok_or_else(|| {
-                    CeremonyError::Usage(format!("variable {var} out of range"))
-                })?;
-                col[mat].push((row, *coeff));
+                let col = cols
+                    .get_mut(*var)
+                    .ok_or_else(|| CeremonyError::Usage(format!("variable {var} out of range")))?;
+                col[mat].push((row, *coeff * m_inv));
             }
         }
     }
     for (i, col) in cols.iter_mut().enumerate().take(ni) {
-        col[0].push((nc + i, Fr::one()));
+        col[0].push((nc + i, m_inv));
     }
     progress.begin("circuit queries", nv as u64);
     let per_var: Vec<(G1, G1, G2, G1)> = cols
@@ -198,6 +237,145 @@ pub fn initial_key(
         h_query,
         l_query: k[ni..].to_vec(),
     })
+}
+
+fn field_ifft(v: &mut Vec<Fr>) {
+    Radix2EvaluationDomain::<Fr>::new(v.len())
+        .expect("power of two")
+        .ifft_in_place(v);
+}
+
+/// Checks a key (any `δ`) against the circuit and phase 1 without
+/// recomputing it: for random weights `r` over the variables,
+/// `Σ rⱼ·A_j = Σₖ uₖ·Lₖ(τ) = Σᵢ cᵢ·τⁱ` with `u = A·r` and `c = IFFT(u)`,
+/// one multi-scalar multiplication on each side; likewise `B` (G1 and G2),
+/// `IC`, `L` (times `δ`) and `H` (times `δ`, the odd points of the domain
+/// of size `2m`). A wrong point survives with probability about 2⁻¹²⁸.
+fn check_key<R: RngCore>(
+    pk: &ProvingKey<Bn254>,
+    acc: &Accumulator,
+    r1cs: &R1csMatrices,
+    rng: &mut R,
+    progress: &dyn Progress,
+) -> Result<(), CeremonyError> {
+    let invalid = |m: &str| Err(CeremonyError::Invalid(m.to_string()));
+    let m = r1cs.domain_size();
+    if m > (1usize << acc.power) / 2 {
+        return invalid("the circuit is too large for this phase 1");
+    }
+    let (nc, ni, nv) = (
+        r1cs.num_constraints,
+        r1cs.num_instance,
+        r1cs.num_variables(),
+    );
+    let g1 = G1A::generator();
+    let g2 = G2A::generator();
+    if pk.vk.alpha_g1 != acc.alpha_tau_g1[0]
+        || pk.beta_g1 != acc.beta_tau_g1[0]
+        || pk.vk.beta_g2 != acc.beta_g2
+        || pk.vk.gamma_g2 != g2
+    {
+        return invalid(
+            "the key's α, β or γ differ from those phase 1 determines (a tampered point)",
+        );
+    }
+    if pk.a_query.len() != nv
+        || pk.b_g1_query.len() != nv
+        || pk.b_g2_query.len() != nv
+        || pk.vk.gamma_abc_g1.len() != ni
+        || pk.l_query.len() != nv - ni
+        || pk.h_query.len() != m
+    {
+        return invalid("the key's sizes do not match the circuit (parameters of another circuit)");
+    }
+    progress.begin("checking the key", 7);
+    let r = weights(nv, rng);
+    // u = M·r per matrix, split into public (IC) and private (L) variables.
+    let mut u = [(); 6].map(|_| vec![Fr::zero(); m]);
+    for (mat, matrix) in r1cs.matrices.iter().enumerate() {
+        for (row, terms) in matrix.iter().enumerate() {
+            for (coeff, var) in terms {
+                let part = if *var < ni { 0 } else { 3 };
+                u[part + mat][row] += *coeff * r[*var];
+            }
+        }
+    }
+    for (i, ri) in r.iter().enumerate().take(ni) {
+        u[0][nc + i] += ri;
+    }
+    u.par_iter_mut().for_each(field_ifft);
+    let [a_pub, b_pub, c_pub, a_prv, b_prv, c_prv] = u;
+    let sum = |x: &[Fr], y: &[Fr]| x.iter().zip(y).map(|(a, b)| *a + b).collect::<Vec<_>>();
+    let a_all = sum(&a_pub, &a_prv);
+    let b_all = sum(&b_pub, &b_prv);
+    let t1 = &acc.tau_g1[..m];
+    let t2 = &acc.tau_g2[..m];
+    let at = &acc.alpha_tau_g1[..m];
+    let bt = &acc.beta_tau_g1[..m];
+    let eq1 = |x: G1, y: G1| x.into_affine() == y.into_affine();
+    if !eq1(
+        G1::msm_unchecked(&pk.a_query, &r),
+        G1::msm_unchecked(t1, &a_all),
+    ) {
+        return invalid("the A query is not the one the circuit and phase 1 determine (a tampered point, or parameters of another circuit)");
+    }
+    progress.advance(1);
+    if !eq1(
+        G1::msm_unchecked(&pk.b_g1_query, &r),
+        G1::msm_unchecked(t1, &b_all),
+    ) {
+        return invalid("the B query (G1) is not the one the circuit and phase 1 determine (a tampered point, or parameters of another circuit)");
+    }
+    progress.advance(1);
+    if G2::msm_unchecked(&pk.b_g2_query, &r).into_affine()
+        != G2::msm_unchecked(t2, &b_all).into_affine()
+    {
+        return invalid("the B query (G2) is not the one the circuit and phase 1 determine (a tampered point, or parameters of another circuit)");
+    }
+    progress.advance(1);
+    let k = |a: &[Fr], b: &[Fr], c: &[Fr]| {
+        G1::msm_unchecked(bt, a) + G1::msm_unchecked(at, b) + G1::msm_unchecked(t1, c)
+    };
+    if !eq1(
+        G1::msm_unchecked(&pk.vk.gamma_abc_g1, &r[..ni]),
+        k(&a_pub, &b_pub, &c_pub),
+    ) {
+        return invalid("the IC points of the verifying key are not the ones the circuit and phase 1 determine (a tampered point, or parameters of another circuit)");
+    }
+    progress.advance(1);
+    let l = G1::msm_unchecked(&pk.l_query, &r[ni..]).into_affine();
+    if !same_ratio(
+        l,
+        k(&a_prv, &b_prv, &c_prv).into_affine(),
+        g2,
+        pk.vk.delta_g2,
+    ) {
+        return invalid("the L query is not the one the circuit and phase 1 determine, divided by δ (a tampered point)");
+    }
+    progress.advance(1);
+    // Σ sᵢ·L⁽²ᵐ⁾₂ᵢ₊₁(τ) = Σⱼ cⱼ·τʲ with c = IFFT₂ₘ(s at the odd positions).
+    let s = weights(m, rng);
+    let mut v = vec![Fr::zero(); 2 * m];
+    for (i, si) in s.iter().enumerate() {
+        v[2 * i + 1] = *si;
+    }
+    field_ifft(&mut v);
+    let h = G1::msm_unchecked(&pk.h_query, &s).into_affine();
+    let expect = G1::msm_unchecked(&acc.tau_g1[..2 * m], &v).into_affine();
+    if !same_ratio(h, expect, g2, pk.vk.delta_g2) {
+        return invalid(
+            "the H query is not the one phase 1 determines, divided by δ (a tampered point)",
+        );
+    }
+    progress.advance(1);
+    if pk.delta_g1.is_zero()
+        || pk.vk.delta_g2.is_zero()
+        || !same_ratio(g1, pk.delta_g1, g2, pk.vk.delta_g2)
+    {
+        return invalid("δ·G1 and δ·G2 disagree");
+    }
+    progress.advance(1);
+    Ok(())
 }
 
 /// One phase 2 contribution's record.
@@ -335,10 +513,7 @@ impl Phase2 {
         let pk = &mut self.pk;
         pk.delta_g1 = (pk.delta_g1 * d).into_affine();
         pk.vk.delta_g2 = (pk.vk.delta_g2 * d).into_affine();
-        progress.begin(
-            "contributing",
-            (pk.h_query.len() + pk.l_query.len()) as u64,
-        );
+        progress.begin("contributing", (pk.h_query.len() + pk.l_query.len()) as u64);
         scale_powers::<G1>(&mut pk.h_query, dinv, Fr::one(), progress);
         scale_powers::<G1>(&mut pk.l_query, dinv, Fr::one(), progress);
         let c = Contribution {
@@ -383,25 +558,8 @@ impl Phase2 {
                 hex::encode(phase1.chain_hash())
             ));
         }
-        let init = initial_key(&phase1.accumulator, r1cs, progress)?;
         let pk = &self.pk;
-        let same = pk.vk.alpha_g1 == init.vk.alpha_g1
-            && pk.vk.beta_g2 == init.vk.beta_g2
-            && pk.vk.gamma_g2 == init.vk.gamma_g2
-            && pk.vk.gamma_abc_g1 == init.vk.gamma_abc_g1
-            && pk.beta_g1 == init.beta_g1
-            && pk.a_query == init.a_query
-            && pk.b_g1_query == init.b_g1_query
-            && pk.b_g2_query == init.b_g2_query
-            && pk.h_query.len() == init.h_query.len()
-            && pk.l_query.len() == init.l_query.len();
-        if !same {
-            return invalid(
-                "the key's α, β, γ, IC, A or B differ from those the circuit and phase 1 \
-                 determine (a tampered point, or parameters of another circuit)"
-                    .into(),
-            );
-        }
+        check_key(pk, &phase1.accumulator, r1cs, rng, progress)?;
         let mut prev = (G1A::generator(), G2A::generator());
         let mut h = self.init_hash();
         let mut out = vec![];
@@ -458,27 +616,6 @@ impl Phase2 {
                         .into(),
                 );
             }
-        }
-        progress.begin("checking H and L", 2);
-        let g2 = G2A::generator();
-        for (what, fin, ini) in [
-            ("H", &pk.h_query, &init.h_query),
-            ("L", &pk.l_query, &init.l_query),
-        ] {
-            if fin.is_empty() {
-                continue;
-            }
-            let r = weights(fin.len(), rng);
-            let (x, y) = rayon::join(
-                || G1::msm_unchecked(fin, &r).into_affine(),
-                || G1::msm_unchecked(ini, &r).into_affine(),
-            );
-            if !same_ratio(x, y, g2, pk.vk.delta_g2) {
-                return invalid(format!(
-                    "the {what} query is not the initial one divided by δ (a tampered point)"
-                ));
-            }
-            progress.advance(1);
         }
         if pk.delta_g1.is_zero() || pk.vk.delta_g2.is_zero() {
             return invalid("δ is zero".into());
@@ -559,4 +696,3 @@ pub fn parameters(output: &Phase2, input: &Phase2) -> Result<sero_zk::Parameters
         insecure: false,
     })
 }
-

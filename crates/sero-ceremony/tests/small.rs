@@ -96,19 +96,29 @@ fn phase1_rejects_cheating() {
     let p1 = phase1();
     // A wrong proof of knowledge.
     let mut t = p1.clone();
-    t.contributions[1].pok_alpha.g2_spx = (t.contributions[1].pok_alpha.g2_spx * Fr::from(2u64)).into_affine();
+    t.contributions[1].pok_alpha.g2_spx =
+        (t.contributions[1].pok_alpha.g2_spx * Fr::from(2u64)).into_affine();
     let m = invalid(t.verify(&mut rng(1), &Quiet));
-    assert!(m.contains("#2") && m.contains("proof of knowledge of alpha"), "{m}");
+    assert!(
+        m.contains("#2") && m.contains("proof of knowledge of alpha"),
+        "{m}"
+    );
     // A skipped step.
     let mut t = p1.clone();
     t.contributions.remove(1);
     let m = invalid(t.verify(&mut rng(1), &Quiet));
-    assert!(m.contains("#2") && m.contains("skipped or reordered"), "{m}");
+    assert!(
+        m.contains("#2") && m.contains("skipped or reordered"),
+        "{m}"
+    );
     // A reordered step.
     let mut t = p1.clone();
     t.contributions.swap(0, 1);
     let m = invalid(t.verify(&mut rng(1), &Quiet));
-    assert!(m.contains("#1") && m.contains("skipped or reordered"), "{m}");
+    assert!(
+        m.contains("#1") && m.contains("skipped or reordered"),
+        "{m}"
+    );
     // A dropped last step.
     let mut t = p1.clone();
     t.contributions.pop();
@@ -116,7 +126,8 @@ fn phase1_rejects_cheating() {
     assert!(m.contains("last contribution"), "{m}");
     // A tampered point of the powers.
     let mut t = p1.clone();
-    t.accumulator.tau_g1[7] = (t.accumulator.tau_g1[7] + ark_bn254::G1Affine::generator()).into_affine();
+    t.accumulator.tau_g1[7] =
+        (t.accumulator.tau_g1[7] + ark_bn254::G1Affine::generator()).into_affine();
     let m = invalid(t.verify(&mut rng(1), &Quiet));
     assert!(m.contains("altered") && m.contains("tampered"), "{m}");
     // ... even with the last record's hash fixed up.
@@ -145,7 +156,10 @@ fn damaged_files_are_clear_errors() {
     b[100] ^= 1;
     let e = Phase1::from_bytes(&b).unwrap_err().to_string();
     assert!(e.contains("integrity hash mismatch"), "{e}");
-    assert!(Phase2::from_bytes(&bytes).unwrap_err().to_string().contains("not a phase 2"));
+    assert!(Phase2::from_bytes(&bytes)
+        .unwrap_err()
+        .to_string()
+        .contains("not a phase 2"));
 }
 
 #[test]
@@ -175,11 +189,17 @@ fn phase2_rejects_cheating_and_other_circuits() {
     let mut t = p2.clone();
     t.contributions.remove(1);
     let m = invalid(t.verify(&p1, &r1cs, &mut rng(1), &Quiet));
-    assert!(m.contains("#2") && m.contains("skipped or reordered"), "{m}");
+    assert!(
+        m.contains("#2") && m.contains("skipped or reordered"),
+        "{m}"
+    );
     let mut t = p2.clone();
     t.contributions.swap(1, 2);
     let m = invalid(t.verify(&p1, &r1cs, &mut rng(1), &Quiet));
-    assert!(m.contains("#2") && m.contains("skipped or reordered"), "{m}");
+    assert!(
+        m.contains("#2") && m.contains("skipped or reordered"),
+        "{m}"
+    );
     // Tampered points.
     let g = ark_bn254::G1Affine::generator();
     let mut t = p2.clone();
@@ -195,6 +215,8 @@ fn phase2_rejects_cheating_and_other_circuits() {
     let m = invalid(t.verify(&p1, &r1cs, &mut rng(1), &Quiet));
     assert!(m.contains("tampered"), "{m}");
     // Exporting the circuits in the wrong order.
-    let e = sero_ceremony::phase2::parameters(&p2, &p2).unwrap_err().to_string();
+    let e = sero_ceremony::phase2::parameters(&p2, &p2)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("another circuit"), "{e}");
 }
