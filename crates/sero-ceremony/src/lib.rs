@@ -27,6 +27,7 @@ mod codec;
 pub mod phase1;
 pub mod phase2;
 pub mod pok;
+pub mod snarkjs;
 
 pub use phase1::{Accumulator, Phase1};
 pub use phase2::{Circuit, Phase2};
@@ -70,6 +71,63 @@ pub trait Progress: Sync {
 pub struct Quiet;
 impl Progress for Quiet {}
 
+/// Scalar multiplication with the GLV endomorphism in both groups
+/// (arkworks uses it for BN254's G1 only; it halves the cost in G2).
+pub(crate) trait Group: ark_ec::CurveGroup<ScalarField = Fr> {
+    fn times(p: Self, s: Fr) -> Self;
+}
+
+impl Group for ark_ec::short_weierstrass::Projective<ark_bn254::g1::Config> {
+    fn times(p: Self, s: Fr) -> Self {
+        p * s
+    }
+}
+
+impl Group for ark_ec::short_weierstrass::Projective<ark_bn254::g2::Config> {
+    fn times(p: Self, s: Fr) -> Self {
+        <ark_bn254::g2::Config as ark_ec::scalar_mul::glv::GLVConfig>::glv_mul_projective(p, s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ec::PrimeGroup;
+
+    #[test]
+    fn glv_in_g2_agrees_with_plain_multiplication() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        for _ in 0..20 {
+            let p = G2::generator() * Fr::rand(&mut rng);
+            let s = Fr::rand(&mut rng);
+            assert_eq!(G2::times(p, s), p * s);
+        }
+        assert_eq!(
+            G2::times(G2::generator(), -Fr::from(1u64)),
+            -G2::generator()
+        );
+    }
+}
+
+/// Runs `f` on the ceremony's thread pool (as many threads as rayon's
+/// default) whose threads have 256 MiB stacks (reserved, not committed):
+/// arkworks' parallel multi-scalar multiplications nested in our parallel
+/// loops overflow the default 2 MiB at the input circuit's size.
+pub(crate) fn in_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(256 << 20)
+            .thread_name(|i| format!("sero-ceremony-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(p) => p.install(f),
+        None => f(),
+    }
+}
+
 /// What made a contribution's secrets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -78,6 +136,10 @@ pub enum Source {
     /// A public random beacon: the secrets come from `value` hashed
     /// `2^iterations_exp` times, so anyone can recompute them.
     Beacon { value: Vec<u8>, iterations_exp: u8 },
+    /// Phase 1 only, first step only: the powers of a snarkjs `.ptau`
+    /// (BLAKE2b-256 of the file), whose own contributions `snarkjs
+    /// powersoftau verify` checks; ours chain on from it.
+    Imported { file_hash: [u8; 32] },
 }
 
 /// The largest beacon iteration exponent accepted.

@@ -196,7 +196,7 @@ impl Accumulator {
 }
 
 /// `points[i] *= c·xⁱ`, in parallel chunks.
-pub(crate) fn scale_powers<C: CurveGroup<ScalarField = Fr>>(
+pub(crate) fn scale_powers<C: crate::Group>(
     points: &mut [C::Affine],
     c: Fr,
     x: Fr,
@@ -211,7 +211,7 @@ pub(crate) fn scale_powers<C: CurveGroup<ScalarField = Fr>>(
             let proj: Vec<C> = chunk
                 .iter()
                 .map(|pt| {
-                    let r = *pt * p;
+                    let r = C::times(pt.into_group(), p);
                     p *= x;
                     r
                 })
@@ -262,6 +262,10 @@ pub(crate) fn write_source(w: &mut Writer, s: &Source) {
             w.var(value);
             w.u8(*iterations_exp);
         }
+        Source::Imported { file_hash } => {
+            w.u8(2);
+            w.bytes(file_hash);
+        }
     }
 }
 
@@ -271,6 +275,9 @@ pub(crate) fn read_source(r: &mut Reader) -> Result<Source, CeremonyError> {
         1 => Ok(Source::Beacon {
             value: r.var(1024, "beacon value")?.to_vec(),
             iterations_exp: r.u8("beacon iterations")?,
+        }),
+        2 => Ok(Source::Imported {
+            file_hash: r.array32("imported file hash")?,
         }),
         s => Err(CeremonyError::Format(format!("unknown source {s}"))),
     }
@@ -353,6 +360,34 @@ impl Phase1 {
         Ok(Phase1 {
             accumulator: Accumulator::new(power)?,
             contributions: vec![],
+        })
+    }
+
+    /// A phase 1 that starts from the powers of a snarkjs `.ptau` file
+    /// (truncated to `power`): its first record names the file by hash; its
+    /// own contributions are for `snarkjs powersoftau verify` to check.
+    pub fn import_ptau(ptau: &[u8], power: u32) -> Result<Self, CeremonyError> {
+        check_power(power)?;
+        let accumulator = crate::snarkjs::read_ptau(ptau, power)?;
+        let file_hash = hash(b"SERO_CerPtauFile", &[ptau]);
+        let g1 = G1A::generator();
+        let none = Pok {
+            g1_s: g1,
+            g1_sx: g1,
+            g2_spx: G2A::generator(),
+        };
+        let c = Contribution {
+            name: "imported snarkjs Powers of Tau".into(),
+            source: Source::Imported { file_hash },
+            after: accumulator.first(),
+            pok_tau: none,
+            pok_alpha: none,
+            pok_beta: none,
+            accumulator_hash: accumulator.hash(),
+        };
+        Ok(Phase1 {
+            accumulator,
+            contributions: vec![c],
         })
     }
 
@@ -448,6 +483,21 @@ impl Phase1 {
         for (i, c) in self.contributions.iter().enumerate() {
             let who = format!("contribution #{} ({:?})", i + 1, c.name);
             let fail = |m: String| Err(CeremonyError::Invalid(format!("{who}: {m}")));
+            if let Source::Imported { .. } = c.source {
+                if i != 0 {
+                    return fail("an imported Powers of Tau can only be the first step".into());
+                }
+                h = c.hash(&h);
+                prev = c.after;
+                out.push(Verified {
+                    index: i + 1,
+                    name: c.name.clone(),
+                    source: c.source.clone(),
+                    hash: h,
+                });
+                progress.advance(1);
+                continue;
+            }
             let mut sp = vec![];
             for (pok, label) in [
                 (&c.pok_tau, "tau"),

@@ -89,7 +89,7 @@ impl Circuit {
 /// The inverse FFT over group elements without the final `1/n` factor
 /// (callers fold it into their coefficients): `out_k = Σᵢ ω⁻ⁱᵏ·aᵢ`.
 /// Iterative radix-2, parallel within each level.
-pub(crate) fn ifft_unscaled<C: CurveGroup<ScalarField = Fr>>(a: &mut [C], progress: &dyn Progress) {
+pub(crate) fn ifft_unscaled<C: crate::Group>(a: &mut [C], progress: &dyn Progress) {
     let n = a.len();
     assert!(n.is_power_of_two());
     if n == 1 {
@@ -118,7 +118,7 @@ pub(crate) fn ifft_unscaled<C: CurveGroup<ScalarField = Fr>>(a: &mut [C], progre
                 .zip(hi.par_iter_mut())
                 .zip(tw.par_iter())
                 .for_each(|((x, y), t)| {
-                    let t = if t.is_one() { *y } else { *y * t };
+                    let t = if t.is_one() { *y } else { C::times(*y, *t) };
                     *y = *x - t;
                     *x += t;
                 });
@@ -129,7 +129,7 @@ pub(crate) fn ifft_unscaled<C: CurveGroup<ScalarField = Fr>>(a: &mut [C], progre
 }
 
 /// `m·Lₖ(τ)` for the domain of `points.len()`, from `τⁱ` in the group.
-fn lagrange_times_m<C: CurveGroup<ScalarField = Fr>>(
+fn lagrange_times_m<C: crate::Group>(
     points: &[C::Affine],
     progress: &dyn Progress,
 ) -> Vec<C::Affine> {
@@ -139,9 +139,12 @@ fn lagrange_times_m<C: CurveGroup<ScalarField = Fr>>(
 }
 
 /// `Σ coeff·bases[row]`.
-fn combine<C: CurveGroup<ScalarField = Fr>>(bases: &[C::Affine], terms: &[(usize, Fr)]) -> C {
+fn combine<C: crate::Group>(bases: &[C::Affine], terms: &[(usize, Fr)]) -> C {
     if terms.len() <= 8 {
-        terms.iter().map(|(k, c)| bases[*k] * c).sum()
+        terms
+            .iter()
+            .map(|(k, c)| C::times(bases[*k].into_group(), *c))
+            .sum()
     } else {
         let b: Vec<C::Affine> = terms.iter().map(|(k, _)| bases[*k]).collect();
         let s: Vec<Fr> = terms.iter().map(|(_, c)| *c).collect();
@@ -151,6 +154,14 @@ fn combine<C: CurveGroup<ScalarField = Fr>>(bases: &[C::Affine], terms: &[(usize
 
 /// The initial proving key (`δ = γ = 1`) of a circuit from phase 1.
 pub fn initial_key(
+    acc: &Accumulator,
+    r1cs: &R1csMatrices,
+    progress: &dyn Progress,
+) -> Result<ProvingKey<Bn254>, CeremonyError> {
+    crate::in_pool(|| initial_key_inner(acc, r1cs, progress))
+}
+
+fn initial_key_inner(
     acc: &Accumulator,
     r1cs: &R1csMatrices,
     progress: &dyn Progress,
@@ -252,6 +263,21 @@ fn field_ifft(v: &mut Vec<Fr>) {
 /// `IC`, `L` (times `δ`) and `H` (times `δ`, the odd points of the domain
 /// of size `2m`). A wrong point survives with probability about 2⁻¹²⁸.
 fn check_key<R: RngCore>(
+    pk: &ProvingKey<Bn254>,
+    acc: &Accumulator,
+    r1cs: &R1csMatrices,
+    rng: &mut R,
+    progress: &dyn Progress,
+) -> Result<(), CeremonyError> {
+    let mut seed = [0u8; 32];
+    rng.fill_bytes(&mut seed);
+    crate::in_pool(|| {
+        let mut rng = <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::from_seed(seed);
+        check_key_inner(pk, acc, r1cs, &mut rng, progress)
+    })
+}
+
+fn check_key_inner<R: RngCore>(
     pk: &ProvingKey<Bn254>,
     acc: &Accumulator,
     r1cs: &R1csMatrices,

@@ -69,11 +69,7 @@ impl CircuitParams {
     /// Keys made for `reduction` (ceremony parameters: [`Reduction::Circom`]).
     pub fn with_reduction(pk: ProvingKey<Curve>, reduction: Reduction) -> Self {
         let pvk = prepare_verifying_key(&pk.vk);
-        CircuitParams {
-            pk,
-            pvk,
-            reduction,
-        }
+        CircuitParams { pk, pvk, reduction }
     }
 
     pub fn vk(&self) -> &VerifyingKey<Curve> {

@@ -11,7 +11,9 @@ use rand_core::{OsRng, RngCore};
 use serde_json::json;
 use sero_ceremony::phase1::Verified;
 use sero_ceremony::phase2::{self, Phase2};
-use sero_ceremony::{format_hash, participant_rng, CeremonyError, Circuit, Phase1, Progress, Source};
+use sero_ceremony::{
+    format_hash, participant_rng, CeremonyError, Circuit, Phase1, Progress, Source,
+};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -37,6 +39,13 @@ enum Phase {
     /// Phase 2: the proving and verifying keys of one circuit.
     #[command(subcommand)]
     Phase2(Phase2Cmd),
+    /// Write a circuit's constraint system as a circom/snarkjs .r1cs file.
+    R1cs {
+        #[arg(long, value_parser = parse_circuit)]
+        circuit: Circuit,
+        /// Where to write the .r1cs file (must not exist).
+        output: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -83,8 +92,16 @@ enum Phase1Cmd {
     /// Apply a public random beacon (the last step).
     Beacon(BeaconArgs),
     /// Verify every contribution and the final powers.
-    Verify {
-        transcript: PathBuf,
+    Verify { transcript: PathBuf },
+    /// Start from a snarkjs Powers of Tau (.ptau over bn128, e.g. a public
+    /// one), truncated to power K; contributions then continue on it.
+    Import {
+        #[arg(long, value_name = "K")]
+        power: u32,
+        /// The .ptau file.
+        ptau: PathBuf,
+        /// Where to write the phase 1 transcript (must not exist).
+        output: PathBuf,
     },
 }
 
@@ -211,7 +228,10 @@ fn read_phase2(path: &Path) -> Result<Phase2, CliError> {
 /// Writes `bytes` to a new file (through a temporary file and a rename).
 fn write_new(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     if path.exists() {
-        return Err(fail(format!("{} exists: choose a new file", path.display())));
+        return Err(fail(format!(
+            "{} exists: choose a new file",
+            path.display()
+        )));
     }
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, bytes)
@@ -254,7 +274,14 @@ fn verified_human(v: &[Verified]) -> String {
                 Source::Beacon {
                     value,
                     iterations_exp,
-                } => format!(" [beacon {} hashed 2^{iterations_exp} times]", hex::encode(value)),
+                } => format!(
+                    " [beacon {} hashed 2^{iterations_exp} times]",
+                    hex::encode(value)
+                ),
+                Source::Imported { file_hash } => format!(
+                    " [snarkjs ptau {}: check its contributions with `snarkjs powersoftau verify`]",
+                    hex::encode(file_hash)
+                ),
             };
             format!(
                 "  #{} {:?}{kind}\n     {}",
@@ -306,13 +333,58 @@ fn run_inner(cmd: Phase, bars: &Bars) -> Result<Report, CliError> {
                 json!({"output": output.display().to_string(), "power": power}),
             ))
         }
+        Phase::R1cs { circuit, output } => {
+            let r1cs = circuit.r1cs().map_err(ceremony_err)?;
+            write_new(&output, &sero_ceremony::snarkjs::r1cs_bytes(&r1cs))?;
+            Ok(Report::new(
+                format!(
+                    "{} circuit: {} constraints, {} wires, {} public inputs written to {}",
+                    circuit.name(),
+                    r1cs.num_constraints,
+                    r1cs.num_variables(),
+                    r1cs.num_instance - 1,
+                    output.display()
+                ),
+                json!({
+                    "output": output.display().to_string(),
+                    "constraints": r1cs.num_constraints,
+                    "wires": r1cs.num_variables(),
+                    "public_inputs": r1cs.num_instance - 1,
+                }),
+            ))
+        }
+        Phase::Phase1(Phase1Cmd::Import {
+            power,
+            ptau,
+            output,
+        }) => {
+            let p = Phase1::import_ptau(&read(&ptau)?, power)
+                .map_err(|e| fail(format!("{}: {e}", ptau.display())))?;
+            write_new(&output, &p.to_bytes())?;
+            let h = p.chain_hash();
+            Ok(contributed(
+                "phase 1 import of a snarkjs ptau",
+                &output,
+                h,
+                1,
+                secs(),
+            ))
+        }
         Phase::Phase1(Phase1Cmd::Contribute(a)) => {
             let mut p = read_phase1(&a.input)?;
             let mut rng = contributor_rng(a.entropy)?;
-            let h = p.contribute(&a.name, &mut rng, bars).map_err(ceremony_err)?;
+            let h = p
+                .contribute(&a.name, &mut rng, bars)
+                .map_err(ceremony_err)?;
             drop(rng);
             write_new(&a.output, &p.to_bytes())?;
-            Ok(contributed("phase 1 contribution", &a.output, h, p.contributions.len(), secs()))
+            Ok(contributed(
+                "phase 1 contribution",
+                &a.output,
+                h,
+                p.contributions.len(),
+                secs(),
+            ))
         }
         Phase::Phase1(Phase1Cmd::Beacon(a)) => {
             let mut p = read_phase1(&a.input)?;
@@ -320,7 +392,13 @@ fn run_inner(cmd: Phase, bars: &Bars) -> Result<Report, CliError> {
                 .beacon(&a.value, a.iterations_exp, bars)
                 .map_err(ceremony_err)?;
             write_new(&a.output, &p.to_bytes())?;
-            Ok(contributed("phase 1 beacon", &a.output, h, p.contributions.len(), secs()))
+            Ok(contributed(
+                "phase 1 beacon",
+                &a.output,
+                h,
+                p.contributions.len(),
+                secs(),
+            ))
         }
         Phase::Phase1(Phase1Cmd::Verify { transcript }) => {
             let p = read_phase1(&transcript)?;
@@ -379,11 +457,19 @@ fn run_inner(cmd: Phase, bars: &Bars) -> Result<Report, CliError> {
         Phase::Phase2(Phase2Cmd::Contribute(a)) => {
             let mut p = read_phase2(&a.input)?;
             let mut rng = contributor_rng(a.entropy)?;
-            let h = p.contribute(&a.name, &mut rng, bars).map_err(ceremony_err)?;
+            let h = p
+                .contribute(&a.name, &mut rng, bars)
+                .map_err(ceremony_err)?;
             drop(rng);
             write_new(&a.output, &p.to_bytes())?;
             let what = format!("phase 2 ({}) contribution", p.circuit.name());
-            Ok(contributed(&what, &a.output, h, p.contributions.len(), secs()))
+            Ok(contributed(
+                &what,
+                &a.output,
+                h,
+                p.contributions.len(),
+                secs(),
+            ))
         }
         Phase::Phase2(Phase2Cmd::Beacon(a)) => {
             let mut p = read_phase2(&a.input)?;
@@ -392,7 +478,13 @@ fn run_inner(cmd: Phase, bars: &Bars) -> Result<Report, CliError> {
                 .map_err(ceremony_err)?;
             write_new(&a.output, &p.to_bytes())?;
             let what = format!("phase 2 ({}) beacon", p.circuit.name());
-            Ok(contributed(&what, &a.output, h, p.contributions.len(), secs()))
+            Ok(contributed(
+                &what,
+                &a.output,
+                h,
+                p.contributions.len(),
+                secs(),
+            ))
         }
         Phase::Phase2(Phase2Cmd::Verify { phase1, transcript }) => {
             let p1 = read_phase1(&phase1)?;
@@ -453,4 +545,3 @@ fn run_inner(cmd: Phase, bars: &Bars) -> Result<Report, CliError> {
         }
     }
 }
-

@@ -165,8 +165,9 @@ pub fn init_with(
         }
         vk_hash = params.vk_hash();
         if genesis_path.exists() {
-            let g: GenesisJson = serde_json::from_slice(&std::fs::read(&genesis_path).map_err(fail)?)
-                .map_err(|e| fail(format!("{}: {e}", genesis_path.display())))?;
+            let g: GenesisJson =
+                serde_json::from_slice(&std::fs::read(&genesis_path).map_err(fail)?)
+                    .map_err(|e| fail(format!("{}: {e}", genesis_path.display())))?;
             if g.vk_hash != hex::encode(vk_hash) {
                 return Err(fail(format!(
                     "{} pins other parameters (vk_hash {}); use --reset",
