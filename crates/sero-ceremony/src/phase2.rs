@@ -262,7 +262,9 @@ fn field_ifft(v: &mut Vec<Fr>) {
 /// one multi-scalar multiplication on each side; likewise `B` (G1 and G2),
 /// `IC`, `L` (times `δ`) and `H` (times `δ`, the odd points of the domain
 /// of size `2m`). A wrong point survives with probability about 2⁻¹²⁸.
-fn check_key<R: RngCore>(
+/// This is the structural part of [`Phase2::verify`], usable alone on a key
+/// whose contributions are checked elsewhere (a snarkjs `.zkey`).
+pub fn check_key<R: RngCore>(
     pk: &ProvingKey<Bn254>,
     acc: &Accumulator,
     r1cs: &R1csMatrices,

@@ -18,7 +18,7 @@ use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, Synthesis
 use ark_relations::lc;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use sero_ceremony::phase2::{initial_key, Phase2};
+use sero_ceremony::phase2::{check_key, initial_key, Phase2};
 use sero_ceremony::snarkjs::{proof_json, public_json, r1cs_bytes, read_zkey, vk_json};
 use sero_ceremony::{Circuit, Phase1, Quiet};
 use sero_zk::params::CircuitParams;
@@ -171,14 +171,18 @@ fn snarkjs_and_sero_check_each_other() {
     let p1 = Phase1::from_bytes(&p1.to_bytes()).unwrap();
     p1.verify(&mut ChaCha20Rng::seed_from_u64(1), &Quiet)
         .unwrap();
-    // A damaged ptau is refused.
+    // A damaged point of τⁱ·G1 (section 2, after section 1) is refused.
+    let size1 = u64::from_le_bytes(ptau[16..24].try_into().unwrap()) as usize;
+    let tau_g1 = 12 + 12 + size1 + 12;
     let mut bad = ptau.clone();
-    let n = bad.len();
-    bad[n / 3] ^= 0x40;
-    let e = Phase1::import_ptau(&bad, 4)
-        .and_then(|p| p.verify(&mut ChaCha20Rng::seed_from_u64(1), &Quiet))
-        .unwrap_err();
-    eprintln!("damaged ptau: {e}");
+    bad[tau_g1 + 5 * 64 + 3] ^= 0x40;
+    let e = Phase1::import_ptau(&bad, 4).unwrap_err().to_string();
+    assert!(e.contains("not on the curve"), "{e}");
+    // A truncated one too.
+    let e = Phase1::import_ptau(&ptau[..tau_g1 + 100], 4)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("truncated") || e.contains("missing"), "{e}");
 
     // snarkjs's phase 2 on our r1cs: the same initial key as ours.
     let r1cs = R1csMatrices::of(toy()).unwrap();
@@ -214,10 +218,25 @@ fn snarkjs_and_sero_check_each_other() {
     );
     assert!(t.contains("ZKey Ok"), "{t}");
     let theirs = read_zkey(&std::fs::read(d.join("toy1.zkey")).unwrap()).unwrap();
-    let mut p2 = Phase2::new(Circuit::Output, &r1cs, &p1, &Quiet).unwrap();
-    p2.pk = theirs.clone();
-    p2.verify(&p1, &r1cs, &mut ChaCha20Rng::seed_from_u64(2), &Quiet)
-        .unwrap();
+    check_key(
+        &theirs,
+        &p1.accumulator,
+        &r1cs,
+        &mut ChaCha20Rng::seed_from_u64(2),
+        &Quiet,
+    )
+    .unwrap();
+    // ... and would notice a tampered point in it.
+    let mut tampered = theirs.clone();
+    tampered.l_query[0] = (tampered.l_query[0] + tampered.l_query[0]).into();
+    assert!(check_key(
+        &tampered,
+        &p1.accumulator,
+        &r1cs,
+        &mut ChaCha20Rng::seed_from_u64(2),
+        &Quiet
+    )
+    .is_err());
     let params = CircuitParams::with_reduction(theirs, Reduction::Circom);
     let mut rng = ChaCha20Rng::seed_from_u64(3);
     let proof = sero_zk::proof::prove(&params, toy(), &mut rng).unwrap();
