@@ -11,10 +11,10 @@ pub mod service;
 pub mod txqueue;
 pub mod wire;
 
+pub use sero_chain::{chain, contract, registry, scan};
 pub use chain::{genesis_block, genesis_config_hash, Chain, ChainConfig, ChainError, GenesisBlock};
 pub use mempool::Mempool;
 pub use registry::{GenesisValidator, Registry, RegistryError};
-pub use sero_chain::{chain, contract, registry, scan};
 /// The execution crate, for the RPC's read-only calls.
 pub use sero_evm as evm;
 
