@@ -706,7 +706,7 @@ impl Phase2 {
 /// (not insecure; snarkjs's reduction).
 pub fn parameters(output: &Phase2, input: &Phase2) -> Result<sero_zk::Parameters, CeremonyError> {
     if output.circuit != Circuit::Output || input.circuit != Circuit::Input {
-        return Err(CeremonyError::Usage(format!(
+        return Err(CeremonyError::Invalid(format!(
             "parameters of another circuit: expected the output then the input circuit's \
              transcripts, got {} then {}",
             output.circuit.name(),
@@ -714,7 +714,7 @@ pub fn parameters(output: &Phase2, input: &Phase2) -> Result<sero_zk::Parameters
         )));
     }
     if output.phase1_hash != input.phase1_hash {
-        return Err(CeremonyError::Usage(
+        return Err(CeremonyError::Invalid(
             "the two circuits' transcripts start from different phase 1 transcripts".into(),
         ));
     }

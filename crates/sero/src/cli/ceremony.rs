@@ -72,7 +72,7 @@ struct BeaconArgs {
     /// The beacon value, hex (e.g. the hash of a block announced in
     /// advance).
     #[arg(long, value_name = "HEX", value_parser = parse_hex)]
-    value: Vec<u8>,
+    value: HexBytes,
     /// The value is hashed 2^N times.
     #[arg(long, value_name = "N", default_value_t = 10)]
     iterations_exp: u8,
@@ -145,12 +145,16 @@ enum Phase2Cmd {
     },
 }
 
-fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+/// Bytes given in hex on the command line.
+#[derive(Clone)]
+struct HexBytes(Vec<u8>);
+
+fn parse_hex(s: &str) -> Result<HexBytes, String> {
     let b = hex::decode(s.trim_start_matches("0x")).map_err(|e| format!("not hex: {e}"))?;
     if b.is_empty() || b.len() > 1024 {
         return Err("between 1 and 1024 bytes".into());
     }
-    Ok(b)
+    Ok(HexBytes(b))
 }
 
 fn parse_circuit(s: &str) -> Result<Circuit, String> {
@@ -389,7 +393,7 @@ fn run_inner(cmd: Phase, bars: &Bars) -> Result<Report, CliError> {
         Phase::Phase1(Phase1Cmd::Beacon(a)) => {
             let mut p = read_phase1(&a.input)?;
             let h = p
-                .beacon(&a.value, a.iterations_exp, bars)
+                .beacon(&a.value.0, a.iterations_exp, bars)
                 .map_err(ceremony_err)?;
             write_new(&a.output, &p.to_bytes())?;
             Ok(contributed(
@@ -474,7 +478,7 @@ fn run_inner(cmd: Phase, bars: &Bars) -> Result<Report, CliError> {
         Phase::Phase2(Phase2Cmd::Beacon(a)) => {
             let mut p = read_phase2(&a.input)?;
             let h = p
-                .beacon(&a.value, a.iterations_exp, bars)
+                .beacon(&a.value.0, a.iterations_exp, bars)
                 .map_err(ceremony_err)?;
             write_new(&a.output, &p.to_bytes())?;
             let what = format!("phase 2 ({}) beacon", p.circuit.name());
