@@ -380,7 +380,6 @@ fn run_inner(cmd: Phase, bars: &Bars) -> Result<Report, CliError> {
             let h = p
                 .contribute(&a.name, &mut rng, bars)
                 .map_err(ceremony_err)?;
-            drop(rng);
             write_new(&a.output, &p.to_bytes())?;
             Ok(contributed(
                 "phase 1 contribution",
@@ -464,7 +463,6 @@ fn run_inner(cmd: Phase, bars: &Bars) -> Result<Report, CliError> {
             let h = p
                 .contribute(&a.name, &mut rng, bars)
                 .map_err(ceremony_err)?;
-            drop(rng);
             write_new(&a.output, &p.to_bytes())?;
             let what = format!("phase 2 ({}) contribution", p.circuit.name());
             Ok(contributed(
