@@ -11,6 +11,9 @@
 //!   see [`sero_zk::qap`]), then each participant multiplies `δ` by a
 //!   secret and divides the `H` and `L` queries by it.
 //! * [`pok`]: the proofs of knowledge that chain the contributions.
+//! * [`snarkjs`]: snarkjs's `.r1cs` (write), `.ptau` and `.zkey` (read) and
+//!   JSON verifying keys and proofs, for cross-checks with snarkjs and to
+//!   start from a public Powers of Tau.
 //!
 //! Everything here is pure: bytes in, bytes out. The `sero ceremony`
 //! command does the file IO and shows progress.
