@@ -653,7 +653,9 @@ impl Phase2 {
 
     /// The keys for proving (with snarkjs's reduction) and verifying.
     pub fn circuit_params(&self) -> CircuitParams {
-        CircuitParams::with_reduction(self.pk.clone(), Reduction::Circom)
+        let p = CircuitParams::new(self.pk.clone());
+        debug_assert_eq!(p.reduction(), Reduction::Circom);
+        p
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

@@ -126,7 +126,12 @@ fn three_party_ceremony_on_the_real_circuits_proves_a_transaction() {
     let mut file = vec![];
     params.write(&mut file).unwrap();
     let params = Parameters::read(&file[..]).unwrap();
-    assert_eq!(params.output.reduction, sero_zk::qap::Reduction::Circom);
+    assert_eq!(params.output.reduction(), sero_zk::qap::Reduction::Circom);
+    assert_eq!(params.input.reduction(), sero_zk::qap::Reduction::Circom);
+    assert_eq!(
+        Parameters::dev().input.reduction(),
+        sero_zk::qap::Reduction::Libsnark
+    );
     let vk_hash = params.vk_hash();
     eprintln!("vk_hash {}", hex::encode(vk_hash));
     assert_ne!(vk_hash, Parameters::dev().vk_hash());

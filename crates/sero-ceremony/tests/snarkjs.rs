@@ -237,7 +237,8 @@ fn snarkjs_and_sero_check_each_other() {
         &Quiet
     )
     .is_err());
-    let params = CircuitParams::with_reduction(theirs, Reduction::Circom);
+    let params = CircuitParams::new(theirs);
+    assert_eq!(params.reduction(), Reduction::Circom);
     let mut rng = ChaCha20Rng::seed_from_u64(3);
     let proof = sero_zk::proof::prove(&params, toy(), &mut rng).unwrap();
     sero_zk::verify(&params, &public(), &proof).unwrap();

@@ -7,7 +7,8 @@
 //! version  u32      1
 //! flags    u32      bit 0: insecure development parameters
 //!                   bit 1: proving keys for snarkjs's R1CS-to-QAP reduction
-//!                          (ceremony parameters; see [`crate::qap`])
+//!                          (ceremony parameters; see [`crate::qap`]); it must
+//!                          agree with the keys (`CircuitParams::reduction`)
 //! then for each circuit, output first, input second:
 //!   id     u8       0 = output, 1 = input
 //!   len    u64      length of the proving key
@@ -57,19 +58,25 @@ from a public seed, so anyone can compute their trapdoor and forge proofs that m
 pub struct CircuitParams {
     pub pk: ProvingKey<Curve>,
     pub pvk: PreparedVerifyingKey<Curve>,
-    /// The R1CS-to-QAP reduction `pk` was made for: the prover must use it.
-    pub reduction: Reduction,
 }
 
 impl CircuitParams {
-    fn new(pk: ProvingKey<Curve>) -> Self {
-        Self::with_reduction(pk, Reduction::Libsnark)
+    /// The keys of a proving key (its verifying key prepared).
+    pub fn new(pk: ProvingKey<Curve>) -> Self {
+        let pvk = prepare_verifying_key(&pk.vk);
+        CircuitParams { pk, pvk }
     }
 
-    /// Keys made for `reduction` (ceremony parameters: [`Reduction::Circom`]).
-    pub fn with_reduction(pk: ProvingKey<Curve>, reduction: Reduction) -> Self {
-        let pvk = prepare_verifying_key(&pk.vk);
-        CircuitParams { pk, pvk, reduction }
+    /// The R1CS-to-QAP reduction the proving key was made for, which the
+    /// prover must use, read off its `H` query: arkworks' reduction has
+    /// `m − 1` elements, snarkjs's `m`, for a power of two `m ≥ 2`.
+    pub fn reduction(&self) -> Reduction {
+        let n = self.pk.h_query.len();
+        if n >= 2 && n.is_power_of_two() {
+            Reduction::Circom
+        } else {
+            Reduction::Libsnark
+        }
     }
 
     pub fn vk(&self) -> &VerifyingKey<Curve> {
@@ -170,13 +177,13 @@ impl Parameters {
         let mut buf = Vec::new();
         buf.extend_from_slice(MAGIC);
         buf.extend_from_slice(&VERSION.to_le_bytes());
-        if self.output.reduction != self.input.reduction {
+        if self.output.reduction() != self.input.reduction() {
             return Err(ZkError::Params(
                 "both circuits' keys must be made for the same QAP reduction".into(),
             ));
         }
         let mut flags = if self.insecure { FLAG_INSECURE } else { 0 };
-        if self.output.reduction == Reduction::Circom {
+        if self.output.reduction() == Reduction::Circom {
             flags |= FLAG_CIRCOM_QAP;
         }
         buf.extend_from_slice(&flags.to_le_bytes());
@@ -305,7 +312,15 @@ fn read_sections<R: Read>(r: R, want: [bool; 2]) -> Result<Sections, ZkError> {
                 .map_err(|e| ZkError::Params(e.to_string()))?;
             VerifyingKey::<Curve>::deserialize_compressed(&vk[..])
                 .map_err(|e| ZkError::Params(format!("verifying key: {e}")))?;
-            keys[id] = Some(CircuitParams::with_reduction(pk, reduction));
+            let params = CircuitParams::new(pk);
+            if params.reduction() != reduction {
+                return Err(ZkError::Params(format!(
+                    "circuit {id}: the flags say {reduction:?} reduction, the proving key's H \
+                     query is made for the {:?} one",
+                    params.reduction()
+                )));
+            }
+            keys[id] = Some(params);
         } else {
             let skipped = std::io::copy(&mut section, &mut std::io::sink())?;
             if skipped != len {

@@ -74,7 +74,7 @@ pub fn prove<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
     circuit: C,
     rng: &mut R,
 ) -> Result<ZkProof, ZkError> {
-    let proof = match params.reduction {
+    let proof = match params.reduction() {
         Reduction::Libsnark => Groth16::<Curve>::prove(&params.pk, circuit, rng)?,
         Reduction::Circom => Groth16::<Curve, CircomReduction>::prove(&params.pk, circuit, rng)?,
     };

@@ -11,7 +11,8 @@
 //! no division is needed). Both reductions share the instance map (the
 //! `A`, `B`, `C` queries, with one extra `A` row per public input), so a
 //! proof is verified the same way; only the prover must know which
-//! reduction its proving key was made for ([`crate::CircuitParams::reduction`]).
+//! reduction its proving key was made for ([`crate::CircuitParams::reduction`],
+//! read off the length of its `H` query).
 
 use crate::{Fr, ZkError};
 use ark_ff::{BigInteger, PrimeField};
