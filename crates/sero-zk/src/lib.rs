@@ -13,6 +13,9 @@
 //! * [`params`]: parameter generation (insecure development seed), the
 //!   versioned file format and the verifying-key hash.
 //! * [`proof`]: proving (in parallel), verification and batch verification.
+//! * [`qap`]: the R1CS-to-QAP reductions (arkworks' for the development
+//!   parameters, snarkjs's for ceremony parameters) and the circuits'
+//!   constraint matrices.
 //!
 //! This crate does no IO beyond the explicit `Read`/`Write` of parameters.
 
@@ -22,6 +25,7 @@ pub mod gadgets;
 pub mod note;
 pub mod params;
 pub mod proof;
+pub mod qap;
 pub mod samples;
 
 pub use circuits::input::{InputCircuit, InputProofPrivate, InputProofPublic};

@@ -6,6 +6,9 @@
 //! magic    8 bytes  "SEROZKP\0"
 //! version  u32      1
 //! flags    u32      bit 0: insecure development parameters
+//!                   bit 1: proving keys for snarkjs's R1CS-to-QAP reduction
+//!                          (ceremony parameters; see [`crate::qap`]); it must
+//!                          agree with the keys (`CircuitParams::reduction`)
 //! then for each circuit, output first, input second:
 //!   id     u8       0 = output, 1 = input
 //!   len    u64      length of the proving key
@@ -18,6 +21,7 @@
 
 use crate::circuits::input::InputCircuit;
 use crate::circuits::output::OutputCircuit;
+use crate::qap::Reduction;
 use crate::{Curve, ZkError};
 use ark_groth16::{prepare_verifying_key, Groth16, PreparedVerifyingKey, ProvingKey, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
@@ -31,6 +35,7 @@ use std::sync::OnceLock;
 const MAGIC: &[u8; 8] = b"SEROZKP\0";
 const VERSION: u32 = 1;
 const FLAG_INSECURE: u32 = 1;
+const FLAG_CIRCOM_QAP: u32 = 2;
 /// The public seed of the development parameters (`sero dev`, tests).
 pub const DEV_SEED: &[u8] = b"sero development parameters v1 - INSECURE";
 
@@ -56,9 +61,22 @@ pub struct CircuitParams {
 }
 
 impl CircuitParams {
-    fn new(pk: ProvingKey<Curve>) -> Self {
+    /// The keys of a proving key (its verifying key prepared).
+    pub fn new(pk: ProvingKey<Curve>) -> Self {
         let pvk = prepare_verifying_key(&pk.vk);
         CircuitParams { pk, pvk }
+    }
+
+    /// The R1CS-to-QAP reduction the proving key was made for, which the
+    /// prover must use, read off its `H` query: arkworks' reduction has
+    /// `m − 1` elements, snarkjs's `m`, for a power of two `m ≥ 2`.
+    pub fn reduction(&self) -> Reduction {
+        let n = self.pk.h_query.len();
+        if n >= 2 && n.is_power_of_two() {
+            Reduction::Circom
+        } else {
+            Reduction::Libsnark
+        }
     }
 
     pub fn vk(&self) -> &VerifyingKey<Curve> {
@@ -159,7 +177,15 @@ impl Parameters {
         let mut buf = Vec::new();
         buf.extend_from_slice(MAGIC);
         buf.extend_from_slice(&VERSION.to_le_bytes());
-        let flags = if self.insecure { FLAG_INSECURE } else { 0 };
+        if self.output.reduction() != self.input.reduction() {
+            return Err(ZkError::Params(
+                "both circuits' keys must be made for the same QAP reduction".into(),
+            ));
+        }
+        let mut flags = if self.insecure { FLAG_INSECURE } else { 0 };
+        if self.output.reduction() == Reduction::Circom {
+            flags |= FLAG_CIRCOM_QAP;
+        }
         buf.extend_from_slice(&flags.to_le_bytes());
         for (id, p) in [(0u8, &self.output), (1u8, &self.input)] {
             let mut pk = vec![];
@@ -249,6 +275,14 @@ fn read_sections<R: Read>(r: R, want: [bool; 2]) -> Result<Sections, ZkError> {
         )));
     }
     let flags = u32::from_le_bytes(head[12..16].try_into().expect("4 bytes"));
+    if flags & !(FLAG_INSECURE | FLAG_CIRCOM_QAP) != 0 {
+        return Err(ZkError::Params(format!("unknown flags {flags:#x}")));
+    }
+    let reduction = if flags & FLAG_CIRCOM_QAP != 0 {
+        Reduction::Circom
+    } else {
+        Reduction::Libsnark
+    };
     let mut keys: [Option<CircuitParams>; 2] = [None, None];
     for (id, wanted) in want.iter().enumerate() {
         let mut sh = [0u8; 9];
@@ -278,7 +312,15 @@ fn read_sections<R: Read>(r: R, want: [bool; 2]) -> Result<Sections, ZkError> {
                 .map_err(|e| ZkError::Params(e.to_string()))?;
             VerifyingKey::<Curve>::deserialize_compressed(&vk[..])
                 .map_err(|e| ZkError::Params(format!("verifying key: {e}")))?;
-            keys[id] = Some(CircuitParams::new(pk));
+            let params = CircuitParams::new(pk);
+            if params.reduction() != reduction {
+                return Err(ZkError::Params(format!(
+                    "circuit {id}: the flags say {reduction:?} reduction, the proving key's H \
+                     query is made for the {:?} one",
+                    params.reduction()
+                )));
+            }
+            keys[id] = Some(params);
         } else {
             let skipped = std::io::copy(&mut section, &mut std::io::sink())?;
             if skipped != len {

@@ -3,6 +3,7 @@
 use crate::circuits::input::InputCircuit;
 use crate::circuits::output::OutputCircuit;
 use crate::params::CircuitParams;
+use crate::qap::{CircomReduction, Reduction};
 use crate::{Curve, Fr, ZkError};
 use ark_ec::pairing::{MillerLoopOutput, Pairing};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
@@ -73,7 +74,11 @@ pub fn prove<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
     circuit: C,
     rng: &mut R,
 ) -> Result<ZkProof, ZkError> {
-    Ok(ZkProof(Groth16::<Curve>::prove(&params.pk, circuit, rng)?))
+    let proof = match params.reduction() {
+        Reduction::Libsnark => Groth16::<Curve>::prove(&params.pk, circuit, rng)?,
+        Reduction::Circom => Groth16::<Curve, CircomReduction>::prove(&params.pk, circuit, rng)?,
+    };
+    Ok(ZkProof(proof))
 }
 
 /// Proves many statements in parallel; each gets its own RNG seeded from

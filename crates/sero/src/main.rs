@@ -71,7 +71,7 @@ enum Command {
     /// Start a local network of N validators on loopback with a shared
     /// genesis (or, with --init-only, write the genesis and print the node
     /// command lines).
-    Testnet(cli::testnet::TestnetArgs),
+    Testnet(cli::testnet::TestnetCli),
     /// The wallet: scan with the trace key, balances, send, audit.
     Wallet(Box<cli::wallet::WalletArgs>),
     /// Contracts: deploy, call with an asset from the wallet, read-only
@@ -85,6 +85,9 @@ enum Command {
     Sim(cli::sim::SimArgs),
     /// Mining licences (whitepaper §3.3): issuer keys, issue, verify.
     License(cli::license::LicenseArgs),
+    /// The trusted-setup ceremony: Powers of Tau (phase 1) and per-circuit
+    /// phase 2 — contribute, beacon, verify, export the parameters.
+    Ceremony(cli::ceremony::CeremonyArgs),
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -99,6 +102,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Wallet(args) => cli::wallet::run(*args, cli.json)?,
         Command::Contract(args) => cli::contract::run(*args, cli.json)?,
         Command::License(args) => cli::license::run(args)?,
+        Command::Ceremony(args) => cli::ceremony::run(args)?,
     };
     Ok(report.print(cli.json))
 }

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod bench_net;
+pub mod ceremony;
 pub mod contract;
 pub mod dev;
 pub mod keys;

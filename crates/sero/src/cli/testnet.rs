@@ -40,6 +40,18 @@ pub struct TestnetArgs {
     pub reset: bool,
 }
 
+/// `sero testnet`: [`TestnetArgs`] and the parameters to run on.
+#[derive(Args)]
+pub struct TestnetCli {
+    #[command(flatten)]
+    pub args: TestnetArgs,
+    /// Run on the parameters of a ceremony (`sero ceremony phase2 export
+    /// DIR` wrote DIR/params.bin) instead of the insecure development
+    /// ones: the genesis pins their vk hash and is not marked dev.
+    #[arg(long, value_name = "DIR")]
+    pub params: Option<PathBuf>,
+}
+
 fn fail(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
 }
@@ -86,8 +98,18 @@ impl NodePlan {
     }
 }
 
-/// Writes (or reuses) the testnet's genesis and keys.
+/// Writes (or reuses) the testnet's genesis and keys, on the development
+/// parameters.
 pub fn init(args: &TestnetArgs) -> Result<(PathBuf, Vec<NodePlan>), CliError> {
+    init_with(args, None)
+}
+
+/// [`init`] on the parameters of `params_dir`/params.bin when given (copied
+/// next to the genesis, which pins their vk hash and is not `dev`).
+pub fn init_with(
+    args: &TestnetArgs,
+    params_dir: Option<&Path>,
+) -> Result<(PathBuf, Vec<NodePlan>), CliError> {
     let genesis_path = args.dir.join("genesis.json");
     std::fs::create_dir_all(&args.dir)
         .map_err(|e| fail(format!("cannot create {}: {e}", args.dir.display())))?;
@@ -128,7 +150,40 @@ pub fn init(args: &TestnetArgs) -> Result<(PathBuf, Vec<NodePlan>), CliError> {
         }
     }
     let params_path = args.dir.join(PARAMS_FILE);
-    if !params_path.exists() {
+    let mut vk_hash = DEV_VK_HASH;
+    if let Some(src_dir) = params_dir {
+        let src = src_dir.join(PARAMS_FILE);
+        let file = std::fs::File::open(&src)
+            .map_err(|e| fail(format!("cannot open {}: {e}", src.display())))?;
+        let params = Parameters::read(std::io::BufReader::new(file))
+            .map_err(|e| fail(format!("{}: {e}", src.display())))?;
+        if params.is_insecure() {
+            return Err(fail(format!(
+                "{} holds insecure parameters: --params wants a ceremony's",
+                src.display()
+            )));
+        }
+        vk_hash = params.vk_hash();
+        if genesis_path.exists() {
+            let g: GenesisJson =
+                serde_json::from_slice(&std::fs::read(&genesis_path).map_err(fail)?)
+                    .map_err(|e| fail(format!("{}: {e}", genesis_path.display())))?;
+            if g.vk_hash != hex::encode(vk_hash) {
+                return Err(fail(format!(
+                    "{} pins other parameters (vk_hash {}); use --reset",
+                    genesis_path.display(),
+                    g.vk_hash
+                )));
+            }
+        }
+        std::fs::copy(&src, &params_path).map_err(|e| {
+            fail(format!(
+                "cannot copy {} to {}: {e}",
+                src.display(),
+                params_path.display()
+            ))
+        })?;
+    } else if !params_path.exists() {
         eprintln!("generating INSECURE development zk parameters into {PARAMS_FILE}...");
         let params = Parameters::generate_insecure(DEV_SEED).map_err(fail)?;
         let tmp = args.dir.join(format!("{PARAMS_FILE}.tmp"));
@@ -149,9 +204,10 @@ pub fn init(args: &TestnetArgs) -> Result<(PathBuf, Vec<NodePlan>), CliError> {
             name: format!("sero-testnet-{}", args.nodes),
             time: now(),
             seed: hex::encode(seed),
-            // A local development network on the development parameters.
-            dev: true,
-            vk_hash: hex::encode(DEV_VK_HASH),
+            // A local development network, on the development parameters
+            // unless --params names a ceremony's.
+            dev: params_dir.is_none(),
+            vk_hash: hex::encode(vk_hash),
             params: Some(PARAMS_FILE.into()),
             premine,
             validators,
@@ -213,12 +269,13 @@ impl Drop for Children {
     }
 }
 
-pub fn run(args: TestnetArgs) -> Result<Report, CliError> {
+pub fn run(cli: TestnetCli) -> Result<Report, CliError> {
+    let args = cli.args;
     if args.reset && args.dir.exists() {
         std::fs::remove_dir_all(&args.dir)
             .map_err(|e| fail(format!("cannot reset {}: {e}", args.dir.display())))?;
     }
-    let (genesis, plans) = init(&args)?;
+    let (genesis, plans) = init_with(&args, cli.params.as_deref())?;
     let commands: Vec<Vec<String>> = plans.iter().map(|p| p.args(&genesis)).collect();
     if args.init_only {
         let human = commands
