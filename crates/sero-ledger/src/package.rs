@@ -1,0 +1,254 @@
+//! The package action of a transaction (`docs/protocol.md` §13): create a
+//! package, or open one. Packages themselves (contents, commitment,
+//! sealing, id) are `sero_assets::package`.
+//!
+//! Encoding (inside a version-6 transaction, after the plain outputs):
+//!
+//! ```text
+//! package = 0x01 ‖ C_pkg (32) ‖ u16 len ‖ ciphertext (len)   (create)
+//!         | 0x02 ‖ id (32) ‖ C_pkg (32) ‖ key (32)            (open)
+//! ```
+//!
+//! How each enters the balance signature (rule 4 of [`crate::validate`]):
+//! * create: `C_pkg` on the output side (the contents leave the shielded
+//!   pool, hidden), and the package ticket `(#PKG, id)` as a public value
+//!   on the input side (it is minted, and the balance forces it into one
+//!   of the transaction's outputs: an ordinary shielded note);
+//! * open: `C_pkg` on the input side (the contents come back, exactly
+//!   what was committed) and the package ticket as a public value on the
+//!   output side (burnt: the balance forces an input that holds it).
+//!
+//! Stateful (against the parent's package table, [`PackageView`]): a
+//! creation's id is new; an open names a sealed package whose stored
+//! commitment is the action's `C_pkg` and whose ciphertext the revealed
+//! key opens to contents that re-commit to it ([`check_historical`]).
+
+use crate::codec::{invalid, Reader};
+use crate::error::{DecodeError, TxError};
+use crate::tx::Transaction;
+use sero_assets::package::{
+    check_ciphertext_len, open, package_id, package_ticket, PackageKey, PackagePlaintext,
+    SealedPackage, MAX_CIPHERTEXT,
+};
+use sero_assets::{Asset, AssetCommitment};
+use sero_crypto::curve::encode_base;
+
+const KIND_CREATE: u8 = 1;
+const KIND_OPEN: u8 = 2;
+
+/// A package action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackageAction {
+    /// Seal contents into a new package owned by whoever receives its
+    /// ticket.
+    Create(SealedPackage),
+    /// Open package `id` (commitment `cm`, copied from the chain) with
+    /// `key`: its contents come back into the pool.
+    Open {
+        id: [u8; 32],
+        cm: AssetCommitment,
+        key: PackageKey,
+    },
+}
+
+impl PackageAction {
+    /// Appends the canonical encoding.
+    pub fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            PackageAction::Create(s) => {
+                out.push(KIND_CREATE);
+                out.extend_from_slice(&s.cm.to_bytes());
+                out.extend_from_slice(&(s.ciphertext.len() as u16).to_le_bytes());
+                out.extend_from_slice(&s.ciphertext);
+            }
+            PackageAction::Open { id, cm, key } => {
+                out.push(KIND_OPEN);
+                out.extend_from_slice(id);
+                out.extend_from_slice(&cm.to_bytes());
+                out.extend_from_slice(&key.0);
+            }
+        }
+    }
+}
+
+impl Reader<'_> {
+    pub(crate) fn package(&mut self) -> Result<PackageAction, DecodeError> {
+        match self.u8("package kind")? {
+            KIND_CREATE => {
+                let cm = AssetCommitment::from_bytes(self.take(32, "package commitment")?)
+                    .map_err(|e| invalid("package commitment", e))?;
+                let len = u16::from_le_bytes(self.array("package ciphertext length")?) as usize;
+                if len > MAX_CIPHERTEXT {
+                    return Err(DecodeError::TooMany {
+                        what: "package ciphertext bytes",
+                        got: len,
+                        limit: MAX_CIPHERTEXT,
+                    });
+                }
+                let ciphertext = self.take(len, "package ciphertext")?.to_vec();
+                Ok(PackageAction::Create(SealedPackage { cm, ciphertext }))
+            }
+            KIND_OPEN => Ok(PackageAction::Open {
+                id: self.array("package id")?,
+                cm: AssetCommitment::from_bytes(self.take(32, "package commitment")?)
+                    .map_err(|e| invalid("package commitment", e))?,
+                key: PackageKey(self.array("package key")?),
+            }),
+            k => Err(invalid("package kind", format!("unknown kind {k}"))),
+        }
+    }
+}
+
+/// The id a creation in `tx` gets: bound to the chain, the transaction's
+/// first nullifier (unique on chain), the commitment and the ciphertext.
+/// `None` without inputs (such a transaction is invalid anyway).
+pub fn created_id(tx: &Transaction, sealed: &SealedPackage) -> Option<[u8; 32]> {
+    let first = tx.inputs.first()?;
+    Some(package_id(&tx.chain_id, &encode_base(&first.nil), sealed))
+}
+
+/// What the action adds to the balance equation:
+/// `(extra input commitments, extra output commitments, public values in,
+/// public values out)`.
+pub fn balance_terms(
+    tx: &Transaction,
+    p: &PackageAction,
+) -> Result<
+    (
+        Vec<AssetCommitment>,
+        Vec<AssetCommitment>,
+        Vec<Asset>,
+        Vec<Asset>,
+    ),
+    TxError,
+> {
+    Ok(match p {
+        PackageAction::Create(s) => {
+            let id = created_id(tx, s).ok_or(TxError::NoInputs)?;
+            (
+                vec![],
+                vec![s.cm],
+                vec![Asset::ticket(package_ticket(&id))],
+                vec![],
+            )
+        }
+        PackageAction::Open { id, cm, .. } => (
+            vec![*cm],
+            vec![],
+            vec![],
+            vec![Asset::ticket(package_ticket(id))],
+        ),
+    })
+}
+
+/// Stage 1 (stateless): a creation's ciphertext has a valid length.
+pub fn check_stateless(_tx: &Transaction, p: &PackageAction) -> Result<(), TxError> {
+    if let PackageAction::Create(s) = p {
+        check_ciphertext_len(s.ciphertext.len()).map_err(|e| TxError::Package(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// A package as the chain stores it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageRecord {
+    /// Opened (its contents are back in the pool or a contract's book).
+    pub opened: bool,
+    /// The height of the block that created it.
+    pub height: u64,
+    /// The short (20-byte) address of the creating transaction's `From`.
+    pub creator: [u8; 20],
+    pub sealed: SealedPackage,
+}
+
+impl PackageRecord {
+    /// `opened u8 ‖ height u64 (BE) ‖ creator (20) ‖ C_pkg (32) ‖ ciphertext`.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(61 + self.sealed.ciphertext.len());
+        v.push(self.opened as u8);
+        v.extend_from_slice(&self.height.to_be_bytes());
+        v.extend_from_slice(&self.creator);
+        v.extend_from_slice(&self.sealed.cm.to_bytes());
+        v.extend_from_slice(&self.sealed.ciphertext);
+        v
+    }
+
+    /// Decodes [`PackageRecord::encode`].
+    pub fn decode(b: &[u8]) -> Option<Self> {
+        if b.len() < 61 || b[0] > 1 {
+            return None;
+        }
+        Some(PackageRecord {
+            opened: b[0] == 1,
+            height: u64::from_be_bytes(b[1..9].try_into().ok()?),
+            creator: b[9..29].try_into().ok()?,
+            sealed: SealedPackage {
+                cm: AssetCommitment::from_bytes(&b[29..61]).ok()?,
+                ciphertext: b[61..].to_vec(),
+            },
+        })
+    }
+}
+
+/// What [`check_historical`] reads: the package table after the parent
+/// block (plus the block's earlier changes).
+pub trait PackageView {
+    /// The package `id`, if it exists (`Err`: the store failed).
+    fn package(&self, id: &[u8; 32]) -> Result<Option<PackageRecord>, String>;
+}
+
+/// What an accepted package action does to the package table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackageEffect {
+    /// Store a new sealed package under `id`.
+    Created { id: [u8; 32] },
+    /// Mark package `id` opened; these were its contents.
+    Opened {
+        id: [u8; 32],
+        plaintext: PackagePlaintext,
+    },
+}
+
+/// Stage 2 (against the package table): a creation's id is new; an open
+/// names an existing, still sealed package with the action's commitment,
+/// and the key opens it (decrypts, decodes, re-commits to `C_pkg`).
+pub fn check_historical(
+    tx: &Transaction,
+    p: &PackageAction,
+    view: &impl PackageView,
+) -> Result<PackageEffect, TxError> {
+    let err = |m: String| TxError::Package(m);
+    match p {
+        PackageAction::Create(s) => {
+            let id = created_id(tx, s).ok_or(TxError::NoInputs)?;
+            if view.package(&id).map_err(err)?.is_some() {
+                return Err(err(format!("package {} already exists", hex::encode(id))));
+            }
+            Ok(PackageEffect::Created { id })
+        }
+        PackageAction::Open { id, cm, key } => {
+            let rec = view
+                .package(id)
+                .map_err(err)?
+                .ok_or_else(|| err(format!("no package {}", hex::encode(id))))?;
+            if rec.opened {
+                return Err(err(format!(
+                    "package {} is already opened",
+                    hex::encode(id)
+                )));
+            }
+            if rec.sealed.cm != *cm {
+                return Err(err(format!(
+                    "the commitment given does not match package {}",
+                    hex::encode(id)
+                )));
+            }
+            let plaintext = open(&rec.sealed, key, &tx.chain_id)
+                .map_err(|e| err(format!("package {}: {e}", hex::encode(id))))?;
+            Ok(PackageEffect::Opened {
+                id: *id,
+                plaintext,
+            })
+        }
+    }
+}
