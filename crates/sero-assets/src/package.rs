@@ -398,6 +398,47 @@ pub fn package_id(chain_id: &[u8; 32], unique: &[u8; 32], sealed: &SealedPackage
     )
 }
 
+/// A package as the chain stores it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageRecord {
+    /// Opened (its contents are back in the pool or a contract's book).
+    pub opened: bool,
+    /// The height of the block that created it.
+    pub height: u64,
+    /// The short (20-byte) address of the creating transaction's `From`.
+    pub creator: [u8; 20],
+    pub sealed: SealedPackage,
+}
+
+impl PackageRecord {
+    /// `opened u8 ‖ height u64 (BE) ‖ creator (20) ‖ C_pkg (32) ‖ ciphertext`.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(61 + self.sealed.ciphertext.len());
+        v.push(self.opened as u8);
+        v.extend_from_slice(&self.height.to_be_bytes());
+        v.extend_from_slice(&self.creator);
+        v.extend_from_slice(&self.sealed.cm.to_bytes());
+        v.extend_from_slice(&self.sealed.ciphertext);
+        v
+    }
+
+    /// Decodes [`PackageRecord::encode`].
+    pub fn decode(b: &[u8]) -> Option<Self> {
+        if b.len() < 61 || b[0] > 1 {
+            return None;
+        }
+        Some(PackageRecord {
+            opened: b[0] == 1,
+            height: u64::from_be_bytes(b[1..9].try_into().ok()?),
+            creator: b[9..29].try_into().ok()?,
+            sealed: SealedPackage {
+                cm: AssetCommitment::from_bytes(&b[29..61]).ok()?,
+                ciphertext: b[61..].to_vec(),
+            },
+        })
+    }
+}
+
 /// The ticket that carries ownership of package `id`.
 pub fn package_ticket(id: &[u8; 32]) -> Ticket {
     Ticket {

@@ -205,6 +205,18 @@ impl LedgerView for Chain {
         };
         sero_ledger::contract::check_historical(c, &view)
     }
+
+    fn check_package(&self, tx: &Transaction) -> Result<(), TxError> {
+        let Some(p) = &tx.package else {
+            return Ok(());
+        };
+        let overlay = Overlay::new();
+        let view = OverlayView {
+            db: &self.db,
+            overlay: &overlay,
+        };
+        sero_ledger::package::check_historical(tx, p, &view).map(|_| ())
+    }
 }
 
 /// The genesis: one coinbase note per `premine` entry, the registry seeded
@@ -912,7 +924,7 @@ impl Chain {
             // The contract action on a scratch copy of the block's
             // execution: kept only if it can be in the block (the same
             // path validate_block runs).
-            if t.contract.is_some() {
+            if t.contract.is_some() || t.package.is_some() {
                 let mut trial = BlockExec {
                     overlay: exec.overlay.clone(),
                     gas: exec.gas,
