@@ -1,4 +1,4 @@
-//! Packages: sealed bundles of assets and data (`docs/protocol.md` §13).
+//! Packages: sealed bundles of assets and data (`docs/protocol.md` §17).
 //!
 //! A package holds up to [`MAX_PACKAGE_ASSETS`] assets and up to
 //! [`MAX_PACKAGE_DATA`] bytes of data. On chain it is

@@ -268,7 +268,7 @@ impl BlockExec {
         Ok(Some(TxExecution { notes, receipt }))
     }
 
-    /// A package action (`docs/protocol.md` §13) against the package
+    /// A package action (`docs/protocol.md` §17) against the package
     /// table of the parent plus the block's earlier changes: a creation
     /// stores the sealed package, an opening (after the key opened it to
     /// contents that re-commit to `C_pkg`) marks it opened, so a second

@@ -1,4 +1,4 @@
-//! The package action of a transaction (`docs/protocol.md` §13): create a
+//! The package action of a transaction (`docs/protocol.md` §17): create a
 //! package, or open one. Packages themselves (contents, commitment,
 //! sealing, id) are `sero_assets::package`.
 //!
@@ -211,4 +211,69 @@ pub fn check_historical(
             })
         }
     }
+}
+
+/// `test-vectors/package.json`: a package of 500 COIN, a ticket and data
+/// sealed with a fixed key and blinding, its plaintext, ciphertext, id,
+/// and the create and open actions' encodings.
+pub fn vectors() -> serde_json::Value {
+    use sero_assets::package::{seal_with, PackageContents, PackagePlaintext};
+    use sero_assets::{Category, Currency, Ticket, TicketId};
+    use sero_crypto::curve::encode_scalar;
+    use sero_crypto::Scalar;
+    let chain_id: [u8; 32] = std::array::from_fn(|i| i as u8);
+    let unique: [u8; 32] = std::array::from_fn(|i| 0x80 + i as u8);
+    let key = PackageKey(std::array::from_fn(|i| 0x40 ^ i as u8));
+    let blinding = Scalar::from(0x0123_4567_89ab_cdefu64);
+    let contents = PackageContents {
+        assets: vec![
+            Asset::token(Currency::new("COIN").expect("valid"), 500),
+            Asset::ticket(Ticket {
+                category: Category::new("KITTY").expect("valid"),
+                id: TicketId([0x11; 32]),
+            }),
+        ],
+        data: b"sealed bid: 500 COIN".to_vec(),
+    };
+    let sealed = seal_with(&contents, blinding, &key, &chain_id).expect("seals");
+    let plaintext = PackagePlaintext {
+        contents: contents.clone(),
+        blinding,
+    }
+    .encode();
+    let id = package_id(&chain_id, &unique, &sealed);
+    let mut create = vec![];
+    PackageAction::Create(sealed.clone()).put(&mut create);
+    let mut open_enc = vec![];
+    PackageAction::Open {
+        id,
+        cm: sealed.cm,
+        key,
+    }
+    .put(&mut open_enc);
+    let ticket_gen = sero_assets::generators::ticket_generator(&package_ticket(&id))
+        .expect("maps");
+    serde_json::json!({
+        "description": "A package (docs/protocol.md §17): C_pkg = Σ CC_asset + r·G_r; plaintext = 0x01 ‖ r (LE) ‖ u8 n ‖ n × asset ‖ u16 len ‖ data, zero-padded to a multiple of 256; ciphertext = ChaCha20-Poly1305(key, nonce = BLAKE2b-256(\"SERO_PackageNc_1\"; chain_id ‖ C_pkg)[..12], ad = \"SERO_PackageAd_1\" ‖ chain_id ‖ C_pkg); id = BLAKE2b-256(\"SERO_PackageId_1\"; chain_id ‖ unique ‖ C_pkg ‖ u32 LE len ‖ ciphertext) with unique = the creating transaction's first nullifier; the owner holds the ticket (#PKG, id). Actions: create = 0x01 ‖ C_pkg ‖ u16 len ‖ ciphertext; open = 0x02 ‖ id ‖ C_pkg ‖ key.",
+        "chain_id": hex::encode(chain_id),
+        "unique": hex::encode(unique),
+        "key": key.to_string(),
+        "blinding": hex::encode(encode_scalar(&blinding)),
+        "contents": {
+            "assets": contents.assets.iter().map(|a| serde_json::json!({
+                "currency": a.currency.name(),
+                "value": a.value.to_string(),
+                "ticket": a.ticket.map(|t| format!("{}:{}", t.category, t.id)),
+            })).collect::<Vec<_>>(),
+            "data": String::from_utf8_lossy(&contents.data),
+        },
+        "commitment": hex::encode(sealed.cm.to_bytes()),
+        "plaintext": hex::encode(&plaintext),
+        "ciphertext": hex::encode(&sealed.ciphertext),
+        "id": hex::encode(id),
+        "ticket_category": hex::encode(sero_assets::PACKAGE_CATEGORY),
+        "ticket_generator": hex::encode(sero_crypto::curve::encode_point(&ticket_gen)),
+        "create_action": hex::encode(create),
+        "open_action": hex::encode(open_enc),
+    })
 }

@@ -1,4 +1,4 @@
-//! Packages at the transaction level (`docs/protocol.md` §13): a creation
+//! Packages at the transaction level (`docs/protocol.md` §17): a creation
 //! takes its contents out of the notes (hidden behind `C_pkg`) and mints
 //! the package ticket into a shielded note; an opening spends that note,
 //! burns the ticket and brings back exactly `C_pkg`. Negative tests:
@@ -478,4 +478,98 @@ proptest! {
         );
         prop_assert_eq!(ok, delta == 0);
     }
+}
+
+/// `test-vectors/package.json`: regenerated, and recomputed through the
+/// public API (open with the key, re-commit, id, action decoding).
+#[test]
+fn package_vectors_match_and_recompute() {
+    const PATH: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../test-vectors/package.json"
+    );
+    if std::env::var_os("SERO_WRITE_VECTORS").is_some() {
+        let mut text = serde_json::to_string_pretty(&sero_ledger::package::vectors()).unwrap();
+        text.push('\n');
+        std::fs::write(PATH, text).unwrap();
+    }
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(PATH).expect("test-vectors/package.json"))
+            .unwrap();
+    assert_eq!(
+        v,
+        sero_ledger::package::vectors(),
+        "regenerate with SERO_WRITE_VECTORS=1"
+    );
+    let h = |k: &str| hex::decode(v[k].as_str().unwrap()).unwrap();
+    let arr = |k: &str| -> [u8; 32] { h(k).try_into().unwrap() };
+    let chain: [u8; 32] = arr("chain_id");
+    let sealed = SealedPackage {
+        cm: AssetCommitment::from_bytes(&h("commitment")).unwrap(),
+        ciphertext: h("ciphertext"),
+    };
+    let key: PackageKey = v["key"].as_str().unwrap().parse().unwrap();
+    let p = open(&sealed, &key, &chain).unwrap();
+    assert_eq!(p.encode(), h("plaintext"));
+    assert_eq!(p.contents.data, b"sealed bid: 500 COIN");
+    assert_eq!(p.contents.assets[0].value, 500);
+    assert_eq!(
+        sero_assets::package::package_id(&chain, &arr("unique"), &sealed),
+        arr("id")
+    );
+    assert!(open(&sealed, &PackageKey([0; 32]), &chain).is_err());
+}
+
+/// Sizes and costs for `docs/benchmarks.md` (run with `--ignored
+/// --nocapture`; timings are of this machine, not asserted).
+#[test]
+#[ignore]
+fn package_sizes_and_costs() {
+    use std::time::Instant;
+    let t = Instant::now();
+    let c = creation();
+    let build_create = t.elapsed();
+    let t = Instant::now();
+    let o = opening();
+    let build_open = t.elapsed();
+    let t = Instant::now();
+    for _ in 0..10 {
+        validate_stateless(c, Parameters::dev()).unwrap();
+    }
+    let v_create = t.elapsed() / 10;
+    let t = Instant::now();
+    for _ in 0..10 {
+        validate_stateless(o, Parameters::dev()).unwrap();
+    }
+    let v_open = t.elapsed() / 10;
+    let rec = sealed_record();
+    let t = Instant::now();
+    for _ in 0..100 {
+        check_historical(o, o.package.as_ref().unwrap(), &Table(Some(rec.clone()))).unwrap();
+    }
+    let hist = t.elapsed() / 100;
+    let mut enc = vec![];
+    c.package.as_ref().unwrap().put(&mut enc);
+    let mut enc_o = vec![];
+    o.package.as_ref().unwrap().put(&mut enc_o);
+    println!(
+        "create: tx {} B ({} in, {} out), action {} B, record {} B; build+prove {:?}; stateless validation {:?}",
+        c.to_bytes().len(),
+        c.inputs.len(),
+        c.outputs.len(),
+        enc.len(),
+        rec.encode().len(),
+        build_create,
+        v_create
+    );
+    println!(
+        "open: tx {} B ({} in, {} out), action {} B; build+prove {:?}; stateless validation {:?}; open check (decrypt+decode+re-commit) {:?}",
+        o.to_bytes().len(),
+        o.inputs.len(),
+        o.outputs.len(),
+        enc_o.len(),
+        build_open,
+        v_open,
+        hist
+    );
 }

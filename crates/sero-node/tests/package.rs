@@ -1,5 +1,5 @@
 //! Packages in the block's state transition on a real store
-//! (`docs/protocol.md` §13): create (the contents leave the notes, the
+//! (`docs/protocol.md` §17): create (the contents leave the notes, the
 //! ticket is a shielded note), transfer (an ordinary private ticket
 //! payment), open by the new holder (the contents come back as notes,
 //! once). At every step the supply — unspent notes plus unopened packages

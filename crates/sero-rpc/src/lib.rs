@@ -183,7 +183,7 @@ pub trait SeroApi {
     fn til(&self, til: String) -> RpcResult<Option<TilEntry>>;
     #[method(name = "getSpendsByBlock")]
     fn spends_by_block(&self, from: u64, to: u64) -> RpcResult<Vec<SpendEntry>>;
-    /// A package at the tip (`docs/protocol.md` §13): its commitment and
+    /// A package at the tip (`docs/protocol.md` §17): its commitment and
     /// ciphertext (what a holder decrypts with the key), and whether it is
     /// opened.
     #[method(name = "getPackage")]
