@@ -307,7 +307,9 @@ fn ad(chain_id: &[u8; 32], cm: &AssetCommitment) -> Vec<u8> {
 
 /// Checks a ciphertext's length (whole blocks plus the tag, within limits).
 pub fn check_ciphertext_len(len: usize) -> Result<(), PackageError> {
-    if !(MIN_CIPHERTEXT..=MAX_CIPHERTEXT).contains(&len) || (len - TAG_LEN) % PAD_BLOCK != 0 {
+    if !(MIN_CIPHERTEXT..=MAX_CIPHERTEXT).contains(&len)
+        || !(len - TAG_LEN).is_multiple_of(PAD_BLOCK)
+    {
         return Err(PackageError::BadCiphertextLength(len));
     }
     Ok(())
@@ -543,7 +545,10 @@ mod tests {
             )
             .unwrap();
         let s = SealedPackage { cm, ciphertext: ct };
-        assert_eq!(open(&s, &key, &chain), Err(PackageError::CommitmentMismatch));
+        assert_eq!(
+            open(&s, &key, &chain),
+            Err(PackageError::CommitmentMismatch)
+        );
     }
 
     #[test]

@@ -280,9 +280,9 @@ impl StateValue {
                 need(8)?;
                 StateValue::Nonce(u64::from_be_bytes(b.try_into().expect("8")))
             }
-            StateKey::Package(_) => StateValue::Package(
-                sero_assets::package::PackageRecord::decode(b).ok_or_else(bad)?,
-            ),
+            StateKey::Package(_) => {
+                StateValue::Package(sero_assets::package::PackageRecord::decode(b).ok_or_else(bad)?)
+            }
         })
     }
 }

@@ -2,14 +2,14 @@
 //! signatures.
 
 use crate::contract::ContractAction;
-use crate::package::PackageAction;
-use sero_assets::package::{
-    package_id, package_ticket, seal_with, PackageContents, PackageKey, PackagePlaintext,
-};
 use crate::note_plaintext::{memo_hash, NotePlaintext, MAX_MEMO};
+use crate::package::PackageAction;
 use crate::tx::{PlainOutput, StakeAction, Transaction, ZInput, ZOutput, MAX_INPUTS, MAX_OUTPUTS};
 use ark_ff::{UniformRand, Zero};
 use rand_core::{CryptoRng, RngCore};
+use sero_assets::package::{
+    package_id, package_ticket, seal_with, PackageContents, PackageKey, PackagePlaintext,
+};
 use sero_assets::{Asset, AssetCommitment, BalanceSignature, Currency, Ticket};
 use sero_crypto::curve::{encode_base, encode_scalar, random_scalar};
 use sero_crypto::hash::{hash_to_scalar, tags};

@@ -34,6 +34,6 @@ pub mod validate;
 pub mod vectors;
 
 pub use contract::{ContractAction, ContractTarget};
-pub use package::PackageAction;
 pub use error::{DecodeError, TxError};
+pub use package::PackageAction;
 pub use tx::{PlainOutput, StakeAction, Transaction, ZInput, ZOutput};

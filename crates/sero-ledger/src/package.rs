@@ -26,11 +26,11 @@
 use crate::codec::{invalid, Reader};
 use crate::error::{DecodeError, TxError};
 use crate::tx::Transaction;
+pub use sero_assets::package::PackageRecord;
 use sero_assets::package::{
     check_ciphertext_len, open, package_id, package_ticket, PackageKey, PackagePlaintext,
     SealedPackage, MAX_CIPHERTEXT,
 };
-pub use sero_assets::package::PackageRecord;
 use sero_assets::{Asset, AssetCommitment};
 use sero_crypto::curve::encode_base;
 
@@ -108,37 +108,36 @@ pub fn created_id(tx: &Transaction, sealed: &SealedPackage) -> Option<[u8; 32]> 
     Some(package_id(&tx.chain_id, &encode_base(&first.nil), sealed))
 }
 
-/// What the action adds to the balance equation:
-/// `(extra input commitments, extra output commitments, public values in,
-/// public values out)`.
-pub fn balance_terms(
-    tx: &Transaction,
-    p: &PackageAction,
-) -> Result<
-    (
-        Vec<AssetCommitment>,
-        Vec<AssetCommitment>,
-        Vec<Asset>,
-        Vec<Asset>,
-    ),
-    TxError,
-> {
+/// What a package action adds to the balance equation (see
+/// [`balance_terms`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BalanceTerms {
+    /// Commitments added on the input side.
+    pub inputs: Vec<AssetCommitment>,
+    /// Commitments added on the output side.
+    pub outputs: Vec<AssetCommitment>,
+    /// Public values entering the pool (minted).
+    pub public_in: Vec<Asset>,
+    /// Public values leaving the pool (burnt).
+    pub public_out: Vec<Asset>,
+}
+
+/// What the action adds to the balance equation.
+pub fn balance_terms(tx: &Transaction, p: &PackageAction) -> Result<BalanceTerms, TxError> {
     Ok(match p {
         PackageAction::Create(s) => {
             let id = created_id(tx, s).ok_or(TxError::NoInputs)?;
-            (
-                vec![],
-                vec![s.cm],
-                vec![Asset::ticket(package_ticket(&id))],
-                vec![],
-            )
+            BalanceTerms {
+                outputs: vec![s.cm],
+                public_in: vec![Asset::ticket(package_ticket(&id))],
+                ..BalanceTerms::default()
+            }
         }
-        PackageAction::Open { id, cm, .. } => (
-            vec![*cm],
-            vec![],
-            vec![],
-            vec![Asset::ticket(package_ticket(id))],
-        ),
+        PackageAction::Open { id, cm, .. } => BalanceTerms {
+            inputs: vec![*cm],
+            public_out: vec![Asset::ticket(package_ticket(id))],
+            ..BalanceTerms::default()
+        },
     })
 }
 
@@ -205,10 +204,7 @@ pub fn check_historical(
             }
             let plaintext = open(&rec.sealed, key, &tx.chain_id)
                 .map_err(|e| err(format!("package {}: {e}", hex::encode(id))))?;
-            Ok(PackageEffect::Opened {
-                id: *id,
-                plaintext,
-            })
+            Ok(PackageEffect::Opened { id: *id, plaintext })
         }
     }
 }
@@ -251,8 +247,7 @@ pub fn vectors() -> serde_json::Value {
         key,
     }
     .put(&mut open_enc);
-    let ticket_gen = sero_assets::generators::ticket_generator(&package_ticket(&id))
-        .expect("maps");
+    let ticket_gen = sero_assets::generators::ticket_generator(&package_ticket(&id)).expect("maps");
     serde_json::json!({
         "description": "A package (docs/protocol.md §17): C_pkg = Σ CC_asset + r·G_r; plaintext = 0x01 ‖ r (LE) ‖ u8 n ‖ n × asset ‖ u16 len ‖ data, zero-padded to a multiple of 256; ciphertext = ChaCha20-Poly1305(key, nonce = BLAKE2b-256(\"SERO_PackageNc_1\"; chain_id ‖ C_pkg)[..12], ad = \"SERO_PackageAd_1\" ‖ chain_id ‖ C_pkg); id = BLAKE2b-256(\"SERO_PackageId_1\"; chain_id ‖ unique ‖ C_pkg ‖ u32 LE len ‖ ciphertext) with unique = the creating transaction's first nullifier; the owner holds the ticket (#PKG, id). Actions: create = 0x01 ‖ C_pkg ‖ u16 len ‖ ciphertext; open = 0x02 ‖ id ‖ C_pkg ‖ key.",
         "chain_id": hex::encode(chain_id),

@@ -126,11 +126,11 @@ pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
     // A package action: its commitment and its ticket (docs/protocol.md §13).
     let (mut public_in, mut public_out) = (vec![], vec![]);
     if let Some(p) = &tx.package {
-        let (i, o, pi, po) = crate::package::balance_terms(tx, p)?;
-        ins.extend(i);
-        outs.extend(o);
-        public_in = pi;
-        public_out = po;
+        let t = crate::package::balance_terms(tx, p)?;
+        ins.extend(t.inputs);
+        outs.extend(t.outputs);
+        public_in = t.public_in;
+        public_out = t.public_out;
     }
     // The contract action's asset leaves the shielded pool as a public
     // value, exactly like a plain output's.

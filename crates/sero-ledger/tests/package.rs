@@ -9,8 +9,7 @@ use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sero_assets::package::{
-    open, package_ticket, seal_with, PackageContents, PackageKey, SealedPackage,
-    MAX_CIPHERTEXT,
+    open, package_ticket, seal_with, PackageContents, PackageKey, SealedPackage, MAX_CIPHERTEXT,
 };
 use sero_assets::{Asset, AssetCommitment, BalanceSignature, Currency};
 use sero_crypto::{Base, Scalar};
@@ -196,7 +195,12 @@ fn a_creation_validates_round_trips_and_hides_its_contents() {
         check_historical(tx, tx.package.as_ref().unwrap(), &Table(None)).unwrap(),
         PackageEffect::Created { id: id() }
     );
-    assert!(check_historical(tx, tx.package.as_ref().unwrap(), &Table(Some(sealed_record()))).is_err());
+    assert!(check_historical(
+        tx,
+        tx.package.as_ref().unwrap(),
+        &Table(Some(sealed_record()))
+    )
+    .is_err());
 }
 
 #[test]
@@ -270,10 +274,10 @@ fn an_opening_validates_and_returns_exactly_the_contents() {
         e => panic!("{e:?}"),
     }
     // The balance terms: C_pkg in, the package ticket burnt.
-    let (i, o, pi, po) = balance_terms(tx, p).unwrap();
-    assert_eq!(i, vec![sealed_of(creation()).cm]);
-    assert!(o.is_empty() && pi.is_empty());
-    assert_eq!(po, vec![Asset::ticket(package_ticket(&id()))]);
+    let t = balance_terms(tx, p).unwrap();
+    assert_eq!(t.inputs, vec![sealed_of(creation()).cm]);
+    assert!(t.outputs.is_empty() && t.public_in.is_empty());
+    assert_eq!(t.public_out, vec![Asset::ticket(package_ticket(&id()))]);
 }
 
 #[test]
@@ -301,7 +305,12 @@ fn an_opening_cannot_take_more_than_was_sealed() {
         Err(TxError::Unbalanced)
     );
     // ...and the table refuses it too (not the package's commitment).
-    assert!(check_historical(&t, t.package.as_ref().unwrap(), &Table(Some(sealed_record()))).is_err());
+    assert!(check_historical(
+        &t,
+        t.package.as_ref().unwrap(),
+        &Table(Some(sealed_record()))
+    )
+    .is_err());
 }
 
 #[test]
@@ -383,7 +392,10 @@ fn malformed_package_actions_are_refused() {
         })
     ));
     for n in at..b.len() {
-        assert!(Transaction::from_bytes(&b[..n]).is_err(), "truncated at {n}");
+        assert!(
+            Transaction::from_bytes(&b[..n]).is_err(),
+            "truncated at {n}"
+        );
     }
     // An oversize ciphertext is refused by the decoder, a truncated one
     // (not whole blocks) by the stateless rules; both clear errors.

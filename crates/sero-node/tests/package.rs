@@ -72,9 +72,7 @@ fn block(chain: &Chain, txs: Vec<Transaction>) -> Block {
     let miner = key(9)
         .payment_address()
         .derive_pkr_with(&sero_crypto::Scalar::from(3u64));
-    chain
-        .build_block(txs, &miner, h + 1, Seal::Dev)
-        .unwrap()
+    chain.build_block(txs, &miner, h + 1, Seal::Dev).unwrap()
 }
 
 fn sero_of(chain: &Chain, sk: &SecretKey) -> u128 {

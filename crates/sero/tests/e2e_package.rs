@@ -76,7 +76,14 @@ fn create_send_and_open_a_package() {
         &node,
         d,
         &[
-            "package", "create", "--mnemonic", &dev, "--amount", "1", "--data", "big.bin",
+            "package",
+            "create",
+            "--mnemonic",
+            &dev,
+            "--amount",
+            "1",
+            "--data",
+            "big.bin",
         ],
     );
     assert_eq!(code, 2, "{v}");
@@ -120,7 +127,14 @@ fn create_send_and_open_a_package() {
         &node,
         d,
         &[
-            "send", "--mnemonic", &dev, "--to", &bob_pk, "--package", &id, "--wait",
+            "send",
+            "--mnemonic",
+            &dev,
+            "--to",
+            &bob_pk,
+            "--package",
+            &id,
+            "--wait",
         ],
     );
     assert_eq!(code, 0, "{v}");
@@ -128,7 +142,14 @@ fn create_send_and_open_a_package() {
         &node,
         d,
         &[
-            "send", "--mnemonic", &dev, "--to", &bob_pk, "--amount", "100", "--wait",
+            "send",
+            "--mnemonic",
+            &dev,
+            "--to",
+            &bob_pk,
+            "--amount",
+            "100",
+            "--wait",
         ],
     );
     assert_eq!(code, 0, "{v}");
@@ -143,7 +164,14 @@ fn create_send_and_open_a_package() {
         &node,
         d,
         &[
-            "package", "open", &id, "--key", &wrong, "--mnemonic", &bob, "--wait",
+            "package",
+            "open",
+            &id,
+            "--key",
+            &wrong,
+            "--mnemonic",
+            &bob,
+            "--wait",
         ],
     );
     assert_eq!(code, 1, "{v}");
@@ -167,7 +195,15 @@ fn create_send_and_open_a_package() {
         &node,
         d,
         &[
-            "package", "open", &id, "--key", &key, "--mnemonic", &bob, "--out", "got.txt",
+            "package",
+            "open",
+            &id,
+            "--key",
+            &key,
+            "--mnemonic",
+            &bob,
+            "--out",
+            "got.txt",
             "--wait",
         ],
     );
@@ -186,7 +222,10 @@ fn create_send_and_open_a_package() {
         &["package", "open", &id, "--key", &key, "--mnemonic", &bob],
     );
     assert_eq!(code, 1, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("already opened"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("already opened"),
+        "{v}"
+    );
     // An unknown package.
     let (code, v) = wallet(
         &node,

@@ -1199,7 +1199,11 @@ async fn package(
             };
             let mut assets = vec![];
             if amount > 0 || ticket.is_some() {
-                let currency = if amount == 0 { Currency::sero() } else { currency };
+                let currency = if amount == 0 {
+                    Currency::sero()
+                } else {
+                    currency
+                };
                 assets.push(Asset {
                     currency,
                     value: amount,
@@ -1325,7 +1329,9 @@ async fn package(
             if !contents.data.is_empty() {
                 match &text {
                     Some(t) => human.push_str(&format!("\ndata: {t}")),
-                    None => human.push_str(&format!("\ndata (hex): {}", hex::encode(&contents.data))),
+                    None => {
+                        human.push_str(&format!("\ndata (hex): {}", hex::encode(&contents.data)))
+                    }
                 }
             }
             Ok(Report::new(
