@@ -217,7 +217,11 @@ impl BlockExec {
         };
         sero_ledger::contract::check_historical(c, &view).map_err(ExecFailure::Tx)?;
         let env = env_for(tx, height, time).expect("a contract action");
-        let out = match execute(&view, &evm_config(), &env) {
+        let cfg = EvmConfig {
+            network: tx.chain_id,
+            ..evm_config()
+        };
+        let out = match execute(&view, &cfg, &env) {
             Ok(o) => o,
             Err(ExecError::View(e)) => return Err(ExecFailure::Store(e.to_string())),
             Err(e) => return Err(ExecFailure::Tx(TxError::Contract(e.to_string()))),

@@ -49,6 +49,11 @@ struct TxOptions {
     /// A ticket the call brings, as CATEGORY:ID (ID: 64 hex digits).
     #[arg(long, value_parser = parse_ticket)]
     ticket: Option<Ticket>,
+    /// A package the call brings (its id, 64 hex digits): the contract
+    /// receives its ticket (`sero_msg_category` is "#PKG",
+    /// `sero_msg_ticket` the id) and may open it with `sero_ClosePkg`.
+    #[arg(long, value_name = "ID", value_parser = parse_package, conflicts_with = "ticket")]
+    package: Option<Ticket>,
     /// Act as this account's fixed identity: `From` (msg.sender) is the
     /// same one-time address in every transaction, so a contract can
     /// recognise its owner. Without it every transaction has a fresh,
@@ -125,6 +130,15 @@ fn usage(e: impl std::fmt::Display) -> CliError {
 }
 fn fail(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
+}
+
+fn parse_package(s: &str) -> Result<Ticket, String> {
+    let h = s.strip_prefix("0x").unwrap_or(s);
+    let b: [u8; 32] = hex::decode(h)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| "expected a package id of 64 hex digits".to_string())?;
+    Ok(sero_assets::package::package_ticket(&b))
 }
 
 fn parse_ticket(s: &str) -> Result<Ticket, String> {
@@ -425,11 +439,11 @@ async fn send(
 ) -> Result<Report, CliError> {
     let sk = tx.account.secret_key()?;
     let mut asset = Asset::token(tx.currency, tx.amount);
-    asset.ticket = tx.ticket;
+    asset.ticket = tx.ticket.or(tx.package);
     if tx.amount == 0 {
         asset.currency = Currency::sero();
     }
-    let asset = (tx.amount > 0 || tx.ticket.is_some()).then_some(asset);
+    let asset = (tx.amount > 0 || asset.ticket.is_some()).then_some(asset);
     let fee = tx.fee.unwrap_or_else(|| min_fee(tx.gas).max(10));
     let action = ContractAction {
         target,
