@@ -122,6 +122,8 @@ fn sealed_bid_auction_with_packages() {
             "deploy",
             "--bin",
             bin.to_str().unwrap(),
+            "--gas",
+            "4000000",
             "--mnemonic",
             &dev,
             "--identity",
