@@ -471,15 +471,17 @@ proptest! {
         held in 1u64..1_000_000, sealed in 1u64..1_000_000, fee in 0u64..100,
         delta in -3i64..=3, rs in proptest::array::uniform4(1u64..u64::MAX),
     ) {
-        let held = held as u128 + sealed as u128 + fee as u128;
+        let held = held as u128 + sealed as u128;
         let pkg = PackageContents { assets: vec![Asset::token(coin(), sealed as u128)], data: vec![] };
-        let change = (held - sealed as u128 - fee as u128) as i128 + delta as i128;
+        let change = (held - sealed as u128) as i128 + delta as i128;
         prop_assume!(change >= 0);
-        // Create: 'held' COIN in, change out, 'sealed' into the package.
+        // Create: 'held' COIN and 'fee' SERO in, COIN change out, 'sealed'
+        // into the package, the fee paid.
+        let fee = fee as u128;
         let ok = balances(
-            &[(Asset::token(coin(), held), rs[0])],
+            &[(Asset::token(coin(), held), rs[0]), (Asset::sero(fee), 5)],
             &[(Asset::token(coin(), change as u128), rs[1])],
-            &pkg, rs[2], true, fee as u128,
+            &pkg, rs[2], true, fee,
         );
         prop_assert_eq!(ok, delta == 0);
         // Open: the package's 'sealed' comes back as one note.
