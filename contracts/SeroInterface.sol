@@ -155,14 +155,17 @@ contract SeroInterface {
         }
     }
 
-    /// As published: passes L = 0xa0 where the node requires 256, so this
-    /// wrapper always halts (and packages are not yet supported here).
+    /// Opens package `_id` (its ticket held by this contract) with `_key`;
+    /// its contents are credited to this contract. L = 256: the published
+    /// wrapper passed L = 0xa0, which the node refuses (it always halted);
+    /// this one passes the 256 bytes the node reads and writes. Out: +0
+    /// currency, +32 amount, +64 category, +96 ticket (all zero on failure).
     function sero_ClosePkg(bytes32 _id, bytes32 _key) internal returns (bytes32 currency, uint256 amount, bytes32 category, bytes32 ticket) {
         bytes memory temp = new bytes(256);
         assembly {
             mstore(temp, _id)
             mstore(add(temp, 0x20), _key)
-            log1(temp, 0xa0, sload(topic_sero_closePkg_slot))
+            log1(temp, 0x100, sload(topic_sero_closePkg_slot))
             currency := mload(temp)
             amount := mload(add(temp, 0x20))
             category := mload(add(temp, 0x40))
@@ -170,7 +173,8 @@ contract SeroInterface {
         }
     }
 
-    /// L = 64; out +32 (packages are not yet supported: halts).
+    /// Passes package `_id` (its ticket held by this contract) to `_to`.
+    /// L = 64; out +32.
     function sero_TransferPkg(bytes32 _id, address _to) internal returns (bool success) {
         bytes memory temp = new bytes(64);
         assembly {

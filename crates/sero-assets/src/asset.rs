@@ -35,8 +35,24 @@ fn parse_name(what: &'static str, name: &str) -> Result<[u8; 32], AssetError> {
     Ok(out)
 }
 
+/// The reserved ticket category of packages (`crate::package`): `#PKG`
+/// and zero padding. `#` is not a name character, so `Category::new`, and
+/// with it every contract's `sero_allotTicket` and `sero_send`, refuses
+/// it; only [`Category::package`] and the byte decoder produce it.
+pub const PACKAGE_CATEGORY: [u8; 32] = {
+    let mut b = [0u8; 32];
+    b[0] = b'#';
+    b[1] = b'P';
+    b[2] = b'K';
+    b[3] = b'G';
+    b
+};
+
 /// Decodes 32 name bytes: the name, then only zero bytes.
 fn name_from_bytes(what: &'static str, bytes: &[u8; 32]) -> Result<[u8; 32], AssetError> {
+    if what == CATEGORY_WHAT && *bytes == PACKAGE_CATEGORY {
+        return Ok(PACKAGE_CATEGORY);
+    }
     let len = bytes.iter().position(|b| *b == 0).unwrap_or(32);
     if bytes[len..].iter().any(|b| *b != 0) {
         return Err(AssetError::InvalidName {
@@ -123,11 +139,25 @@ name_type!(
     Currency,
     "currency"
 );
+const CATEGORY_WHAT: &str = "ticket category";
+
 name_type!(
-    /// A ticket category name.
+    /// A ticket category name (or the reserved [`PACKAGE_CATEGORY`]).
     Category,
-    "ticket category"
+    CATEGORY_WHAT
 );
+
+impl Category {
+    /// The reserved category of package tickets (not a valid name).
+    pub fn package() -> Self {
+        Category(PACKAGE_CATEGORY)
+    }
+
+    /// Whether this is the reserved package category.
+    pub fn is_package(&self) -> bool {
+        self.0 == PACKAGE_CATEGORY
+    }
+}
 
 impl Currency {
     /// The native coin.
@@ -246,6 +276,12 @@ mod tests {
         assert!(Currency::from_bytes(&b).is_err(), "bytes after padding");
         assert!(Currency::from_bytes(&[0u8; 32]).is_err(), "empty");
         assert!(Category::new("TICKETS").is_ok());
+        // The package category: decodable, displayable, never a name.
+        let p = Category::from_bytes(&PACKAGE_CATEGORY).unwrap();
+        assert!(p.is_package() && p == Category::package());
+        assert_eq!(p.name(), "#PKG");
+        assert!(Category::new("#PKG").is_err());
+        assert!(Currency::from_bytes(&PACKAGE_CATEGORY).is_err());
         assert!("00".repeat(32).parse::<TicketId>().is_ok());
         assert!("00".repeat(31).parse::<TicketId>().is_err());
         assert!("zz".parse::<TicketId>().is_err());

@@ -73,7 +73,23 @@ pub fn balance_point(
     plain_outputs: &[Asset],
     fee: u128,
 ) -> Result<Point, AssetError> {
+    balance_point_ext(inputs, outputs, plain_outputs, &[], fee)
+}
+
+/// [`balance_point`] with public values entering the pool: `+ Σ CC(plain
+/// inputs)` (a package ticket minted at creation, a package's contents'
+/// commitment is passed among `inputs`).
+pub fn balance_point_ext(
+    inputs: &[AssetCommitment],
+    outputs: &[AssetCommitment],
+    plain_outputs: &[Asset],
+    plain_inputs: &[Asset],
+    fee: u128,
+) -> Result<Point, AssetError> {
     let mut acc = PointProj::zero();
+    for a in plain_inputs {
+        acc += asset_part(a)?;
+    }
     for c in inputs {
         acc += c.0;
     }

@@ -16,10 +16,12 @@ pub mod asset;
 pub mod commitment;
 mod error;
 pub mod generators;
+pub mod package;
 pub mod vectors;
 
-pub use asset::{Asset, Category, Currency, Ticket, TicketId, MAX_NAME_LEN};
+pub use asset::{Asset, Category, Currency, Ticket, TicketId, MAX_NAME_LEN, PACKAGE_CATEGORY};
 pub use commitment::{
-    asset_part, balance_point, AssetCommitment, BalanceSignature, BALANCE_SIG_TAGS,
+    asset_part, balance_point, balance_point_ext, AssetCommitment, BalanceSignature,
+    BALANCE_SIG_TAGS,
 };
 pub use error::AssetError;

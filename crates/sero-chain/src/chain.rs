@@ -214,6 +214,16 @@ impl LedgerView for Chain {
             .map_err(|e| TxError::Contract(format!("contract state unreadable: {e}")))?;
         sero_ledger::contract::check_historical(c, &view.view())
     }
+
+    fn check_package(&self, tx: &Transaction) -> Result<(), TxError> {
+        let Some(p) = &tx.package else {
+            return Ok(());
+        };
+        let view = self
+            .contract_view()
+            .map_err(|e| TxError::Contract(format!("contract state unreadable: {e}")))?;
+        sero_ledger::package::check_historical(tx, p, &view.view()).map(|_| ())
+    }
 }
 
 /// The genesis: one coinbase note per `premine` entry, the registry seeded
@@ -950,7 +960,7 @@ impl Chain {
             // The contract action on a scratch copy of the block's
             // execution: kept only if it can be in the block (the same
             // path validate_block runs).
-            if t.contract.is_some() {
+            if t.contract.is_some() || t.package.is_some() {
                 let mut trial = exec.clone();
                 match trial.execute_tx(&self.db, &t, height, block_time, txs.len() as u32) {
                     Ok(_) => exec = trial,

@@ -115,6 +115,15 @@ impl ContractView for OverlayView<'_> {
     }
 }
 
+impl sero_ledger::package::PackageView for OverlayView<'_> {
+    fn package(
+        &self,
+        id: &[u8; 32],
+    ) -> Result<Option<sero_ledger::package::PackageRecord>, String> {
+        StateView::package(self, id).map_err(|e| e.to_string())
+    }
+}
+
 /// One log of a receipt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiptLog {
@@ -243,6 +252,10 @@ impl BlockExec {
         time: u64,
         index: u32,
     ) -> Result<Option<TxExecution>, ExecFailure> {
+        if let Some(p) = &tx.package {
+            self.apply_package(db, tx, p, height)?;
+            return Ok(None);
+        }
         let Some(c) = &tx.contract else {
             return Ok(None);
         };
@@ -287,7 +300,11 @@ impl BlockExec {
             overlay: &self.overlay,
         };
         let env = env_for(tx, height, time).expect("a contract action");
-        let out = match execute(&view, &evm_config(), &env) {
+        let cfg = EvmConfig {
+            network: tx.chain_id,
+            ..evm_config()
+        };
+        let out = match execute(&view, &cfg, &env) {
             Ok(o) => o,
             Err(ExecError::View(e)) => return Err(ExecFailure::Store(e.to_string())),
             Err(e) => return Err(ExecFailure::Tx(TxError::Contract(e.to_string()))),
@@ -346,6 +363,53 @@ impl BlockExec {
             }),
         };
         Ok(Some(TxExecution { notes, receipt }))
+    }
+
+    /// A package action (`docs/protocol.md` §17) against the package
+    /// table of the parent plus the block's earlier changes: a creation
+    /// stores the sealed package, an opening (after the key opened it to
+    /// contents that re-commit to `C_pkg`) marks it opened, so a second
+    /// opening, in this block or later, is refused.
+    fn apply_package(
+        &mut self,
+        db: &StateDb,
+        tx: &Transaction,
+        p: &sero_ledger::PackageAction,
+        height: u64,
+    ) -> Result<(), ExecFailure> {
+        use sero_ledger::package::{check_historical, PackageEffect, PackageRecord};
+        let base = db
+            .evm_snapshot()
+            .map_err(|e| ExecFailure::Store(e.to_string()))?;
+        let view = OverlayView {
+            base: &base,
+            overlay: &self.overlay,
+        };
+        let (id, record) = match check_historical(tx, p, &view).map_err(ExecFailure::Tx)? {
+            PackageEffect::Created { id } => {
+                let sero_ledger::PackageAction::Create(sealed) = p else {
+                    unreachable!("a creation's effect")
+                };
+                let record = PackageRecord {
+                    opened: false,
+                    height,
+                    creator: sero_evm::short_address(&tx.from).into_array(),
+                    sealed: sealed.clone(),
+                };
+                (id, record)
+            }
+            PackageEffect::Opened { id, .. } => {
+                let mut record = StateView::package(&view, &id)
+                    .map_err(|e| ExecFailure::Store(e.to_string()))?
+                    .ok_or_else(|| ExecFailure::Store("package vanished".into()))?;
+                record.opened = true;
+                (id, record)
+            }
+        };
+        let key = StateKey::Package(id);
+        self.overlay
+            .insert(key.encode(), Some(StateValue::Package(record).encode()));
+        Ok(())
     }
 }
 

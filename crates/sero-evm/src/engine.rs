@@ -38,6 +38,8 @@ pub(crate) enum SysKey {
     RateTa(Address, Currency),
     Short(Address, u8),
     TicketNonce(Address),
+    /// 1 once a package is opened (its record lives in the view).
+    PackageOpened([u8; 32]),
 }
 
 /// Ticket word: 0 unknown, 1 held as a note, HELD_FLAG | contract.
@@ -56,6 +58,7 @@ impl SysKey {
             SysKey::RateTokens(a, c) | SysKey::RateTa(a, c) => StateKey::Rate(*a, *c),
             SysKey::Short(a, _) => StateKey::ShortAddr(*a),
             SysKey::TicketNonce(a) => StateKey::TicketNonce(*a),
+            SysKey::PackageOpened(id) => StateKey::Package(*id),
         }
     }
 
@@ -82,6 +85,9 @@ impl SysKey {
                 None => U256::ZERO,
             },
             SysKey::TicketNonce(a) => U256::from(view.ticket_nonce(a)?),
+            SysKey::PackageOpened(id) => {
+                U256::from(view.package(id)?.is_some_and(|r| r.opened) as u8)
+            }
         })
     }
 }
@@ -330,6 +336,8 @@ pub(crate) enum Resume {
 pub struct SeroChain {
     pub(crate) issue_fee: U256,
     pub(crate) tx_hash: [u8; 32],
+    /// The network's chain id (genesis hash): packages are sealed to it.
+    pub(crate) network: [u8; 32],
     pub(crate) frame_assets: Vec<Option<Value>>,
     pub(crate) armed: Vec<Option<Armed>>,
     pub(crate) resume: Vec<Option<Resume>>,
@@ -528,6 +536,22 @@ impl Tables {
             Self::push_note(ctx, pkr, value)?;
         }
         Ok(true)
+    }
+}
+
+impl Tables {
+    /// Package `id` as the state before execution stores it, and whether
+    /// it is opened now (journaled).
+    pub(crate) fn package<V: StateView>(
+        ctx: &mut SeroCtx<V>,
+        id: &[u8; 32],
+    ) -> Result<Option<(sero_assets::package::PackageRecord, bool)>, ViewError> {
+        use revm::context_interface::JournalTr;
+        let Some(r) = ctx.journaled_state.db_mut().view.package(id)? else {
+            return Ok(None);
+        };
+        let opened = !Self::get(ctx, SysKey::PackageOpened(*id))?.is_zero();
+        Ok(Some((r, opened)))
     }
 }
 

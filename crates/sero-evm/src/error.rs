@@ -42,8 +42,8 @@ pub enum SeroHalt {
         topic: &'static str,
         reason: &'static str,
     },
-    #[error("packages are not yet supported ({topic})")]
-    PackagesUnsupported { topic: &'static str },
+    #[error("sero_TransferPkg to an unknown address")]
+    UnknownPkgRecipient,
     #[error("opcode {0} is disabled on SERO")]
     Disabled(&'static str),
     #[error("CALL with an asset to an unknown address")]

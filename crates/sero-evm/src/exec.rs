@@ -48,6 +48,9 @@ pub struct EvmConfig {
     pub issue_fee: U256,
     /// CHAINID is not enabled under [`SPEC`]; kept for the node's receipts.
     pub chain_id: u64,
+    /// The network's chain id (genesis hash) that packages are sealed to
+    /// (`sero_ClosePkg` decrypts with it).
+    pub network: [u8; 32],
 }
 
 impl Default for EvmConfig {
@@ -55,6 +58,7 @@ impl Default for EvmConfig {
         EvmConfig {
             issue_fee: U256::from(ONE_SERO),
             chain_id: 0x5e40,
+            network: [0; 32],
         }
     }
 }
@@ -506,6 +510,7 @@ pub fn execute<V: StateView>(
     let chain = SeroChain {
         issue_fee: cfg.issue_fee,
         tx_hash: env.tx_hash,
+        network: cfg.network,
         ..Default::default()
     };
     let mut ctx: SeroCtx<V> = Context {
@@ -628,7 +633,15 @@ fn collect_changes<V: StateView>(
     };
     for sk in typed_keys {
         let old = view.get(&sk)?;
-        let new = typed_value(&sk, current)?;
+        let new = match (&sk, &old) {
+            // A package opened by sero_ClosePkg: the stored record, opened.
+            (StateKey::Package(id), Some(StateValue::Package(r))) => {
+                let mut r = r.clone();
+                r.opened = !current(&SysKey::PackageOpened(*id))?.is_zero();
+                Some(StateValue::Package(r))
+            }
+            _ => typed_value(&sk, current)?,
+        };
         cs.push(sk, old, new);
     }
     for (addr, acc) in state.iter() {

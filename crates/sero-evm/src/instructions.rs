@@ -30,6 +30,9 @@ type R = Result<(), InstructionResult>;
 pub const SEND_GAS: u64 = 9000;
 /// Extra gas kept by `allotTicket` when it mints.
 pub const MINT_GAS: u64 = 250_000;
+/// Extra gas of `closePkg` (decrypting, decoding and re-committing the
+/// contents: a few hash-to-curve points and scalar multiplications).
+pub const CLOSE_PKG_GAS: u64 = 20_000;
 /// Gas given free to the callee of a `send` or asset CALL.
 pub const STIPEND: u64 = 2300;
 
@@ -479,12 +482,8 @@ fn sero_log<const N: usize, V: StateView>(mut c: Ictx<'_, V>) -> R {
             mem_set(&mut c, s + 64, &bool_word(registered));
             Ok(())
         }
-        SysTopic::ClosePkg | SysTopic::TransferPkg => halt(
-            &mut c,
-            SeroHalt::PackagesUnsupported {
-                topic: topic.name(),
-            },
-        ),
+        SysTopic::ClosePkg => close_pkg(c, s),
+        SysTopic::TransferPkg => transfer_pkg(c, s),
         SysTopic::TxHash => {
             let h = c.host.chain.tx_hash;
             mem_set(&mut c, s, &h);
@@ -870,4 +869,130 @@ fn sero_call<const KIND: u8, V: StateView>(mut c: Ictx<'_, V>) -> R {
             Ok(())
         }
     }
+}
+
+/// `sero_ClosePkg(id, key)` (L = 256): opens package `id`, whose ticket
+/// this contract holds, with `key` (`docs/protocol.md` §17): the key must
+/// decrypt the stored ciphertext to contents that re-commit to `C_pkg`.
+/// The package is marked opened, its ticket burnt, and its contents
+/// credited to this contract's book (tokens) and holdings (tickets). Out:
+/// +0 currency, +32 amount (the first token asset), +64 category, +96
+/// ticket id (the first ticket), +128 creator short address, +160
+/// creation height, +192..256 the first 64 bytes of the data. On any
+/// failure (unknown, opened, not held, wrong key, a book overflow) the 256
+/// bytes are zero and nothing changes.
+fn close_pkg<V: StateView>(mut c: Ictx<'_, V>, s: usize) -> R {
+    gas(&mut c, CLOSE_PKG_GAS)?;
+    let id = mem_word(&c, s).to_be_bytes::<32>();
+    let key = mem_word(&c, s + 32).to_be_bytes::<32>();
+    mem_set(&mut c, s, &[0u8; 256]);
+    let this = c.interpreter.input.target_address();
+    let Some((record, opened)) = tryv!(c, Tables::package(c.host, &id)) else {
+        return Ok(());
+    };
+    let pkg_ticket = sero_assets::package::package_ticket(&id);
+    if opened
+        || record.opened
+        || crate::engine::ticket_state(tryv!(c, Tables::get(c.host, SysKey::Ticket(pkg_ticket))))
+            != TicketState::Held(this)
+    {
+        return Ok(());
+    }
+    let network = c.host.chain.network;
+    let Ok(p) = sero_assets::package::open(
+        &record.sealed,
+        &sero_assets::package::PackageKey(key),
+        &network,
+    ) else {
+        return Ok(());
+    };
+    // Check every credit first: all or nothing.
+    let mut books: Vec<(sero_assets::Currency, U256)> = vec![];
+    for a in &p.contents.assets {
+        if a.value == 0 {
+            continue;
+        }
+        let have = match books.iter().position(|(cur, _)| *cur == a.currency) {
+            Some(i) => books[i].1,
+            None => tryv!(c, Tables::get(c.host, SysKey::Book(this, a.currency))),
+        };
+        let Some(new) = have.checked_add(U256::from(a.value)) else {
+            return Ok(());
+        };
+        match books.iter().position(|(cur, _)| *cur == a.currency) {
+            Some(i) => books[i].1 = new,
+            None => books.push((a.currency, new)),
+        }
+    }
+    for (cur, v) in books {
+        tryv!(c, Tables::set(c.host, SysKey::Book(this, cur), v));
+    }
+    for t in p.contents.assets.iter().filter_map(|a| a.ticket) {
+        tryv!(
+            c,
+            Tables::set(
+                c.host,
+                SysKey::Ticket(t),
+                crate::engine::ticket_word(TicketState::Held(this))
+            )
+        );
+    }
+    tryv!(
+        c,
+        Tables::set(c.host, SysKey::PackageOpened(id), U256::from(1u8))
+    );
+    tryv!(
+        c,
+        Tables::set(c.host, SysKey::Ticket(pkg_ticket), U256::ZERO)
+    );
+    let mut out = [0u8; 256];
+    if let Some(a) = p.contents.assets.iter().find(|a| a.value > 0) {
+        out[..32].copy_from_slice(&a.currency.to_bytes());
+        out[32..64].copy_from_slice(&U256::from(a.value).to_be_bytes::<32>());
+    }
+    if let Some(t) = p.contents.assets.iter().find_map(|a| a.ticket) {
+        out[64..96].copy_from_slice(&t.category.to_bytes());
+        out[96..128].copy_from_slice(&t.id.0);
+    }
+    out[140..160].copy_from_slice(&record.creator);
+    out[160..192].copy_from_slice(&U256::from(record.height).to_be_bytes::<32>());
+    let n = p.contents.data.len().min(64);
+    out[192..192 + n].copy_from_slice(&p.contents.data[..n]);
+    mem_set(&mut c, s, &out);
+    Ok(())
+}
+
+/// `sero_TransferPkg(id, to)` (L = 64): passes package `id`, whose ticket
+/// this contract holds and which is still sealed, to `to`: a PKr gets the
+/// package ticket as a note, a contract gets it in its holdings (its code
+/// does not run). Halts if `to` is unknown; out +32 false if the package
+/// is missing, opened or not held.
+fn transfer_pkg<V: StateView>(mut c: Ictx<'_, V>, s: usize) -> R {
+    gas(&mut c, SEND_GAS)?;
+    let id = mem_word(&c, s).to_be_bytes::<32>();
+    let to = u256_to_addr(&mem_word(&c, s + 32));
+    let out = s + 32;
+    let this = c.interpreter.input.target_address();
+    let dest = tryv!(c, resolve(&mut c, to));
+    if matches!(dest, Dest::Unknown) {
+        return halt(&mut c, SeroHalt::UnknownPkgRecipient);
+    }
+    let pkg_ticket = sero_assets::package::package_ticket(&id);
+    let sealed = matches!(
+        tryv!(c, Tables::package(c.host, &id)),
+        Some((r, false)) if !r.opened
+    );
+    let value = Value {
+        token: None,
+        ticket: Some(pkg_ticket),
+    };
+    let ok = sealed
+        && match dest {
+            Dest::Myself => tryv!(c, Tables::can_pay(c.host, this, &value)),
+            Dest::Unknown => false,
+            Dest::Pkr(p) => tryv!(c, Tables::pay_note(c.host, this, &p, &value)),
+            Dest::Contract => tryv!(c, Tables::move_value(c.host, this, to, &value)),
+        };
+    mem_set(&mut c, out, &bool_word(ok));
+    Ok(())
 }

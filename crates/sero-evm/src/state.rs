@@ -18,6 +18,7 @@
 //! | 0x09 short address | short (20) | PKr (96) |
 //! | 0x0a ticket nonce | contract (20) | next nonce (8) |
 //! | 0x0b contract nonce | (none) | last nonce used (8) |
+//! | 0x0c package | id (32) | opened (1) ‖ height (8) ‖ creator (20) ‖ C_pkg (32) ‖ ciphertext |
 
 use crate::error::ViewError;
 use revm::primitives::{Address, Bytes, B256, U256};
@@ -50,6 +51,8 @@ pub enum StateKey {
     TicketNonce(Address),
     /// The global contract nonce (the last one used).
     ContractNonce,
+    /// A package (`sero_assets::package`), sealed or opened.
+    Package([u8; 32]),
 }
 
 /// A value of the contract account state.
@@ -72,6 +75,7 @@ pub enum StateValue {
     },
     Pkr([u8; 96]),
     Nonce(u64),
+    Package(sero_assets::package::PackageRecord),
 }
 
 /// Where [`StateKey::encode_into`] writes.
@@ -163,6 +167,10 @@ impl StateKey {
                 v.extend_from_slice(a.as_slice());
             }
             StateKey::ContractNonce => v.push(0x0b),
+            StateKey::Package(id) => {
+                v.push(0x0c);
+                v.extend_from_slice(id);
+            }
         }
     }
 
@@ -227,6 +235,10 @@ impl StateKey {
                 need(0)?;
                 StateKey::ContractNonce
             }
+            0x0c => {
+                need(32)?;
+                StateKey::Package(w32(rest))
+            }
             _ => return Err(bad()),
         })
     }
@@ -257,6 +269,7 @@ impl StateValue {
             }
             StateValue::Pkr(p) => p.to_vec(),
             StateValue::Nonce(n) => n.to_be_bytes().to_vec(),
+            StateValue::Package(r) => r.encode(),
         }
     }
 
@@ -303,6 +316,9 @@ impl StateValue {
             StateKey::TicketNonce(_) | StateKey::ContractNonce => {
                 need(8)?;
                 StateValue::Nonce(u64::from_be_bytes(b.try_into().expect("8")))
+            }
+            StateKey::Package(_) => {
+                StateValue::Package(sero_assets::package::PackageRecord::decode(b).ok_or_else(bad)?)
             }
         })
     }
@@ -422,6 +438,15 @@ pub trait StateView {
     }
     fn contract_nonce(&self) -> Result<u64, ViewError> {
         nonce(self.get(&StateKey::ContractNonce)?)
+    }
+    fn package(
+        &self,
+        id: &[u8; 32],
+    ) -> Result<Option<sero_assets::package::PackageRecord>, ViewError> {
+        Ok(match self.get(&StateKey::Package(*id))? {
+            Some(StateValue::Package(r)) => Some(r),
+            _ => None,
+        })
     }
 }
 

@@ -44,7 +44,7 @@ fn every_system_topic_with_a_wrong_length_halts() {
         }
     }
     // With the right length, zeroed arguments are soft failures or plain
-    // reads; the package calls halt as unsupported.
+    // reads; transferPkg to an unknown address halts.
     for t in SysTopic::ALL {
         let l = t.data_len().unwrap_or(32);
         let out = ch.call(
@@ -55,10 +55,13 @@ fn every_system_topic_with_a_wrong_length_halts() {
             None,
         );
         match t {
-            SysTopic::ClosePkg | SysTopic::TransferPkg => {
+            // transferPkg to address 0 (unknown) halts; closePkg of an
+            // unknown package writes zeros.
+            SysTopic::TransferPkg => {
                 assert!(
-                    halted(&out.status, "packages are not yet supported"),
-                    "{t:?}"
+                    halted(&out.status, "unknown address"),
+                    "{t:?}: {:?}",
+                    out.status
                 )
             }
             // setTokenRate with an empty name halts.
@@ -71,11 +74,24 @@ fn every_system_topic_with_a_wrong_length_halts() {
 }
 
 #[test]
-fn published_close_pkg_wrapper_halts() {
+fn close_pkg_needs_exactly_256_bytes() {
     let mut ch = Chain::default();
     let p = probe(&mut ch);
-    let out = ch.call(&pkr(1), p, "closePkg()", &[], None);
+    // The published wrapper's L = 0xa0 halts (never a partial read or
+    // write of the 256-byte region).
+    let out = ch.call(
+        &pkr(1),
+        p,
+        "rawLog(bytes32,uint256)",
+        &[Tok::B(SysTopic::ClosePkg.word()), u(0xa0)],
+        None,
+    );
     assert!(halted(&out.status, "expected 256"), "{:?}", out.status);
+    // Our SeroInterface wrapper passes 256: an unknown package is a soft
+    // failure (zero words).
+    let out = ch.call(&pkr(1), p, "closePkg()", &[], None);
+    assert!(out.is_success(), "{:?}", out.status);
+    assert_eq!(word(&out.output, 0), U256::ZERO);
 }
 
 #[test]

@@ -3,11 +3,15 @@
 
 use crate::contract::ContractAction;
 use crate::note_plaintext::{memo_hash, NotePlaintext, MAX_MEMO};
+use crate::package::PackageAction;
 use crate::tx::{PlainOutput, StakeAction, Transaction, ZInput, ZOutput, MAX_INPUTS, MAX_OUTPUTS};
 use ark_ff::{UniformRand, Zero};
 use rand_core::{CryptoRng, RngCore};
+use sero_assets::package::{
+    package_id, package_ticket, seal_with, PackageContents, PackageKey, PackagePlaintext,
+};
 use sero_assets::{Asset, AssetCommitment, BalanceSignature, Currency, Ticket};
-use sero_crypto::curve::{encode_scalar, random_scalar};
+use sero_crypto::curve::{encode_base, encode_scalar, random_scalar};
 use sero_crypto::hash::{hash_to_scalar, tags};
 use sero_crypto::{Base, Scalar};
 use sero_keys::{OneTimeAddress, SecretKey};
@@ -55,6 +59,8 @@ pub enum BuildError {
     Overflow,
     #[error("the From address is not one of this account's")]
     NotOwnFrom,
+    #[error("package: {0}")]
+    Package(String),
     #[error("proof error: {0}")]
     Zk(#[from] sero_zk::ZkError),
 }
@@ -201,6 +207,31 @@ pub struct Extras {
     /// The `from` PKr (one of `sk`'s) when the caller wants a fixed
     /// identity; by default a fresh one per transaction.
     pub from: Option<OneTimeAddress>,
+    /// A package to create or open. Not together with a stake or contract
+    /// action.
+    pub package: Option<PackageRequest>,
+}
+
+/// A package action for the builder (`crate::package`).
+#[derive(Clone, Debug)]
+pub enum PackageRequest {
+    /// Seal `contents` (taken from the notes like a payment) under
+    /// `key` with `blinding`; the package ticket goes to a fresh PKr of
+    /// the sender.
+    Create {
+        contents: PackageContents,
+        blinding: Scalar,
+        key: PackageKey,
+    },
+    /// Open package `id` (its ticket is one of the sender's notes) with
+    /// `key`; `plaintext` is what the key opens (the contents come back to
+    /// the sender as notes).
+    Open {
+        id: [u8; 32],
+        cm: AssetCommitment,
+        key: PackageKey,
+        plaintext: PackagePlaintext,
+    },
 }
 
 /// [`build_transaction_with`] with every optional part ([`Extras`]).
@@ -276,9 +307,15 @@ fn build_inner<R: RngCore + CryptoRng>(
         stake,
         contract,
         from: fixed_from,
+        package,
     } = extras;
-    if stake.is_some() && contract.is_some() {
-        return Err(BuildError::TooMany("actions (stake and contract)"));
+    if [stake.is_some(), contract.is_some(), package.is_some()]
+        .iter()
+        .filter(|x| **x)
+        .count()
+        > 1
+    {
+        return Err(BuildError::TooMany("actions (stake, contract, package)"));
     }
     let mut needs: BTreeMap<Currency, u128> = BTreeMap::new();
     let mut tickets = vec![];
@@ -310,6 +347,30 @@ fn build_inner<R: RngCore + CryptoRng>(
             tickets.push(t);
         }
     }
+    // Package contents leave the notes like a payment; an opened
+    // package's contents come back as change.
+    let mut returned: Vec<Asset> = vec![];
+    match &package {
+        Some(PackageRequest::Create { contents, .. }) => {
+            contents
+                .check()
+                .map_err(|e| BuildError::Package(e.to_string()))?;
+            for a in &contents.assets {
+                if a.value > 0 {
+                    let e = needs.entry(a.currency).or_default();
+                    *e = e.checked_add(a.value).ok_or(BuildError::Overflow)?;
+                }
+                if let Some(t) = a.ticket {
+                    tickets.push(t);
+                }
+            }
+        }
+        Some(PackageRequest::Open { id, plaintext, .. }) => {
+            tickets.push(package_ticket(id));
+            returned = plaintext.contents.assets.clone();
+        }
+        None => {}
+    }
     let chosen = select_notes(available, &needs, &tickets)?;
     let spent: Vec<&SpendableNote> = chosen.iter().map(|i| &available[*i]).collect();
 
@@ -331,6 +392,48 @@ fn build_inner<R: RngCore + CryptoRng>(
             change.push(Asset::token(cur, surplus));
         }
     }
+    change.extend(returned);
+    // The inputs' proofs first: a package's id binds the first nullifier.
+    let mut r_bal = Scalar::zero();
+    let mut input_circuits = vec![];
+    for s in &spent {
+        let ar = random_scalar(rng);
+        r_bal += ar;
+        input_circuits.push(InputCircuit::for_note(
+            s.note,
+            s.path,
+            sk.zsk(),
+            sk.vsk(),
+            ar,
+        )?);
+    }
+    let package_action = match package {
+        Some(PackageRequest::Create {
+            contents,
+            blinding,
+            key,
+        }) => {
+            let sealed = seal_with(&contents, blinding, &key, &chain_id)
+                .map_err(|e| BuildError::Package(e.to_string()))?;
+            let first = input_circuits
+                .first()
+                .ok_or(BuildError::TooMany("inputs (none)"))?;
+            let id = package_id(&chain_id, &encode_base(&first.public.nil), &sealed);
+            change.push(Asset::ticket(package_ticket(&id)));
+            r_bal -= blinding;
+            Some(PackageAction::Create(sealed))
+        }
+        Some(PackageRequest::Open {
+            id,
+            cm,
+            key,
+            plaintext,
+        }) => {
+            r_bal += plaintext.blinding;
+            Some(PackageAction::Open { id, cm, key })
+        }
+        None => None,
+    };
     let (plain, mut all): (Vec<Recipient>, Vec<Recipient>) =
         recipients.into_iter().partition(|r| r.plain);
     for a in change {
@@ -360,20 +463,7 @@ fn build_inner<R: RngCore + CryptoRng>(
     shuffle(&mut all, rng);
     all.extend(plain);
 
-    // Statements.
-    let mut r_bal = Scalar::zero();
-    let mut input_circuits = vec![];
-    for s in &spent {
-        let ar = random_scalar(rng);
-        r_bal += ar;
-        input_circuits.push(InputCircuit::for_note(
-            s.note,
-            s.path,
-            sk.zsk(),
-            sk.vsk(),
-            ar,
-        )?);
-    }
+    // Output statements.
     let mut output_circuits = vec![];
     let mut sealed = vec![];
     let mut plain_outputs = vec![];
@@ -441,6 +531,7 @@ fn build_inner<R: RngCore + CryptoRng>(
         plain_outputs,
         stake,
         contract,
+        package: package_action,
         balance_sig: BalanceSignature::sign_with_aux(&Scalar::zero(), b"", &[0; 32]),
         from_sig: sk
             .sign_with_aux(&from, b"", &[0; 32])

@@ -2,9 +2,10 @@
 //! `docs/protocol.md` §8):
 //!
 //! ```text
-//! tx      = version u8 (3 | 4 | 5) ‖ chain_id (32) ‖ fee u128 ‖ from PKr (96)
+//! tx      = version u8 (3 | 4 | 5 | 6) ‖ chain_id (32) ‖ fee u128 ‖ from PKr (96)
 //!           ‖ u16 n ‖ n × input ‖ u16 m ‖ m × output ‖ u16 k ‖ k × plain
 //!           ‖ [stake, version 4 only] ‖ [contract, version 5 only]
+//!           ‖ [package, version 6 only]
 //!           ‖ balance_sig (64) ‖ from_sig (64)
 //! stake   = 0x01 ‖ vote_key (32) ‖ vrf_key (32) ‖ amount u128   (register)
 //!         | 0x02 ‖ vote_key (32)                                 (unbond)
@@ -14,8 +15,8 @@
 //! asset   = currency (32) ‖ value u128 ‖ u8 has_ticket (0|1) ‖ [category (32) ‖ id (32)]
 //! ```
 //! Version 3 has no action, version 4 exactly one stake action and
-//! version 5 exactly one contract action (`crate::contract`); no version
-//! carries both. Versions 1
+//! version 5 exactly one contract action (`crate::contract`), version 6
+//! exactly one package action (`crate::package`); no version carries two. Versions 1
 //! and 2 (the same layouts without the chain id) are rejected: they could be
 //! replayed across networks. `chain_id` is the hash of the network's genesis
 //! block. The effects (hashed into the
@@ -36,6 +37,8 @@ const VERSION: u8 = 3;
 const VERSION_STAKE: u8 = 4;
 /// Version of a transaction carrying a contract action.
 const VERSION_CONTRACT: u8 = 5;
+/// Version of a transaction carrying a package action.
+const VERSION_PACKAGE: u8 = 6;
 /// The versions before the chain id (no longer accepted).
 const LEGACY_VERSIONS: [u8; 2] = [1, 2];
 const STAKE_REGISTER: u8 = 1;
@@ -65,6 +68,8 @@ fn encode_inner(tx: &Transaction, with_proofs_and_sigs: bool) -> Vec<u8> {
         VERSION_STAKE
     } else if tx.contract.is_some() {
         VERSION_CONTRACT
+    } else if tx.package.is_some() {
+        VERSION_PACKAGE
     } else {
         VERSION
     });
@@ -100,6 +105,8 @@ fn encode_inner(tx: &Transaction, with_proofs_and_sigs: bool) -> Vec<u8> {
         put_stake(&mut out, s);
     } else if let Some(c) = &tx.contract {
         c.put(&mut out);
+    } else if let Some(p) = &tx.package {
+        p.put(&mut out);
     }
     if with_proofs_and_sigs {
         out.extend_from_slice(&tx.balance_sig.to_bytes());
@@ -293,7 +300,7 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
     if LEGACY_VERSIONS.contains(&version) {
         return Err(DecodeError::LegacyVersion(version));
     }
-    if version != VERSION && version != VERSION_STAKE && version != VERSION_CONTRACT {
+    if ![VERSION, VERSION_STAKE, VERSION_CONTRACT, VERSION_PACKAGE].contains(&version) {
         return Err(DecodeError::Version(version));
     }
     let chain_id = r.array("chain id")?;
@@ -341,6 +348,11 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
     } else {
         None
     };
+    let package = if version == VERSION_PACKAGE {
+        Some(r.package()?)
+    } else {
+        None
+    };
     let balance_sig = BalanceSignature::from_bytes(r.take(64, "balance signature")?)
         .map_err(|e| invalid("balance signature", e))?;
     let from_sig = PkrSignature::from_bytes(r.take(64, "from signature")?)
@@ -355,6 +367,7 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
         plain_outputs,
         stake,
         contract,
+        package,
         balance_sig,
         from_sig,
     })

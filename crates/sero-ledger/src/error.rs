@@ -52,4 +52,6 @@ pub enum TxError {
     Stake(String),
     #[error("contract: {0}")]
     Contract(String),
+    #[error("package: {0}")]
+    Package(String),
 }

@@ -12,6 +12,8 @@
 //!   parallel and signs.
 //! * [`contract`]: the contract action (call or creation with an asset),
 //!   its encoding and its stateless and historical rules.
+//! * [`package`]: the package action (create, open), its encoding, how
+//!   it enters the balance, and its stateless and historical rules.
 //! * [`block`]: block headers with their consensus seal, bodies, the
 //!   deterministic empty block.
 //! * [`license`]: the mining licence of whitepaper §3.3 (issue, encode,
@@ -26,10 +28,12 @@ pub mod contract;
 mod error;
 pub mod license;
 pub mod note_plaintext;
+pub mod package;
 pub mod tx;
 pub mod validate;
 pub mod vectors;
 
 pub use contract::{ContractAction, ContractTarget};
 pub use error::{DecodeError, TxError};
+pub use package::PackageAction;
 pub use tx::{PlainOutput, StakeAction, Transaction, ZInput, ZOutput};

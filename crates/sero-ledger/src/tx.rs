@@ -105,6 +105,10 @@ pub struct Transaction {
     /// never together with a stake action). Its rules live in
     /// [`crate::contract`].
     pub contract: Option<crate::contract::ContractAction>,
+    /// An optional package action (encoded only in version 6; never
+    /// together with a stake or contract action). Its rules live in
+    /// [`crate::package`].
+    pub package: Option<crate::package::PackageAction>,
     /// B-Sign over the sighash.
     pub balance_sig: BalanceSignature,
     /// PKr signature of `from` over the sighash.

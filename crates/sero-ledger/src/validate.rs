@@ -11,6 +11,8 @@
 //!    fit in a u64) and the asset a contract action brings counts like a
 //!    plain output (public value: `crate::contract`), after the contract
 //!    action's own stateless rules ([`crate::contract::check_stateless`]);
+//!    a package action adds its commitment and its ticket
+//!    ([`crate::package::balance_terms`]);
 //! 5. every input and output proof, batch-verified (one batch per circuit,
 //!    across all the transactions given).
 //!
@@ -25,7 +27,11 @@
 //! 8. the stake action, if any, against the registry
 //!    ([`LedgerView::check_stake`]);
 //! 9. the contract action, if any, against the parent's contract state
-//!    ([`LedgerView::check_contract`]; executing it is the node's stage).
+//!    ([`LedgerView::check_contract`]; executing it is the node's stage);
+//! 10. the package action, if any, against the parent's package table
+//!    ([`LedgerView::check_package`]: a new id; an open of a sealed
+//!    package whose ciphertext the key opens to contents that re-commit
+//!    to its `C_pkg`).
 //!
 //! Nullifiers repeated across the transactions of one block are the
 //! block's rule (`check_block_nullifiers`).
@@ -34,7 +40,7 @@ use crate::error::TxError;
 use crate::tx::{StakeAction, Transaction};
 use rand_core::OsRng;
 use rayon::prelude::*;
-use sero_assets::{balance_point, AssetCommitment};
+use sero_assets::{balance_point_ext, AssetCommitment};
 use sero_crypto::curve::encode_base;
 use sero_crypto::Base;
 use sero_zk::note::pkr_hash;
@@ -59,6 +65,12 @@ pub trait LedgerView {
     /// ([`crate::contract::check_historical`]; called only when it is
     /// `Some`). Views without contract state accept.
     fn check_contract(&self, _c: &crate::contract::ContractAction) -> Result<(), TxError> {
+        Ok(())
+    }
+    /// The package action's historical rules
+    /// ([`crate::package::check_historical`]; called only when it is
+    /// `Some`). Views without a package table accept.
+    fn check_package(&self, _tx: &Transaction) -> Result<(), TxError> {
         Ok(())
     }
 }
@@ -86,6 +98,14 @@ pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
             )));
         }
     }
+    if let Some(p) = &tx.package {
+        if tx.stake.is_some() || tx.contract.is_some() {
+            return Err(TxError::Package(
+                "a transaction carries one action: stake, contract or package".into(),
+            ));
+        }
+        crate::package::check_stateless(tx, p)?;
+    }
     if let Some(c) = &tx.contract {
         if tx.stake.is_some() {
             return Err(TxError::Contract(
@@ -101,8 +121,17 @@ pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
     tx.from
         .verify(&sighash, &tx.from_sig)
         .map_err(|_| TxError::BadFromSignature)?;
-    let ins: Vec<AssetCommitment> = tx.inputs.iter().map(|i| i.cm_asset).collect();
-    let outs: Vec<AssetCommitment> = tx.outputs.iter().map(|o| o.cm_asset).collect();
+    let mut ins: Vec<AssetCommitment> = tx.inputs.iter().map(|i| i.cm_asset).collect();
+    let mut outs: Vec<AssetCommitment> = tx.outputs.iter().map(|o| o.cm_asset).collect();
+    // A package action: its commitment and its ticket (docs/protocol.md §13).
+    let (mut public_in, mut public_out) = (vec![], vec![]);
+    if let Some(p) = &tx.package {
+        let t = crate::package::balance_terms(tx, p)?;
+        ins.extend(t.inputs);
+        outs.extend(t.outputs);
+        public_in = t.public_in;
+        public_out = t.public_out;
+    }
     // The contract action's asset and token fee leave the shielded pool
     // as public values, exactly like a plain output's.
     let plain: Vec<_> = tx
@@ -110,9 +139,10 @@ pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
         .iter()
         .map(|p| p.asset)
         .chain(tx.contract.iter().flat_map(|c| c.public_assets()))
+        .chain(public_out)
         .collect();
-    let bp =
-        balance_point(&ins, &outs, &plain, public).map_err(|e| TxError::Asset(e.to_string()))?;
+    let bp = balance_point_ext(&ins, &outs, &plain, &public_in, public)
+        .map_err(|e| TxError::Asset(e.to_string()))?;
     tx.balance_sig
         .verify(&bp, &sighash)
         .map_err(|_| TxError::Unbalanced)
@@ -226,6 +256,9 @@ pub fn validate_stateful(tx: &Transaction, view: &impl LedgerView) -> Result<(),
     }
     if let Some(c) = &tx.contract {
         view.check_contract(c)?;
+    }
+    if tx.package.is_some() {
+        view.check_package(tx)?;
     }
     Ok(())
 }

@@ -46,6 +46,7 @@ pub fn sample_transaction(chain_id: [u8; 32]) -> Transaction {
         }],
         stake: None,
         contract: None,
+        package: None,
         balance_sig: BalanceSignature::sign_with_aux(&Scalar::from(1u64), b"", &[0; 32]),
         from_sig: sk
             .sign_with_aux(&pk.derive_pkr_with(&Scalar::from(5u64)), b"", &[0; 32])

@@ -116,6 +116,7 @@ fn the_development_parameters_let_anyone_mint() {
         }],
         stake: None,
         contract: None,
+        package: None,
         balance_sig: BalanceSignature::sign_with_aux(&Scalar::from(0u64), b"", &[0; 32]),
         from_sig: mallory.sign_with_aux(&from, b"", &[0; 32]).unwrap(),
     };

@@ -402,8 +402,12 @@ fn decoder_rejects_every_truncation_and_trailing_byte() {
         Err(DecodeError::TrailingBytes(1))
     );
     let mut v = bytes.clone();
+    v[0] = 7;
+    assert_eq!(Transaction::from_bytes(&v), Err(DecodeError::Version(7)));
+    // Version 6 announces a package action the bytes do not hold.
+    let mut v = bytes.clone();
     v[0] = 6;
-    assert_eq!(Transaction::from_bytes(&v), Err(DecodeError::Version(6)));
+    assert!(Transaction::from_bytes(&v).is_err());
     // Version 5 announces a contract action the bytes do not hold.
     let mut v = bytes.clone();
     v[0] = 5;

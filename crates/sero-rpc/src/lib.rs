@@ -183,6 +183,26 @@ pub trait SeroApi {
     fn til(&self, til: String) -> RpcResult<Option<TilEntry>>;
     #[method(name = "getSpendsByBlock")]
     fn spends_by_block(&self, from: u64, to: u64) -> RpcResult<Vec<SpendEntry>>;
+    /// A package at the tip (`docs/protocol.md` §17): its commitment and
+    /// ciphertext (what a holder decrypts with the key), and whether it is
+    /// opened.
+    #[method(name = "getPackage")]
+    fn package(&self, id: String) -> RpcResult<Option<PackageEntry>>;
+}
+
+/// A package as the chain stores it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PackageEntry {
+    pub id: String,
+    pub opened: bool,
+    /// The height of the creating block.
+    pub height: u64,
+    /// Short address of the creating transaction's `From`, 0x-hex.
+    pub creator: String,
+    /// `C_pkg`, hex.
+    pub commitment: String,
+    /// The sealed contents, hex.
+    pub ciphertext: String,
 }
 
 /// A spend published in a block: what a light wallet downloads to find
@@ -588,6 +608,21 @@ impl SeroApiServer for RpcImpl {
                 txid: hex::encode(txid),
                 height,
             }))
+    }
+
+    fn package(&self, id: String) -> RpcResult<Option<PackageEntry>> {
+        use sero_node::evm::StateView;
+        let id = hex32(&id, "package id")?;
+        let view = self.lock()?.chain.contract_view().map_err(internal)?;
+        let r = StateView::package(&view, &id).map_err(internal)?;
+        Ok(r.map(|r| PackageEntry {
+            id: hex::encode(id),
+            opened: r.opened,
+            height: r.height,
+            creator: format!("0x{}", hex::encode(r.creator)),
+            commitment: hex::encode(r.sealed.cm.to_bytes()),
+            ciphertext: hex::encode(&r.sealed.ciphertext),
+        }))
     }
 }
 

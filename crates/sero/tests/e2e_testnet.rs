@@ -505,6 +505,7 @@ fn a_flood_of_junk_transactions_does_not_stall_consensus() {
                 }],
                 stake: None,
                 contract: None,
+                package: None,
                 balance_sig: BalanceSignature::sign_with_aux(&r, b"", &[0; 32]),
                 from_sig: rogue.sign_with_aux(&from, b"", &[0; 32]).unwrap(),
             };

@@ -73,6 +73,7 @@ pub fn contracts() -> &'static HashMap<String, Vec<u8>> {
             "TicketRelay.sol",
             "Vault.sol",
             "Airdrop.sol",
+            "SealedBidAuction.sol",
             "test/Probe.sol",
             "test/Erc20.sol",
         ];

@@ -58,6 +58,11 @@ struct TxOptions {
     /// A ticket the call brings, as CATEGORY:ID (ID: 64 hex digits).
     #[arg(long, value_parser = parse_ticket)]
     ticket: Option<Ticket>,
+    /// A package the call brings (its id, 64 hex digits): the contract
+    /// receives its ticket (`sero_msg_category` is "#PKG",
+    /// `sero_msg_ticket` the id) and may open it with `sero_ClosePkg`.
+    #[arg(long, value_name = "ID", value_parser = parse_package, conflicts_with = "ticket")]
+    package: Option<Ticket>,
     /// Act as this account's fixed identity: `From` (msg.sender) is the
     /// same one-time address in every transaction, so a contract can
     /// recognise its owner. Without it every transaction has a fresh,
@@ -134,6 +139,15 @@ fn usage(e: impl std::fmt::Display) -> CliError {
 }
 fn fail(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
+}
+
+fn parse_package(s: &str) -> Result<Ticket, String> {
+    let h = s.strip_prefix("0x").unwrap_or(s);
+    let b: [u8; 32] = hex::decode(h)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| "expected a package id of 64 hex digits".to_string())?;
+    Ok(sero_assets::package::package_ticket(&b))
 }
 
 fn parse_ticket(s: &str) -> Result<Ticket, String> {
@@ -474,11 +488,11 @@ async fn send(
 ) -> Result<Report, CliError> {
     let sk = tx.account.secret_key()?;
     let mut asset = Asset::token(tx.currency, tx.amount);
-    asset.ticket = tx.ticket;
+    asset.ticket = tx.ticket.or(tx.package);
     if tx.amount == 0 {
         asset.currency = Currency::sero();
     }
-    let asset = (tx.amount > 0 || tx.ticket.is_some()).then_some(asset);
+    let asset = (tx.amount > 0 || asset.ticket.is_some()).then_some(asset);
     if tx.fee_token.is_some() && target == ContractTarget::Create {
         return Err(usage(
             "--fee-token pays a call's gas through the called contract; a deploy pays in SERO",

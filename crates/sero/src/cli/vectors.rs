@@ -26,6 +26,7 @@ fn all() -> Vec<(&'static str, Value)> {
         ("sortition.json", sero_consensus::vectors::generate()),
         ("license.json", sero_ledger::license::vectors()),
         ("transaction.json", sero_ledger::vectors::vectors()),
+        ("package.json", sero_ledger::package::vectors()),
     ]
 }
 

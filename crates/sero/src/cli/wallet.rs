@@ -13,14 +13,20 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand_core::OsRng;
 use serde_json::json;
-use sero_assets::{Asset, Category, Currency, Ticket, TicketId};
+use sero_assets::package::{
+    open as open_package, package_ticket, PackageContents, PackageKey, SealedPackage,
+    MAX_PACKAGE_DATA,
+};
+use sero_assets::{Asset, AssetCommitment, Category, Currency, Ticket, TicketId};
 use sero_crypto::curve::encode_base;
 use sero_keys::{OneTimeAddress, PaymentAddress, SecretKey, Seed, TraceKey};
 use sero_ledger::builder::{
-    build_transaction_ext, stake_refund_pkr, Extras, Network, Recipient, SpendableNote,
+    build_transaction_ext, stake_refund_pkr, Extras, Network, PackageRequest, Recipient,
+    SpendableNote,
 };
 use sero_ledger::note_plaintext::open_sealed;
-use sero_ledger::StakeAction;
+use sero_ledger::package::created_id;
+use sero_ledger::{PackageAction, StakeAction};
 use sero_node::scan::{find_notes, OutputRecord};
 use sero_rpc::{SeroApiClient, TilEntry};
 use sero_tree::cm_auth;
@@ -165,6 +171,10 @@ enum WalletCommand {
         /// A ticket to send with the payment, as CATEGORY:ID (ID: 64 hex digits).
         #[arg(long, value_parser = parse_ticket)]
         ticket: Option<Ticket>,
+        /// A package to send (its id, 64 hex digits): a private transfer
+        /// of its ticket, like any ticket's.
+        #[arg(long, value_name = "ID", value_parser = parse_hex32, conflicts_with = "ticket")]
+        package: Option<[u8; 32]>,
         /// Fee in SERO.
         #[arg(long, default_value_t = 10)]
         fee: u128,
@@ -229,12 +239,68 @@ enum WalletCommand {
     /// included or no longer includable. Run it, rather than paying again,
     /// when a send ended without a clear answer.
     Pending,
+    /// Packages: sealed bundles of assets and data that move privately and
+    /// open with a key.
+    Package {
+        #[command(subcommand)]
+        cmd: PackageCommand,
+    },
     /// Watch-only view with a trace key: incoming notes and, through their
     /// trace tags, which were spent. Cannot spend, and cannot tell whether a
     /// note is spendable (that needs the spending key: `balance`, `history`).
     Audit {
         #[arg(long)]
         tk: TraceKey,
+    },
+}
+
+#[derive(Subcommand)]
+enum PackageCommand {
+    /// Seal assets and/or data into a new package under a fresh key; its
+    /// ticket goes to this account. Prints the package id and the key
+    /// (give the key to whoever should open it, off chain).
+    Create {
+        #[command(flatten)]
+        account: Account,
+        /// Amount of `--currency` to seal.
+        #[arg(long, default_value_t = 0)]
+        amount: u128,
+        #[arg(long, default_value = "SERO")]
+        currency: Currency,
+        /// A ticket to seal, as CATEGORY:ID.
+        #[arg(long, value_parser = parse_ticket)]
+        ticket: Option<Ticket>,
+        /// A file of up to 4096 bytes to seal.
+        #[arg(long, value_name = "FILE")]
+        data: Option<PathBuf>,
+        /// Fee in SERO.
+        #[arg(long, default_value_t = 10)]
+        fee: u128,
+        /// Wait until the transaction is in a block.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Open a package this account holds with its key: its assets become
+    /// ordinary notes of this account, its data is printed (and written
+    /// to --out).
+    Open {
+        #[command(flatten)]
+        account: Account,
+        /// The package id (64 hex digits).
+        #[arg(value_parser = parse_hex32)]
+        id: [u8; 32],
+        /// The package key (64 hex digits).
+        #[arg(long)]
+        key: PackageKey,
+        /// Write the package's data to this file.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Fee in SERO.
+        #[arg(long, default_value_t = 10)]
+        fee: u128,
+        /// Wait until the transaction is in a block.
+        #[arg(long)]
+        wait: bool,
     },
 }
 
@@ -776,9 +842,11 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 let sk = account.secret_key()?;
                 notes_report(&client, &sk.trace_key(), Some(&sk), true, quiet).await
             }
-            WalletCommand::Send { account, to, amount, currency, ticket, fee, memo, wait, raw } => {
+            WalletCommand::Package { cmd } => package(&client, opts, cmd, quiet).await,
+            WalletCommand::Send { account, to, amount, currency, ticket, package, fee, memo, wait, raw } => {
+                let ticket = ticket.or(package.map(|id| package_ticket(&id)));
                 if amount == 0 && ticket.is_none() {
-                    return Err(CliError::Usage("nothing to send: give --amount and/or --ticket".into()));
+                    return Err(CliError::Usage("nothing to send: give --amount and/or --ticket or --package".into()));
                 }
                 let pkr = match to.parse::<PaymentAddress>() {
                     Ok(pk) => pk.derive_pkr(&mut OsRng),
@@ -796,7 +864,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 let (txid, height) =
                     match submit(&client, opts, &sk, recipients, fee, None, wait, raw, quiet).await? {
                         Submitted::Raw(report) => return Ok(report),
-                        Submitted::Sent { txid, height } => (txid, height),
+                        Submitted::Sent { txid, height, .. } => (txid, height),
                     };
                 let human = match height {
                     Some(h) => format!("sent {amount} {currency}: transaction {txid} included in block {h}"),
@@ -817,7 +885,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 let (txid, height) =
                     match submit(&client, opts, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
                         Submitted::Raw(report) => return Ok(report),
-                        Submitted::Sent { txid, height } => (txid, height),
+                        Submitted::Sent { txid, height, .. } => (txid, height),
                     };
                 let vk = hex::encode(vote_key);
                 let human = match height {
@@ -835,7 +903,7 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 let (txid, height) =
                     match submit(&client, opts, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
                         Submitted::Raw(report) => return Ok(report),
-                        Submitted::Sent { txid, height } => (txid, height),
+                        Submitted::Sent { txid, height, .. } => (txid, height),
                     };
                 let vk = hex::encode(vote_key);
                 let human = match height {
@@ -951,8 +1019,13 @@ async fn pending_report(client: &Client, opts: &SendOpts) -> Result<Report, CliE
 pub(crate) enum Submitted {
     /// `--raw`: the report with the signed transaction.
     Raw(Report),
-    /// Submitted; the block height when waited for.
-    Sent { txid: String, height: Option<u64> },
+    /// Submitted; the block height when waited for; the id of the package
+    /// it creates, if it creates one.
+    Sent {
+        txid: String,
+        height: Option<u64>,
+        package_id: Option<[u8; 32]>,
+    },
 }
 
 /// Scans `sk`'s unspent notes, proves and signs a transaction paying
@@ -1080,5 +1153,200 @@ pub(crate) async fn submit_ext(
             )));
         }
     }
-    Ok(Submitted::Sent { txid, height })
+    let package_id = match &tx.package {
+        Some(PackageAction::Create(s)) => created_id(&tx, s),
+        _ => None,
+    };
+    Ok(Submitted::Sent {
+        txid,
+        height,
+        package_id,
+    })
+}
+
+/// `sero wallet package create|open`.
+async fn package(
+    client: &Client,
+    opts: &SendOpts,
+    cmd: PackageCommand,
+    quiet: bool,
+) -> Result<Report, CliError> {
+    match cmd {
+        PackageCommand::Create {
+            account,
+            amount,
+            currency,
+            ticket,
+            data,
+            fee,
+            wait,
+        } => {
+            let data = match &data {
+                Some(path) => {
+                    let len = std::fs::metadata(path)
+                        .map_err(|e| CliError::Usage(format!("--data {}: {e}", path.display())))?
+                        .len();
+                    if len > MAX_PACKAGE_DATA as u64 {
+                        return Err(CliError::Usage(format!(
+                            "--data {}: {len} bytes exceeds the package limit of {MAX_PACKAGE_DATA}",
+                            path.display()
+                        )));
+                    }
+                    std::fs::read(path)
+                        .map_err(|e| CliError::Usage(format!("--data {}: {e}", path.display())))?
+                }
+                None => vec![],
+            };
+            let mut assets = vec![];
+            if amount > 0 || ticket.is_some() {
+                let currency = if amount == 0 {
+                    Currency::sero()
+                } else {
+                    currency
+                };
+                assets.push(Asset {
+                    currency,
+                    value: amount,
+                    ticket,
+                });
+            }
+            let contents = PackageContents { assets, data };
+            contents
+                .check()
+                .map_err(|e| CliError::Usage(format!("package: {e}")))?;
+            let sk = account.secret_key()?;
+            let key = PackageKey::random(&mut OsRng);
+            let extras = Extras {
+                package: Some(PackageRequest::Create {
+                    contents: contents.clone(),
+                    blinding: sero_crypto::curve::random_scalar(&mut OsRng),
+                    key,
+                }),
+                ..Extras::default()
+            };
+            let Submitted::Sent {
+                txid,
+                height,
+                package_id,
+            } = submit_ext(client, opts, &sk, vec![], fee, extras, wait, false, quiet).await?
+            else {
+                unreachable!("not raw")
+            };
+            let id = hex::encode(package_id.expect("a creation has an id"));
+            let what = match contents.assets.first() {
+                Some(a) => format!(
+                    "{} {}{}",
+                    a.value,
+                    a.currency,
+                    a.ticket
+                        .map(|t| format!(" and ticket {}:{}", t.category, t.id))
+                        .unwrap_or_default()
+                ),
+                None => "no asset".into(),
+            };
+            let status = match height {
+                Some(h) => format!("transaction {txid} included in block {h}"),
+                None => format!("transaction {txid} pending"),
+            };
+            Ok(Report::new(
+                format!(
+                    "package {id} created ({what}, {} data bytes): {status}\nkey {key}",
+                    contents.data.len()
+                ),
+                json!({ "id": id, "key": key.to_string(), "txid": txid, "height": height }),
+            ))
+        }
+        PackageCommand::Open {
+            account,
+            id,
+            key,
+            out,
+            fee,
+            wait,
+        } => {
+            let idh = hex::encode(id);
+            let entry = client
+                .package(idh.clone())
+                .await
+                .map_err(fail)?
+                .ok_or_else(|| fail(format!("no package {idh} on chain")))?;
+            if entry.opened {
+                return Err(fail(format!("package {idh} is already opened")));
+            }
+            let bad = || fail(format!("the node sent a malformed package {idh}"));
+            let cm = hex::decode(&entry.commitment)
+                .ok()
+                .and_then(|b| AssetCommitment::from_bytes(&b).ok())
+                .ok_or_else(bad)?;
+            let ciphertext = hex::decode(&entry.ciphertext).map_err(|_| bad())?;
+            let (chain_id, _) = network(client, opts.params_file.as_deref()).await?;
+            let plaintext = open_package(&SealedPackage { cm, ciphertext }, &key, &chain_id)
+                .map_err(|e| fail(format!("package {idh}: {e}")))?;
+            let sk = account.secret_key()?;
+            let contents = plaintext.contents.clone();
+            let extras = Extras {
+                package: Some(PackageRequest::Open {
+                    id,
+                    cm,
+                    key,
+                    plaintext,
+                }),
+                ..Extras::default()
+            };
+            let Submitted::Sent { txid, height, .. } =
+                submit_ext(client, opts, &sk, vec![], fee, extras, wait, false, quiet).await?
+            else {
+                unreachable!("not raw")
+            };
+            if let Some(path) = &out {
+                std::fs::write(path, &contents.data)
+                    .map_err(|e| fail(format!("cannot write {}: {e}", path.display())))?;
+            }
+            let assets: Vec<String> = contents
+                .assets
+                .iter()
+                .map(|a| {
+                    let mut s = format!("{} {}", a.value, a.currency);
+                    if let Some(t) = a.ticket {
+                        s.push_str(&format!(" + ticket {}:{}", t.category, t.id));
+                    }
+                    s
+                })
+                .collect();
+            let text = String::from_utf8(contents.data.clone()).ok();
+            let status = match height {
+                Some(h) => format!("transaction {txid} included in block {h}"),
+                None => format!("transaction {txid} pending"),
+            };
+            let mut human = format!(
+                "package {idh} opened: {}; {status}",
+                if assets.is_empty() {
+                    "no asset".to_string()
+                } else {
+                    assets.join(", ")
+                }
+            );
+            if !contents.data.is_empty() {
+                match &text {
+                    Some(t) => human.push_str(&format!("\ndata: {t}")),
+                    None => {
+                        human.push_str(&format!("\ndata (hex): {}", hex::encode(&contents.data)))
+                    }
+                }
+            }
+            Ok(Report::new(
+                human,
+                json!({
+                    "id": idh, "txid": txid, "height": height,
+                    "assets": contents.assets.iter().map(|a| json!({
+                        "currency": a.currency.to_string(),
+                        "value": a.value.to_string(),
+                        "ticket": a.ticket.map(|t| format!("{}:{}", t.category, t.id)),
+                    })).collect::<Vec<_>>(),
+                    "data_hex": hex::encode(&contents.data),
+                    "data": text,
+                }),
+            ))
+        }
+    }
 }
