@@ -682,6 +682,7 @@ pub const METHOD_ARITY: &[(&str, usize)] = &[
     ("sero_getNullifierStatus", 1),
     ("sero_getTil", 1),
     ("sero_getSpendsByBlock", 2),
+    ("sero_getPackage", 1),
     ("sero_getTransactionReceipt", 1),
     ("sero_call", 1),
     ("eth_chainId", 0),
