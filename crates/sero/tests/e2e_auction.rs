@@ -10,45 +10,10 @@
 //! open a package in a contract either.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 mod common;
 
-use common::{repo_root, solcjs, start, DevNode, SERO};
-
-fn compile(out: &Path) -> (PathBuf, PathBuf) {
-    let o = Command::new(solcjs())
-        .current_dir(repo_root().join("contracts"))
-        .args(["--bin", "--abi", "--optimize", "-o"])
-        .arg(out)
-        .args(["SeroInterface.sol", "SealedBidAuction.sol"])
-        .output()
-        .expect("run solcjs");
-    assert!(
-        o.status.success(),
-        "solcjs: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (
-        out.join("SealedBidAuction_sol_SealedBidAuction.bin"),
-        out.join("SealedBidAuction_sol_SealedBidAuction.abi"),
-    )
-}
-
-fn sero(node: &DevNode, group: &str, args: &[&str]) -> (i32, Value) {
-    let out = Command::new(SERO)
-        .args(["--json", group, "--rpc", &node.url])
-        .args(args)
-        .env_remove("SERO_MNEMONIC")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .unwrap();
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)));
-    (out.status.code().unwrap_or(-1), v)
-}
+use common::{compile_contract, new_account, sero_cli as sero, start, DevNode};
 
 fn ok(node: &DevNode, group: &str, args: &[&str]) -> Value {
     let (code, v) = sero(node, group, args);
@@ -76,24 +41,12 @@ fn tickets(v: &Value) -> Vec<String> {
         .collect()
 }
 
-fn new_account() -> (String, String) {
-    let out = Command::new(SERO)
-        .args(["--json", "keys", "new"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (
-        v["mnemonic"].as_str().unwrap().to_string(),
-        v["pk"].as_str().unwrap().to_string(),
-    )
-}
-
 #[test]
 fn sealed_bid_auction_with_packages() {
     let chain = tempfile::tempdir().unwrap();
     let node = start(chain.path());
     let build = tempfile::tempdir().unwrap();
-    let (bin, abi) = compile(build.path());
+    let (bin, abi) = compile_contract(build.path(), "SealedBidAuction", &[]);
     let abi = abi.to_str().unwrap().to_string();
     let dev = node.mnemonic.clone();
     let bidders: Vec<(String, String)> = (0..3).map(|_| new_account()).collect();

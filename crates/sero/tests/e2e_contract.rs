@@ -7,49 +7,11 @@
 //! clear error.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 mod common;
 
-use common::{repo_root, solcjs, start, DevNode, SERO};
-
-/// Compiles `contracts/<name>.sol` (with SeroInterface.sol and `more`)
-/// into `out` with solcjs: `out/<name>_sol_<name>.{bin,abi}`.
-fn compile(out: &Path, name: &str, more: &[&str]) -> (PathBuf, PathBuf) {
-    let o = Command::new(solcjs())
-        .current_dir(repo_root().join("contracts"))
-        .args(["--bin", "--abi", "--optimize", "-o"])
-        .arg(out)
-        .args(["SeroInterface.sol", &format!("{name}.sol")])
-        .args(more)
-        .output()
-        .expect("run solcjs");
-    assert!(
-        o.status.success(),
-        "solcjs: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (
-        out.join(format!("{name}_sol_{name}.bin")),
-        out.join(format!("{name}_sol_{name}.abi")),
-    )
-}
-
-/// `sero --json <group> --rpc URL args…`: (exit code, JSON).
-fn sero(node: &DevNode, group: &str, args: &[&str]) -> (i32, Value) {
-    let out = Command::new(SERO)
-        .args(["--json", group, "--rpc", &node.url])
-        .args(args)
-        .env_remove("SERO_MNEMONIC")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .unwrap();
-    let v = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)));
-    (out.status.code().unwrap_or(-1), v)
-}
+use common::{compile_contract as compile, new_account, sero_cli as sero, start, DevNode, SERO};
 
 fn balance(node: &DevNode, mnemonic: &str, cur: &str) -> u128 {
     let (code, v) = sero(node, "wallet", &["balance", "--mnemonic", mnemonic]);
@@ -58,18 +20,6 @@ fn balance(node: &DevNode, mnemonic: &str, cur: &str) -> u128 {
         .as_str()
         .map(|s| s.parse().unwrap())
         .unwrap_or(0)
-}
-
-fn new_account() -> (String, String) {
-    let out = Command::new(SERO)
-        .args(["--json", "keys", "new"])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (
-        v["mnemonic"].as_str().unwrap().to_string(),
-        v["pk"].as_str().unwrap().to_string(),
-    )
 }
 
 fn rpc(node: &DevNode, method: &str, params: Value) -> Value {

@@ -100,3 +100,53 @@ pub fn solcjs() -> PathBuf {
     }
     local
 }
+
+/// `sero --json <group> --rpc URL args…` against `node`: (exit code, JSON).
+pub fn sero_cli(node: &DevNode, group: &str, args: &[&str]) -> (i32, serde_json::Value) {
+    let out = Command::new(SERO)
+        .args(["--json", group, "--rpc", &node.url])
+        .args(args)
+        .env_remove("SERO_MNEMONIC")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code().unwrap_or(-1), v)
+}
+
+/// A new account: (mnemonic, PK).
+pub fn new_account() -> (String, String) {
+    let out = Command::new(SERO)
+        .args(["--json", "keys", "new"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (
+        v["mnemonic"].as_str().unwrap().to_string(),
+        v["pk"].as_str().unwrap().to_string(),
+    )
+}
+
+/// Compiles `contracts/<name>.sol` (with SeroInterface.sol and `more`)
+/// into `out` with solcjs: `out/<name>_sol_<name>.{bin,abi}`.
+pub fn compile_contract(out: &Path, name: &str, more: &[&str]) -> (PathBuf, PathBuf) {
+    let o = Command::new(solcjs())
+        .current_dir(repo_root().join("contracts"))
+        .args(["--bin", "--abi", "--optimize", "-o"])
+        .arg(out)
+        .args(["SeroInterface.sol", &format!("{name}.sol")])
+        .args(more)
+        .output()
+        .expect("run solcjs");
+    assert!(
+        o.status.success(),
+        "solcjs: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (
+        out.join(format!("{name}_sol_{name}.bin")),
+        out.join(format!("{name}_sol_{name}.abi")),
+    )
+}
