@@ -27,6 +27,7 @@
 //! multiplications, not one pairing per point.
 
 mod codec;
+pub mod mpc;
 pub mod phase1;
 pub mod phase2;
 pub mod pok;

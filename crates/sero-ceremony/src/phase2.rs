@@ -11,22 +11,27 @@
 //!
 //! Transcript file:
 //! ```text
-//! magic "SEROMPC2" ‖ u32 version 1 ‖ u8 circuit (0 output, 1 input)
-//! ‖ circuit hash (32) ‖ phase 1 chain hash (32) ‖ u32 contributions k
-//! k × record: var name ‖ source ‖ δ·G1 ‖ δ·G2 ‖ proof of knowledge of d
-//!             ‖ key hash (32, of the key it produced)
+//! magic "SEROMPC2" ‖ u32 version 2 ‖ u8 circuit (0 output, 1 input)
+//! ‖ circuit hash (32) ‖ phase 1 chain hash (32) ‖ snarkjs csHash (64)
+//! ‖ u32 contributions k
+//! k × record: var name ‖ source ‖ δ·G1 ‖ δ·G2 ‖ g1_s ‖ g1_sx ‖ g2_spx
+//!             ‖ snarkjs transcript (64) ‖ key hash (32, of the key it produced)
 //! u64 len ‖ arkworks ProvingKey<Bn254>, uncompressed
 //! BLAKE2b-256("SERO_CerP2File__"; everything before)
 //! ```
 //! Chain: `h₀ = H("SERO_CerP2Init__"; circuit ‖ circuit hash ‖ phase 1
-//! hash)`, `hⱼ₊₁ = H("SERO_CerP2Contr_"; hⱼ ‖ record j)`.
+//! hash ‖ csHash)`, `hⱼ₊₁ = H("SERO_CerP2Contr_"; hⱼ ‖ record j)`.
+//!
+//! The proofs of knowledge are snarkjs's ([`crate::mpc`]), so that the
+//! transcript exported as a `.zkey` ([`crate::snarkjs::zkey_bytes`]) is
+//! checked by `snarkjs zkey verify`.
 
 use crate::codec::{Reader, Writer};
 use crate::phase1::{read_name, read_source, scale_powers, write_source, Accumulator, Phase1};
 use crate::pok::Pok;
 use crate::{
-    beacon_rng, hash, nonzero_scalar, same_ratio, weights, CeremonyError, Fr, Progress, Source, G1,
-    G1A, G2, G2A,
+    hash, mpc, nonzero_scalar, same_ratio, weights, CeremonyError, Fr, Progress, Source, G1, G1A,
+    G2, G2A, MAX_BEACON_ITERATIONS_EXP,
 };
 use ark_bn254::Bn254;
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
@@ -40,7 +45,7 @@ use sero_zk::params::CircuitParams;
 use sero_zk::qap::{R1csMatrices, Reduction};
 
 const MAGIC: &[u8; 8] = b"SEROMPC2";
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 const FILE_TAG: &[u8; 16] = b"SERO_CerP2File__";
 
 /// SERO's two circuits.
@@ -413,7 +418,12 @@ pub struct Contribution {
     pub source: Source,
     pub delta_g1: G1A,
     pub delta_g2: G2A,
+    /// snarkjs's proof of knowledge of the secret `d`: `g1_s`, `g1_sx =
+    /// d·g1_s`, `g2_spx = d·`[`mpc::hash_to_g2`]`(transcript)`.
     pub pok: Pok,
+    /// The snarkjs transcript hash the proof is bound to
+    /// ([`mpc::transcript`] of everything before).
+    pub transcript: [u8; 64],
     /// [`key_hash`] of the key this contribution produced.
     pub key_hash: [u8; 32],
 }
@@ -425,6 +435,7 @@ impl Contribution {
         w.point(&self.delta_g1);
         w.point(&self.delta_g2);
         self.pok.write(w);
+        w.bytes(&self.transcript);
         w.bytes(&self.key_hash);
     }
 
@@ -435,6 +446,7 @@ impl Contribution {
             delta_g1: r.g1("record delta_g1")?,
             delta_g2: r.g2("record delta_g2")?,
             pok: Pok::read(r, "proof of knowledge")?,
+            transcript: r.take(64, "transcript hash")?.try_into().expect("64 bytes"),
             key_hash: r.array32("key hash")?,
         })
     }
@@ -465,6 +477,9 @@ pub struct Phase2 {
     pub circuit_hash: [u8; 32],
     /// [`Phase1::chain_hash`] of the phase 1 it starts from.
     pub phase1_hash: [u8; 32],
+    /// snarkjs's circuit hash of the initial key ([`mpc::cs_hash`]),
+    /// computed by [`Phase2::new`]; it opens the snarkjs transcript.
+    pub cs_hash: [u8; 64],
     pub contributions: Vec<Contribution>,
     pub pk: ProvingKey<Bn254>,
 }
@@ -477,20 +492,46 @@ impl Phase2 {
         phase1: &Phase1,
         progress: &dyn Progress,
     ) -> Result<Self, CeremonyError> {
+        let pk = initial_key(&phase1.accumulator, r1cs, progress)?;
+        let cs_hash = mpc::cs_hash(&pk, &phase1.accumulator.tau_g1).ok_or_else(|| {
+            CeremonyError::Usage("phase 1 has too few powers for this circuit".into())
+        })?;
         Ok(Phase2 {
             circuit,
             circuit_hash: r1cs.hash(),
             phase1_hash: phase1.chain_hash(),
+            cs_hash,
             contributions: vec![],
-            pk: initial_key(&phase1.accumulator, r1cs, progress)?,
+            pk,
         })
     }
 
     fn init_hash(&self) -> [u8; 32] {
         hash(
             b"SERO_CerP2Init__",
-            &[&[self.circuit.id()], &self.circuit_hash, &self.phase1_hash],
+            &[
+                &[self.circuit.id()],
+                &self.circuit_hash,
+                &self.phase1_hash,
+                &self.cs_hash,
+            ],
         )
+    }
+
+    /// The snarkjs transcript before contribution `k`: csHash and the
+    /// public keys of contributions `0..k`.
+    fn mpc_acc(&self, k: usize) -> Vec<u8> {
+        let mut acc = self.cs_hash.to_vec();
+        for c in &self.contributions[..k] {
+            acc.extend(mpc::pubkey_bytes(
+                &c.delta_g1,
+                &c.pok.g1_s,
+                &c.pok.g1_sx,
+                &c.pok.g2_spx,
+                &c.transcript,
+            ));
+        }
+        acc
     }
 
     pub fn chain_hash(&self) -> [u8; 32] {
@@ -506,7 +547,8 @@ impl Phase2 {
         progress: &dyn Progress,
     ) -> Result<[u8; 32], CeremonyError> {
         let d = nonzero_scalar(rng);
-        self.apply(name, Source::Participant, d, rng, progress)
+        let g1_s = (G1A::generator() * nonzero_scalar(rng)).into_affine();
+        self.apply(name, Source::Participant, d, g1_s, progress)
     }
 
     pub fn beacon(
@@ -515,28 +557,33 @@ impl Phase2 {
         iterations_exp: u8,
         progress: &dyn Progress,
     ) -> Result<[u8; 32], CeremonyError> {
-        let mut rng = beacon_rng(value, iterations_exp)?;
-        let d = nonzero_scalar(&mut rng);
+        let (d, g1_s) = beacon_secret(value, iterations_exp)?;
         let source = Source::Beacon {
             value: value.to_vec(),
             iterations_exp,
         };
-        self.apply("beacon", source, d, &mut rng, progress)
+        self.apply("beacon", source, d, g1_s, progress)
     }
 
-    fn apply<R: RngCore>(
+    fn apply(
         &mut self,
         name: &str,
         source: Source,
         d: Fr,
-        rng: &mut R,
+        g1_s: G1A,
         progress: &dyn Progress,
     ) -> Result<[u8; 32], CeremonyError> {
         if name.len() > 256 {
             return Err(CeremonyError::Usage("name longer than 256 bytes".into()));
         }
         let challenge = self.chain_hash();
-        let pok = Pok::create(&d, &challenge, "delta", rng);
+        let g1_sx = (g1_s * d).into_affine();
+        let transcript = mpc::transcript(&self.mpc_acc(self.contributions.len()), &g1_s, &g1_sx);
+        let pok = Pok {
+            g1_s,
+            g1_sx,
+            g2_spx: (mpc::hash_to_g2(&transcript) * d).into_affine(),
+        };
         let dinv = d.inverse().expect("nonzero");
         let pk = &mut self.pk;
         pk.delta_g1 = (pk.delta_g1 * d).into_affine();
@@ -550,6 +597,7 @@ impl Phase2 {
             delta_g1: pk.delta_g1,
             delta_g2: pk.vk.delta_g2,
             pok,
+            transcript,
             key_hash: key_hash(pk),
         };
         let h = c.hash(&challenge);
@@ -590,17 +638,26 @@ impl Phase2 {
         check_key(pk, &phase1.accumulator, r1cs, rng, progress)?;
         let mut prev = (G1A::generator(), G2A::generator());
         let mut h = self.init_hash();
+        let mut acc = self.cs_hash.to_vec();
         let mut out = vec![];
         progress.begin("checking contributions", self.contributions.len() as u64);
         for (i, c) in self.contributions.iter().enumerate() {
             let who = format!("contribution #{} ({:?})", i + 1, c.name);
             let fail = |m: &str| Err(CeremonyError::Invalid(format!("{who}: {m}")));
-            let Some(sp) = c.pok.verify(&h, "delta") else {
+            if mpc::transcript(&acc, &c.pok.g1_s, &c.pok.g1_sx) != c.transcript {
                 return fail(
-                    "the proof of knowledge of its secret does not verify against the transcript \
-                     before it: a wrong proof, or a skipped or reordered step",
+                    "its proof of knowledge is bound to another transcript than the one before \
+                     it: a skipped or reordered step, or a tampered proof",
                 );
-            };
+            }
+            let sp = mpc::hash_to_g2(&c.transcript);
+            if c.pok.g1_s.is_zero()
+                || c.pok.g1_sx.is_zero()
+                || c.pok.g2_spx.is_zero()
+                || !same_ratio(c.pok.g1_s, c.pok.g1_sx, sp, c.pok.g2_spx)
+            {
+                return fail("the proof of knowledge of its secret does not verify");
+            }
             if !same_ratio(prev.0, c.delta_g1, sp, c.pok.g2_spx)
                 || !same_ratio(c.pok.g1_s, c.pok.g1_sx, prev.1, c.delta_g2)
             {
@@ -614,12 +671,19 @@ impl Phase2 {
                 iterations_exp,
             } = &c.source
             {
-                let d = nonzero_scalar(&mut beacon_rng(value, *iterations_exp)?);
-                if !c.pok.secret_is(&d) {
+                let (d, g1_s) = beacon_secret(value, *iterations_exp)?;
+                if c.pok.g1_s != g1_s || !c.pok.secret_is(&d) {
                     return fail("its secret is not the one its beacon value derives");
                 }
             }
             h = c.hash(&h);
+            acc.extend(mpc::pubkey_bytes(
+                &c.delta_g1,
+                &c.pok.g1_s,
+                &c.pok.g1_sx,
+                &c.pok.g2_spx,
+                &c.transcript,
+            ));
             prev = (c.delta_g1, c.delta_g2);
             out.push(crate::phase1::Verified {
                 index: i + 1,
@@ -665,6 +729,7 @@ impl Phase2 {
         w.u8(self.circuit.id());
         w.bytes(&self.circuit_hash);
         w.bytes(&self.phase1_hash);
+        w.bytes(&self.cs_hash);
         w.u32(self.contributions.len() as u32);
         for c in &self.contributions {
             c.write(&mut w);
@@ -682,6 +747,7 @@ impl Phase2 {
             .ok_or_else(|| CeremonyError::Format(format!("unknown circuit {id}")))?;
         let circuit_hash = r.array32("circuit hash")?;
         let phase1_hash = r.array32("phase 1 hash")?;
+        let cs_hash: [u8; 64] = r.take(64, "circuit hash")?.try_into().expect("64 bytes");
         let k = r.u32("contribution count")?;
         let mut contributions = vec![];
         for _ in 0..k {
@@ -698,10 +764,33 @@ impl Phase2 {
             circuit,
             circuit_hash,
             phase1_hash,
+            cs_hash,
             contributions,
             pk,
         })
     }
+}
+
+/// A phase 2 beacon's secret and `g1_s`, derived as snarkjs's `zkey
+/// beacon` does ([`mpc::beacon_secret`]).
+pub fn beacon_secret(value: &[u8], iterations_exp: u8) -> Result<(Fr, G1A), CeremonyError> {
+    if iterations_exp > MAX_BEACON_ITERATIONS_EXP {
+        return Err(CeremonyError::Usage(format!(
+            "beacon iterations 2^{iterations_exp}: the exponent must be at most {MAX_BEACON_ITERATIONS_EXP}"
+        )));
+    }
+    if value.is_empty() || value.len() > 255 {
+        return Err(CeremonyError::Usage(
+            "the beacon value must be 1 to 255 bytes".into(),
+        ));
+    }
+    let (d, g1_s) = mpc::beacon_secret(value, iterations_exp);
+    if d.is_zero() {
+        return Err(CeremonyError::Usage(
+            "this beacon value derives a zero secret".into(),
+        ));
+    }
+    Ok((d, g1_s))
 }
 
 /// Both circuits' final keys as a parameter file's [`sero_zk::Parameters`]

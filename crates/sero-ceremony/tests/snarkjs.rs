@@ -9,7 +9,14 @@
 //!   key we compute from the same ptau. snarkjs contributes to it and
 //!   verifies it (`zkey verify`, which also checks our r1cs); we verify the
 //!   contributed key's structure and prove with it (snarkjs's reduction).
-//! * We run our own phase 2 on snarkjs's phase 1, prove with the result, and
+//! * The `.zkey` we write for a fresh phase 2 is, section for section, the
+//!   one snarkjs's `groth16 setup` writes (the coefficients and the circuit
+//!   hash included).
+//! * We verify snarkjs's contributions (a participant and a beacon) with
+//!   our port of its scheme, and notice tampering.
+//! * We run our own phase 2 on snarkjs's phase 1 (participants and a
+//!   beacon), export it as a `.zkey`, and `snarkjs zkey verify` accepts our
+//!   contributions; a tampered one it refuses. We prove with the result, and
 //!   snarkjs's verifier (`groth16 verify`) accepts the proof under our
 //!   verifying key.
 
@@ -19,7 +26,9 @@ use ark_relations::lc;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sero_ceremony::phase2::{check_key, initial_key, Phase2};
-use sero_ceremony::snarkjs::{proof_json, public_json, r1cs_bytes, read_zkey, vk_json};
+use sero_ceremony::snarkjs::{
+    proof_json, public_json, r1cs_bytes, read_zkey, verify_zkey, vk_json, zkey_bytes,
+};
 use sero_ceremony::{Circuit, Phase1, Quiet};
 use sero_zk::params::CircuitParams;
 use sero_zk::qap::{R1csMatrices, Reduction};
@@ -89,6 +98,35 @@ fn snarkjs() -> Option<PathBuf> {
         .expect("run npm");
     assert!(st.success(), "npm install snarkjs failed");
     Some(local)
+}
+
+/// A binfile's sections by id.
+fn sections(b: &[u8]) -> std::collections::BTreeMap<u32, Vec<u8>> {
+    let n = u32::from_le_bytes(b[8..12].try_into().unwrap());
+    let mut pos = 12;
+    let mut out = std::collections::BTreeMap::new();
+    for _ in 0..n {
+        let id = u32::from_le_bytes(b[pos..pos + 4].try_into().unwrap());
+        let len = u64::from_le_bytes(b[pos + 4..pos + 12].try_into().unwrap()) as usize;
+        out.insert(id, b[pos + 12..pos + 12 + len].to_vec());
+        pos += 12 + len;
+    }
+    out
+}
+
+/// snarkjs's exit status and output.
+fn try_run(snarkjs: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
+    let o = Command::new(snarkjs)
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run snarkjs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (o.status.success(), text)
 }
 
 fn run(snarkjs: &Path, dir: &Path, args: &[&str]) -> String {
@@ -197,6 +235,17 @@ fn snarkjs_and_sero_check_each_other() {
     let theirs = read_zkey(&std::fs::read(d.join("toy0.zkey")).unwrap()).unwrap();
     let ours = initial_key(&p1.accumulator, &r1cs, &Quiet).unwrap();
     assert!(theirs == ours, "snarkjs's initial key differs from ours");
+    // Our .zkey of a fresh phase 2 is snarkjs's, section for section.
+    let fresh = Phase2::new(Circuit::Output, &r1cs, &p1, &Quiet).unwrap();
+    let mine = sections(&zkey_bytes(&fresh, &r1cs).unwrap());
+    let theirs_s = sections(&std::fs::read(d.join("toy0.zkey")).unwrap());
+    assert_eq!(
+        mine.keys().collect::<Vec<_>>(),
+        theirs_s.keys().collect::<Vec<_>>()
+    );
+    for (id, s) in &theirs_s {
+        assert!(mine[id] == *s, "zkey section {id} differs from snarkjs's");
+    }
 
     // snarkjs contributes and verifies; we check the key and prove with it.
     run(
@@ -211,12 +260,57 @@ fn snarkjs_and_sero_check_each_other() {
             "-e=zkey entropy",
         ],
     );
+    run(
+        &sj,
+        d,
+        &[
+            "zkey",
+            "beacon",
+            "toy1.zkey",
+            "toy2.zkey",
+            "0a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+            "10",
+            "-n=their beacon",
+        ],
+    );
     let t = run(
         &sj,
         d,
-        &["zkey", "verify", "toy.r1cs", "final.ptau", "toy1.zkey"],
+        &["zkey", "verify", "toy.r1cs", "final.ptau", "toy2.zkey"],
     );
     assert!(t.contains("ZKey Ok"), "{t}");
+    // We verify snarkjs's contribution chain with our port of its scheme.
+    let zk = std::fs::read(d.join("toy2.zkey")).unwrap();
+    let (cs, _) = verify_zkey(&zk, &p1, &r1cs, &mut ChaCha20Rng::seed_from_u64(4), &Quiet).unwrap();
+    assert_eq!(cs.len(), 2);
+    assert_eq!(cs[0].name, "three");
+    assert!(cs[1].beacon.is_some());
+    // ... and notice a tampered transcript hash or proof.
+    let mpc = {
+        let b = &zk;
+        let n = u32::from_le_bytes(b[8..12].try_into().unwrap());
+        let mut pos = 12;
+        let mut at = 0;
+        for _ in 0..n {
+            let id = u32::from_le_bytes(b[pos..pos + 4].try_into().unwrap());
+            let len = u64::from_le_bytes(b[pos + 4..pos + 12].try_into().unwrap()) as usize;
+            if id == 10 {
+                at = pos + 12;
+            }
+            pos += 12 + len;
+        }
+        at
+    };
+    let first_transcript = mpc + 64 + 4 + 3 * 64 + 128;
+    let mut bad = zk.clone();
+    bad[first_transcript + 7] ^= 1;
+    let e = verify_zkey(&bad, &p1, &r1cs, &mut ChaCha20Rng::seed_from_u64(4), &Quiet)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("#1") && e.contains("transcript"), "{e}");
+    let mut bad = zk.clone();
+    bad[mpc + 64 + 4 + 64 + 1] ^= 1; // g1_s of #1: off the curve or another point
+    assert!(verify_zkey(&bad, &p1, &r1cs, &mut ChaCha20Rng::seed_from_u64(4), &Quiet).is_err());
     let theirs = read_zkey(&std::fs::read(d.join("toy1.zkey")).unwrap()).unwrap();
     check_key(
         &theirs,
@@ -245,9 +339,45 @@ fn snarkjs_and_sero_check_each_other() {
 
     // Our phase 2 on snarkjs's phase 1; snarkjs verifies our proof.
     let mut p2 = Phase2::new(Circuit::Output, &r1cs, &p1, &Quiet).unwrap();
-    p2.contribute("sero", &mut rng, &Quiet).unwrap();
-    p2.beacon(b"beacon", 2, &Quiet).unwrap();
+    p2.contribute("sero one", &mut rng, &Quiet).unwrap();
+    p2.contribute("sero two", &mut rng, &Quiet).unwrap();
+    p2.beacon(b"beacon", 10, &Quiet).unwrap();
     p2.verify(&p1, &r1cs, &mut rng, &Quiet).unwrap();
+    // snarkjs verifies our contributions (its `zkey verify`), and so do we
+    // through the same file.
+    let zk = zkey_bytes(&p2, &r1cs).unwrap();
+    std::fs::write(d.join("ours.zkey"), &zk).unwrap();
+    let t = run(
+        &sj,
+        d,
+        &["zkey", "verify", "toy.r1cs", "final.ptau", "ours.zkey"],
+    );
+    assert!(t.contains("ZKey Ok"), "{t}");
+    assert!(t.contains("sero two"), "{t}");
+    let (cs, pk) =
+        verify_zkey(&zk, &p1, &r1cs, &mut ChaCha20Rng::seed_from_u64(5), &Quiet).unwrap();
+    assert_eq!(cs.len(), 3);
+    assert!(pk == p2.pk);
+    // A contribution whose proof was tampered with: snarkjs refuses.
+    let mut t2 = p2.clone();
+    t2.contributions[1].pok.g2_spx = t2.contributions[0].pok.g2_spx;
+    std::fs::write(d.join("bad.zkey"), zkey_bytes(&t2, &r1cs).unwrap()).unwrap();
+    let (ok, t) = try_run(
+        &sj,
+        d,
+        &["zkey", "verify", "toy.r1cs", "final.ptau", "bad.zkey"],
+    );
+    assert!(!ok || !t.contains("ZKey Ok"), "{t}");
+    // A key point changed after the last contribution: refused too.
+    let mut t3 = p2.clone();
+    t3.pk.l_query[0] = (t3.pk.l_query[0] + t3.pk.l_query[0]).into();
+    std::fs::write(d.join("bad2.zkey"), zkey_bytes(&t3, &r1cs).unwrap()).unwrap();
+    let (ok, t) = try_run(
+        &sj,
+        d,
+        &["zkey", "verify", "toy.r1cs", "final.ptau", "bad2.zkey"],
+    );
+    assert!(!ok || !t.contains("ZKey Ok"), "{t}");
     let params = p2.circuit_params();
     let proof = sero_zk::proof::prove(&params, toy(), &mut rng).unwrap();
     sero_zk::verify(&params, &public(), &proof).unwrap();

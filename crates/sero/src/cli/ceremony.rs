@@ -130,6 +130,15 @@ enum Phase2Cmd {
         phase1: PathBuf,
         transcript: PathBuf,
     },
+    /// Write a phase 2 transcript as a snarkjs `.zkey` (the key and every
+    /// contribution), so that anyone can check it with `snarkjs zkey verify
+    /// CIRCUIT.r1cs PHASE1.ptau FILE.zkey` (`sero ceremony r1cs` writes the
+    /// .r1cs; the .ptau is the one phase 1 was imported from).
+    Zkey {
+        transcript: PathBuf,
+        /// Where to write the .zkey (must not exist).
+        output: PathBuf,
+    },
     /// Verify both circuits' transcripts and write DIR/params.bin, the
     /// parameter file whose vk hash a genesis pins.
     Export {
@@ -509,6 +518,26 @@ fn run_inner(cmd: Phase, bars: &Bars) -> Result<Report, CliError> {
                     "contributions": verified_json(&v),
                     "transcript_hash": hex::encode(p2.chain_hash()),
                     "seconds": secs(),
+                }),
+            ))
+        }
+        Phase::Phase2(Phase2Cmd::Zkey { transcript, output }) => {
+            let p2 = read_phase2(&transcript)?;
+            let r1cs = p2.circuit.r1cs().map_err(ceremony_err)?;
+            let bytes = sero_ceremony::snarkjs::zkey_bytes(&p2, &r1cs).map_err(ceremony_err)?;
+            write_new(&output, &bytes)?;
+            Ok(Report::new(
+                format!(
+                    "{} circuit's phase 2 ({} contributions) written to {} for snarkjs",
+                    p2.circuit.name(),
+                    p2.contributions.len(),
+                    output.display()
+                ),
+                json!({
+                    "output": output.display().to_string(),
+                    "circuit": p2.circuit.name(),
+                    "contributions": p2.contributions.len(),
+                    "cs_hash": hex::encode(p2.cs_hash),
                 }),
             ))
         }
