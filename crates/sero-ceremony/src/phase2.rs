@@ -143,6 +143,18 @@ fn lagrange_times_m<C: crate::Group>(
     C::normalize_batch(&v)
 }
 
+/// `Lₖ(τ)` for the domain of `points.len()` from `τⁱ` in the group: the
+/// "prepared" sections of a snarkjs `.ptau`.
+pub(crate) fn lagrange<C: crate::Group>(points: &[C::Affine]) -> Vec<C::Affine> {
+    let n_inv = Fr::from(points.len() as u64).inverse().expect("n ≠ 0");
+    let mut v: Vec<C> = points
+        .par_iter()
+        .map(|p| C::times(p.into_group(), n_inv))
+        .collect();
+    ifft_unscaled(&mut v, &crate::Quiet);
+    C::normalize_batch(&v)
+}
+
 /// `Σ coeff·bases[row]`.
 fn combine<C: crate::Group>(bases: &[C::Affine], terms: &[(usize, Fr)]) -> C {
     if terms.len() <= 8 {

@@ -6,9 +6,11 @@
 //!   build and check keys for them. Wire 0 is the constant one, then the
 //!   public inputs, then the witness, as in arkworks; coefficients in
 //!   standard form.
-//! * `.ptau` (read): a Powers of Tau of snarkjs (sections 1 header, 2 τⁱ·G1,
-//!   3 τⁱ·G2, 4 α·τⁱ·G1, 5 β·τⁱ·G1, 6 β·G2), to be our phase 1
-//!   ([`crate::Phase1::import_ptau`]).
+//! * `.ptau` (read and write): a Powers of Tau of snarkjs (sections 1
+//!   header, 2 τⁱ·G1, 3 τⁱ·G2, 4 α·τⁱ·G1, 5 β·τⁱ·G1, 6 β·G2; written also
+//!   with 7, no contributions, and the prepared Lagrange sections 12–15), to
+//!   be our phase 1 ([`crate::Phase1::import_ptau`]) or to give snarkjs our
+//!   phase 1's powers ([`ptau_bytes`]).
 //! * `.zkey` (read and write): a Groth16 proving key of snarkjs (sections 2
 //!   header and α, β, γ, δ; 3 IC; 4 the coefficients of `A` and `B`; 5 A;
 //!   6 B in G1; 7 B in G2; 8 C = our L; 9 H; 10 the MPC contributions), so
@@ -643,4 +645,61 @@ pub fn verify_zkey<R: rand_core::RngCore>(
     }
     crate::phase2::check_key(&pk, &phase1.accumulator, r1cs, rng, progress)?;
     Ok((contributions, pk))
+}
+
+/// Our phase 1's powers as a prepared snarkjs `.ptau` (what `powersoftau
+/// prepare phase2` writes): sections 1–6, an empty contribution section 7
+/// (the contributions are checked by `sero ceremony phase1 verify`, in our
+/// scheme), and the Lagrange bases of every domain `2ᵏ`, `k ≤ power` (τ in
+/// G1 also `k = power + 1`, its last power taken as zero) in 12–15. With it,
+/// `snarkjs zkey new` and `zkey verify` work on a phase 2 made from our
+/// phase 1.
+pub fn ptau_bytes(acc: &crate::Accumulator) -> Vec<u8> {
+    use crate::phase2::lagrange;
+    let p = acc.power;
+    let mut h = vec![];
+    h.extend_from_slice(&32u32.to_le_bytes());
+    h.extend_from_slice(&Fq::MODULUS.to_bytes_le());
+    h.extend_from_slice(&p.to_le_bytes());
+    h.extend_from_slice(&p.to_le_bytes());
+    let g1_sec = |pts: &[G1A]| {
+        let mut v = Vec::with_capacity(64 * pts.len());
+        pts.iter().for_each(|q| g1_to_lem(q, &mut v));
+        v
+    };
+    let g2_sec = |pts: &[G2A]| {
+        let mut v = Vec::with_capacity(128 * pts.len());
+        pts.iter().for_each(|q| g2_to_lem(q, &mut v));
+        v
+    };
+    let prepared_g1 = |pts: &[G1A], top: u32| {
+        let mut v = vec![];
+        for k in 0..=top {
+            let n = 1usize << k;
+            let mut level: Vec<G1A> = pts[..n.min(pts.len())].to_vec();
+            level.resize(n, G1A::zero());
+            v.extend(g1_sec(&lagrange::<crate::G1>(&level)));
+        }
+        v
+    };
+    let mut s13 = vec![];
+    for k in 0..=p {
+        s13.extend(g2_sec(&lagrange::<crate::G2>(&acc.tau_g2[..1 << k])));
+    }
+    binfile(
+        b"ptau",
+        &[
+            (1, h),
+            (2, g1_sec(&acc.tau_g1)),
+            (3, g2_sec(&acc.tau_g2)),
+            (4, g1_sec(&acc.alpha_tau_g1)),
+            (5, g1_sec(&acc.beta_tau_g1)),
+            (6, g2_sec(&[acc.beta_g2])),
+            (7, 0u32.to_le_bytes().to_vec()),
+            (12, prepared_g1(&acc.tau_g1, p + 1)),
+            (13, s13),
+            (14, prepared_g1(&acc.alpha_tau_g1, p)),
+            (15, prepared_g1(&acc.beta_tau_g1, p)),
+        ],
+    )
 }

@@ -27,7 +27,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sero_ceremony::phase2::{check_key, initial_key, Phase2};
 use sero_ceremony::snarkjs::{
-    proof_json, public_json, r1cs_bytes, read_zkey, verify_zkey, vk_json, zkey_bytes,
+    proof_json, ptau_bytes, public_json, r1cs_bytes, read_zkey, verify_zkey, vk_json, zkey_bytes,
 };
 use sero_ceremony::{Circuit, Phase1, Quiet};
 use sero_zk::params::CircuitParams;
@@ -222,6 +222,17 @@ fn snarkjs_and_sero_check_each_other() {
         .to_string();
     assert!(e.contains("truncated") || e.contains("missing"), "{e}");
 
+    // The prepared .ptau we write from it is snarkjs's, section for
+    // section (the contribution section aside: ours holds none).
+    let mine = sections(&ptau_bytes(&p1.accumulator));
+    let theirs_s = sections(&ptau);
+    for id in [1, 2, 3, 4, 5, 6, 12, 13, 14, 15] {
+        assert!(
+            mine[&id] == theirs_s[&id],
+            "ptau section {id} differs from snarkjs's"
+        );
+    }
+
     // snarkjs's phase 2 on our r1cs: the same initial key as ours.
     let r1cs = R1csMatrices::of(toy()).unwrap();
     std::fs::write(d.join("toy.r1cs"), r1cs_bytes(&r1cs)).unwrap();
@@ -358,6 +369,28 @@ fn snarkjs_and_sero_check_each_other() {
         verify_zkey(&zk, &p1, &r1cs, &mut ChaCha20Rng::seed_from_u64(5), &Quiet).unwrap();
     assert_eq!(cs.len(), 3);
     assert!(pk == p2.pk);
+    // A ceremony entirely ours (phase 1 too): snarkjs checks its phase 2
+    // against the powers of the .ptau we write.
+    let mut own = Phase1::new(4).unwrap();
+    own.contribute("sero p1", &mut rng, &Quiet).unwrap();
+    own.beacon(b"p1 beacon", 3, &Quiet).unwrap();
+    std::fs::write(d.join("sero.ptau"), ptau_bytes(&own.accumulator)).unwrap();
+    let mut own2 = Phase2::new(Circuit::Output, &r1cs, &own, &Quiet).unwrap();
+    own2.contribute("sero p2", &mut rng, &Quiet).unwrap();
+    std::fs::write(d.join("own.zkey"), zkey_bytes(&own2, &r1cs).unwrap()).unwrap();
+    let t = run(
+        &sj,
+        d,
+        &["zkey", "verify", "toy.r1cs", "sero.ptau", "own.zkey"],
+    );
+    assert!(t.contains("ZKey Ok"), "{t}");
+    // ... and not against another phase 1.
+    let (ok, t) = try_run(
+        &sj,
+        d,
+        &["zkey", "verify", "toy.r1cs", "final.ptau", "own.zkey"],
+    );
+    assert!(!ok || !t.contains("ZKey Ok"), "{t}");
     // A contribution whose proof was tampered with: snarkjs refuses.
     let mut t2 = p2.clone();
     t2.contributions[1].pok.g2_spx = t2.contributions[0].pok.g2_spx;

@@ -155,6 +155,9 @@ fn a_ceremony_through_the_cli() {
         1,
         "not a phase 2",
     );
+    let t = ok(&["phase1", "ptau", "p3.bin", "p3.ptau"], d);
+    assert_eq!(t["power"], 14);
+    assert_eq!(&std::fs::read(d.join("p3.ptau")).unwrap()[..4], b"ptau");
     assert_eq!(v["circuit"], "output");
     assert_eq!(v["contributions"][0]["hash"], o["contribution_hash"]);
     // Against another phase 1, or as a phase 1.

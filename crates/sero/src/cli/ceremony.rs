@@ -93,6 +93,14 @@ enum Phase1Cmd {
     Beacon(BeaconArgs),
     /// Verify every contribution and the final powers.
     Verify { transcript: PathBuf },
+    /// Write the powers as a prepared snarkjs `.ptau` (with the Lagrange
+    /// sections), for `snarkjs zkey verify` of a phase 2 made from them.
+    /// Its contribution section is empty: `phase1 verify` checks ours.
+    Ptau {
+        transcript: PathBuf,
+        /// Where to write the .ptau (must not exist).
+        output: PathBuf,
+    },
     /// Start from a snarkjs Powers of Tau (.ptau over bn128, e.g. a public
     /// one), truncated to power K; contributions then continue on it.
     Import {
@@ -410,6 +418,24 @@ fn run_inner(cmd: Phase, bars: &Bars) -> Result<Report, CliError> {
                 h,
                 p.contributions.len(),
                 secs(),
+            ))
+        }
+        Phase::Phase1(Phase1Cmd::Ptau { transcript, output }) => {
+            let p = read_phase1(&transcript)?;
+            let bytes = sero_ceremony::snarkjs::ptau_bytes(&p.accumulator);
+            write_new(&output, &bytes)?;
+            Ok(Report::new(
+                format!(
+                    "phase 1 of power {} written to {} for snarkjs ({} bytes)",
+                    p.power(),
+                    output.display(),
+                    bytes.len()
+                ),
+                json!({
+                    "output": output.display().to_string(),
+                    "power": p.power(),
+                    "bytes": bytes.len(),
+                }),
             ))
         }
         Phase::Phase1(Phase1Cmd::Verify { transcript }) => {
