@@ -134,6 +134,18 @@ impl BalanceSignature {
         .map_err(|_| AssetError::Unbalanced)
     }
 
+    /// This signature as one entry of a batch verification
+    /// ([`schnorr::verify_batch`]) against the balance point.
+    pub fn batch_entry<'a>(&self, balance: &Point, msg: &'a [u8]) -> schnorr::BatchEntry<'a> {
+        schnorr::BatchEntry {
+            tags: &BALANCE_SIG_TAGS,
+            base: randomness_generator(),
+            pk: *balance,
+            msg,
+            sig: self.0,
+        }
+    }
+
     pub fn to_bytes(&self) -> [u8; 64] {
         self.0.to_bytes()
     }

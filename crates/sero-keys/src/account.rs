@@ -340,6 +340,18 @@ impl OneTimeAddress {
             .map_err(KeyError::crypto("signature"))
     }
 
+    /// This signature as one entry of a batch verification
+    /// ([`schnorr::verify_batch`]).
+    pub fn batch_entry<'a>(&self, msg: &'a [u8], sig: &PkrSignature) -> schnorr::BatchEntry<'a> {
+        schnorr::BatchEntry {
+            tags: &PKR_SIG_TAGS,
+            base: self.baser,
+            pk: self.vpkr,
+            msg,
+            sig: *sig,
+        }
+    }
+
     pub(crate) fn is_well_formed(&self) -> bool {
         !self.zpkr.is_zero() && !self.vpkr.is_zero() && !self.baser.is_zero()
     }

@@ -42,7 +42,8 @@ use rand_core::OsRng;
 use rayon::prelude::*;
 use sero_assets::{balance_point_ext, AssetCommitment};
 use sero_crypto::curve::encode_base;
-use sero_crypto::Base;
+use sero_crypto::schnorr;
+use sero_crypto::{Base, Point};
 use sero_zk::note::pkr_hash;
 use sero_zk::params::Parameters;
 use sero_zk::{batch_verify, verify, InputProofPublic, OutputProofPublic, ZkProof};
@@ -79,8 +80,10 @@ fn hex32(f: &Base) -> String {
     hex::encode(encode_base(f))
 }
 
-/// Rules 1–4: structure and signatures.
-pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
+/// Rules 1–2 and what rules 3–4 need: the structure, the sighash and the
+/// balance point, whose signatures [`Signed::verify`] (one transaction) or
+/// [`check_structure_and_signatures_batch`] (many) then check.
+pub fn check_structure(tx: &Transaction) -> Result<Signed, TxError> {
     if tx.inputs.is_empty() {
         return Err(TxError::NoInputs);
     }
@@ -117,10 +120,6 @@ pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
     let public = tx
         .public_sero()
         .ok_or_else(|| TxError::Stake("fee plus stake overflows".into()))?;
-    let sighash = tx.sighash();
-    tx.from
-        .verify(&sighash, &tx.from_sig)
-        .map_err(|_| TxError::BadFromSignature)?;
     let mut ins: Vec<AssetCommitment> = tx.inputs.iter().map(|i| i.cm_asset).collect();
     let mut outs: Vec<AssetCommitment> = tx.outputs.iter().map(|o| o.cm_asset).collect();
     // A package action: its commitment and its ticket (docs/protocol.md §13).
@@ -143,9 +142,68 @@ pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
         .collect();
     let bp = balance_point_ext(&ins, &outs, &plain, &public_in, public)
         .map_err(|e| TxError::Asset(e.to_string()))?;
-    tx.balance_sig
-        .verify(&bp, &sighash)
-        .map_err(|_| TxError::Unbalanced)
+    Ok(Signed {
+        sighash: tx.sighash(),
+        balance_point: bp,
+    })
+}
+
+/// What rules 3 and 4 check with the transaction's two signatures: its
+/// sighash and balance point ([`check_structure`]).
+pub struct Signed {
+    pub sighash: [u8; 32],
+    pub balance_point: Point,
+}
+
+impl Signed {
+    /// Rules 3 and 4 one signature at a time, with the precise error.
+    pub fn verify(&self, tx: &Transaction) -> Result<(), TxError> {
+        tx.from
+            .verify(&self.sighash, &tx.from_sig)
+            .map_err(|_| TxError::BadFromSignature)?;
+        tx.balance_sig
+            .verify(&self.balance_point, &self.sighash)
+            .map_err(|_| TxError::Unbalanced)
+    }
+
+    /// Its two signatures as batch entries ([`schnorr::verify_batch`]).
+    pub fn entries<'a>(&'a self, tx: &Transaction) -> [schnorr::BatchEntry<'a>; 2] {
+        [
+            tx.from.batch_entry(&self.sighash, &tx.from_sig),
+            tx.balance_sig
+                .batch_entry(&self.balance_point, &self.sighash),
+        ]
+    }
+}
+
+/// Rules 1–4 (structure, the `From` signature, the balance signature).
+pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
+    check_structure(tx)?.verify(tx)
+}
+
+/// Rules 1–4 for many transactions, the signatures of all of them verified
+/// as one batch; when the batch fails, one at a time to blame the bad ones.
+pub fn check_structure_and_signatures_batch(txs: &[Transaction]) -> Vec<Result<(), TxError>> {
+    let signed: Vec<Result<Signed, TxError>> = txs.par_iter().map(check_structure).collect();
+    let entries: Vec<schnorr::BatchEntry<'_>> = signed
+        .iter()
+        .zip(txs)
+        .filter_map(|(s, tx)| s.as_ref().ok().map(|s| s.entries(tx)))
+        .flatten()
+        .collect();
+    let batch_ok = schnorr::verify_batch(&entries, &mut OsRng).is_ok();
+    signed
+        .into_par_iter()
+        .zip(txs.par_iter())
+        .map(|(s, tx)| {
+            let s = s?;
+            if batch_ok {
+                Ok(())
+            } else {
+                s.verify(tx)
+            }
+        })
+        .collect()
 }
 
 type Statements = Vec<(Vec<Base>, ZkProof)>;
@@ -199,8 +257,7 @@ pub fn validate_stateless_batch(
     txs: &[Transaction],
     params: &Parameters,
 ) -> Vec<Result<(), TxError>> {
-    let mut results: Vec<Result<(), TxError>> =
-        txs.par_iter().map(check_structure_and_signatures).collect();
+    let mut results = check_structure_and_signatures_batch(txs);
     let ok: Vec<usize> = (0..txs.len()).filter(|i| results[*i].is_ok()).collect();
     let (mut ins, mut outs) = (vec![], vec![]);
     for &i in &ok {

@@ -11,8 +11,8 @@ use sero_keys::{SecretKey, Seed};
 use sero_ledger::builder::{build_transaction, Network, Recipient, SpendableNote};
 use sero_ledger::note_plaintext::{memo_hash, open_output};
 use sero_ledger::validate::{
-    check_block_nullifiers, validate_stateful, validate_stateless, validate_stateless_batch,
-    LedgerView,
+    check_block_nullifiers, check_structure_and_signatures_batch, validate_stateful,
+    validate_stateless, validate_stateless_batch, LedgerView,
 };
 use sero_ledger::{DecodeError, Transaction, TxError};
 use sero_tree::WitnessTree;
@@ -343,6 +343,45 @@ fn sender_cannot_inflate_even_re_signing_from() {
             "change {change}"
         );
     }
+}
+
+#[test]
+fn a_batch_of_signatures_blames_exactly_the_bad_transactions() {
+    // Rules 3 and 4 are verified for a whole batch at once (one
+    // multi-scalar multiplication); a bad From signature and an unbalanced
+    // transaction among good ones fail the batch, and only they are blamed,
+    // each with its own error.
+    let (tx, _) = payment();
+    let mut rng = ChaCha20Rng::seed_from_u64(8);
+    let mut bad_from = tx.clone();
+    bad_from.from_sig = alice().sign(&bad_from.from, b"other", &mut rng).unwrap();
+    let mut unbalanced = tx.clone();
+    unbalanced.fee += 1;
+    unbalanced.from_sig = alice()
+        .sign(&unbalanced.from, &unbalanced.sighash(), &mut rng)
+        .unwrap();
+    let batch = [tx.clone(), bad_from, tx.clone(), unbalanced, tx.clone()];
+    let r = check_structure_and_signatures_batch(&batch);
+    assert_eq!(
+        r,
+        vec![
+            Ok(()),
+            Err(TxError::BadFromSignature),
+            Ok(()),
+            Err(TxError::Unbalanced),
+            Ok(())
+        ]
+    );
+    let r = validate_stateless_batch(&batch, Parameters::dev());
+    assert_eq!(r[1], Err(TxError::BadFromSignature));
+    assert_eq!(r[3], Err(TxError::Unbalanced));
+    assert!(r[0].is_ok() && r[2].is_ok() && r[4].is_ok());
+    // All good: the batch passes.
+    assert!(
+        check_structure_and_signatures_batch(&[tx.clone(), tx.clone()])
+            .iter()
+            .all(Result::is_ok)
+    );
 }
 
 #[test]

@@ -20,7 +20,8 @@ use sero_keys::{SecretKey, Seed};
 use sero_ledger::block::{Seal, MAX_BLOCK_TXS};
 use sero_ledger::builder::{build_transaction, Network, Recipient, SpendableNote};
 use sero_ledger::validate::{
-    check_structure_and_signatures, proof_statements, validate_stateless_batch,
+    check_structure_and_signatures, check_structure_and_signatures_batch, proof_statements,
+    validate_stateless_batch,
 };
 use sero_ledger::Transaction;
 use sero_node::chain::genesis_block;
@@ -658,14 +659,18 @@ fn ledger(args: LedgerArgs, quiet: bool) -> Result<Report, CliError> {
     let single = cost_rounds(args.rounds, || {
         for_each_split(&txs, threads, |tx| validate_unbatched(tx, params)).map_err(|e| failed(&e))
     })?;
-    // Where the batched time goes: rules 1–4 alone (signatures and the
-    // balance point), then each circuit's proof batch alone.
-    let signatures = cost_rounds(args.rounds, || {
-        for_each_split(&txs, threads, |tx| {
-            check_structure_and_signatures(tx).map_err(|e| e.to_string())
-        })
-        .map_err(|e| failed(&e))
-    })?;
+    // Where the batched time goes: rules 1–4 alone (the balance points,
+    // all 2N signatures as one batch), then each circuit's proof batch.
+    let signatures = cost_rounds(
+        args.rounds,
+        || match check_structure_and_signatures_batch(&txs)
+            .into_iter()
+            .find_map(Result::err)
+        {
+            None => Ok(()),
+            Some(e) => Err(failed(&e)),
+        },
+    )?;
     let (mut ins, mut outs) = (vec![], vec![]);
     for tx in &txs {
         let (a, b) = proof_statements(tx);
