@@ -49,6 +49,8 @@ pub struct DevArgs {
     /// Stop after this many new blocks (default: run until Ctrl-C).
     #[arg(long)]
     blocks: Option<u64>,
+    #[command(flatten)]
+    web: super::web::WebArgs,
 }
 
 fn now() -> u64 {
@@ -118,6 +120,18 @@ pub fn run(args: DevArgs) -> Result<Report, CliError> {
             .await
             .map_err(|e| fail(format!("cannot serve JSON-RPC on {}: {e}", args.rpc_addr)))?;
         println!("  rpc            : http://{addr}");
+        let web = match (&args.web.no_web, &args.web.web) {
+            (true, _) => None,
+            (false, a) => Some(
+                super::web::start(
+                    node.clone(),
+                    addr,
+                    a.as_deref().unwrap_or("127.0.0.1:9546"),
+                    args.web.wallet_dir.clone(),
+                )
+                .await?,
+            ),
+        };
         use std::io::Write;
         let _ = std::io::stdout().flush();
         let mut produced = 0u64;
@@ -144,6 +158,9 @@ pub fn run(args: DevArgs) -> Result<Report, CliError> {
             }
         }
         let _ = handle.stop();
+        if let Some(w) = web {
+            w.stop();
+        }
         Ok::<(), CliError>(())
     })?;
     Ok(Report::new(
