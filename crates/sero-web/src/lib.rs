@@ -18,7 +18,7 @@
 //!   (DNS rebinding) and a POST's Origin, when present, this server.
 //! * **Headers**: a strict Content-Security-Policy (`default-src 'none'`,
 //!   scripts and styles only from this server, no inline script or style),
-//!   `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`, `nosniff`.
+//!   `X-Frame-Options: DENY`, `Referrer-Policy: same-origin` (with `no-referrer` browsers send `Origin: null` on forms), `nosniff`.
 //!   Every asset is compiled into the binary: the pages work offline.
 //!
 //! The crate renders and routes; scanning and proving are the
@@ -327,7 +327,7 @@ async fn guard(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     if is_wallet {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

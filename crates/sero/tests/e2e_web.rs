@@ -261,13 +261,16 @@ fn web_wallet_and_explorer_in_chromium() {
     // The progress indicator is there while the proofs are made (or the
     // payment is already done on a fast machine).
     assert!(b.try_find("#job-progress").is_some() || b.try_find("#job-done").is_some());
+    let mut saw_progress = false;
+    let t0 = Instant::now();
+    while b.try_find("#job-txid").is_none() {
+        saw_progress |= b.try_find("#job-progress").is_some();
+        assert!(b.try_find("#send-error").is_none(), "send failed: {}", b.text("#send-error"));
+        assert!(t0.elapsed() < Duration::from_secs(300), "no txid: {}", b.text("body"));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!("progress indicator seen while proving: {saw_progress}");
     let txid = b.attr("#job-txid", "href");
-    let txid = if txid.is_empty() {
-        b.wait("#job-txid", 300);
-        b.attr("#job-txid", "href")
-    } else {
-        txid
-    };
     let txid = txid.rsplit('/').next().unwrap().to_string();
     assert_eq!(txid.len(), 64, "{txid}");
     b.wait_text("#job-status", 120, |t| t == "final");
