@@ -49,12 +49,7 @@ fn bars(id: &str, values: &[(String, f64)], empty: &str) -> Markup {
 pub(crate) fn interval(series: &[(u64, u64, usize)]) -> Markup {
     let v: Vec<(String, f64)> = series
         .windows(2)
-        .map(|w| {
-            (
-                format!("#{}", w[1].0),
-                w[1].1.saturating_sub(w[0].1) as f64,
-            )
-        })
+        .map(|w| (format!("#{}", w[1].0), w[1].1.saturating_sub(w[0].1) as f64))
         .collect();
     bars("chart-interval", &v, "Not enough blocks yet.")
 }
@@ -85,7 +80,7 @@ pub(crate) fn stakes(stakes: &[(String, u64)]) -> Markup {
         return html! { p.muted.chart-empty { "No staked validators (a development chain has a single producer)." } };
     }
     let mut sorted = stakes.to_vec();
-    sorted.sort_by(|a, b| b.1.cmp(&a.1));
+    sorted.sort_by_key(|s| std::cmp::Reverse(s.1));
     sorted.truncate(12);
     let row_h = 18.0;
     let h = row_h * sorted.len() as f64 + 4.0;

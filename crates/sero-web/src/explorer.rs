@@ -86,7 +86,9 @@ fn row(b: &Block, finalized: u64) -> BlockRow {
 }
 
 fn lock(app: &App) -> Result<std::sync::MutexGuard<'_, sero_rpc::Node>, String> {
-    app.node.lock().map_err(|_| "node lock poisoned".to_string())
+    app.node
+        .lock()
+        .map_err(|_| "node lock poisoned".to_string())
 }
 
 fn chain_err(e: impl std::fmt::Display) -> String {
@@ -413,7 +415,9 @@ pub(crate) async fn tx(State(app): State<Arc<App>>, Path(txid): Path<String>) ->
     let r = blocking(move || {
         use sero_rpc::eth::ContractApiServer;
         use sero_rpc::SeroApiServer;
-        let Some(e) = SeroApiServer::transaction(&a.rpc, id.clone()).map_err(|e| e.message().to_string())? else {
+        let Some(e) =
+            SeroApiServer::transaction(&a.rpc, id.clone()).map_err(|e| e.message().to_string())?
+        else {
             return Ok(None);
         };
         let raw = hex::decode(&e.raw).map_err(chain_err)?;
@@ -630,7 +634,11 @@ pub(crate) async fn search(
 ) -> Response {
     let query = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
     if query.is_empty() {
-        return error_page(StatusCode::BAD_REQUEST, "Empty search", "type a height, a hash, a txid, a nullifier or a contract address");
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "Empty search",
+            "type a height, a hash, a txid, a nullifier or a contract address",
+        );
     }
     let q2 = query.clone();
     match blocking(move || find(&app, &q2)).await {

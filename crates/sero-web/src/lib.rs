@@ -195,7 +195,10 @@ fn router(app: Arc<App>) -> Router {
         .route("/", get(explorer::front))
         .route("/fragment/front", get(explorer::front_fragment))
         .route("/block/{id}", get(explorer::block))
-        .route("/fragment/block/{height}/status", get(explorer::block_status))
+        .route(
+            "/fragment/block/{height}/status",
+            get(explorer::block_status),
+        )
         .route("/tx/{txid}", get(explorer::tx))
         .route("/contract/{addr}", get(explorer::contract))
         .route("/search", get(explorer::search))
@@ -301,7 +304,8 @@ async fn guard(
         .and_then(|h| h.to_str().ok())
         .map(str::to_string);
     let path = req.uri().path().to_string();
-    let is_wallet = path == "/wallet" || path.starts_with("/wallet/") || path.starts_with("/fragment/wallet/");
+    let is_wallet =
+        path == "/wallet" || path.starts_with("/wallet/") || path.starts_with("/fragment/wallet/");
     let mut resp = if !host_ok(&app, host.as_deref()) {
         tracing::debug!(%remote, ?host, "web: refused Host");
         error_page(
@@ -321,13 +325,19 @@ async fn guard(
         next.run(req).await
     };
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     if is_wallet {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
@@ -363,7 +373,8 @@ async fn wallet_gate(app: &Arc<App>, host: &str, req: Request, next: Next) -> Re
                     "{}={}; HttpOnly; SameSite=Strict; Path=/",
                     app.cookie_name, app.token
                 );
-                let mut r = (StatusCode::SEE_OTHER, [(header::LOCATION, "/wallet")]).into_response();
+                let mut r =
+                    (StatusCode::SEE_OTHER, [(header::LOCATION, "/wallet")]).into_response();
                 if let Ok(v) = HeaderValue::from_str(&cookie) {
                     r.headers_mut().insert(header::SET_COOKIE, v);
                 }
@@ -399,7 +410,11 @@ async fn wallet_gate(app: &Arc<App>, host: &str, req: Request, next: Next) -> Re
         // the header carries the token.
         if let Some(t) = header_token {
             if !same(&t, &app.token) {
-                return error_page(StatusCode::FORBIDDEN, "Wrong token", "x-sero-token mismatch");
+                return error_page(
+                    StatusCode::FORBIDDEN,
+                    "Wrong token",
+                    "x-sero-token mismatch",
+                );
             }
             let mut req = req;
             req.extensions_mut().insert(wallet::HeaderToken);

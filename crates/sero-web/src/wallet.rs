@@ -138,8 +138,7 @@ fn keystore_dir(app: &App) -> PathBuf {
 fn valid_name(n: &str) -> bool {
     !n.is_empty()
         && n.len() <= 32
-        && n
-            .chars()
+        && n.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
@@ -404,7 +403,10 @@ fn dashboard_data(app: &Arc<App>) -> Result<Option<Dashboard>, String> {
             what,
             txid: None,
             height: h,
-            status: h.map(|h| height_status(app, h)).unwrap_or("included").into(),
+            status: h
+                .map(|h| height_status(app, h))
+                .unwrap_or("included")
+                .into(),
         });
     }
     Ok(Some(Dashboard {
@@ -476,7 +478,11 @@ pub(crate) async fn home(State(app): State<Arc<App>>) -> Response {
     match blocking(move || dashboard_data(&a)).await {
         Ok(Some(d)) => page("Wallet", dashboard(&app, &d, None)).into_response(),
         Ok(None) => start_page(&app, StatusCode::OK, None),
-        Err(e) => error_page(StatusCode::SERVICE_UNAVAILABLE, "Wallet unavailable", &format!("node unreachable or failing: {e}")),
+        Err(e) => error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Wallet unavailable",
+            &format!("node unreachable or failing: {e}"),
+        ),
     }
 }
 
@@ -497,14 +503,26 @@ pub(crate) async fn create(State(app): State<Arc<App>>, t: Tok, Form(f): F) -> R
     }
     let name = field(&f, "name").trim();
     if !valid_name(name) {
-        return start_page(&app, StatusCode::BAD_REQUEST, Some("name: 1 to 32 letters, digits, '-' or '_'"));
+        return start_page(
+            &app,
+            StatusCode::BAD_REQUEST,
+            Some("name: 1 to 32 letters, digits, '-' or '_'"),
+        );
     }
     if keystore_dir(&app).join(format!("{name}.json")).exists() {
-        return start_page(&app, StatusCode::CONFLICT, Some(&format!("a keystore named {name} exists already")));
+        return start_page(
+            &app,
+            StatusCode::CONFLICT,
+            Some(&format!("a keystore named {name} exists already")),
+        );
     }
     let pw = field(&f, "passphrase");
     if pw.is_empty() || pw != field(&f, "passphrase2") {
-        return start_page(&app, StatusCode::BAD_REQUEST, Some("the passphrases are empty or differ"));
+        return start_page(
+            &app,
+            StatusCode::BAD_REQUEST,
+            Some("the passphrases are empty or differ"),
+        );
     }
     let seed = Seed::random(&mut rand_core::OsRng);
     let check = {
@@ -554,14 +572,30 @@ pub(crate) async fn create_confirm(State(app): State<Arc<App>>, t: Tok, Form(f):
         return csrf_refused();
     }
     let nonce = field(&f, "nonce").to_string();
-    let c = match app.wallet.lock().ok().and_then(|mut w| w.creating.remove(&nonce)) {
+    let c = match app
+        .wallet
+        .lock()
+        .ok()
+        .and_then(|mut w| w.creating.remove(&nonce))
+    {
         Some(c) => c,
-        None => return start_page(&app, StatusCode::BAD_REQUEST, Some("this account creation expired: start again")),
+        None => {
+            return start_page(
+                &app,
+                StatusCode::BAD_REQUEST,
+                Some("this account creation expired: start again"),
+            )
+        }
     };
     let words = Zeroizing::new(c.seed.to_mnemonic());
     let expected = words.split_whitespace().nth(c.check - 1).unwrap_or("");
     if field(&f, "word").trim() != expected {
-        let body = confirm_page(&app, &nonce, &c, Some(&format!("word {} does not match", c.check)));
+        let body = confirm_page(
+            &app,
+            &nonce,
+            &c,
+            Some(&format!("word {} does not match", c.check)),
+        );
         if let Ok(mut w) = app.wallet.lock() {
             w.creating.insert(nonce, c);
         }
@@ -570,11 +604,17 @@ pub(crate) async fn create_confirm(State(app): State<Arc<App>>, t: Tok, Form(f):
     save_and_unlock(app, c.name.clone(), c.seed.clone(), c.passphrase.clone()).await
 }
 
-async fn save_and_unlock(app: Arc<App>, name: String, seed: Seed, pw: Zeroizing<String>) -> Response {
+async fn save_and_unlock(
+    app: Arc<App>,
+    name: String,
+    seed: Seed,
+    pw: Zeroizing<String>,
+) -> Response {
     let dir = keystore_dir(&app);
     let path = dir.join(format!("{name}.json"));
     let r = blocking(move || {
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         if path.exists() {
             return Err(format!("a keystore named {name} exists already"));
         }
@@ -600,16 +640,33 @@ pub(crate) async fn restore(State(app): State<Arc<App>>, t: Tok, Form(f): F) -> 
     }
     let name = field(&f, "name").trim().to_string();
     if !valid_name(&name) {
-        return start_page(&app, StatusCode::BAD_REQUEST, Some("name: 1 to 32 letters, digits, '-' or '_'"));
+        return start_page(
+            &app,
+            StatusCode::BAD_REQUEST,
+            Some("name: 1 to 32 letters, digits, '-' or '_'"),
+        );
     }
     let pw = field(&f, "passphrase");
     if pw.is_empty() || pw != field(&f, "passphrase2") {
-        return start_page(&app, StatusCode::BAD_REQUEST, Some("the passphrases are empty or differ"));
+        return start_page(
+            &app,
+            StatusCode::BAD_REQUEST,
+            Some("the passphrases are empty or differ"),
+        );
     }
-    let words = field(&f, "mnemonic").split_whitespace().collect::<Vec<_>>().join(" ");
+    let words = field(&f, "mnemonic")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let seed = match Seed::from_mnemonic(&words) {
         Ok(s) => s,
-        Err(e) => return start_page(&app, StatusCode::BAD_REQUEST, Some(&format!("mnemonic: {e}"))),
+        Err(e) => {
+            return start_page(
+                &app,
+                StatusCode::BAD_REQUEST,
+                Some(&format!("mnemonic: {e}")),
+            )
+        }
     };
     save_and_unlock(app, name, seed, Zeroizing::new(pw.to_string())).await
 }
@@ -708,7 +765,11 @@ fn unlocked(app: &App) -> Option<(String, SecretKey)> {
     w.unlocked.as_ref().map(|u| (u.name.clone(), u.sk.clone()))
 }
 
-fn funds_check(req: &SendRequest, b: &BTreeMap<String, u128>, tickets: &[String]) -> Result<(), String> {
+fn funds_check(
+    req: &SendRequest,
+    b: &BTreeMap<String, u128>,
+    tickets: &[String],
+) -> Result<(), String> {
     let mut need: BTreeMap<String, u128> = BTreeMap::new();
     *need.entry("SERO".into()).or_default() += req.fee;
     if req.amount > 0 {
@@ -717,12 +778,16 @@ fn funds_check(req: &SendRequest, b: &BTreeMap<String, u128>, tickets: &[String]
     for (c, n) in need {
         let have = b.get(&c).copied().unwrap_or(0);
         if have < n {
-            return Err(format!("insufficient funds: need {n} {c} (fee included), have {have} {c}"));
+            return Err(format!(
+                "insufficient funds: need {n} {c} (fee included), have {have} {c}"
+            ));
         }
     }
     if let Some(t) = &req.ticket {
         if !tickets.iter().any(|x| x.eq_ignore_ascii_case(t)) {
-            return Err(format!("insufficient funds: ticket {t} is not in this wallet"));
+            return Err(format!(
+                "insufficient funds: ticket {t} is not in this wallet"
+            ));
         }
     }
     Ok(())
@@ -733,7 +798,11 @@ async fn dashboard_with_error(app: Arc<App>, status: StatusCode, e: String) -> R
     match blocking(move || dashboard_data(&a)).await {
         Ok(Some(d)) => (status, page("Wallet", dashboard(&app, &d, Some(&e)))).into_response(),
         Ok(None) => start_page(&app, status, Some(&e)),
-        Err(e2) => error_page(StatusCode::SERVICE_UNAVAILABLE, "Wallet unavailable", &format!("{e}; node unreachable: {e2}")),
+        Err(e2) => error_page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Wallet unavailable",
+            &format!("{e}; node unreachable: {e2}"),
+        ),
     }
 }
 
@@ -752,7 +821,13 @@ pub(crate) async fn send_review(State(app): State<Arc<App>>, t: Tok, Form(f): F)
     let scan = blocking(move || a.backend.scan(&sk.trace_key(), Some(&sk))).await;
     let scan = match scan {
         Ok(s) => s,
-        Err(e) => return error_page(StatusCode::SERVICE_UNAVAILABLE, "Node unreachable", &format!("node unreachable: {e}")),
+        Err(e) => {
+            return error_page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Node unreachable",
+                &format!("node unreachable: {e}"),
+            )
+        }
     };
     let (b, tickets, _) = balances(&scan);
     if let Err(e) = funds_check(&req, &b, &tickets) {
@@ -798,13 +873,21 @@ pub(crate) async fn send_confirm(State(app): State<Arc<App>>, t: Tok, Form(f): F
         Err(e) => return dashboard_with_error(app, StatusCode::BAD_REQUEST, e).await,
     };
     if field(&f, "fee") != req.fee.to_string() {
-        return dashboard_with_error(app, StatusCode::CONFLICT, "the fee changed since the review: review again".into()).await;
+        return dashboard_with_error(
+            app,
+            StatusCode::CONFLICT,
+            "the fee changed since the review: review again".into(),
+        )
+        .await;
     }
     let summary = format!(
         "{} {}{} to {}…",
         req.amount,
         req.currency,
-        req.ticket.as_ref().map(|t| format!(" + ticket {t}")).unwrap_or_default(),
+        req.ticket
+            .as_ref()
+            .map(|t| format!(" + ticket {t}"))
+            .unwrap_or_default(),
         &req.to[..12.min(req.to.len())]
     );
     let job = Arc::new(Mutex::new(Job {
@@ -822,7 +905,13 @@ pub(crate) async fn send_confirm(State(app): State<Arc<App>>, t: Tok, Form(f): F
             w.jobs.insert(id, job.clone());
             id
         }
-        Err(_) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "wallet lock poisoned"),
+        Err(_) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                "wallet lock poisoned",
+            )
+        }
     };
     let backend = app.backend.clone();
     tokio::task::spawn_blocking(move || {
@@ -882,7 +971,11 @@ fn job_markup(app: &App, j: &Job) -> Markup {
 
 pub(crate) async fn job_page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     let Some(job) = job_of(&app, &id) else {
-        return error_page(StatusCode::NOT_FOUND, "No such payment", "unknown payment id");
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "No such payment",
+            "unknown payment id",
+        );
     };
     let a = app.clone();
     let m = blocking(move || {
@@ -947,7 +1040,10 @@ pub(crate) async fn audit_post(State(app): State<Arc<App>>, t: Tok, Form(f): F) 
         Err(e) => {
             return (
                 StatusCode::BAD_REQUEST,
-                page("Audit", audit_form(&app, &tk_s, Some(&format!("not a trace key: {e}")))),
+                page(
+                    "Audit",
+                    audit_form(&app, &tk_s, Some(&format!("not a trace key: {e}"))),
+                ),
             )
                 .into_response()
         }
@@ -1012,7 +1108,10 @@ mod tests {
         let mut b = BTreeMap::new();
         b.insert("SERO".to_string(), 105u128);
         let e = funds_check(&req, &b, &[]).unwrap_err();
-        assert!(e.contains("insufficient funds") && e.contains("need 110 SERO"), "{e}");
+        assert!(
+            e.contains("insufficient funds") && e.contains("need 110 SERO"),
+            "{e}"
+        );
         b.insert("SERO".to_string(), 110u128);
         assert!(funds_check(&req, &b, &[]).is_ok());
     }

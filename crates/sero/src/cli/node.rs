@@ -178,9 +178,9 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
             .map_err(|e| fail(format!("cannot serve JSON-RPC on {}: {e}", args.rpc_addr)))?;
         println!("  rpc            : http://{addr}");
         let web = match (&args.web.no_web, &args.web.web) {
-            (false, Some(a)) => Some(
-                super::web::start(node.clone(), addr, a, args.web.wallet_dir.clone()).await?,
-            ),
+            (false, Some(a)) => {
+                Some(super::web::start(node.clone(), addr, a, args.web.wallet_dir.clone()).await?)
+            }
             _ => None,
         };
         use std::io::Write;

@@ -25,7 +25,12 @@ pub struct WebArgs {
     pub no_web: bool,
     /// Where the web wallet keeps its keystores (`keystores/NAME.json`) and
     /// the transactions it sent until they are in a block (`pending/`).
-    #[arg(long, env = "SERO_WALLET_DIR", value_name = "DIR", default_value = ".sero-wallet")]
+    #[arg(
+        long,
+        env = "SERO_WALLET_DIR",
+        value_name = "DIR",
+        default_value = ".sero-wallet"
+    )]
     pub wallet_dir: PathBuf,
 }
 
@@ -40,7 +45,11 @@ struct CliWallet {
 fn message(e: CliError) -> String {
     let m = e.to_string();
     let l = m.to_lowercase();
-    if l.contains("connect") || l.contains("transport") || l.contains("networking") || l.contains("timed out") {
+    if l.contains("connect")
+        || l.contains("transport")
+        || l.contains("networking")
+        || l.contains("timed out")
+    {
         format!("node unreachable: {m}")
     } else {
         m

@@ -29,13 +29,10 @@ impl HttpResponse {
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = vec![];
-    loop {
-        let Some(i) = b.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(i) = b.windows(2).position(|w| w == b"\r\n") {
         let size_s = String::from_utf8_lossy(&b[..i]);
-        let size = usize::from_str_radix(size_s.split(';').next().unwrap_or("0").trim(), 16)
-            .unwrap_or(0);
+        let size =
+            usize::from_str_radix(size_s.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
         if size == 0 {
             break;
         }
@@ -192,7 +189,10 @@ impl Browser {
                     break;
                 }
             }
-            assert!(t0.elapsed() < Duration::from_secs(30), "chromedriver did not start");
+            assert!(
+                t0.elapsed() < Duration::from_secs(30),
+                "chromedriver did not start"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let mut b = Browser {
@@ -214,7 +214,11 @@ impl Browser {
             .as_str()
             .unwrap_or_else(|| panic!("no WebDriver session: {v}"))
             .to_string();
-        b.cmd("POST", "/window/rect", json!({ "width": 1280, "height": 800 }));
+        b.cmd(
+            "POST",
+            "/window/rect",
+            json!({ "width": 1280, "height": 800 }),
+        );
         Some(b)
     }
 
@@ -280,11 +284,7 @@ impl Browser {
             "/element",
             json!({ "using": "css selector", "value": css }),
         )?;
-        v.as_object()?
-            .values()
-            .next()?
-            .as_str()
-            .map(str::to_string)
+        v.as_object()?.values().next()?.as_str().map(str::to_string)
     }
 
     pub fn find(&self, css: &str) -> String {
@@ -337,10 +337,14 @@ impl Browser {
 
     pub fn attr(&self, css: &str, name: &str) -> String {
         let e = self.find(css);
-        self.cmd("GET", &format!("/element/{e}/attribute/{name}"), Value::Null)
-            .as_str()
-            .unwrap_or("")
-            .to_string()
+        self.cmd(
+            "GET",
+            &format!("/element/{e}/attribute/{name}"),
+            Value::Null,
+        )
+        .as_str()
+        .unwrap_or("")
+        .to_string()
     }
 
     /// Waits up to `secs` until `css`'s text satisfies `ok`; returns it.
@@ -365,6 +369,15 @@ impl Browser {
     /// Runs a script in the page and returns its value.
     pub fn script(&self, js: &str) -> Value {
         self.cmd("POST", "/execute/sync", json!({ "script": js, "args": [] }))
+    }
+
+    /// Runs an asynchronous script (its last argument is the callback).
+    pub fn script_async(&self, js: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            json!({ "script": js, "args": [] }),
+        )
     }
 
     /// A PNG screenshot of the viewport.
