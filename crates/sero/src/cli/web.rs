@@ -15,8 +15,10 @@ use std::sync::{Arc, Mutex};
 /// Web options shared by `sero dev` and `sero node`.
 #[derive(Args, Clone)]
 pub struct WebArgs {
-    /// Serve the web wallet and explorer on this address (`sero dev`:
-    /// 127.0.0.1:9546 unless --no-web; `sero node`: off unless given).
+    /// Serve the web wallet and explorer on this address (`sero dev`: the
+    /// RPC address's next port, 127.0.0.1:9546 by default, or a free port
+    /// when the RPC port is 0, unless --no-web; `sero node`: off unless
+    /// given).
     /// The wallet is served only on a loopback address.
     #[arg(long, value_name = "ADDR")]
     pub web: Option<String>,
@@ -82,6 +84,18 @@ impl WalletBackend for CliWallet {
             .block_on(web_send(&client, &opts, sk, req, progress))
             .map_err(message)
     }
+}
+
+/// The web address beside the RPC server bound at `rpc` (asked for as
+/// `asked`): the next port, or a free port when the RPC port was asked as 0.
+pub fn default_addr(asked: &str, rpc: SocketAddr) -> String {
+    let any = asked.rsplit(':').next().is_some_and(|p| p == "0");
+    let port = if any {
+        0
+    } else {
+        rpc.port().checked_add(1).unwrap_or(0)
+    };
+    SocketAddr::new(rpc.ip(), port).to_string()
 }
 
 /// Starts the web app next to the JSON-RPC server at `rpc` and prints
