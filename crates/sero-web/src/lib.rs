@@ -30,7 +30,7 @@ mod explorer;
 mod layout;
 mod wallet;
 
-pub use wallet::{NoteRow, SendRequest, WalletBackend, WalletScan};
+pub use wallet::{CallRequest, NoteRow, SendRequest, WalletBackend, WalletScan, CALL_GAS};
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -214,6 +214,11 @@ fn router(app: Arc<App>) -> Router {
         .route("/wallet/send/confirm", post(wallet::send_confirm))
         .route("/wallet/job/{id}", get(wallet::job_page))
         .route("/fragment/wallet/job/{id}", get(wallet::job_fragment))
+        .route(
+            "/wallet/contract",
+            get(wallet::contract_page).post(wallet::contract_abi),
+        )
+        .route("/wallet/contract/call", post(wallet::contract_call))
         .route("/wallet/audit", get(wallet::audit).post(wallet::audit_post))
         .fallback(explorer::not_found)
         .layer(axum::middleware::from_fn_with_state(app.clone(), guard))

@@ -53,6 +53,23 @@ pub struct SendRequest {
     pub memo: String,
 }
 
+/// A contract call to make (from the ABI form).
+#[derive(Clone, Debug)]
+pub struct CallRequest {
+    /// The contract, 0x + 40 hex digits.
+    pub to: String,
+    /// The function's signature, e.g. `buy(uint256)`.
+    pub function: String,
+    /// Its arguments as a JSON array.
+    pub args: String,
+    /// The asset the call brings (msg.value), 0 for none.
+    pub amount: u128,
+    pub currency: String,
+}
+
+/// Gas a web contract call buys, and so its fee ([`sero_ledger::contract::min_fee`]).
+pub const CALL_GAS: u64 = 1_000_000;
+
 /// Scanning and proving, done by the `sero` binary with the CLI wallet's
 /// code. Methods block (they are called off the async workers).
 pub trait WalletBackend: Send + Sync + 'static {
@@ -69,6 +86,16 @@ pub trait WalletBackend: Send + Sync + 'static {
     /// The fee a payment pays, in SERO.
     fn default_fee(&self) -> u128 {
         10
+    }
+    /// Proves and submits a contract call ([`CALL_GAS`] gas, paid in
+    /// SERO); returns the txid.
+    fn call_contract(
+        &self,
+        _sk: &SecretKey,
+        _req: &CallRequest,
+        _progress: &(dyn Fn(&str, usize, usize) + Sync),
+    ) -> Result<String, String> {
+        Err("contract calls are not supported by this node".into())
     }
 }
 
@@ -423,6 +450,7 @@ fn dashboard(app: &App, d: &Dashboard, error: Option<&str>) -> Markup {
     html! {
         h1 { "Wallet · " span #account-name { (d.name) } }
         form.inline method="post" action="/wallet/lock" { (csrf(app)) button type="submit" #lock-go { "Lock" } }
+        " " a href="/wallet/contract" #contract-link { "Call a contract" } " · " a href="/wallet/audit" { "Audit with a TK" }
         @if let Some(e) = error { p.error #wallet-error { (e) } }
         div.cards {
             section.card {
@@ -890,6 +918,19 @@ pub(crate) async fn send_confirm(State(app): State<Arc<App>>, t: Tok, Form(f): F
             .unwrap_or_default(),
         &req.to[..12.min(req.to.len())]
     );
+    let backend = app.backend.clone();
+    start_job(&app, summary, move |progress| {
+        backend.send(&sk, &req, progress)
+    })
+}
+
+/// Runs `work` (a payment or a call) off the async workers as a job whose
+/// progress the job page shows; redirects there.
+fn start_job(
+    app: &App,
+    summary: String,
+    work: impl FnOnce(&(dyn Fn(&str, usize, usize) + Sync)) -> Result<String, String> + Send + 'static,
+) -> Response {
     let job = Arc::new(Mutex::new(Job {
         stage: "scanning".into(),
         done: 0,
@@ -913,7 +954,6 @@ pub(crate) async fn send_confirm(State(app): State<Arc<App>>, t: Tok, Form(f): F
             )
         }
     };
-    let backend = app.backend.clone();
     tokio::task::spawn_blocking(move || {
         let j = job.clone();
         let progress = move |stage: &str, done: usize, total: usize| {
@@ -923,7 +963,7 @@ pub(crate) async fn send_confirm(State(app): State<Arc<App>>, t: Tok, Form(f): F
                 j.total = total;
             }
         };
-        let r = backend.send(&sk, &req, &progress);
+        let r = work(&progress);
         match &r {
             Ok(txid) => tracing::info!(%txid, "web wallet: sent"),
             Err(e) => tracing::warn!("web wallet: send failed: {e}"),
@@ -933,6 +973,173 @@ pub(crate) async fn send_confirm(State(app): State<Arc<App>>, t: Tok, Form(f): F
         }
     });
     Redirect::to(&format!("/wallet/job/{id}")).into_response()
+}
+
+/// One function of a pasted ABI: (signature, [(name, type)]).
+type AbiFunction = (String, Vec<(String, String)>);
+
+/// The functions of an ABI JSON (tuple parameters are not offered).
+fn abi_functions(abi: &str) -> Result<Vec<AbiFunction>, String> {
+    let v: serde_json::Value =
+        serde_json::from_str(abi).map_err(|e| format!("ABI: not JSON ({e})"))?;
+    let items = v.as_array().ok_or("ABI: expected a JSON array")?;
+    let mut out = vec![];
+    for it in items {
+        let kind = it
+            .get("type")
+            .and_then(|t| t.as_str())
+            .unwrap_or("function");
+        if kind != "function" {
+            continue;
+        }
+        let Some(name) = it.get("name").and_then(|n| n.as_str()) else {
+            continue;
+        };
+        let mut params = vec![];
+        let mut ok = true;
+        for (i, p) in it
+            .get("inputs")
+            .and_then(|x| x.as_array())
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let ty = p.get("type").and_then(|t| t.as_str()).unwrap_or("");
+            if ty.is_empty() || ty.starts_with("tuple") {
+                ok = false;
+                break;
+            }
+            let n = p
+                .get("name")
+                .and_then(|t| t.as_str())
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("arg{i}"));
+            params.push((n, ty.to_string()));
+        }
+        if ok {
+            let types: Vec<&str> = params.iter().map(|p| p.1.as_str()).collect();
+            out.push((format!("{name}({})", types.join(",")), params));
+        }
+    }
+    if out.is_empty() {
+        return Err("ABI: no callable function in it".into());
+    }
+    Ok(out)
+}
+
+fn contract_form(app: &App, to: &str, abi: &str, error: Option<&str>) -> Markup {
+    html! {
+        h1 { "Call a contract" }
+        @if let Some(e) = error { p.error #contract-error { (e) } }
+        form method="post" action="/wallet/contract" #abi-form {
+            (csrf(app))
+            label { "Contract address (0x…) " input type="text" name="to" #contract-to value=(to); }
+            label { "ABI (JSON, as solc writes it) " textarea name="abi" #contract-abi rows="6" { (abi) } }
+            button type="submit" #abi-go { "Show functions" }
+        }
+    }
+}
+
+pub(crate) async fn contract_page(State(app): State<Arc<App>>) -> Response {
+    page("Contract", contract_form(&app, "", "", None)).into_response()
+}
+
+pub(crate) async fn contract_abi(State(app): State<Arc<App>>, t: Tok, Form(f): F) -> Response {
+    if !csrf_ok(&app, &f, &t) {
+        return csrf_refused();
+    }
+    let to = field(&f, "to").trim().to_string();
+    let abi = field(&f, "abi").to_string();
+    let bad = |e: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            page("Contract", contract_form(&app, &to, &abi, Some(e))),
+        )
+            .into_response()
+    };
+    if !(to.starts_with("0x") && to.len() == 42 && hex::decode(&to[2..]).is_ok()) {
+        return bad("contract address: 0x and 40 hex digits");
+    }
+    let fns = match abi_functions(&abi) {
+        Ok(f) => f,
+        Err(e) => return bad(&e),
+    };
+    let fee = sero_ledger::contract::min_fee(CALL_GAS).max(10);
+    page(
+        "Contract",
+        html! {
+            (contract_form(&app, &to, &abi, None))
+            h2 { "Functions" }
+            p.muted { "Each call buys " (CALL_GAS) " gas: fee " span #call-fee { (fee) " SERO" } ". An argument is JSON (a number, \"text\", [1,2], true) or plain text." }
+            div.cards {
+                @for (sig, params) in &fns {
+                    section.card {
+                        h3.hex { (sig) }
+                        form method="post" action="/wallet/contract/call" {
+                            (csrf(&app))
+                            input type="hidden" name="to" value=(to);
+                            input type="hidden" name="function" value=(sig);
+                            input type="hidden" name="nargs" value=(params.len());
+                            @for (i, (n, ty)) in params.iter().enumerate() {
+                                label { (n) " (" (ty) ") " input type="text" name={ "arg" (i) }; }
+                            }
+                            label { "Amount brought (msg.value) " input type="text" name="amount" value="0"; }
+                            label { "Currency " input type="text" name="currency" value="SERO"; }
+                            button type="submit" { "Call" }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+pub(crate) async fn contract_call(State(app): State<Arc<App>>, t: Tok, Form(f): F) -> Response {
+    if !csrf_ok(&app, &f, &t) {
+        return csrf_refused();
+    }
+    let Some((_, sk)) = unlocked(&app) else {
+        return start_page(&app, StatusCode::UNAUTHORIZED, Some("the wallet is locked"));
+    };
+    let err = |e: String| error_page(StatusCode::BAD_REQUEST, "Bad contract call", &e);
+    let n: usize = match field(&f, "nargs").parse() {
+        Ok(n) if n <= 64 => n,
+        _ => return err("nargs: not a number".into()),
+    };
+    let mut args = vec![];
+    for i in 0..n {
+        let raw = field(&f, &format!("arg{i}")).trim();
+        args.push(
+            serde_json::from_str::<serde_json::Value>(raw)
+                .unwrap_or_else(|_| serde_json::Value::String(raw.to_string())),
+        );
+    }
+    let amount_s = field(&f, "amount").trim();
+    let amount: u128 = match amount_s {
+        "" => 0,
+        a => match a.parse() {
+            Ok(v) => v,
+            Err(_) => return err(format!("amount: {a:?} is not a whole number")),
+        },
+    };
+    let req = CallRequest {
+        to: field(&f, "to").trim().to_string(),
+        function: field(&f, "function").trim().to_string(),
+        args: serde_json::Value::Array(args).to_string(),
+        amount,
+        currency: match field(&f, "currency").trim() {
+            "" => "SERO".into(),
+            c => c.to_string(),
+        },
+    };
+    let summary = format!("call {} on {}", req.function, req.to);
+    let backend = app.backend.clone();
+    start_job(&app, summary, move |progress| {
+        backend.call_contract(&sk, &req, progress)
+    })
 }
 
 fn job_of(app: &App, id: &str) -> Option<Arc<Mutex<Job>>> {
@@ -1114,6 +1321,20 @@ mod tests {
         );
         b.insert("SERO".to_string(), 110u128);
         assert!(funds_check(&req, &b, &[]).is_ok());
+    }
+
+    #[test]
+    fn abi_functions_make_signatures() {
+        let abi = r#"[{"type":"constructor","inputs":[]},
+            {"type":"function","name":"buy","inputs":[]},
+            {"type":"function","name":"issue","inputs":[{"name":"n","type":"uint256"},{"name":"","type":"address"}]},
+            {"type":"event","name":"E","inputs":[]}]"#;
+        let f = abi_functions(abi).unwrap();
+        assert_eq!(f[0].0, "buy()");
+        assert_eq!(f[1].0, "issue(uint256,address)");
+        assert_eq!(f[1].1[1].0, "arg1");
+        assert!(abi_functions("{").unwrap_err().contains("not JSON"));
+        assert!(abi_functions("[]").unwrap_err().contains("no callable"));
     }
 
     #[test]

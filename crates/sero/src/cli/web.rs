@@ -84,6 +84,19 @@ impl WalletBackend for CliWallet {
             .block_on(web_send(&client, &opts, sk, req, progress))
             .map_err(message)
     }
+
+    fn call_contract(
+        &self,
+        sk: &SecretKey,
+        req: &sero_web::CallRequest,
+        progress: &(dyn Fn(&str, usize, usize) + Sync),
+    ) -> Result<String, String> {
+        let client = self.client()?;
+        let opts = SendOpts::new(None, &self.wallet_dir);
+        self.handle
+            .block_on(super::contract::web_call(&client, &opts, sk, req, progress))
+            .map_err(message)
+    }
 }
 
 /// The web address beside the RPC server bound at `rpc` (asked for as
