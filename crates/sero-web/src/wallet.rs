@@ -1077,7 +1077,7 @@ pub(crate) async fn contract_abi(State(app): State<Arc<App>>, t: Tok, Form(f): F
                 @for (sig, params) in &fns {
                     section.card {
                         h3.hex { (sig) }
-                        form method="post" action="/wallet/contract/call" {
+                        form method="post" action="/wallet/contract/call" id={ "call-" (sig.split('(').next().unwrap_or("")) } {
                             (csrf(&app))
                             input type="hidden" name="to" value=(to);
                             input type="hidden" name="function" value=(sig);

@@ -12,6 +12,8 @@
 //!   missing unless `SERO_SKIP_BROWSER=1`. With
 //!   `SERO_WEB_SCREENSHOTS=docs/screenshots` it also writes the README's
 //!   screenshots (1280×800).
+//! * `contract_call_from_abi_in_chromium`: the ABI form calls a contract
+//!   compiled by solc (TokenSale.buy() with 500 SERO attached → 5,000 COIN).
 //! * `wallet_refuses_requests_without_the_token`: plain HTTP: the token
 //!   gate, CSRF field, Host and Origin checks, headers, and clear errors
 //!   for bad input.
@@ -102,7 +104,7 @@ fn start_web_dev(datadir: &Path, wallet_dir: &Path, block_time: u64) -> WebDev {
 fn cli(node: &WebDev, args: &[&str]) -> (i32, serde_json::Value) {
     let mut cmd = Command::new(SERO);
     cmd.arg("--json").args(args);
-    if args[0] == "wallet" {
+    if args[0] == "wallet" || args[0] == "contract" {
         cmd.args(["--rpc", &node.rpc]);
     }
     let out = cmd
@@ -416,6 +418,114 @@ fn web_wallet_and_explorer_in_chromium() {
         );
     }
     assert!(pages.len() > 5);
+}
+
+/// The ABI form: TokenSale (compiled by solc, deployed and stocked with
+/// COIN by the dev account on the CLI); in the browser a new wallet calls
+/// `buy()` bringing 500 SERO and gets 5,000 COIN as a private note.
+#[test]
+fn contract_call_from_abi_in_chromium() {
+    let Some(b) = Browser::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let node = start_web_dev(&dir.path().join("chain"), &dir.path().join("wallet"), 1);
+    let web = node.web.clone();
+    let (bin, abi) = common::compile_contract(dir.path(), "TokenSale", &[]);
+    let dev = node.mnemonic.clone();
+    let (code, v) = cli(
+        &node,
+        &[
+            "contract",
+            "deploy",
+            "--bin",
+            bin.to_str().unwrap(),
+            "--ctor",
+            "constructor(uint256)",
+            "--args",
+            "[10]",
+            "--mnemonic",
+            &dev,
+            "--identity",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    let sale = v["contract_address"].as_str().unwrap().to_string();
+    let (code, v) = cli(
+        &node,
+        &[
+            "contract",
+            "call",
+            "--to",
+            &sale,
+            "--fn",
+            "issue(uint256)",
+            "--args",
+            "[1000000]",
+            "--amount",
+            "100",
+            "--mnemonic",
+            &dev,
+            "--identity",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+
+    b.goto(&node.wallet_url);
+    let (_, pk) = create_account(&b, "carol", "carol pass");
+    let (code, v) = cli(
+        &node,
+        &[
+            "wallet",
+            "send",
+            "--mnemonic",
+            &dev,
+            "--to",
+            &pk,
+            "--amount",
+            "5000",
+            "--wait",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    wait_balance(&b, &web, 5000, 60);
+
+    b.click("#contract-link");
+    b.wait("#abi-form", 10);
+    b.type_into("#contract-to", &sale);
+    b.type_into("#contract-abi", &std::fs::read_to_string(&abi).unwrap());
+    b.click("#abi-go");
+    b.wait("#call-buy", 20);
+    assert_eq!(b.text("#call-fee"), "100 SERO");
+    b.type_into("#call-buy input[name=amount]", "500");
+    b.click("#call-buy button");
+    b.wait("#job", 20);
+    let t0 = Instant::now();
+    while b.try_find("#job-txid").is_none() {
+        assert!(
+            b.try_find("#send-error").is_none(),
+            "call failed: {}",
+            b.text("#send-error")
+        );
+        assert!(
+            t0.elapsed() < Duration::from_secs(300),
+            "no txid: {}",
+            b.text("body")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    b.wait_text("#job-status", 120, |t| t == "final");
+    b.click("#job-txid");
+    b.wait("#txid", 20);
+    assert!(
+        b.text("body").contains("success"),
+        "receipt: {}",
+        b.text("body")
+    );
+    b.goto(&format!("http://{web}/wallet"));
+    b.wait("#balances", 60);
+    assert_eq!(balance(&b, "COIN"), Some(5000));
+    assert_eq!(balance(&b, "SERO"), Some(4400));
 }
 
 #[test]
