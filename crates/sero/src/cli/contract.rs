@@ -529,6 +529,56 @@ async fn send(
     Ok(receipt_report(&wait_receipt(client, &txid).await?))
 }
 
+/// The web wallet's contract call: `function` (a signature such as
+/// `buy(uint256)`) with `args` (a JSON array) at `to`, bringing `amount`
+/// of `currency`; 1,000,000 gas paid in SERO; returns the txid.
+pub(crate) async fn web_call(
+    client: &Client,
+    opts: &SendOpts,
+    sk: &SecretKey,
+    req: &sero_web::CallRequest,
+    on_progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<String, CliError> {
+    let to = parse_address(&req.to, "contract address")?;
+    let data = calldata(&req.function, &req.args, &None)?;
+    let pkrs = pkr_args(&req.args);
+    let currency: Currency = req
+        .currency
+        .parse()
+        .map_err(|e| usage(format!("currency: {e}")))?;
+    let asset = (req.amount > 0).then(|| Asset::token(currency, req.amount));
+    let gas = 1_000_000;
+    let action = ContractAction {
+        target: ContractTarget::Call(to.0 .0),
+        gas_limit: gas,
+        asset,
+        token_fee: None,
+        data: make_prefix([0; 16], &pkrs, &data),
+    };
+    let extras = Extras {
+        contract: Some(action),
+        ..Extras::default()
+    };
+    let fee = min_fee(gas).max(10);
+    match crate::cli::wallet::submit_reporting(
+        client,
+        opts,
+        sk,
+        vec![],
+        fee,
+        extras,
+        false,
+        false,
+        true,
+        Some(on_progress),
+    )
+    .await?
+    {
+        Submitted::Sent { txid, .. } => Ok(txid),
+        Submitted::Raw(_) => Err(fail("unexpected raw transaction")),
+    }
+}
+
 fn bytecode(bin: &Option<PathBuf>, hexs: &Option<String>) -> Result<Vec<u8>, CliError> {
     let text = match (bin, hexs) {
         (Some(p), _) => {

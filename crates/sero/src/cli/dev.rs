@@ -37,7 +37,8 @@ pub struct DevArgs {
     /// Data directory (created if missing, reused if present).
     #[arg(long, default_value = ".sero-dev")]
     datadir: PathBuf,
-    /// Address of the JSON-RPC server (loopback by default).
+    /// Address of the JSON-RPC server (loopback by default). The web app
+    /// listens on the next port unless --web says otherwise.
     #[arg(long, default_value = "127.0.0.1:9545")]
     rpc_addr: String,
     /// Seconds between blocks.
@@ -49,6 +50,8 @@ pub struct DevArgs {
     /// Stop after this many new blocks (default: run until Ctrl-C).
     #[arg(long)]
     blocks: Option<u64>,
+    #[command(flatten)]
+    web: super::web::WebArgs,
 }
 
 fn now() -> u64 {
@@ -118,6 +121,24 @@ pub fn run(args: DevArgs) -> Result<Report, CliError> {
             .await
             .map_err(|e| fail(format!("cannot serve JSON-RPC on {}: {e}", args.rpc_addr)))?;
         println!("  rpc            : http://{addr}");
+        let web = match (&args.web.no_web, &args.web.web) {
+            (true, _) => None,
+            (false, Some(a)) => {
+                Some(super::web::start(node.clone(), addr, a, args.web.wallet_dir.clone()).await?)
+            }
+            // Not asked for: beside the RPC port (a free port when the RPC
+            // took one), and a busy port only costs the web app.
+            (false, None) => {
+                let a = super::web::default_addr(&args.rpc_addr, addr);
+                match super::web::start(node.clone(), addr, &a, args.web.wallet_dir.clone()).await {
+                    Ok(w) => Some(w),
+                    Err(e) => {
+                        println!("  web            : not served ({e}; pass --web ADDR)");
+                        None
+                    }
+                }
+            }
+        };
         use std::io::Write;
         let _ = std::io::stdout().flush();
         let mut produced = 0u64;
@@ -144,6 +165,9 @@ pub fn run(args: DevArgs) -> Result<Report, CliError> {
             }
         }
         let _ = handle.stop();
+        if let Some(w) = web {
+            w.stop();
+        }
         Ok::<(), CliError>(())
     })?;
     Ok(Report::new(

@@ -49,6 +49,8 @@ pub struct NodeArgs {
     /// marked "dev" refuses the insecure development parameters.
     #[arg(long)]
     pub params: Option<PathBuf>,
+    #[command(flatten)]
+    pub web: super::web::WebArgs,
 }
 
 fn fail(e: impl std::fmt::Display) -> CliError {
@@ -175,6 +177,12 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
             .await
             .map_err(|e| fail(format!("cannot serve JSON-RPC on {}: {e}", args.rpc_addr)))?;
         println!("  rpc            : http://{addr}");
+        let web = match (&args.web.no_web, &args.web.web) {
+            (false, Some(a)) => {
+                Some(super::web::start(node.clone(), addr, a, args.web.wallet_dir.clone()).await?)
+            }
+            _ => None,
+        };
         use std::io::Write;
         let _ = std::io::stdout().flush();
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -193,6 +201,9 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
         };
         let r = Service::run(node, net.clone(), events, svc, stop_rx).await;
         let _ = rpc.stop();
+        if let Some(w) = web {
+            w.stop();
+        }
         net.shutdown();
         r.map_err(fail)
     })?;

@@ -1064,6 +1064,36 @@ pub(crate) async fn submit_ext(
     raw: bool,
     quiet: bool,
 ) -> Result<Submitted, CliError> {
+    submit_reporting(
+        client, opts, sk, recipients, fee, extras, wait, raw, quiet, None,
+    )
+    .await
+}
+
+/// What a long send reports as it goes: `(stage, done, total)`.
+pub(crate) type OnProgress<'a> = Option<&'a (dyn Fn(&str, usize, usize) + Sync)>;
+
+/// [`submit_ext`] reporting its stages ("scanning", "proving" with the
+/// proofs done, "submitting") to `on_progress` (the web wallet).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn submit_reporting(
+    client: &Client,
+    opts: &SendOpts,
+    sk: &SecretKey,
+    recipients: Vec<Recipient>,
+    fee: u128,
+    extras: Extras,
+    wait: bool,
+    raw: bool,
+    quiet: bool,
+    on_progress: OnProgress<'_>,
+) -> Result<Submitted, CliError> {
+    let report = |stage: &str, done: usize, total: usize| {
+        if let Some(f) = on_progress {
+            f(stage, done, total)
+        }
+    };
+    report("scanning", 0, 0);
     let Unspent {
         spendable: notes,
         scanned,
@@ -1079,9 +1109,11 @@ pub(crate) async fn submit_ext(
     }
     let (chain_id, params) = network(client, opts.params_file.as_deref()).await?;
     let pb = bar(0, "proving", quiet);
+    report("proving", 0, 0);
     let progress = |done: usize, total: usize| {
         pb.set_length(total as u64);
         pb.set_position(done as u64);
+        report("proving", done, total);
     };
     let network = Network {
         chain_id,
@@ -1111,7 +1143,10 @@ pub(crate) async fn submit_ext(
         .map_err(fail)?;
     // On stderr even with --json: a script must learn the txid before the
     // outcome, whatever the outcome.
-    eprintln!("submitting transaction {txid}");
+    if !quiet || on_progress.is_none() {
+        eprintln!("submitting transaction {txid}");
+    }
+    report("submitting", 0, 0);
     let unsure = |e: &dyn std::fmt::Display| {
         fail(format!(
             "transaction {txid} was recorded but its status is unknown ({e}); it may still \
@@ -1348,5 +1383,91 @@ async fn package(
                 }),
             ))
         }
+    }
+}
+
+/// The web wallet's scan: every note of `tk` with its memo, its spend and,
+/// with `sk`, whether `sk` can spend it.
+pub(crate) async fn web_scan(
+    client: &Client,
+    tk: &TraceKey,
+    sk: Option<&SecretKey>,
+) -> Result<sero_web::WalletScan, CliError> {
+    let scanned = scan_notes(client, tk, true, true).await?;
+    let mut notes = vec![];
+    for f in &scanned.found {
+        let spent = scanned.spend_of(tk, f.pos, &f.note)?;
+        notes.push(sero_web::NoteRow {
+            position: f.pos,
+            currency: f.note.asset.currency.to_string(),
+            value: f.note.asset.value,
+            ticket: f
+                .note
+                .asset
+                .ticket
+                .map(|t| format!("{}:{}", t.category, t.id)),
+            memo: f.memo.as_ref().map(|m| match std::str::from_utf8(m) {
+                Ok(s) => s.to_string(),
+                Err(_) => format!("0x{}", hex::encode(m)),
+            }),
+            spendable: sk.map(|k| k.can_spend(&f.note.pkr)),
+            spent: spent.map(|s| (s.txid, s.height)),
+        });
+    }
+    Ok(sero_web::WalletScan { notes })
+}
+
+/// The web wallet's payment: proves, records and submits (no wait).
+pub(crate) async fn web_send(
+    client: &Client,
+    opts: &SendOpts,
+    sk: &SecretKey,
+    req: &sero_web::SendRequest,
+    on_progress: &(dyn Fn(&str, usize, usize) + Sync),
+) -> Result<String, CliError> {
+    let pkr = match req.to.parse::<PaymentAddress>() {
+        Ok(pk) => pk.derive_pkr(&mut OsRng),
+        Err(_) => req.to.parse::<OneTimeAddress>().map_err(|e| {
+            CliError::Usage(format!(
+                "bad address: not a payment address (PK) nor a one-time address (PKr): {e}"
+            ))
+        })?,
+    };
+    let currency = req
+        .currency
+        .parse::<Currency>()
+        .map_err(|e| CliError::Usage(format!("currency: {e}")))?;
+    let ticket = req
+        .ticket
+        .as_deref()
+        .map(parse_ticket)
+        .transpose()
+        .map_err(|e| CliError::Usage(format!("ticket: {e}")))?;
+    let recipients = vec![Recipient {
+        pkr,
+        asset: Asset {
+            currency,
+            value: req.amount,
+            ticket,
+        },
+        memo: req.memo.clone().into_bytes(),
+        plain: false,
+    }];
+    match submit_reporting(
+        client,
+        opts,
+        sk,
+        recipients,
+        req.fee,
+        Extras::default(),
+        false,
+        false,
+        true,
+        Some(on_progress),
+    )
+    .await?
+    {
+        Submitted::Sent { txid, .. } => Ok(txid),
+        Submitted::Raw(_) => Err(fail("unexpected raw transaction")),
     }
 }
