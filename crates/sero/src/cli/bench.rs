@@ -671,6 +671,13 @@ fn ledger(args: LedgerArgs, quiet: bool) -> Result<Report, CliError> {
             Some(e) => Err(failed(&e)),
         },
     )?;
+    // The same rules with each signature verified on its own.
+    let signatures_single = cost_rounds(args.rounds, || {
+        for_each_split(&txs, threads, |tx| {
+            check_structure_and_signatures(tx).map_err(|e| e.to_string())
+        })
+        .map_err(|e| failed(&e))
+    })?;
     let (mut ins, mut outs) = (vec![], vec![]);
     for tx in &txs {
         let (a, b) = proof_statements(tx);
@@ -755,6 +762,7 @@ fn ledger(args: LedgerArgs, quiet: bool) -> Result<Report, CliError> {
     ));
     human.push_str(&batched.row("stateless, batched proofs", n));
     human.push_str(&signatures.row("  of which rules 1-4 (signatures)", n));
+    human.push_str(&signatures_single.row("  rules 1-4, one signature at a time", n));
     human.push_str(&input_batch.row(&format!("  of which {} input proofs", ins.len()), n));
     human.push_str(&output_batch.row(&format!("  of which {} output proofs", outs.len()), n));
     human.push_str(&single.row("stateless, one proof at a time", n));
@@ -803,6 +811,7 @@ fn ledger(args: LedgerArgs, quiet: bool) -> Result<Report, CliError> {
         "stateless_batched": batched.json(n),
         "stateless_batched_parts": {
             "rules_1_to_4": signatures.json(n),
+            "rules_1_to_4_unbatched": signatures_single.json(n),
             "input_proof_batch": input_batch.json(n),
             "output_proof_batch": output_batch.json(n),
             "input_proofs": ins.len(),
