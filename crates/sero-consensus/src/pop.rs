@@ -144,6 +144,91 @@ pub fn verify_possession(
     Ok(())
 }
 
+/// Known answers for `test-vectors/register_pop.json`: fixed validator
+/// seeds, chain ids and registrants; each with the keys, the message, the
+/// proofs and the 144-byte encoding, plus refused variants with the error
+/// each must give.
+pub fn vectors() -> serde_json::Value {
+    use serde_json::json;
+    let cases: [([u8; 32], [u8; 32], Vec<u8>); 3] = [
+        ([1; 32], [0xc4; 32], vec![0x5a; 96]),
+        ([2; 32], [0; 32], (0..96u8).collect()),
+        ([0xfe; 32], [0xff; 32], vec![]),
+    ];
+    let valid: Vec<_> = cases
+        .iter()
+        .map(|(seed, chain, who)| {
+            let k = ValidatorKeys::from_seed(seed);
+            let (v, r) = (k.vote_public().to_bytes(), k.vrf_public().to_bytes());
+            let pop = k.prove_possession(chain, who);
+            json!({
+                "validator_seed": hex::encode(seed),
+                "chain_id": hex::encode(chain),
+                "registrant": hex::encode(who),
+                "vote_key": hex::encode(v),
+                "vrf_key": hex::encode(r),
+                "message": hex::encode(pop_message(chain, who, &v, &r)),
+                "vote_sig": hex::encode(pop.vote_sig),
+                "vrf_proof": hex::encode(pop.vrf_proof),
+                "pop": hex::encode(pop.to_bytes()),
+            })
+        })
+        .collect();
+    let (seed, chain, who) = &cases[0];
+    let k = ValidatorKeys::from_seed(seed);
+    let other = ValidatorKeys::from_seed(&[2; 32]);
+    let (v, r) = (k.vote_public().to_bytes(), k.vrf_public().to_bytes());
+    let pop = k.prove_possession(chain, who);
+    let mut swapped = pop;
+    swapped.vrf_proof[..64].copy_from_slice(&pop.vote_sig);
+    let mut weak = [0u8; 32];
+    weak[0] = 1;
+    let bad = |name: &str, chain: &[u8; 32], v: [u8; 32], r: [u8; 32], p: ProofOfPossession| {
+        let err = verify_possession(chain, who, &v, &r, &p).expect_err("refused");
+        json!({
+            "case": name,
+            "chain_id": hex::encode(chain),
+            "registrant": hex::encode(who),
+            "vote_key": hex::encode(v),
+            "vrf_key": hex::encode(r),
+            "pop": hex::encode(p.to_bytes()),
+            "error": err.to_string(),
+        })
+    };
+    let invalid = vec![
+        bad(
+            "missing (zero bytes)",
+            chain,
+            v,
+            r,
+            ProofOfPossession::from_bytes(&[0; POP_LEN]),
+        ),
+        bad("another chain id", &[0xc5; 32], v, r, pop),
+        bad(
+            "squatted vote key",
+            chain,
+            other.vote_public().to_bytes(),
+            r,
+            pop,
+        ),
+        bad(
+            "copied VRF key",
+            chain,
+            v,
+            other.vrf_public().to_bytes(),
+            pop,
+        ),
+        bad("keys swapped", chain, r, v, pop),
+        bad("vote signature in the VRF proof slot", chain, v, r, swapped),
+        bad("weak vote key", chain, weak, r, pop),
+    ];
+    json!({
+        "description": "Proof of possession of a validator's vote key (ed25519) and VRF key (ECVRF ristretto255) in a stake Register action (docs/protocol.md §11.1). Keys from ValidatorKeys::from_seed(validator_seed). message = H256(\"SERO_RegisterPoP\"; chain_id || LE16 len(registrant) || registrant || vote_key || vrf_key); vote_sig = Ed25519(vote_sk, H256(\"SERO_RegPoPVote1\"; message)); vrf_proof = ECVRF_prove(vrf_sk, \"SERO_RegPoPVrf_1\" || message); pop = vote_sig || vrf_proof (144 B). H256 = BLAKE2b-256 with the 16-byte personalisation.",
+        "valid": valid,
+        "invalid": invalid,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
