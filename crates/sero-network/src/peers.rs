@@ -137,7 +137,7 @@ impl PeerStore {
             return (store, report);
         }
         let mut entries = file.peers;
-        entries.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
         for e in entries {
             let Ok(peer) = e.peer.parse::<PeerId>() else {
                 tracing::warn!(peer = %e.peer.chars().take(80).collect::<String>(), "peer file: skipping an entry with an invalid peer id");

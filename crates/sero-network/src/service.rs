@@ -871,7 +871,7 @@ impl Worker {
     fn may_dial(&self, peer: &PeerId) -> bool {
         peer != self.swarm.local_peer_id()
             && !self.swarm.is_connected(peer)
-            && !self.banned.get(peer).is_some_and(|t| *t > Instant::now())
+            && self.banned.get(peer).is_none_or(|t| *t <= Instant::now())
             && self.swarm.connected_peers().count() < self.target_peers()
     }
 
