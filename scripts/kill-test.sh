@@ -27,11 +27,12 @@ end=$(date +%s)
 echo
 echo "| role | kills | held | checked |"
 echo "| --- | --- | --- | --- |"
-grep '^KILLS ' "$OUT" | sed 's/^KILLS //' | python3 -c '
+grep -o 'KILLS {.*}' "$OUT" | sed 's/^KILLS //' | python3 -c '
 import json, sys
 for line in sys.stdin:
     r = json.loads(line)
-    print("| %s | %s | %s | %s |" % (r["role"], r["kills"], r["held"], r["checked"]))
+    d = ", ".join("%s %s" % (k, v) for k, v in sorted(r.get("detail", {}).items()))
+    print("| %s | %s | %s | %s (%s) |" % (r["role"], r["kills"], r["held"], r["checked"], d))
 '
 echo
 echo "exit status $status, $((end - start)) s, seed $SEED ($(date -u +%F))"

@@ -36,7 +36,7 @@ fn vkeys(i: u8) -> ValidatorKeys {
 }
 
 /// The vote key of the validator the tests register.
-fn v() -> [u8; 32] {
+fn vote_v() -> [u8; 32] {
     vkeys(1).vote_public().to_bytes()
 }
 
@@ -181,7 +181,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
         &chain,
         &b,
         &nb[0..1],
-        StakeAction::Unbond { vote_key: v() },
+        StakeAction::Unbond { vote_key: vote_v() },
         10,
         6,
     );
@@ -189,7 +189,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
         &chain,
         &a,
         &na[5..6],
-        StakeAction::Unbond { vote_key: v() },
+        StakeAction::Unbond { vote_key: vote_v() },
         10,
         7,
     );
@@ -303,7 +303,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
     pool.prune(&chain);
     assert!(pool.is_empty(), "the second registration is now invalid");
     let v = GenesisValidator {
-        vote_key: v(),
+        vote_key: vote_v(),
         vrf_key: vkeys(1).vrf_public().to_bytes(),
         stake: 500,
         refund: reg.from,
@@ -312,7 +312,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
     expected.sort_by_key(|x| x.vote_key);
     assert_eq!(chain.validators().unwrap(), expected);
     assert_eq!(chain.total_stake(), 5500);
-    let rec = chain.db().validator(&v()).unwrap().unwrap();
+    let rec = chain.db().validator(&vote_v()).unwrap().unwrap();
     assert_eq!((rec.registered_at, rec.unbond_at), (1, None));
     // Now a duplicate; and the stranger may not unbond it.
     let blk = forced(&chain, vec![dup]);
@@ -353,7 +353,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
         &chain,
         &a,
         &na[0..1],
-        StakeAction::Unbond { vote_key: v() },
+        StakeAction::Unbond { vote_key: vote_v() },
         10,
         9,
     );
@@ -361,7 +361,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
     assert_eq!(b2.txs.len(), 1);
     assert_eq!(chain.validators().unwrap(), vec![genesis_validator()]);
     assert_eq!(
-        chain.db().validator(&v()).unwrap().unwrap().unbond_at,
+        chain.db().validator(&vote_v()).unwrap().unwrap().unbond_at,
         Some(2)
     );
     let blk = forced(&chain, vec![again]);
@@ -381,7 +381,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
     let refund = PlainOutput {
         pkr: reg.from,
         asset: Asset::sero(500),
-        memo_hash: refund_memo_hash(&v()),
+        memo_hash: refund_memo_hash(&vote_v()),
     };
     let mut early = chain.build_block(vec![], &miner(), 3, Seal::Dev).unwrap();
     assert_eq!(early.coinbase.len(), 1);
@@ -431,7 +431,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
         .unwrap();
     assert_eq!(empty, Block::empty(4, chain.tip_header()));
     chain.apply_block(&empty).unwrap();
-    assert!(!chain.db().validator(&v()).unwrap().unwrap().released);
+    assert!(!chain.db().validator(&vote_v()).unwrap().unwrap().released);
 
     // Block 5 must pay it, after the reward output.
     let good = chain.build_block(vec![], &miner(), 5, Seal::Dev).unwrap();
@@ -461,7 +461,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
         .map(|n| n.note.asset.value)
         .sum();
     chain.apply_block(&good).unwrap();
-    assert!(chain.db().validator(&v()).unwrap().unwrap().released);
+    assert!(chain.db().validator(&vote_v()).unwrap().unwrap().released);
     let after: u128 = spendable(&chain, &a)
         .iter()
         .map(|n| n.note.asset.value)

@@ -160,10 +160,10 @@ fn assert_prefix(role: &str, before: &[String], after: &[String]) {
     }
 }
 
-fn report(role: &str, tried: usize, held: usize, what: &str) {
+fn report(role: &str, tried: usize, held: usize, what: &str, extra: Value) {
     println!(
-        "KILLS {}",
-        json!({"role": role, "kills": tried, "held": held, "checked": what})
+        "\nKILLS {}",
+        json!({"role": role, "kills": tried, "held": held, "checked": what, "detail": extra})
     );
 }
 
@@ -183,7 +183,7 @@ fn dev_node_survives_sigkill_during_blocks_and_sends() {
     let wallet_dir = dir.path().join("wallet");
     let amount = 7u128;
     let n = kills();
-    let mut held = 0;
+    let (mut held, mut during_send) = (0, 0);
     for k in 0..n {
         // A payment in flight (not waited for) while blocks are applied.
         let url = node.url.clone();
@@ -205,6 +205,9 @@ fn dev_node_survives_sigkill_during_blocks_and_sends() {
         std::thread::sleep(rng.ms(200, 2500));
         let before = hashes(&url).expect("node answers before the kill");
         let bob_before = balance(&url, &bob_words).expect("balance before");
+        if send.0.try_wait().unwrap().is_none() {
+            during_send += 1;
+        }
         node.child.kill().unwrap(); // SIGKILL
         node.child.wait().unwrap();
         let _ = send.0.wait();
@@ -244,6 +247,7 @@ fn dev_node_survives_sigkill_during_blocks_and_sends() {
         n,
         held,
         "blocks before the kill kept with their hashes; payee balance not lower; payments at most once",
+        json!({"killed_during_a_send": during_send, "payments_landed": b / amount, "blocks": height(&node.url)}),
     );
 }
 
@@ -367,6 +371,7 @@ fn validator_and_syncing_follower_survive_sigkill() {
         n,
         held,
         "restarts, blocks before the kill kept, catches up, all 4 agree on every block, finality continues",
+        json!({"final_height": urls.iter().filter_map(|u| finalized(u)).min()}),
     );
 
     // A follower (no validator key) syncing from the validators: killed
@@ -401,11 +406,15 @@ fn validator_and_syncing_follower_survive_sigkill() {
     }
     let flog = d.join("follower.log");
     let mut follower = spawn(&fargs, &flog);
-    let mut fheld = 0;
+    let (mut fheld, mut during_sync) = (0, 0);
     for k in 0..n {
         // Kill it early in the sync (or, once synced, while it follows).
         std::thread::sleep(rng.ms(200, 3000));
         let before = hashes(&furl).unwrap_or_default();
+        let tip = urls.iter().filter_map(|u| height(u)).max().unwrap_or(0);
+        if (before.len() as u64) <= tip {
+            during_sync += 1;
+        }
         follower.0.kill().unwrap();
         follower.0.wait().unwrap();
         follower = spawn(&fargs, &flog);
@@ -430,6 +439,7 @@ fn validator_and_syncing_follower_survive_sigkill() {
         n,
         fheld,
         "restarts, blocks before the kill kept, syncs to the validators' height, agrees on every block",
+        json!({"killed_while_behind": during_sync}),
     );
     drop(follower);
     drop(procs);
