@@ -177,6 +177,7 @@ impl Registry {
                 vote_key,
                 vrf_key,
                 amount,
+                ..
             }) => {
                 self.records.insert(
                     *vote_key,

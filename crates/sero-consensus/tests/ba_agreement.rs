@@ -177,7 +177,7 @@ fn a_restarted_node_rejoins_a_stalled_round() {
 }
 
 #[test]
-fn stalled_nodes_stop_after_max_steps() {
+fn stalled_nodes_halt_after_max_steps_then_run_recovery_periods() {
     let mut params = BaParams::devnet();
     params.max_steps = 6;
     let mut net = Net::new(4, &[10; 4], params);
@@ -186,12 +186,69 @@ fn stalled_nodes_stop_after_max_steps() {
     net.run_until(60_000);
     for i in 0..2 {
         let a = net.nodes[i].as_ref().unwrap();
-        assert!(a.is_halted());
-        assert_eq!(a.next_deadline(), None);
+        assert!(a.period() >= 2, "period {}", a.period());
+        assert!(
+            a.next_deadline().is_some(),
+            "a recovery period is always due"
+        );
         assert!(net.decisions[i].is_empty());
+        // No period runs past max_steps binary steps.
         assert!(net.sent[i]
             .iter()
             .all(|v| !matches!(v.step, VoteStep::Binary(s) if s > 6)));
+        // Each period votes afresh (own votes in several periods).
+        let periods: std::collections::BTreeSet<u16> =
+            net.sent[i].iter().map(|v| v.period).collect();
+        assert!(periods.len() >= 3, "{periods:?}");
+    }
+    net.assert_no_equivocation();
+}
+
+#[test]
+fn recovery_period_decides_once_the_missing_validators_return() {
+    let mut params = BaParams::devnet();
+    params.max_steps = 6;
+    let mut net = Net::new(4, &[10; 4], params);
+    net.start(0, Vec::new());
+    net.start(1, Vec::new());
+    net.run_until(30_000);
+    assert!(net.nodes[0].as_ref().unwrap().period() >= 1);
+    assert!(net.decisions[0].is_empty());
+    // Nodes 2 and 3 come online (fresh, period 0): they jump to the
+    // period the others vote in, and the round decides in it.
+    net.start(2, Vec::new());
+    net.start(3, Vec::new());
+    net.run_until(120_000);
+    net.assert_no_equivocation();
+    let d = net.last_decision(0).expect("decided in a recovery period");
+    assert_eq!(d.kind, DecisionKind::Final);
+    assert!(d.certificate.period >= 1);
+    verify_certificate(&net.ctx, &net.params, &d.certificate).unwrap();
+    for i in 1..4 {
+        assert_eq!(net.last_decision(i).expect("decided").value, d.value);
+    }
+}
+
+#[test]
+fn restarted_node_resumes_in_its_latest_recovery_period() {
+    let mut params = BaParams::devnet();
+    params.max_steps = 6;
+    let mut net = Net::new(4, &[10; 4], params);
+    net.start(0, Vec::new());
+    net.start(1, Vec::new());
+    net.run_until(20_000);
+    let p1 = net.nodes[1].as_ref().unwrap().period();
+    assert!(p1 >= 1);
+    let prior = net.sent[1].clone();
+    net.crash(1);
+    net.start(1, prior);
+    assert!(net.nodes[1].as_ref().unwrap().period() >= p1);
+    net.start(2, Vec::new());
+    net.run_until(100_000);
+    net.assert_no_equivocation();
+    let d = net.last_decision(0).expect("decided");
+    for i in 1..3 {
+        assert_eq!(net.last_decision(i).expect("decided").value, d.value);
     }
 }
 

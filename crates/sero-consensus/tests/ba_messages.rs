@@ -6,10 +6,10 @@ use ba_common::{context, keys};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use sero_consensus::ba::{
-    proposer_credential, sign_proposal, sign_vote, verify_certificate, verify_proposal,
-    verify_vote, BaParams, Certificate, DecisionKind, Message, MessageError, Proposal,
-    RoundContext, ValidatorKeys, Vote, VotePublicKey, VoteStep, MAX_CERTIFICATE_LEN, PROPOSAL_LEN,
-    VOTE_LEN,
+    proposer_credential, sign_proposal, sign_vote, sign_vote_in, verify_certificate,
+    verify_proposal, verify_vote, BaParams, Certificate, DecisionKind, Message, MessageError,
+    Proposal, RoundContext, ValidatorKeys, Vote, VotePublicKey, VoteStep, MAX_CERTIFICATE_LEN,
+    PROPOSAL_LEN, VOTE_LEN,
 };
 use sero_consensus::{prove, sortition_alpha, SortitionParams};
 
@@ -87,6 +87,7 @@ fn encodings_round_trip() {
         value: [3; 32],
         kind: DecisionKind::Final,
         step: VoteStep::Final,
+        period: 0,
         votes: (0..3)
             .map(|i| f.vote(i, VoteStep::Final, [3; 32]))
             .collect(),
@@ -153,6 +154,7 @@ fn decoding_rejects_garbage() {
         value: [3; 32],
         kind: DecisionKind::Final,
         step: VoteStep::Final,
+        period: 0,
         votes: vec![f.vote(0, VoteStep::Final, [3; 32])],
     };
     let b = cert.to_bytes();
@@ -306,6 +308,7 @@ fn not_selected() {
     let mut v = Vote {
         round: 5,
         step,
+        period: 0,
         prev_hash: ctx.prev_hash,
         value: [1; 32],
         voter: ks[0].vote_public(),
@@ -335,6 +338,7 @@ fn final_cert(f: &Fx, voters: &[usize], value: [u8; 32]) -> Certificate {
         value,
         kind: DecisionKind::Final,
         step: VoteStep::Final,
+        period: 0,
         votes: voters
             .iter()
             .map(|&i| f.vote(i, VoteStep::Final, value))
@@ -390,6 +394,7 @@ fn certificates() {
         value,
         kind,
         step: VoteStep::Binary(s),
+        period: 0,
         votes: (0..3)
             .map(|i| f.vote(i, VoteStep::Binary(s), value))
             .collect(),
@@ -431,4 +436,56 @@ fn vote_keys_are_canonical() {
     let mut id = [0u8; 32];
     id[0] = 1;
     assert!(VotePublicKey::from_bytes(&id).is_err());
+}
+
+#[test]
+fn recovery_period_votes_are_bound_to_their_period() {
+    let f = fx();
+    let v1 = sign_vote_in(
+        &f.ctx,
+        &f.params,
+        &f.ks[0],
+        VoteStep::Reduction1,
+        1,
+        [0xb1; 32],
+    )
+    .unwrap()
+    .unwrap()
+    .into_vote();
+    assert_eq!(v1.period, 1);
+    assert_eq!(f.check(&v1), Ok(10));
+    // Round trip keeps the period.
+    assert_eq!(Vote::from_bytes(&v1.to_bytes()).unwrap(), v1);
+    // Moving it to another period breaks the signature ...
+    let mut moved = v1.clone();
+    moved.period = 0;
+    assert_eq!(f.check(&moved), Err(MessageError::BadSignature));
+    moved.period = 2;
+    assert_eq!(f.check(&moved), Err(MessageError::BadSignature));
+    // ... and re-signing it does not help: the credential is for period 1.
+    moved.sign(&f.ks[0].vote);
+    assert_eq!(f.check(&moved), Err(MessageError::BadVrfProof));
+    // A certificate mixing periods is rejected.
+    let mut cert = final_cert(&f, &[0, 1, 2], [0xb1; 32]);
+    verify_certificate(&f.ctx, &f.params, &cert).unwrap();
+    cert.votes[2] = sign_vote_in(&f.ctx, &f.params, &f.ks[2], VoteStep::Final, 1, [0xb1; 32])
+        .unwrap()
+        .unwrap()
+        .into_vote();
+    assert_eq!(
+        verify_certificate(&f.ctx, &f.params, &cert),
+        Err(MessageError::CertificateMismatch)
+    );
+    // A whole period-1 certificate verifies, and encodes its period.
+    cert.period = 1;
+    cert.votes = (0..3)
+        .map(|i| {
+            sign_vote_in(&f.ctx, &f.params, &f.ks[i], VoteStep::Final, 1, [0xb1; 32])
+                .unwrap()
+                .unwrap()
+                .into_vote()
+        })
+        .collect();
+    verify_certificate(&f.ctx, &f.params, &cert).unwrap();
+    assert_eq!(Certificate::from_bytes(&cert.to_bytes()).unwrap(), cert);
 }

@@ -146,6 +146,25 @@ pub fn stake_refund_pkr(sk: &SecretKey, vote_key: &[u8; 32]) -> OneTimeAddress {
     sk.payment_address().derive_pkr_with(&r)
 }
 
+/// A registration of the validator `keys` with `amount` SERO by `sk`'s
+/// account on the network `chain_id`, with its proof of possession over
+/// the registration's `from` ([`stake_refund_pkr`]).
+pub fn register_action(
+    sk: &SecretKey,
+    chain_id: &[u8; 32],
+    keys: &sero_consensus::ba::ValidatorKeys,
+    amount: u128,
+) -> StakeAction {
+    let vote_key = keys.vote_public().to_bytes();
+    let from = stake_refund_pkr(sk, &vote_key);
+    StakeAction::Register {
+        vote_key,
+        vrf_key: keys.vrf_public().to_bytes(),
+        amount,
+        pop: Some(keys.prove_possession(chain_id, &from.to_bytes())),
+    }
+}
+
 /// The network a transaction is built for: its chain id (genesis hash),
 /// which the signatures bind, and its proving parameters.
 #[derive(Clone, Copy)]

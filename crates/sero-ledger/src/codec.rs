@@ -43,6 +43,8 @@ const VERSION_PACKAGE: u8 = 6;
 const LEGACY_VERSIONS: [u8; 2] = [1, 2];
 const STAKE_REGISTER: u8 = 1;
 const STAKE_UNBOND: u8 = 2;
+/// A registration with a proof of possession (`… ‖ vote_sig(64) ‖ vrf_proof(80)`).
+const STAKE_REGISTER_POP: u8 = 3;
 
 fn put_base(out: &mut Vec<u8>, f: &Base) {
     out.extend_from_slice(&encode_base(f));
@@ -122,11 +124,19 @@ pub fn put_stake(out: &mut Vec<u8>, s: &StakeAction) {
             vote_key,
             vrf_key,
             amount,
+            pop,
         } => {
-            out.push(STAKE_REGISTER);
+            out.push(if pop.is_some() {
+                STAKE_REGISTER_POP
+            } else {
+                STAKE_REGISTER
+            });
             out.extend_from_slice(vote_key);
             out.extend_from_slice(vrf_key);
             out.extend_from_slice(&amount.to_le_bytes());
+            if let Some(p) = pop {
+                out.extend_from_slice(&p.to_bytes());
+            }
         }
         StakeAction::Unbond { vote_key } => {
             out.push(STAKE_UNBOND);
@@ -269,10 +279,17 @@ pub fn put_plain_output(out: &mut Vec<u8>, p: &PlainOutput) {
 impl Reader<'_> {
     pub(crate) fn stake(&mut self) -> Result<StakeAction, DecodeError> {
         match self.u8("stake kind")? {
-            STAKE_REGISTER => Ok(StakeAction::Register {
+            k @ (STAKE_REGISTER | STAKE_REGISTER_POP) => Ok(StakeAction::Register {
                 vote_key: self.array("vote key")?,
                 vrf_key: self.array("VRF key")?,
                 amount: self.u128("stake amount")?,
+                pop: if k == STAKE_REGISTER_POP {
+                    Some(sero_consensus::pop::ProofOfPossession::from_bytes(
+                        &self.array("proof of possession")?,
+                    ))
+                } else {
+                    None
+                },
             }),
             STAKE_UNBOND => Ok(StakeAction::Unbond {
                 vote_key: self.array("vote key")?,

@@ -53,12 +53,16 @@ pub enum StakeAction {
     /// for a new validator with these keys; the refund goes to the
     /// transaction's signed `from` PKr.
     Register {
-        /// The validator's vote key (ed25519 public key, opaque here).
+        /// The validator's vote key (ed25519 public key).
         vote_key: [u8; 32],
-        /// The validator's VRF public key (opaque here).
+        /// The validator's VRF public key (ristretto255).
         vrf_key: [u8; 32],
         /// SERO locked; the stake weight is `amount` as a u64.
         amount: u128,
+        /// Proof of possession of both keys over the chain id and the
+        /// transaction's `from` ([`sero_consensus::pop`]); `None` only for
+        /// the legacy encoding (kind 1), which validation refuses.
+        pop: Option<sero_consensus::pop::ProofOfPossession>,
     },
     /// Start unbonding: only the owner of the refund PKr (`from` equal to
     /// it, proven by the From signature) may do it.

@@ -142,6 +142,7 @@ pub fn check_structure(tx: &Transaction) -> Result<Signed, TxError> {
         .collect();
     let bp = balance_point_ext(&ins, &outs, &plain, &public_in, public)
         .map_err(|e| TxError::Asset(e.to_string()))?;
+    check_possession(tx)?;
     Ok(Signed {
         sighash: tx.sighash(),
         balance_point: bp,
@@ -204,6 +205,32 @@ pub fn check_structure_and_signatures_batch(txs: &[Transaction]) -> Vec<Result<(
             }
         })
         .collect()
+}
+
+/// A registration's proof of possession of both keys, bound to this
+/// network and to the registrant (`from`): no squatting of another's key,
+/// no rogue key (`docs/protocol.md` §11.1).
+pub fn check_possession(tx: &Transaction) -> Result<(), TxError> {
+    let Some(StakeAction::Register {
+        vote_key,
+        vrf_key,
+        pop,
+        ..
+    }) = &tx.stake
+    else {
+        return Ok(());
+    };
+    let pop = pop.as_ref().ok_or_else(|| {
+        TxError::Stake("registration without a proof of possession of its keys".into())
+    })?;
+    sero_consensus::pop::verify_possession(
+        &tx.chain_id,
+        &tx.from.to_bytes(),
+        vote_key,
+        vrf_key,
+        pop,
+    )
+    .map_err(|e| TxError::Stake(format!("registration: {e}")))
 }
 
 type Statements = Vec<(Vec<Base>, ZkProof)>;

@@ -1,6 +1,7 @@
 //! Configuration, topics and protocol names.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use libp2p::Multiaddr;
@@ -92,6 +93,17 @@ pub struct NetworkLimits {
     /// Idle connections (no mesh membership, no open streams) are closed after
     /// this (default 10 min).
     pub idle_connection_timeout: Duration,
+    /// Peer discovery (Kademlia): how often a node with fewer than
+    /// [`NetworkLimits::target_peers`] connections runs a Kademlia bootstrap
+    /// (a lookup of its own id) and dials the peers it learned, and how often
+    /// the peer store is saved (default 10 s).
+    pub discovery_interval: Duration,
+    /// Connections that discovery aims for; it dials no more once this many
+    /// peers are connected (default 32, at most `max_connections`). 0 turns
+    /// discovery off: only bootnodes (and explicit dials) connect.
+    pub target_peers: usize,
+    /// Peers kept in the persisted peer store (default 256).
+    pub max_stored_peers: usize,
 }
 
 impl Default for NetworkLimits {
@@ -112,6 +124,9 @@ impl Default for NetworkLimits {
             redial_interval: Duration::from_secs(5),
             ban_duration: Duration::from_secs(600),
             idle_connection_timeout: Duration::from_secs(600),
+            discovery_interval: Duration::from_secs(10),
+            target_peers: 32,
+            max_stored_peers: 256,
         }
     }
 }
@@ -151,6 +166,7 @@ impl NetworkLimits {
             ("heartbeat_interval", self.heartbeat_interval),
             ("validation_window", self.validation_window),
             ("redial_interval", self.redial_interval),
+            ("discovery_interval", self.discovery_interval),
         ] {
             if d.is_zero() {
                 return Err(format!("{name} must be positive"));
@@ -174,6 +190,9 @@ pub struct NetworkConfig {
     pub chain_id: [u8; 32],
     /// Size limits, buffers and timings.
     pub limits: NetworkLimits,
+    /// Where the peer store is persisted (a JSON file in the node's data
+    /// directory, see [`crate::PeerStore`]); `None` keeps it in memory.
+    pub peer_store: Option<PathBuf>,
 }
 
 impl NetworkConfig {
@@ -184,7 +203,14 @@ impl NetworkConfig {
             bootnodes,
             chain_id,
             limits: NetworkLimits::default(),
+            peer_store: None,
         }
+    }
+
+    /// Persists the peer store in `path` (builder style).
+    pub fn with_peer_store(mut self, path: PathBuf) -> Self {
+        self.peer_store = Some(path);
+        self
     }
 
     /// The first 4 bytes of the chain id as 8 hex digits.
@@ -201,6 +227,12 @@ impl NetworkConfig {
     /// The request-response protocol name: `/sero/<hex8>/sync/1`.
     pub fn sync_protocol(&self) -> String {
         format!("/sero/{}/sync/1", self.chain_tag())
+    }
+
+    /// The Kademlia protocol name: `/sero/<hex8>/kad/1` (a node of another
+    /// chain does not speak it, so it never enters the routing table).
+    pub fn kad_protocol(&self) -> String {
+        format!("/sero/{}/kad/1", self.chain_tag())
     }
 
     /// The identify protocol version: `sero/1/<full chain id hex>`. A peer

@@ -110,6 +110,26 @@
 //! port, is found again. Connections are capped at
 //! [`NetworkLimits::max_connections`] (2 per peer).
 //!
+//! # Discovery and the peer store
+//!
+//! A node needs to know one bootnode; it finds the rest with Kademlia
+//! (`/sero/<hex8>/kad/1`, server mode, used for peer routing only: records
+//! from others are never stored). A peer's listen addresses, from
+//! identify, enter the routing table once identify confirmed its chain;
+//! every [`NetworkLimits::discovery_interval`] a node with fewer than
+//! [`NetworkLimits::target_peers`] connections looks itself up (the peers
+//! it asks answer with the peers closest to it) and dials every known peer
+//! it is not connected to, as it does when a lookup adds a peer. Banned
+//! peers leave the routing table and the store.
+//!
+//! Confirmed peers and their addresses are kept in a [`PeerStore`]
+//! persisted in [`NetworkConfig::peer_store`] (the node uses `peers.json`
+//! in its data directory): saved every discovery interval and at shutdown
+//! (atomically), reloaded at start, bounded to
+//! [`NetworkLimits::max_stored_peers`] peers of [`MAX_ADDRS_PER_PEER`]
+//! addresses, at most [`MAX_PEER_FILE_BYTES`] read; bad entries are skipped
+//! and a corrupt file is set aside, with a warning, never a failure.
+//!
 //! # Channels and backpressure
 //!
 //! Both channels are bounded, and the swarm task never waits on the
@@ -158,12 +178,17 @@ mod codec;
 mod config;
 mod error;
 mod key;
+mod peers;
 pub mod scoring;
 mod service;
 
 pub use config::{NetworkConfig, NetworkLimits, Topic, GOSSIP_WIRE_OVERHEAD, TRANSACTION_SLACK};
 pub use error::NetworkError;
 pub use key::{NodeKey, NodeKeyError, NODE_KEY_LEN};
+pub use peers::{
+    dialable, KnownPeer, LoadReport, PeerStore, MAX_ADDRS_PER_PEER, MAX_PEER_FILE_BYTES,
+    PEER_FILE_VERSION,
+};
 pub use service::{
     Network, NetworkEvent, NetworkHandle, PublishStatus, ResponseChannel, Shutdown, Validation,
 };

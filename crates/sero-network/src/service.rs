@@ -14,10 +14,11 @@ use libp2p::core::ConnectedPoint;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, MessageId, TopicHash};
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundFailure, OutboundRequestId, ProtocolSupport};
+use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{
-    allow_block_list, connection_limits, identify, noise, ping, tcp, yamux, Multiaddr, PeerId,
+    allow_block_list, connection_limits, identify, kad, noise, ping, tcp, yamux, Multiaddr, PeerId,
     StreamProtocol, Swarm, SwarmBuilder,
 };
 use tokio::sync::{mpsc, oneshot, watch};
@@ -26,6 +27,7 @@ use crate::codec::{frame_too_large, BytesCodec};
 use crate::config::{NetworkConfig, NetworkLimits, Topic, GOSSIP_WIRE_OVERHEAD};
 use crate::error::NetworkError;
 use crate::key::NodeKey;
+use crate::peers::{dialable, PeerStore};
 use crate::scoring;
 
 /// The application's verdict on a received gossip message, reported with
@@ -145,6 +147,7 @@ enum Command {
     PeerScore(PeerId, oneshot::Sender<Option<f64>>),
     ListenAddrs(oneshot::Sender<Vec<Multiaddr>>),
     Dial(Multiaddr),
+    KnownPeers(oneshot::Sender<Vec<PeerId>>),
 }
 
 impl Command {
@@ -157,6 +160,7 @@ impl Command {
             Command::PeerScore(..) => "peer_score",
             Command::ListenAddrs(_) => "listen_addrs",
             Command::Dial(_) => "dial",
+            Command::KnownPeers(_) => "known_peers",
         }
     }
 }
@@ -353,6 +357,12 @@ impl NetworkHandle {
         self.call(Command::ListenAddrs).await.unwrap_or_default()
     }
 
+    /// The peers in the discovery routing table (Kademlia), connected or
+    /// not: every peer this node knows how to reach.
+    pub async fn known_peers(&self) -> Vec<PeerId> {
+        self.call(Command::KnownPeers).await.unwrap_or_default()
+    }
+
     /// Dials `addr` once (not redialled; only bootnodes are). With a
     /// `/p2p/<peer id>` suffix the remote's identity is checked. Failures
     /// are logged.
@@ -388,6 +398,8 @@ struct Behaviour {
     gossipsub: gossipsub::Behaviour,
     sync: request_response::Behaviour<BytesCodec>,
     identify: identify::Behaviour,
+    /// Discovery; absent when `target_peers` is 0.
+    kad: Toggle<kad::Behaviour<kad::store::MemoryStore>>,
     ping: ping::Behaviour,
 }
 
@@ -449,6 +461,27 @@ impl Network {
         }
         for (peer, addr) in &bootnodes {
             swarm.add_peer_address(*peer, addr.clone());
+            if let (Some(a), Some(kad)) = (dialable(addr, peer), swarm.behaviour_mut().kad.as_mut())
+            {
+                kad.add_address(peer, a);
+            }
+        }
+        // Peers remembered from earlier runs: known to discovery, dialled
+        // at the first discovery tick.
+        let peer_store = match &config.peer_store {
+            Some(path) => PeerStore::load(path, limits.max_stored_peers).0,
+            None => PeerStore::new(None, limits.max_stored_peers),
+        };
+        for (peer, known) in peer_store.peers() {
+            if peer == local {
+                continue;
+            }
+            for a in known.addrs {
+                swarm.add_peer_address(peer, a.clone());
+                if let Some(kad) = swarm.behaviour_mut().kad.as_mut() {
+                    kad.add_address(&peer, a);
+                }
+            }
         }
         probe_listen_addr(&config.listen).map_err(|reason| NetworkError::Listen {
             addr: config.listen.clone(),
@@ -482,6 +515,7 @@ impl Network {
             listen_addrs: Vec::new(),
             confirmed: peers.clone(),
             banned: HashMap::new(),
+            peer_store,
             stop: stop_rx,
             stopped: stopped_tx,
         };
@@ -610,6 +644,24 @@ fn build_behaviour(
             .with_agent_version(format!("sero-rs/{}", env!("CARGO_PKG_VERSION"))),
     );
 
+    // Kademlia for peer discovery only: chain-scoped protocol name, server
+    // mode (answer lookups even without a confirmed external address: the
+    // nodes of a testnet are on one host or a LAN), records and provider
+    // records from others are never stored (no storage to fill), no
+    // periodic bootstrap of its own (the worker runs it while under
+    // `target_peers`).
+    let kad_protocol = StreamProtocol::try_from_owned(config.kad_protocol())
+        .map_err(|e| NetworkError::Setup(format!("kad protocol name: {e}")))?;
+    let mut kad_config = kad::Config::new(kad_protocol);
+    kad_config
+        .set_query_timeout(Duration::from_secs(30))
+        .set_record_filtering(kad::StoreInserts::FilterBoth)
+        .set_periodic_bootstrap_interval(None);
+    let local = key.peer_id();
+    let mut kad =
+        kad::Behaviour::with_config(local, kad::store::MemoryStore::new(local), kad_config);
+    kad.set_mode(Some(kad::Mode::Server));
+
     let connection_limits = connection_limits::Behaviour::new(
         connection_limits::ConnectionLimits::default()
             .with_max_established(Some(limits.max_connections))
@@ -623,6 +675,7 @@ fn build_behaviour(
         gossipsub,
         sync,
         identify,
+        kad: Toggle::from((limits.target_peers > 0).then_some(kad)),
         ping: ping::Behaviour::default(),
     })
 }
@@ -645,6 +698,8 @@ struct Worker {
     confirmed: Arc<Mutex<HashSet<PeerId>>>,
     /// Banned peers and when their ban ends.
     banned: HashMap<PeerId, Instant>,
+    /// Peers confirmed on our chain, persisted for the next start.
+    peer_store: PeerStore,
     /// Set by [`NetworkHandle::shutdown`].
     stop: watch::Receiver<bool>,
     /// Set once the swarm is dropped.
@@ -661,6 +716,8 @@ impl Worker {
                 .clamp(Duration::from_millis(100), Duration::from_secs(1)),
         );
         maintenance.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut discovery = tokio::time::interval(self.limits.discovery_interval);
+        discovery.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 event = self.swarm.select_next_some() => self.on_swarm_event(event),
@@ -676,8 +733,10 @@ impl Worker {
                 }
                 _ = redial.tick() => self.redial_bootnodes(),
                 _ = maintenance.tick() => self.maintain(),
+                _ = discovery.tick() => self.discover(),
             }
         }
+        self.save_peers();
         let peer = *self.swarm.local_peer_id();
         for (_, reply) in self.pending_requests.drain() {
             let _ = reply.send(Err(NetworkError::Shutdown));
@@ -772,6 +831,106 @@ impl Worker {
                     tracing::warn!(%addr, error = %e, "dial failed");
                 }
             }
+            Command::KnownPeers(reply) => {
+                let peers = self
+                    .routing_table()
+                    .into_iter()
+                    .map(|(peer, _)| peer)
+                    .collect();
+                let _ = reply.send(peers);
+            }
+        }
+    }
+
+    /// The discovery routing table: peers and their addresses.
+    fn routing_table(&mut self) -> Vec<(PeerId, Vec<Multiaddr>)> {
+        let Some(kad) = self.swarm.behaviour_mut().kad.as_mut() else {
+            return Vec::new();
+        };
+        kad.kbuckets()
+            .flat_map(|b| {
+                b.iter()
+                    .map(|e| {
+                        (
+                            *e.node.key.preimage(),
+                            e.node.value.iter().cloned().collect(),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    fn save_peers(&mut self) {
+        if let Err(e) = self.peer_store.save() {
+            tracing::warn!(error = %e, "could not save the peer store");
+        }
+    }
+
+    /// Whether discovery may dial `peer` now.
+    fn may_dial(&self, peer: &PeerId) -> bool {
+        peer != self.swarm.local_peer_id()
+            && !self.swarm.is_connected(peer)
+            && self.banned.get(peer).is_none_or(|t| *t <= Instant::now())
+            && self.swarm.connected_peers().count() < self.target_peers()
+    }
+
+    fn target_peers(&self) -> usize {
+        self.limits
+            .target_peers
+            .min(self.limits.max_connections as usize)
+    }
+
+    fn dial_discovered(&mut self, peer: PeerId, addrs: Vec<Multiaddr>) {
+        if !self.may_dial(&peer) || addrs.is_empty() {
+            return;
+        }
+        tracing::debug!(%peer, "dialling a discovered peer");
+        let opts = DialOpts::peer_id(peer)
+            .addresses(addrs)
+            .condition(PeerCondition::DisconnectedAndNotDialing)
+            .allocate_new_port()
+            .build();
+        if let Err(e) = self.swarm.dial(opts) {
+            tracing::debug!(%peer, error = %e, "discovered peer dial not started");
+        }
+    }
+
+    /// Peer discovery: while under `target_peers`, look ourselves up in
+    /// the DHT (which asks the known peers for the peers closest to us, and
+    /// fills the routing table) and dial every known peer not connected;
+    /// save the peer store.
+    fn discover(&mut self) {
+        if self.swarm.connected_peers().count() < self.target_peers() {
+            if let Some(Err(e)) = self
+                .swarm
+                .behaviour_mut()
+                .kad
+                .as_mut()
+                .map(|k| k.bootstrap())
+            {
+                tracing::debug!(error = ?e, "discovery: no known peers yet");
+            }
+            let known = self.routing_table();
+            for (peer, addrs) in known {
+                self.dial_discovered(peer, addrs);
+            }
+        }
+        self.save_peers();
+    }
+
+    fn on_kad(&mut self, event: kad::Event) {
+        match event {
+            kad::Event::RoutingUpdated {
+                peer, addresses, ..
+            } => {
+                tracing::debug!(%peer, "discovery: routing table updated");
+                self.dial_discovered(peer, addresses.into_vec());
+            }
+            kad::Event::OutboundQueryProgressed { result, .. } => {
+                tracing::trace!(?result, "discovery query progressed");
+            }
+            other => tracing::trace!(event = ?other, "kad event"),
         }
     }
 
@@ -860,6 +1019,10 @@ impl Worker {
 
     fn ban(&mut self, peer: PeerId, reason: &str) {
         tracing::warn!(%peer, reason, ban_secs = self.limits.ban_duration.as_secs(), "disconnecting and banning peer");
+        if let Some(kad) = self.swarm.behaviour_mut().kad.as_mut() {
+            kad.remove_peer(&peer);
+        }
+        self.peer_store.remove(&peer);
         self.banned
             .insert(peer, Instant::now() + self.limits.ban_duration);
         // Closes every connection to the peer and refuses new ones.
@@ -871,6 +1034,7 @@ impl Worker {
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(event)) => self.on_gossip(event),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.on_sync(event),
             SwarmEvent::Behaviour(BehaviourEvent::Identify(event)) => self.on_identify(event),
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(event)) => self.on_kad(event),
             SwarmEvent::Behaviour(BehaviourEvent::Ping(_)) => {}
             SwarmEvent::Behaviour(BehaviourEvent::Blocked(never)) => match never {},
             SwarmEvent::Behaviour(BehaviourEvent::Limits(never)) => match never {},
@@ -941,6 +1105,20 @@ impl Worker {
             self.ban(peer_id, &reason);
             return;
         }
+        // Its listen addresses (at most a few, dialable ones only) feed
+        // discovery and the peer store: peers on our chain only.
+        let addrs: Vec<Multiaddr> = info
+            .listen_addrs
+            .iter()
+            .filter_map(|a| dialable(a, &peer_id))
+            .take(crate::peers::MAX_ADDRS_PER_PEER)
+            .collect();
+        if let Some(kad) = self.swarm.behaviour_mut().kad.as_mut() {
+            for a in &addrs {
+                kad.add_address(&peer_id, a.clone());
+            }
+        }
+        self.peer_store.record(peer_id, &addrs);
         if self.swarm.is_connected(&peer_id) && lock(&self.confirmed).insert(peer_id) {
             tracing::info!(peer = %peer_id, agent = %info.agent_version, "peer connected");
             if !self.emit(NetworkEvent::PeerConnected(peer_id)) {

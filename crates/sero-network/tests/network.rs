@@ -97,12 +97,24 @@ async fn start_node(
     limits: NetworkLimits,
     key: NodeKey,
 ) -> Node {
+    start_node_with_store(chain_id, listen, bootnodes, limits, key, None).await
+}
+
+async fn start_node_with_store(
+    chain_id: [u8; 32],
+    listen: Multiaddr,
+    bootnodes: Vec<Multiaddr>,
+    limits: NetworkLimits,
+    key: NodeKey,
+    peer_store: Option<std::path::PathBuf>,
+) -> Node {
     init_tracing();
     let config = NetworkConfig {
         listen,
         bootnodes,
         chain_id,
         limits,
+        peer_store,
     };
     let (handle, mut events) = Network::start(config, key).expect("network starts");
     let peer = handle.local_peer_id();
@@ -223,11 +235,19 @@ async fn gossip_until_received(from: &Node, to: &Node, topic: Topic, prefix: &st
     unreachable!()
 }
 
+/// Limits with discovery off, for tests that need a fixed topology.
+fn no_discovery() -> NetworkLimits {
+    NetworkLimits {
+        target_peers: 0,
+        ..test_limits()
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn line_relays_accepted_gossip_and_bans_garbage_sender() {
-    let b = node(&[]).await;
-    let a = node(&[&b]).await;
-    let c = node(&[&b]).await; // C only knows B
+    let b = node_on(CHAIN, &[], no_discovery()).await;
+    let a = node_on(CHAIN, &[&b], no_discovery()).await;
+    let c = node_on(CHAIN, &[&b], no_discovery()).await; // C only knows B (no discovery)
     wait_until("B sees A and C", || async {
         b.has_peer(a.peer) && b.has_peer(c.peer)
     })
@@ -508,13 +528,14 @@ async fn restarted_hub_is_redialled_and_network_heals() {
         CHAIN,
         "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
         vec![],
-        test_limits(),
+        no_discovery(),
         hub_key.clone(),
     )
     .await;
-    let a = node(&[&hub]).await;
-    let c = node(&[&hub]).await;
-    let d = node(&[&hub]).await;
+    // A star (discovery off): the leaves know only the hub.
+    let a = node_on(CHAIN, &[&hub], no_discovery()).await;
+    let c = node_on(CHAIN, &[&hub], no_discovery()).await;
+    let d = node_on(CHAIN, &[&hub], no_discovery()).await;
     wait_until("hub sees three peers", || async {
         hub.handle.peers().len() == 3
     })
@@ -534,7 +555,7 @@ async fn restarted_hub_is_redialled_and_network_heals() {
     .await;
 
     // Same key, same port: the leaves redial it.
-    let hub = start_node(CHAIN, listen, vec![], test_limits(), hub_key).await;
+    let hub = start_node(CHAIN, listen, vec![], no_discovery(), hub_key).await;
     assert_eq!(hub.addr, hub_addr);
     wait_until("hub sees three peers again", || async {
         hub.handle.peers().len() == 3
@@ -595,4 +616,114 @@ async fn start_rejects_bad_config_and_busy_port() {
     assert!(handle.listen_addrs().await.is_empty());
     // Shutting down twice is harmless.
     handle.shutdown().await;
+}
+
+fn discovery_limits() -> NetworkLimits {
+    NetworkLimits {
+        discovery_interval: Duration::from_millis(500),
+        ..test_limits()
+    }
+}
+
+/// Peer discovery beyond bootnodes: six nodes that each know only node 0
+/// (the bootnode) end up connected to all five others (a full mesh), and
+/// every node's routing table knows every other node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn six_nodes_knowing_one_bootnode_form_a_full_mesh() {
+    let boot = node_on(CHAIN, &[], discovery_limits()).await;
+    let mut nodes = vec![boot];
+    for _ in 1..6 {
+        let n = node_on(CHAIN, &[&nodes[0]], discovery_limits()).await;
+        nodes.push(n);
+    }
+    let ids: Vec<PeerId> = nodes.iter().map(|n| n.peer).collect();
+    for (i, n) in nodes.iter().enumerate() {
+        let others: Vec<PeerId> = ids.iter().copied().filter(|p| *p != n.peer).collect();
+        wait_until(&format!("node {i} connected to all 5 others"), || async {
+            others.iter().all(|p| n.has_peer(*p))
+        })
+        .await;
+        let known = n.handle.known_peers().await;
+        for p in &others {
+            assert!(known.contains(p), "node {i} knows {p}");
+        }
+    }
+    // Gossip now reaches everyone (flood publishing to direct peers).
+    nodes[5]
+        .handle
+        .publish(Topic::Transactions, b"mesh".to_vec())
+        .unwrap();
+    for (i, n) in nodes.iter().enumerate().take(5) {
+        wait_until(&format!("node {i} receives"), || async {
+            n.received(b"mesh")
+        })
+        .await;
+    }
+    for n in nodes {
+        n.stop().await;
+    }
+}
+
+/// The peer store: a node restarted with no bootnode at all finds its
+/// peers again from the file it saved; a corrupt file does not stop it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_node_reconnects_from_its_peer_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("peers.json");
+    let a = node_on(CHAIN, &[], discovery_limits()).await;
+    let b = node_on(CHAIN, &[&a], discovery_limits()).await;
+    let key_bytes = [0x42u8; 32];
+    let key = NodeKey::from_secret_bytes(key_bytes);
+    let c = start_node_with_store(
+        CHAIN,
+        "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+        vec![a.addr.clone()],
+        discovery_limits(),
+        key,
+        Some(store.clone()),
+    )
+    .await;
+    wait_until("C meets A and B", || async {
+        c.has_peer(a.peer) && c.has_peer(b.peer)
+    })
+    .await;
+    c.stop().await;
+    let saved = std::fs::read_to_string(&store).expect("peer store saved");
+    assert!(saved.contains(&a.peer.to_string()) && saved.contains(&b.peer.to_string()));
+
+    // Restart with no bootnode: the store alone reconnects it.
+    let c = start_node_with_store(
+        CHAIN,
+        "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+        vec![],
+        discovery_limits(),
+        NodeKey::from_secret_bytes(key_bytes),
+        Some(store.clone()),
+    )
+    .await;
+    wait_until("C reconnects to A and B from its store", || async {
+        c.has_peer(a.peer) && c.has_peer(b.peer)
+    })
+    .await;
+    c.stop().await;
+
+    // A corrupt store: set aside, the node starts anyway (with its bootnode).
+    std::fs::write(&store, b"{ not json").unwrap();
+    let c = start_node_with_store(
+        CHAIN,
+        "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
+        vec![a.addr.clone()],
+        discovery_limits(),
+        NodeKey::from_secret_bytes(key_bytes),
+        Some(store.clone()),
+    )
+    .await;
+    assert!(store.with_extension("corrupt").exists());
+    wait_until("C connects through its bootnode", || async {
+        c.has_peer(a.peer)
+    })
+    .await;
+    c.stop().await;
+    a.stop().await;
+    b.stop().await;
 }

@@ -145,6 +145,7 @@ mod tests {
         let mut v = Vote {
             round,
             step,
+            period: 0,
             prev_hash: [1; 32],
             value: [value; 32],
             voter: k.vote.public_key(),

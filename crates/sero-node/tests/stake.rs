@@ -5,10 +5,11 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sero_assets::Asset;
+use sero_consensus::ba::ValidatorKeys;
 use sero_crypto::Scalar;
 use sero_keys::SecretKey;
 use sero_ledger::block::{tx_root, Block, ProposerSeal, Seal};
-use sero_ledger::builder::{build_transaction_with, Network, SpendableNote};
+use sero_ledger::builder::{build_transaction_with, register_action, Network, SpendableNote};
 use sero_ledger::license::{LicenseConfig, LicenseError, LicenseIssuerSecret};
 use sero_ledger::tx::PlainOutput;
 use sero_ledger::{StakeAction, Transaction, TxError};
@@ -29,12 +30,20 @@ type Expect = fn(&ChainError) -> bool;
 /// Notes above u64::MAX, so a registration beyond the largest weight can be
 /// built honestly.
 const BIG: u128 = u64::MAX as u128 * 2;
-const V: [u8; 32] = [1; 32];
+/// Validator keys from a one-byte seed.
+fn vkeys(i: u8) -> ValidatorKeys {
+    ValidatorKeys::from_seed(&[i; 32])
+}
+
+/// The vote key of the validator the tests register.
+fn vote_v() -> [u8; 32] {
+    vkeys(1).vote_public().to_bytes()
+}
 
 fn genesis_validator() -> GenesisValidator {
     GenesisValidator {
-        vote_key: [0xa0; 32],
-        vrf_key: [0xa1; 32],
+        vote_key: vkeys(0xa0).vote_public().to_bytes(),
+        vrf_key: vkeys(0xa0).vrf_public().to_bytes(),
         stake: 5000,
         refund: key(7)
             .payment_address()
@@ -80,12 +89,9 @@ fn stake(
     .unwrap()
 }
 
-fn register(vote_key: [u8; 32], amount: u128) -> StakeAction {
-    StakeAction::Register {
-        vote_key,
-        vrf_key: [vote_key[0] ^ 0x80; 32],
-        amount,
-    }
+/// A registration of `vkeys(i)` by `sk`, with its proof of possession.
+fn register(chain: &Chain, sk: &SecretKey, i: u8, amount: u128) -> StakeAction {
+    register_action(sk, &chain.chain_id(), &vkeys(i), amount)
 }
 
 fn miner() -> sero_keys::OneTimeAddress {
@@ -152,14 +158,14 @@ fn stake_lifecycle_every_cheat_and_rollback() {
     let na = spendable(&chain, &a);
     let nb = spendable(&chain, &b);
     assert_eq!((na.len(), nb.len()), (7, 2));
-    let reg = stake(&chain, &a, &na[0..1], register(V, 500), 10, 1);
-    let dup = stake(&chain, &a, &na[1..2], register(V, 700), 5, 2);
-    let low = stake(&chain, &a, &na[2..3], register([4; 32], 99), 10, 3);
+    let reg = stake(&chain, &a, &na[0..1], register(&chain, &a, 1, 500), 10, 1);
+    let dup = stake(&chain, &a, &na[1..2], register(&chain, &a, 1, 700), 5, 2);
+    let low = stake(&chain, &a, &na[2..3], register(&chain, &a, 4, 99), 10, 3);
     let huge = stake(
         &chain,
         &a,
         &na[3..4],
-        register([4; 32], u64::MAX as u128 + 1),
+        register(&chain, &a, 4, u64::MAX as u128 + 1),
         10,
         4,
     );
@@ -175,7 +181,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
         &chain,
         &b,
         &nb[0..1],
-        StakeAction::Unbond { vote_key: V },
+        StakeAction::Unbond { vote_key: vote_v() },
         10,
         6,
     );
@@ -183,7 +189,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
         &chain,
         &a,
         &na[5..6],
-        StakeAction::Unbond { vote_key: V },
+        StakeAction::Unbond { vote_key: vote_v() },
         10,
         7,
     );
@@ -191,7 +197,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
         &chain,
         &b,
         &nb[1..2],
-        register(genesis_validator().vote_key, 500),
+        register(&chain, &b, 0xa0, 500),
         10,
         8,
     );
@@ -297,8 +303,8 @@ fn stake_lifecycle_every_cheat_and_rollback() {
     pool.prune(&chain);
     assert!(pool.is_empty(), "the second registration is now invalid");
     let v = GenesisValidator {
-        vote_key: V,
-        vrf_key: [V[0] ^ 0x80; 32],
+        vote_key: vote_v(),
+        vrf_key: vkeys(1).vrf_public().to_bytes(),
         stake: 500,
         refund: reg.from,
     };
@@ -306,7 +312,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
     expected.sort_by_key(|x| x.vote_key);
     assert_eq!(chain.validators().unwrap(), expected);
     assert_eq!(chain.total_stake(), 5500);
-    let rec = chain.db().validator(&V).unwrap().unwrap();
+    let rec = chain.db().validator(&vote_v()).unwrap().unwrap();
     assert_eq!((rec.registered_at, rec.unbond_at), (1, None));
     // Now a duplicate; and the stranger may not unbond it.
     let blk = forced(&chain, vec![dup]);
@@ -347,7 +353,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
         &chain,
         &a,
         &na[0..1],
-        StakeAction::Unbond { vote_key: V },
+        StakeAction::Unbond { vote_key: vote_v() },
         10,
         9,
     );
@@ -355,7 +361,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
     assert_eq!(b2.txs.len(), 1);
     assert_eq!(chain.validators().unwrap(), vec![genesis_validator()]);
     assert_eq!(
-        chain.db().validator(&V).unwrap().unwrap().unbond_at,
+        chain.db().validator(&vote_v()).unwrap().unwrap().unbond_at,
         Some(2)
     );
     let blk = forced(&chain, vec![again]);
@@ -375,7 +381,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
     let refund = PlainOutput {
         pkr: reg.from,
         asset: Asset::sero(500),
-        memo_hash: refund_memo_hash(&V),
+        memo_hash: refund_memo_hash(&vote_v()),
     };
     let mut early = chain.build_block(vec![], &miner(), 3, Seal::Dev).unwrap();
     assert_eq!(early.coinbase.len(), 1);
@@ -425,7 +431,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
         .unwrap();
     assert_eq!(empty, Block::empty(4, chain.tip_header()));
     chain.apply_block(&empty).unwrap();
-    assert!(!chain.db().validator(&V).unwrap().unwrap().released);
+    assert!(!chain.db().validator(&vote_v()).unwrap().unwrap().released);
 
     // Block 5 must pay it, after the reward output.
     let good = chain.build_block(vec![], &miner(), 5, Seal::Dev).unwrap();
@@ -455,7 +461,7 @@ fn stake_lifecycle_every_cheat_and_rollback() {
         .map(|n| n.note.asset.value)
         .sum();
     chain.apply_block(&good).unwrap();
-    assert!(chain.db().validator(&V).unwrap().unwrap().released);
+    assert!(chain.db().validator(&vote_v()).unwrap().unwrap().released);
     let after: u128 = spendable(&chain, &a)
         .iter()
         .map(|n| n.note.asset.value)

@@ -94,6 +94,12 @@ pub struct ScenarioOptions {
     pub params: Option<BaParams>,
     /// No faults at all: honest nodes of equal stake, no losses.
     pub clean: bool,
+    /// Force BA★ recovery: `max_steps` at most 9 and, in every run, a
+    /// partition of 30–60 s that splits the nodes into two halves by
+    /// count, so that (unless one side holds more than the threshold of
+    /// the stake) every node passes `max_steps`, several times, before it
+    /// heals (Algorand §8.2). Ignored with `clean`.
+    pub recovery: bool,
 }
 
 /// A scenario mixing faults at random from `seed` (see [`scenario_with`]).
@@ -121,7 +127,10 @@ fn byzantine_budget(params: &BaParams) -> u64 {
 /// of virtual time after the last fault.
 pub fn scenario_with(seed: u64, opts: ScenarioOptions) -> SimConfig {
     let mut rng = ChaCha20Rng::seed_from_u64(seed ^ 0x5ce7_a410);
-    let params = opts.params.unwrap_or_else(BaParams::devnet);
+    let mut params = opts.params.unwrap_or_else(BaParams::devnet);
+    if opts.recovery && !opts.clean {
+        params.max_steps = params.max_steps.min(9);
+    }
     let n = opts.nodes.unwrap_or_else(|| rng.gen_range(4..=7));
     let latency = opts.latency_ms.unwrap_or_else(|| rng.gen_range(10..=80));
     let rounds = opts.rounds.unwrap_or(4);
@@ -158,7 +167,18 @@ pub fn scenario_with(seed: u64, opts: ScenarioOptions) -> SimConfig {
         reorder_ppm: rng.gen_range(0..=50_000),
     };
     let mut partitions = Vec::new();
-    if rng.gen_range(0..100) < 35 {
+    if opts.recovery {
+        let start = rng.gen_range(0..4_000);
+        let mut side = vec![false; n];
+        for &i in order.iter().take(n / 2) {
+            side[i] = true;
+        }
+        partitions.push(Partition {
+            start_ms: start,
+            end_ms: start + rng.gen_range(30_000..=60_000),
+            side,
+        });
+    } else if rng.gen_range(0..100) < 35 {
         let start = rng.gen_range(0..4_000);
         let side = (0..n).map(|_| rng.gen::<bool>()).collect();
         partitions.push(Partition {

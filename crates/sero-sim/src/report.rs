@@ -56,8 +56,11 @@ pub struct SimReport {
     pub rollbacks: u64,
     /// Sync requests sent.
     pub sync_requests: u64,
-    /// Rounds in which a node gave up after `max_steps`.
+    /// Times a node passed `max_steps` in a round's BA★ period without a
+    /// decision (each is followed by a recovery period).
     pub halts: u64,
+    /// Decisions (by honest nodes) reached in a recovery period (≥ 1).
+    pub recovered_decisions: u64,
     /// Virtual time at the end.
     pub virtual_ms: u64,
     /// A digest of every node's chain (for determinism checks).
@@ -90,6 +93,10 @@ pub struct Summary {
     pub messages_sent: u64,
     /// Final rounds reached by honest nodes, summed.
     pub final_rounds: u64,
+    /// Halts (a BA★ period passing `max_steps`), summed.
+    pub halts: u64,
+    /// Decisions reached in recovery periods, summed.
+    pub recovered_decisions: u64,
     /// Seeds of failing runs (first 20).
     pub failing_seeds: Vec<u64>,
 }
@@ -123,6 +130,8 @@ impl Summary {
                         .sum::<u64>()
                 })
                 .sum(),
+            halts: reports.iter().map(|r| r.halts).sum(),
+            recovered_decisions: reports.iter().map(|r| r.recovered_decisions).sum(),
             failing_seeds: reports
                 .iter()
                 .filter(|r| !r.ok())

@@ -8,7 +8,7 @@ use blake2b_simd::Params;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use sero_consensus::ba::{
-    sign_proposal, sign_vote, verify_certificate, verify_proposal, verify_vote, Agreement,
+    sign_proposal, sign_vote_in, verify_certificate, verify_proposal, verify_vote, Agreement,
     Certificate, Decision, DecisionKind, Message, MessageError, Output, RoundContext,
     ValidatorKeys, ValidatorSet, VerifiedProposal, VerifiedVote, Vote, VoteStep,
 };
@@ -140,8 +140,8 @@ impl Ord for Queued {
 
 /// A buffered message for a later round: sender and bytes.
 type Pending = (usize, Arc<[u8]>);
-/// Round, chain, step and value of a mirrored vote.
-type MirrorKey = (u64, [u8; 32], VoteStep, [u8; 32]);
+/// Round, chain, recovery period, step and value of a mirrored vote.
+type MirrorKey = (u64, [u8; 32], u16, VoteStep, [u8; 32]);
 
 struct Node {
     behaviour: Behaviour,
@@ -170,6 +170,8 @@ struct Node {
     /// Time to finality of rounds this node finalised itself.
     ttf: Vec<u64>,
     halts: u64,
+    /// The (round, period) of the last halt counted.
+    last_halt: Option<(u64, u16)>,
 }
 
 #[derive(Clone)]
@@ -202,6 +204,7 @@ pub struct Sim {
     messages_delivered: u64,
     rejected: u64,
     rollbacks: u64,
+    recovered: u64,
     syncs: u64,
     last_disruption: u64,
     done: bool,
@@ -267,6 +270,7 @@ impl Sim {
                 final_times: Vec::new(),
                 ttf: Vec::new(),
                 halts: 0,
+                last_halt: None,
             })
             .collect();
         let last_disruption = cfg.last_disruption_ms();
@@ -290,6 +294,7 @@ impl Sim {
             messages_delivered: 0,
             rejected: 0,
             rollbacks: 0,
+            recovered: 0,
             syncs: 0,
             last_disruption,
             done: false,
@@ -496,6 +501,9 @@ impl Sim {
         {
             d.value = h(TAG_BLOCK, &[b"sabotage"]);
         }
+        if d.certificate.period > 0 && self.nodes[i].behaviour.is_honest() {
+            self.recovered += 1;
+        }
         if round == len + 1 {
             let seed = self.nodes[i]
                 .agreement
@@ -602,10 +610,12 @@ impl Sim {
     fn arm(&mut self, i: usize) {
         let n = &mut self.nodes[i];
         let Some(a) = &n.agreement else { return };
-        if a.is_halted() && n.timer_at.is_none() {
-            n.halts += 1;
-            n.timer_at = Some(u64::MAX);
-            return;
+        if a.is_halted() {
+            let at = (a.context().round, a.period());
+            if n.last_halt != Some(at) {
+                n.last_halt = Some(at);
+                n.halts += 1;
+            }
         }
         if let Some(d) = a.next_deadline() {
             if n.timer_at != Some(d) {
@@ -690,7 +700,9 @@ impl Sim {
                 };
                 let unseen = block(ctx.round, &ctx.prev_hash, &self.nodes[i].vote_key, 9);
                 let keys = self.nodes[i].keys.clone();
-                if let Ok(Some(alt)) = sign_vote(&ctx, &self.cfg.params, &keys, v.step, unseen) {
+                if let Ok(Some(alt)) =
+                    sign_vote_in(&ctx, &self.cfg.params, &keys, v.step, v.period, unseen)
+                {
                     let b = Message::Vote(alt.into_vote()).to_bytes().into();
                     self.broadcast(i, Net::Consensus(b));
                 }
@@ -929,12 +941,12 @@ impl Sim {
         if ctx.round != v.round || ctx.prev_hash != v.prev_hash {
             return;
         }
-        let key = (v.round, v.prev_hash, v.step, v.value);
+        let key = (v.round, v.prev_hash, v.period, v.step, v.value);
         let bytes = match self.nodes[i].mirrored.get(&key) {
             Some(b) => b.clone(),
             None => {
                 let keys = self.nodes[i].keys.clone();
-                let b = sign_vote(&ctx, &self.cfg.params, &keys, v.step, v.value)
+                let b = sign_vote_in(&ctx, &self.cfg.params, &keys, v.step, v.period, v.value)
                     .ok()
                     .flatten()
                     .map(|vv| -> Arc<[u8]> { Message::Vote(vv.into_vote()).to_bytes().into() });
@@ -1190,6 +1202,7 @@ impl Sim {
             rollbacks: self.rollbacks,
             sync_requests: self.syncs,
             halts: self.nodes.iter().map(|n| n.halts).sum(),
+            recovered_decisions: self.recovered,
             virtual_ms: self.now,
             chain_digest: chain_digest(&self.nodes),
         }

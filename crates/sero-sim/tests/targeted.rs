@@ -248,3 +248,36 @@ fn sampled_committees_under_faults() {
         assert_ok(&r, 4);
     }
 }
+
+/// BA★ recovery (Algorand §8.2): a 2 | 3 partition lasts long enough that
+/// every node passes `max_steps` (several times); recovery periods run,
+/// and once the partition heals one of them decides, every honest node
+/// finalises again, and safety holds.
+#[test]
+fn everyone_passes_max_steps_then_recovery_restores_liveness() {
+    let configs: Vec<SimConfig> = (0..4)
+        .map(|seed| {
+            let mut c = base(seed, 5);
+            c.params.max_steps = 9;
+            c.partitions.push(Partition {
+                start_ms: 1_500,
+                end_ms: 45_000,
+                side: vec![true, true, false, false, false],
+            });
+            c.rounds = 6;
+            c.max_time_ms = 400_000;
+            c
+        })
+        .collect();
+    for r in run_many(configs, 2) {
+        assert_ok(&r, 6);
+        // Every node halted at least once (5 nodes), most several times.
+        assert!(r.halts >= 5, "seed {}: {} halts", r.seed, r.halts);
+        assert!(
+            r.recovered_decisions >= 5,
+            "seed {}: {} decisions in recovery periods",
+            r.seed,
+            r.recovered_decisions
+        );
+    }
+}

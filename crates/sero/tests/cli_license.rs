@@ -123,25 +123,21 @@ fn stake_and_unbond_reject_bad_arguments_without_a_node() {
         ]
     };
     let go = |a: Vec<String>| run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    // A validator key file that is not 64 hex characters.
+    let dir = tempfile::tempdir().unwrap();
+    let bad_key = dir.path().join("bad.key");
+    std::fs::write(&bad_key, "1234").unwrap();
+    let good_key = dir.path().join("good.key");
+    std::fs::write(&good_key, &vk).unwrap();
     let mut a = base("stake");
-    a.extend([
-        "--vote-key".into(),
-        "1234".into(),
-        "--vrf-key".into(),
-        vk.clone(),
-    ]);
+    a.extend(["--validator-key".into(), bad_key.display().to_string()]);
     a.extend(["--amount".into(), "5".into()]);
     let (code, v) = go(a);
     assert_eq!(code, 2, "{v}");
-    assert!(s(&v, "error").contains("--vote-key"), "{v}");
+    assert!(s(&v, "error").contains("validator key"), "{v}");
     for amount in ["0", "18446744073709551616"] {
         let mut a = base("stake");
-        a.extend([
-            "--vote-key".into(),
-            vk.clone(),
-            "--vrf-key".into(),
-            vk.clone(),
-        ]);
+        a.extend(["--validator-key".into(), good_key.display().to_string()]);
         a.extend(["--amount".into(), amount.into()]);
         let (code, v) = go(a);
         assert_eq!(code, 2, "{amount}: {v}");

@@ -59,17 +59,19 @@ fn stake_unbond_and_refund_through_the_cli() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(balance(&node, &m), 20_000);
 
-    let vote = "a1".repeat(32);
-    let vrf = "b2".repeat(32);
+    // Validator key files (as `sero node --validator-key` reads): the
+    // wallet registers their keys with a proof of possession.
+    let key1 = dir.path().join("validator1.key");
+    let key2 = dir.path().join("validator2.key");
+    std::fs::write(&key1, "a1".repeat(32)).unwrap();
+    std::fs::write(&key2, "c3".repeat(32)).unwrap();
     let (code, v) = wallet(
         &node,
         &m,
         "stake",
         &[
-            "--vote-key",
-            &vote,
-            "--vrf-key",
-            &vrf,
+            "--validator-key",
+            key1.to_str().unwrap(),
             "--amount",
             "5000",
             "--wait",
@@ -77,6 +79,8 @@ fn stake_unbond_and_refund_through_the_cli() {
     );
     assert_eq!(code, 0, "{v}");
     assert!(v["height"].as_u64().is_some(), "{v}");
+    let vote = v["vote_key"].as_str().unwrap().to_string();
+    assert_eq!(vote.len(), 64);
     assert_eq!(balance(&node, &m), 20_000 - 5_000 - 10);
 
     // Below the dev chain's minimum stake: refused by the node (exit 1).
@@ -84,14 +88,7 @@ fn stake_unbond_and_refund_through_the_cli() {
         &node,
         &m,
         "stake",
-        &[
-            "--vote-key",
-            &"c3".repeat(32),
-            "--vrf-key",
-            &vrf,
-            "--amount",
-            "10",
-        ],
+        &["--validator-key", key2.to_str().unwrap(), "--amount", "10"],
     );
     assert_eq!(code, 1, "{v}");
     assert!(v["error"].as_str().unwrap().contains("minimum"), "{v}");

@@ -356,6 +356,7 @@ fn rogue_peer(dir: &Path, url0: &str, port0: u16) {
         let mut v = Vote {
             round: round + ahead,
             step: VoteStep::Reduction1,
+            period: 0,
             prev_hash: prev,
             value: [7; 32],
             voter: key.public_key(),

@@ -1,16 +1,26 @@
 //! One round of BA★ for one node, as a pure state machine.
 
 use super::keys::VotePublicKey;
-use super::message::{Certificate, DecisionKind, Message, Vote, VoteStep, MAX_CERTIFICATE_VOTES};
+use super::message::{
+    Certificate, DecisionKind, Message, Proposal, Vote, VoteStep, MAX_CERTIFICATE_VOTES,
+};
 use super::params::BaParams;
 use super::validators::RoundContext;
 use super::verify::{
-    is_coin_step, is_deciding, proposer_credential, sign_proposal, sign_vote, verify_vote,
+    is_coin_step, is_deciding, proposer_credential, sign_proposal, sign_vote_in, verify_vote,
     VerifiedProposal, VerifiedVote,
 };
 use super::ValidatorKeys;
 use crate::credential::Credential;
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Recovery periods ahead of this node's whose votes are counted (and
+/// can make it jump ahead); votes of later periods are ignored, which
+/// bounds what a Byzantine validator can make a node store.
+pub const RECOVERY_PERIODS_AHEAD: u16 = 8;
+
+/// A tally's key: recovery period and step.
+type Key = (u16, VoteStep);
 
 /// What the agreement asks its host to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,7 +73,8 @@ enum Stage {
     /// Decided (tentatively or finally).
     Done,
     /// `max_steps` binary steps without a decision: the node stopped
-    /// voting; the host recovers by syncing.
+    /// voting in this period; at the deadline (`λ_recovery` later) it
+    /// starts the next recovery period.
     Halted,
 }
 
@@ -92,6 +103,8 @@ struct Candidate {
     priority: [u8; 32],
     block_hash: [u8; 32],
     equivocated: bool,
+    /// The signed proposal, re-announced when a recovery period starts.
+    proposal: Proposal,
 }
 
 /// The votes of one step: the first vote of each voter counts.
@@ -138,9 +151,39 @@ struct Tally {
 /// than the adversary holds), the node fires its timeouts until it reaches
 /// that step; a node whose timers run fast does the same, so this is
 /// covered by BA★'s safety under asynchrony, and it lets a restarted node
-/// rejoin a round whose binary steps are stalled. After `max_steps`
-/// binary steps without a decision the node stops voting
-/// ([`Agreement::is_halted`]); the host recovers by syncing.
+/// rejoin a round whose binary steps are stalled.
+///
+/// # Recovery (Algorand, SOSP 2017, §8.2)
+/// After `max_steps` binary steps without a decision the node stops voting
+/// ([`Agreement::is_halted`]) — this happens when no value can gather a
+/// quorum, e.g. while a partition splits the stake so that no side holds
+/// more than the threshold. `λ_recovery` ([`BaParams::lambda_recovery_ms`])
+/// later it starts **recovery period** `p + 1`: a fresh run of BA★ for the
+/// same round (proposal collection for `λ_proposal`, reduction, binary
+/// BA★, final count) whose votes carry the period (on the wire, see
+/// [`super::message`]) and whose committees are drawn for it
+/// ([`VoteStep::sortition_step_in`]), so votes of different periods never
+/// mix. Proposals belong to the round, not to a period: at the start of a
+/// period the node re-announces the best proposal it holds, so nodes that
+/// were cut off learn it, and the period converges on it once messages
+/// flow again. Periods repeat every time a period halts, until one
+/// decides. A node also jumps to a later period (up to
+/// [`RECOVERY_PERIODS_AHEAD`] ahead) when that period's votes in some step
+/// weigh more than `(1000 − T_step)` ‰ (honest nodes are there), and
+/// decides at once from a deciding or final quorum of any period it
+/// counts (the current one, the one before, or later ones).
+///
+/// **Safety across periods.** A node stops voting in a round once it has
+/// decided. A final decision for `v` in period `p` needs final votes of
+/// more than `T_final` of the stake; only nodes that decided `v` in binary
+/// step 1 of period `p` cast them, so more than `T_final − f` honest stake
+/// (`f` the adversary's) has decided and never votes in a later period.
+/// The stake left, less than `1 − T_final + f`, cannot pass `T_step` in
+/// any later period when `f ≤ T_step + T_final − 1` (devnet: `f < 1/3`;
+/// the paper's values: `f ≤ 0.425`, above its 20 % assumption), so no
+/// other value is decided in the round. Tentative decisions carry no such
+/// guarantee (as without recovery): a final decision for another value
+/// tells the host to roll back.
 ///
 /// # Host duties
 /// * Verify every message once ([`super::verify_vote`],
@@ -164,13 +207,18 @@ pub struct Agreement {
     fetching: HashSet<[u8; 32]>,
     proposer_cred: Option<Credential>,
     proposed: bool,
-    tallies: BTreeMap<VoteStep, Tally>,
-    my_votes: BTreeMap<VoteStep, Vote>,
-    sent: HashSet<VoteStep>,
+    tallies: BTreeMap<Key, Tally>,
+    my_votes: BTreeMap<Key, Vote>,
+    sent: HashSet<Key>,
     binary_input: [u8; 32],
-    binary_decision: Option<([u8; 32], VoteStep)>,
+    binary_decision: Option<([u8; 32], Key)>,
     decision: Option<Decision>,
     jump_target: u64,
+    /// The current recovery period (0: the round's first run).
+    period: u16,
+    /// The latest period with enough presence (or own prior votes) to
+    /// jump to.
+    period_target: u16,
 }
 
 impl Agreement {
@@ -215,6 +263,8 @@ impl Agreement {
             binary_decision: None,
             decision: None,
             jump_target: 0,
+            period: 0,
+            period_target: 0,
         };
         let mut out = Vec::new();
         if let Some(me) = a.keys.as_ref().map(|k| k.vote_public()) {
@@ -222,12 +272,14 @@ impl Agreement {
                 if v.voter != me
                     || v.round != a.ctx.round
                     || v.prev_hash != a.ctx.prev_hash
-                    || a.my_votes.contains_key(&v.step)
+                    || a.my_votes.contains_key(&(v.period, v.step))
                 {
                     continue;
                 }
                 if let Ok(vv) = verify_vote(&a.ctx, &a.params, &v) {
-                    a.my_votes.insert(v.step, v);
+                    // Resume in the latest period this node voted in.
+                    a.period_target = a.period_target.max(v.period);
+                    a.my_votes.insert((v.period, v.step), v);
                     a.add_vote(vv);
                 }
             }
@@ -261,9 +313,16 @@ impl Agreement {
         self.decision.as_ref()
     }
 
-    /// Whether the node gave up after `max_steps` binary steps.
+    /// Whether the node passed `max_steps` binary steps of the current
+    /// period without a decision and waits to start the next recovery
+    /// period (at [`Agreement::next_deadline`]).
     pub fn is_halted(&self) -> bool {
         self.stage == Stage::Halted
+    }
+
+    /// The current recovery period (0 until the first run of BA★ halts).
+    pub fn period(&self) -> u16 {
+        self.period
     }
 
     /// The step this node is counting votes for (`None` while collecting
@@ -284,11 +343,11 @@ impl Agreement {
     }
 
     /// When [`Agreement::on_timeout`] should be called next (`None` once
-    /// decided or halted).
+    /// decided; while halted, the start of the next recovery period).
     pub fn next_deadline(&self) -> Option<u64> {
         match self.stage {
             Stage::Proposals => Some(self.start_ms + self.params.lambda_proposal_ms),
-            Stage::Done | Stage::Halted => None,
+            Stage::Done => None,
             _ => self.deadline,
         }
     }
@@ -350,7 +409,12 @@ impl Agreement {
         if self.is_final() {
             return out;
         }
-        let (step, value) = (vote.step, vote.value);
+        let (step, period, value) = (vote.step, vote.period, vote.value);
+        if period.saturating_add(1) < self.period
+            || period > self.period.saturating_add(RECOVERY_PERIODS_AHEAD)
+        {
+            return out;
+        }
         if !self.add_vote(v) {
             return out;
         }
@@ -359,9 +423,9 @@ impl Agreement {
         } else if is_deciding(step, &value, &self.ctx.empty_hash)
             && self
                 .params
-                .step_quorum(self.weight(step, &value), self.total)
+                .step_quorum(self.weight((period, step), &value), self.total)
         {
-            self.binary_decide(value, step, now_ms, &mut out);
+            self.binary_decide(value, (period, step), now_ms, &mut out);
         }
         self.progress(now_ms, &mut out);
         out
@@ -390,6 +454,7 @@ impl Agreement {
                         priority: p.priority(),
                         block_hash: prop.block_hash,
                         equivocated: false,
+                        proposal: prop.clone(),
                     },
                 );
             }
@@ -436,10 +501,11 @@ impl Agreement {
         Some(self.ctx.empty_hash)
     }
 
-    /// Counts a vote if it is its voter's first in the step.
+    /// Counts a vote if it is its voter's first in the step (of its
+    /// period).
     fn add_vote(&mut self, v: VerifiedVote) -> bool {
-        let step = v.vote().step;
-        let tally = self.tallies.entry(step).or_default();
+        let (step, period) = (v.vote().step, v.vote().period);
+        let tally = self.tallies.entry((period, step)).or_default();
         if !tally.voters.insert(v.vote().voter) {
             return false;
         }
@@ -450,21 +516,23 @@ impl Agreement {
             tally.coin = Some(tally.coin.map_or(c, |m| m.min(c)));
         }
         tally.votes.push(v);
+        let present = self.params.step_presence(tally.total, self.total);
         if let Some(idx) = step.index() {
             let cap = u64::from(self.params.max_steps) + 2;
-            if idx > self.jump_target
-                && idx <= cap
-                && self.params.step_presence(tally.total, self.total)
-            {
-                self.jump_target = idx;
+            if present && idx <= cap {
+                if period == self.period && idx > self.jump_target {
+                    self.jump_target = idx;
+                } else if period > self.period {
+                    self.period_target = self.period_target.max(period);
+                }
             }
         }
         true
     }
 
-    fn weight(&self, step: VoteStep, value: &[u8; 32]) -> u64 {
+    fn weight(&self, key: Key, value: &[u8; 32]) -> u64 {
         self.tallies
-            .get(&step)
+            .get(&key)
             .and_then(|t| t.weight.get(value))
             .copied()
             .unwrap_or(0)
@@ -472,8 +540,9 @@ impl Agreement {
 
     /// The value passing the step's threshold, if any (the heaviest; ties,
     /// impossible with thresholds above 1/2, by lowest hash).
-    fn quorum(&self, step: VoteStep) -> Option<[u8; 32]> {
-        let t = self.tallies.get(&step)?;
+    fn quorum(&self, key: Key) -> Option<[u8; 32]> {
+        let step = key.1;
+        let t = self.tallies.get(&key)?;
         t.weight
             .iter()
             .filter(|(_, &w)| match step {
@@ -484,10 +553,11 @@ impl Agreement {
             .map(|(v, _)| *v)
     }
 
-    fn certificate(&self, step: VoteStep, value: [u8; 32], kind: DecisionKind) -> Certificate {
+    fn certificate(&self, key: Key, value: [u8; 32], kind: DecisionKind) -> Certificate {
+        let (period, step) = key;
         let votes = self
             .tallies
-            .get(&step)
+            .get(&key)
             .map(|t| {
                 t.votes
                     .iter()
@@ -502,26 +572,28 @@ impl Agreement {
             value,
             kind,
             step,
+            period,
             votes,
         }
     }
 
     /// Votes `value` in `step` (or re-broadcasts the vote this node already
     /// has for the step), once per step.
-    fn cast(&mut self, step: VoteStep, value: [u8; 32], out: &mut Vec<Output>) {
-        if !self.sent.insert(step) {
+    fn cast(&mut self, key: Key, value: [u8; 32], out: &mut Vec<Output>) {
+        if !self.sent.insert(key) {
             return;
         }
-        if let Some(prior) = self.my_votes.get(&step) {
+        if let Some(prior) = self.my_votes.get(&key) {
             out.push(Output::Broadcast(Message::Vote(prior.clone())));
             return;
         }
         let Some(keys) = self.keys.as_ref() else {
             return;
         };
-        if let Ok(Some(vv)) = sign_vote(&self.ctx, &self.params, keys, step, value) {
+        let (period, step) = key;
+        if let Ok(Some(vv)) = sign_vote_in(&self.ctx, &self.params, keys, step, period, value) {
             let vote = vv.vote().clone();
-            self.my_votes.insert(step, vote.clone());
+            self.my_votes.insert(key, vote.clone());
             self.add_vote(vv);
             out.push(Output::Broadcast(Message::Vote(vote)));
         }
@@ -538,13 +610,19 @@ impl Agreement {
         out.push(Output::Decided(d));
     }
 
-    /// Decides `Final` if some value has a final quorum.
+    /// Decides `Final` if some value has a final quorum (in any period
+    /// counted).
     fn check_final(&mut self, _now: u64, out: &mut Vec<Output>) {
         if self.is_final() {
             return;
         }
-        if let Some(v) = self.quorum(VoteStep::Final) {
-            let cert = self.certificate(VoteStep::Final, v, DecisionKind::Final);
+        let found = self
+            .tallies
+            .keys()
+            .filter(|(_, s)| *s == VoteStep::Final)
+            .find_map(|&k| self.quorum(k).map(|v| (k, v)));
+        if let Some((key, v)) = found {
+            let cert = self.certificate(key, v, DecisionKind::Final);
             self.stage = Stage::Done;
             self.deadline = None;
             self.emit_decision(
@@ -562,41 +640,42 @@ impl Agreement {
     /// Decides from any quorum already counted (prior votes at start).
     fn catch_up(&mut self, now: u64, out: &mut Vec<Output>) {
         let empty = self.ctx.empty_hash;
-        let deciding: Option<(VoteStep, [u8; 32])> = self.tallies.iter().find_map(|(step, t)| {
+        let deciding: Option<(Key, [u8; 32])> = self.tallies.iter().find_map(|(&key, t)| {
             let mut values: Vec<_> = t.weight.iter().collect();
             values.sort();
             values
                 .into_iter()
                 .find(|(v, &w)| {
-                    is_deciding(*step, v, &empty) && self.params.step_quorum(w, self.total)
+                    is_deciding(key.1, v, &empty) && self.params.step_quorum(w, self.total)
                 })
-                .map(|(v, _)| (*step, *v))
+                .map(|(v, _)| (key, *v))
         });
-        if let Some((step, v)) = deciding {
-            self.binary_decide(v, step, now, out);
+        if let Some((key, v)) = deciding {
+            self.binary_decide(v, key, now, out);
         }
         self.check_final(now, out);
     }
 
-    /// Binary BA★ decided `value` in `step`: echo it for three steps (and
-    /// in the final step after step 1), then count final votes.
-    fn binary_decide(&mut self, value: [u8; 32], step: VoteStep, now: u64, out: &mut Vec<Output>) {
+    /// Binary BA★ decided `value` in `step` of a period: echo it for three
+    /// steps (and in the final step after step 1) of that period, then
+    /// count final votes.
+    fn binary_decide(&mut self, value: [u8; 32], key: Key, now: u64, out: &mut Vec<Output>) {
         if self.binary_decision.is_some() || self.decision.is_some() {
             return;
         }
-        let VoteStep::Binary(s) = step else {
+        let (period, VoteStep::Binary(s)) = key else {
             return;
         };
-        self.binary_decision = Some((value, step));
+        self.binary_decision = Some((value, key));
         let last = self.params.max_steps.saturating_add(3);
         for k in 1..=3u32 {
             let t = s.saturating_add(k);
             if t <= last {
-                self.cast(VoteStep::Binary(t), value, out);
+                self.cast((period, VoteStep::Binary(t)), value, out);
             }
         }
         if s == 1 {
-            self.cast(VoteStep::Final, value, out);
+            self.cast((period, VoteStep::Final), value, out);
         }
         self.stage = Stage::FinalCount;
         self.deadline = Some(now + self.params.lambda_step_ms);
@@ -609,8 +688,35 @@ impl Agreement {
     }
 
     fn enter_binary(&mut self, s: u32, r: [u8; 32], now: u64, out: &mut Vec<Output>) {
-        self.cast(VoteStep::Binary(s), r, out);
+        self.cast((self.period, VoteStep::Binary(s)), r, out);
         self.enter(Stage::Binary(s), now + self.params.lambda_step_ms);
+    }
+
+    /// Starts recovery period `q` at `now`: collect (and re-announce)
+    /// proposals, then run BA★ again with the period's committees.
+    fn start_period(&mut self, q: u16, now: u64, out: &mut Vec<Output>) {
+        self.period = q;
+        self.period_target = self.period_target.max(q);
+        self.stage = Stage::Proposals;
+        self.start_ms = now;
+        self.deadline = None;
+        self.binary_input = self.ctx.empty_hash;
+        let lo = q.saturating_sub(1);
+        self.tallies.retain(|(p, _), _| *p >= lo);
+        let cap = u64::from(self.params.max_steps) + 2;
+        self.jump_target = self
+            .tallies
+            .iter()
+            .filter(|((p, _), t)| *p == q && self.params.step_presence(t.total, self.total))
+            .filter_map(|((_, s), _)| s.index())
+            .filter(|&i| i <= cap)
+            .max()
+            .unwrap_or(0);
+        let best = self.candidates().first().map(|c| c.proposal.clone());
+        if let Some(p) = best {
+            out.push(Output::Broadcast(Message::Proposal(p)));
+        }
+        self.request_best_block(out);
     }
 
     /// Runs the stage machine as far as the votes and the clock allow.
@@ -618,6 +724,12 @@ impl Agreement {
         let p = self.params;
         let empty = self.ctx.empty_hash;
         loop {
+            if self.period_target > self.period
+                && self.binary_decision.is_none()
+                && self.decision.is_none()
+            {
+                self.start_period(self.period_target, now, out);
+            }
             let skip = self.jump_target > self.stage.index();
             let expired = skip || self.deadline.is_some_and(|d| now >= d);
             match self.stage {
@@ -627,7 +739,7 @@ impl Agreement {
                     }
                     match self.choose(skip) {
                         Some(v) => {
-                            self.cast(VoteStep::Reduction1, v, out);
+                            self.cast((self.period, VoteStep::Reduction1), v, out);
                             self.enter(
                                 Stage::Reduction1,
                                 now + p.lambda_block_ms + p.lambda_step_ms,
@@ -644,23 +756,23 @@ impl Agreement {
                 }
                 Stage::BlockWait => {
                     let Some(v) = self.choose(expired) else { break };
-                    self.cast(VoteStep::Reduction1, v, out);
+                    self.cast((self.period, VoteStep::Reduction1), v, out);
                     self.enter(
                         Stage::Reduction1,
                         now + p.lambda_block_ms + p.lambda_step_ms,
                     );
                 }
                 Stage::Reduction1 => {
-                    let v = match self.quorum(VoteStep::Reduction1) {
+                    let v = match self.quorum((self.period, VoteStep::Reduction1)) {
                         Some(v) => v,
                         None if expired => empty,
                         None => break,
                     };
-                    self.cast(VoteStep::Reduction2, v, out);
+                    self.cast((self.period, VoteStep::Reduction2), v, out);
                     self.enter(Stage::Reduction2, now + p.lambda_step_ms);
                 }
                 Stage::Reduction2 => {
-                    let v = match self.quorum(VoteStep::Reduction2) {
+                    let v = match self.quorum((self.period, VoteStep::Reduction2)) {
                         Some(v) => v,
                         None if expired => empty,
                         None => break,
@@ -670,9 +782,10 @@ impl Agreement {
                 }
                 Stage::Binary(s) => {
                     let step = VoteStep::Binary(s);
-                    let r = match self.quorum(step) {
+                    let key = (self.period, step);
+                    let r = match self.quorum(key) {
                         Some(v) if is_deciding(step, &v, &empty) => {
-                            self.binary_decide(v, step, now, out);
+                            self.binary_decide(v, key, now, out);
                             continue;
                         }
                         Some(v) => v,
@@ -681,7 +794,7 @@ impl Agreement {
                             1 => self.binary_input,
                             2 => empty,
                             _ => {
-                                if self.coin(step) == 0 {
+                                if self.coin(key) == 0 {
                                     self.binary_input
                                 } else {
                                     empty
@@ -691,7 +804,8 @@ impl Agreement {
                     };
                     if s >= p.max_steps {
                         self.stage = Stage::Halted;
-                        self.deadline = None;
+                        self.deadline = (self.period < u16::MAX)
+                            .then(|| now.saturating_add(p.lambda_recovery_ms()));
                         break;
                     }
                     self.enter_binary(s + 1, r, now, out);
@@ -700,8 +814,8 @@ impl Agreement {
                     if self.deadline.is_none_or(|d| now < d) {
                         break;
                     }
-                    let (value, step) = self.binary_decision.expect("set before FinalCount");
-                    let cert = self.certificate(step, value, DecisionKind::Tentative);
+                    let (value, key) = self.binary_decision.expect("set before FinalCount");
+                    let cert = self.certificate(key, value, DecisionKind::Tentative);
                     self.stage = Stage::Done;
                     self.deadline = None;
                     self.emit_decision(
@@ -714,17 +828,24 @@ impl Agreement {
                         out,
                     );
                 }
-                Stage::Done | Stage::Halted => break,
+                Stage::Halted => {
+                    if self.deadline.is_none_or(|d| now < d) {
+                        break;
+                    }
+                    let next = self.period.saturating_add(1);
+                    self.start_period(next, now, out);
+                }
+                Stage::Done => break,
             }
         }
     }
 
     /// The common coin of a step (Algorithm 9): the last bit of the lowest
     /// sub-user hash among its votes; 0 without votes.
-    fn coin(&self, step: VoteStep) -> u8 {
-        debug_assert!(is_coin_step(step));
+    fn coin(&self, key: Key) -> u8 {
+        debug_assert!(is_coin_step(key.1));
         self.tallies
-            .get(&step)
+            .get(&key)
             .and_then(|t| t.coin)
             .map_or(0, |h| h[31] & 1)
     }

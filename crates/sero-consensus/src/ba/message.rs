@@ -8,7 +8,10 @@
 //! ```text
 //! Proposal (250 B)  01 01 ‖ LE64 round ‖ prev_hash ‖ block_hash ‖ proposer ‖ credential(80) ‖ signature(64)
 //! Vote     (255 B)  01 02 ‖ LE64 round ‖ step(5) ‖ prev_hash ‖ value ‖ voter ‖ credential(80) ‖ signature(64)
-//! step              code ‖ LE32 n: 01 0 Reduction1, 02 0 Reduction2, 03 s Binary(s ≥ 1), 04 0 Final
+//! step              code ‖ LE32 (period << 16 | n): 01 0 Reduction1, 02 0 Reduction2,
+//!                   03 s Binary(1 ≤ s ≤ 0xFFFF), 04 0 Final; `period` (16 bits) is the
+//!                   BA★ recovery period (0 for the round's first run, see
+//!                   [`super::Agreement`]), so period-0 encodings have zero high bits
 //! Certificate       01 03 ‖ LE64 round ‖ value ‖ kind (01 Final, 02 Tentative) ‖ step(5) ‖ LE32 count ‖ count × Vote
 //! ```
 //!
@@ -86,27 +89,44 @@ impl VoteStep {
         }
     }
 
-    fn encode(self, out: &mut Vec<u8>) {
+    /// The sortition role of this step in recovery period `period`:
+    /// [`VoteStep::sortition_step`] in period 0; in a period `p ≥ 1`,
+    /// `Committee(p << 16 | i)` with `i` the step's [`VoteStep::index`]
+    /// (`0xFFFF` for `Final`), so every period draws fresh committees
+    /// (binary steps never reach `0xFFFF`: `max_steps ≤ 10000`).
+    pub fn sortition_step_in(self, period: u16) -> Step {
+        if period == 0 {
+            return self.sortition_step();
+        }
+        let i = self.index().map_or(0xFFFF, |i| i.min(0xFFFE) as u32);
+        Step::Committee((u32::from(period) << 16) | i)
+    }
+
+    /// Encodes the step of `period` (5 bytes). A binary step above
+    /// `0xFFFF` is encoded as `0xFFFF` (no valid vote has one).
+    fn encode(self, period: u16, out: &mut Vec<u8>) {
         let (code, n) = match self {
             VoteStep::Reduction1 => (1u8, 0u32),
             VoteStep::Reduction2 => (2, 0),
-            VoteStep::Binary(s) => (3, s),
+            VoteStep::Binary(s) => (3, s.min(0xFFFF)),
             VoteStep::Final => (4, 0),
         };
         out.push(code);
-        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&((u32::from(period) << 16) | n).to_le_bytes());
     }
 
-    fn decode(r: &mut Reader<'_>) -> Result<Self, MessageError> {
+    fn decode(r: &mut Reader<'_>) -> Result<(Self, u16), MessageError> {
         let code = r.u8()?;
-        let n = u32::from_le_bytes(r.array()?);
-        match (code, n) {
-            (1, 0) => Ok(VoteStep::Reduction1),
-            (2, 0) => Ok(VoteStep::Reduction2),
-            (3, s) if s >= 1 => Ok(VoteStep::Binary(s)),
-            (4, 0) => Ok(VoteStep::Final),
-            _ => Err(MessageError::Malformed("invalid vote step")),
-        }
+        let raw = u32::from_le_bytes(r.array()?);
+        let (period, n) = ((raw >> 16) as u16, raw & 0xFFFF);
+        let step = match (code, n) {
+            (1, 0) => VoteStep::Reduction1,
+            (2, 0) => VoteStep::Reduction2,
+            (3, s) if s >= 1 => VoteStep::Binary(s),
+            (4, 0) => VoteStep::Final,
+            _ => return Err(MessageError::Malformed("invalid vote step")),
+        };
+        Ok((step, period))
     }
 }
 
@@ -135,6 +155,8 @@ pub struct Vote {
     pub round: u64,
     /// The step.
     pub step: VoteStep,
+    /// The recovery period (0: the round's first run of BA★).
+    pub period: u16,
     /// The previous block's hash.
     pub prev_hash: [u8; 32],
     /// The block hash voted for (possibly the round's empty block).
@@ -181,6 +203,8 @@ pub struct Certificate {
     pub kind: DecisionKind,
     /// The step every vote is for.
     pub step: VoteStep,
+    /// The recovery period every vote is for.
+    pub period: u16,
     /// The votes, from distinct voters.
     pub votes: Vec<Vote>,
 }
@@ -304,7 +328,7 @@ impl Vote {
     fn encode_unsigned(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&[WIRE_VERSION, TYPE_VOTE]);
         out.extend_from_slice(&self.round.to_le_bytes());
-        self.step.encode(out);
+        self.step.encode(self.period, out);
         out.extend_from_slice(&self.prev_hash);
         out.extend_from_slice(&self.value);
         out.extend_from_slice(self.voter.as_bytes());
@@ -347,9 +371,12 @@ impl Vote {
 
     fn decode(r: &mut Reader<'_>) -> Result<Self, MessageError> {
         r.header(TYPE_VOTE)?;
+        let round = r.u64()?;
+        let (step, period) = VoteStep::decode(r)?;
         Ok(Vote {
-            round: r.u64()?,
-            step: VoteStep::decode(r)?,
+            round,
+            step,
+            period,
             prev_hash: r.array()?,
             value: r.array()?,
             voter: r.key()?,
@@ -403,7 +430,7 @@ impl Certificate {
             DecisionKind::Final => 1,
             DecisionKind::Tentative => 2,
         });
-        self.step.encode(&mut b);
+        self.step.encode(self.period, &mut b);
         b.extend_from_slice(&(self.votes.len() as u32).to_le_bytes());
         for v in &self.votes {
             v.encode(&mut b);
@@ -423,7 +450,7 @@ impl Certificate {
             2 => DecisionKind::Tentative,
             _ => return Err(MessageError::Malformed("invalid decision kind")),
         };
-        let step = VoteStep::decode(&mut r)?;
+        let (step, period) = VoteStep::decode(&mut r)?;
         let n = u32::from_le_bytes(r.array()?) as usize;
         if n > MAX_CERTIFICATE_VOTES {
             return Err(MessageError::Malformed("too many votes"));
@@ -443,6 +470,7 @@ impl Certificate {
             value,
             kind,
             step,
+            period,
             votes,
         })
     }
@@ -470,16 +498,51 @@ mod tests {
             VoteStep::Reduction1,
             VoteStep::Reduction2,
             VoteStep::Binary(1),
-            VoteStep::Binary(u32::MAX),
+            VoteStep::Binary(0xFFFF),
             VoteStep::Final,
         ] {
-            let mut b = Vec::new();
-            s.encode(&mut b);
-            assert_eq!(b.len(), 5);
-            let mut r = Reader::new(&b);
-            assert_eq!(VoteStep::decode(&mut r).unwrap(), s);
-            r.end().unwrap();
+            for period in [0u16, 1, 7, u16::MAX] {
+                let mut b = Vec::new();
+                s.encode(period, &mut b);
+                assert_eq!(b.len(), 5);
+                let mut r = Reader::new(&b);
+                assert_eq!(VoteStep::decode(&mut r).unwrap(), (s, period));
+                r.end().unwrap();
+            }
         }
+        // Period 0 keeps the original encoding.
+        let mut b = Vec::new();
+        VoteStep::Binary(5).encode(0, &mut b);
+        assert_eq!(b, [3, 5, 0, 0, 0]);
+        let mut b = Vec::new();
+        VoteStep::Final.encode(2, &mut b);
+        assert_eq!(b, [4, 0, 0, 2, 0]);
+        // Binary(0) of any period, and stray low bits on other codes, fail.
+        for bad in [[3u8, 0, 0, 1, 0], [1, 1, 0, 1, 0], [4, 0xff, 0xff, 0, 0]] {
+            assert!(VoteStep::decode(&mut Reader::new(&bad)).is_err());
+        }
+    }
+
+    #[test]
+    fn recovery_periods_draw_distinct_committees() {
+        let steps = [
+            VoteStep::Reduction1,
+            VoteStep::Reduction2,
+            VoteStep::Binary(1),
+            VoteStep::Binary(10_003),
+            VoteStep::Final,
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for p in [0u16, 1, 2, u16::MAX] {
+            for s in steps {
+                assert!(seen.insert(s.sortition_step_in(p)), "{s:?} {p}");
+            }
+        }
+        assert_eq!(VoteStep::Final.sortition_step_in(0), Step::Final);
+        assert_eq!(
+            VoteStep::Binary(1).sortition_step_in(1),
+            Step::Committee(0x1_0003)
+        );
     }
 
     #[test]

@@ -35,6 +35,6 @@ pub use message::{
 pub use params::{BaParams, ParamsError, FULL_COMMITTEE};
 pub use validators::{RoundContext, Validator, ValidatorSet, ValidatorSetError};
 pub use verify::{
-    is_deciding, proposer_credential, sign_proposal, sign_vote, verify_certificate,
+    is_deciding, proposer_credential, sign_proposal, sign_vote, sign_vote_in, verify_certificate,
     verify_proposal, verify_vote, MessageError, VerifiedProposal, VerifiedVote, TAG_COIN,
 };

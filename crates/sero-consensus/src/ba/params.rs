@@ -158,6 +158,19 @@ impl BaParams {
         Self::passes(weight, self.t_final_permille, self.tau_final, total)
     }
 
+    /// `λ_recovery`: how long a node whose BA★ passed `max_steps` without a
+    /// decision waits before it starts the next recovery period (Algorand
+    /// §8.2): a fresh proposal window, block wait, two reduction steps and
+    /// six binary steps, `λ_proposal + λ_block + 8·λ_step` — long enough
+    /// for the other nodes to halt too, short enough that the network
+    /// retries often once a partition heals. Derived, so genesis files
+    /// need no new field.
+    pub fn lambda_recovery_ms(&self) -> u64 {
+        self.lambda_proposal_ms
+            .saturating_add(self.lambda_block_ms)
+            .saturating_add(self.lambda_step_ms.saturating_mul(8))
+    }
+
     /// The weight at a later step that makes a lagging node skip ahead:
     /// more than `(1000 − T_step)` ‰ of the committee, which the
     /// adversary's stake alone cannot reach, so honest nodes are there.

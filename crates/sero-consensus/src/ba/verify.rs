@@ -294,7 +294,7 @@ pub fn verify_vote(
         &v.vrf_key,
         &ctx.seed,
         ctx.round,
-        vote.step.sortition_step(),
+        vote.step.sortition_step_in(vote.period),
         &sp,
         &vote.credential,
     )
@@ -306,8 +306,8 @@ pub fn verify_vote(
     })
 }
 
-/// Checks a certificate: every vote for the certificate's round, step and
-/// value and valid ([`verify_vote`]), voters distinct, the step able to
+/// Checks a certificate: every vote for the certificate's round, step,
+/// recovery period and value and valid ([`verify_vote`]), voters distinct, the step able to
 /// decide the value (`Final` for final certificates; a deciding binary
 /// step, see [`is_deciding`], for tentative ones), and the total weight
 /// over the step's threshold (`T_final·τ_final` or `T_step·τ_step`).
@@ -334,7 +334,11 @@ pub fn verify_certificate(
     }
     let mut voters: HashSet<VotePublicKey> = HashSet::with_capacity(cert.votes.len());
     for v in &cert.votes {
-        if v.round != cert.round || v.step != cert.step || v.value != cert.value {
+        if v.round != cert.round
+            || v.step != cert.step
+            || v.period != cert.period
+            || v.value != cert.value
+        {
             return Err(MessageError::CertificateMismatch);
         }
         if !voters.insert(v.voter) {
@@ -389,13 +393,26 @@ pub fn sign_vote(
     step: VoteStep,
     value: [u8; 32],
 ) -> Result<Option<VerifiedVote>, MessageError> {
-    let Some(cred) = own_credential(ctx, keys, step.sortition_step(), step_tau(params, step))?
-    else {
+    sign_vote_in(ctx, params, keys, step, 0, value)
+}
+
+/// [`sign_vote`] in recovery period `period`.
+pub fn sign_vote_in(
+    ctx: &RoundContext,
+    params: &BaParams,
+    keys: &ValidatorKeys,
+    step: VoteStep,
+    period: u16,
+    value: [u8; 32],
+) -> Result<Option<VerifiedVote>, MessageError> {
+    let role = step.sortition_step_in(period);
+    let Some(cred) = own_credential(ctx, keys, role, step_tau(params, step))? else {
         return Ok(None);
     };
     let mut vote = Vote {
         round: ctx.round,
         step,
+        period,
         prev_hash: ctx.prev_hash,
         value,
         voter: keys.vote_public(),

@@ -224,7 +224,7 @@ impl Net {
         for (i, votes) in self.sent.iter().enumerate() {
             let mut by_step = BTreeMap::new();
             for v in votes {
-                if let Some(prev) = by_step.insert(v.step, v.clone()) {
+                if let Some(prev) = by_step.insert((v.period, v.step), v.clone()) {
                     assert_eq!(prev, *v, "node {i} sent two votes for {:?}", v.step);
                 }
             }

@@ -167,7 +167,9 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
         .build()
         .map_err(fail)?;
     rt.block_on(async move {
-        let net_cfg = NetworkConfig::new(listen, bootnodes, genesis_hash);
+        // Peers found by discovery are remembered across restarts.
+        let net_cfg = NetworkConfig::new(listen, bootnodes, genesis_hash)
+            .with_peer_store(args.datadir.join("peers.json"));
         let (net, events) = Network::start(net_cfg, node_key).map_err(fail)?;
         println!("  peer id        : {}", net.local_peer_id());
         for a in net.listen_addrs().await {

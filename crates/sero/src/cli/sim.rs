@@ -36,6 +36,10 @@ pub struct SimArgs {
     /// (to measure time to finality).
     #[arg(long)]
     clean: bool,
+    /// Force BA★ recovery: max_steps 9 and a 30–60 s partition into two
+    /// halves in every run, so that all nodes pass max_steps before it heals.
+    #[arg(long, conflicts_with = "clean")]
+    recovery: bool,
     /// Worker threads (default: the available cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -66,6 +70,7 @@ pub fn run(args: SimArgs) -> Result<Report, CliError> {
         rounds: Some(args.rounds),
         params: Some(params),
         clean: args.clean,
+        recovery: args.recovery,
     };
     let threads = args.threads.unwrap_or_else(|| {
         std::thread::available_parallelism()
@@ -92,6 +97,7 @@ pub fn run(args: SimArgs) -> Result<Report, CliError> {
          \x20 liveness failures: {}\n\
          \x20 time to finality:  median {}, p90 {} (virtual)\n\
          \x20 final rounds:      {}; messages sent {}\n\
+         \x20 BA★ recovery:      {} halts past max_steps, {} decisions in recovery periods\n\
          \x20 wall time:         {}.{:03} s on {threads} threads",
         summary.runs,
         args.start,
@@ -100,6 +106,8 @@ pub fn run(args: SimArgs) -> Result<Report, CliError> {
             .map_or("4-7 nodes".to_string(), |n| format!("{n} nodes")),
         if args.clean {
             "no faults"
+        } else if args.recovery {
+            "mixed faults + long partitions (recovery)"
         } else {
             "mixed faults"
         },
@@ -110,6 +118,8 @@ pub fn run(args: SimArgs) -> Result<Report, CliError> {
         ms(summary.p90_finality_ms),
         summary.final_rounds,
         summary.messages_sent,
+        summary.halts,
+        summary.recovered_decisions,
         wall_ms / 1000,
         wall_ms % 1000,
     );
@@ -125,6 +135,7 @@ pub fn run(args: SimArgs) -> Result<Report, CliError> {
     obj.insert("nodes".into(), json!(args.nodes));
     obj.insert("latency_ms".into(), json!(args.latency_ms));
     obj.insert("clean".into(), json!(args.clean));
+    obj.insert("recovery".into(), json!(args.recovery));
     obj.insert("wall_ms".into(), json!(wall_ms));
     obj.insert("threads".into(), json!(threads));
     obj.insert("problems".into(), json!(first));

@@ -21,8 +21,8 @@ use sero_assets::{Asset, AssetCommitment, Category, Currency, Ticket, TicketId};
 use sero_crypto::curve::encode_base;
 use sero_keys::{OneTimeAddress, PaymentAddress, SecretKey, Seed, TraceKey};
 use sero_ledger::builder::{
-    build_transaction_ext, stake_refund_pkr, Extras, Network, PackageRequest, Recipient,
-    SpendableNote,
+    build_transaction_ext, register_action, stake_refund_pkr, Extras, Network, PackageRequest,
+    Recipient, SpendableNote,
 };
 use sero_ledger::note_plaintext::open_sealed;
 use sero_ledger::package::created_id;
@@ -189,18 +189,19 @@ enum WalletCommand {
         raw: bool,
     },
     /// Become a validator: lock --amount SERO (public, taken from the notes
-    /// like the fee) in the stake registry under a vote key and a VRF key.
-    /// The refund address is a one-time address of this account derived
-    /// from the vote key, so `unbond` needs nothing but the account.
+    /// like the fee) in the stake registry under the vote key and VRF key
+    /// of a validator key file, with a proof of possession of both keys
+    /// (docs/protocol.md §11.1). The refund address is a one-time address
+    /// of this account derived from the vote key, so `unbond` needs nothing
+    /// but the account.
     Stake {
         #[command(flatten)]
         account: Account,
-        /// The validator's vote key (32 bytes, hex).
-        #[arg(long, value_name = "HEX", value_parser = parse_hex32)]
-        vote_key: [u8; 32],
-        /// The validator's VRF public key (32 bytes, hex).
-        #[arg(long, value_name = "HEX", value_parser = parse_hex32)]
-        vrf_key: [u8; 32],
+        /// The validator key file (64 hex characters, as `sero node
+        /// --validator-key` reads): its vote and VRF keys are registered and
+        /// sign the proof of possession.
+        #[arg(long, value_name = "FILE")]
+        validator_key: PathBuf,
         /// SERO to lock (at least the chain's minimum stake, at most 2^64 − 1).
         #[arg(long)]
         amount: u128,
@@ -872,15 +873,18 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 };
                 Ok(Report::new(human, json!({ "txid": txid, "height": height })))
             }
-            WalletCommand::Stake { account, vote_key, vrf_key, amount, fee, wait, raw } => {
+            WalletCommand::Stake { account, validator_key, amount, fee, wait, raw } => {
                 if amount == 0 || amount > u64::MAX as u128 {
                     return Err(CliError::Usage(format!(
                         "--amount: must be between 1 and {} (the largest stake weight)",
                         u64::MAX
                     )));
                 }
+                let keys = crate::cli::node::read_validator_key(&validator_key)?;
                 let sk = account.secret_key()?;
-                let action = StakeAction::Register { vote_key, vrf_key, amount };
+                let vote_key = keys.vote_public().to_bytes();
+                let chain_id = chain_id_of(&client).await?;
+                let action = register_action(&sk, &chain_id, &keys, amount);
                 let refund = stake_refund_pkr(&sk, &vote_key).to_string();
                 let (txid, height) =
                     match submit(&client, opts, &sk, vec![], fee, Some(action), wait, raw, quiet).await? {
@@ -920,6 +924,15 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
 /// and its zk parameters — `params_file`, checked against the node's
 /// verifying-key hash, or the development parameters when the node runs on
 /// them.
+/// The chain id (genesis hash) the node serves.
+async fn chain_id_of(client: &Client) -> Result<[u8; 32], CliError> {
+    let info = client.chain_info().await.map_err(fail)?;
+    hex::decode(&info.chain_id)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| fail("the node sent a malformed chain id"))
+}
+
 async fn network(
     client: &Client,
     params_file: Option<&Path>,
