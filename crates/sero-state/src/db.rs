@@ -459,6 +459,22 @@ impl StateDb {
         tree::frontier(&r.open_table(LEAVES)?, &r.open_table(TREE_NODES)?, count)
     }
 
+    /// The frontier the tree had when it held `count` leaves (`count` ≤
+    /// the leaf count): its ommers are complete subtrees, never rewritten
+    /// after, so they are read from the current nodes. What a light wallet
+    /// resuming at an earlier height starts from.
+    pub fn tree_frontier_at(&self, count: u64) -> Result<sero_tree::Frontier, StateError> {
+        let r = self.read()?;
+        let now = read_leaf_count(&r.open_table(META)?)?;
+        if count > now {
+            return Err(StateError::InvalidRange {
+                from: count,
+                to: now,
+            });
+        }
+        tree::frontier(&r.open_table(LEAVES)?, &r.open_table(TREE_NODES)?, count)
+    }
+
     /// The Merkle path of the leaf at `position` against the current root
     /// and that root, from one snapshot (`DEPTH` point reads); `None` if no
     /// leaf is there yet.

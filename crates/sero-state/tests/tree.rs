@@ -208,3 +208,24 @@ fn sigkill_during_commits_leaves_a_consistent_tree() {
         check(&db);
     }
 }
+
+#[test]
+fn frontier_at_an_earlier_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = StateDb::open(&dir.path().join("s.redb")).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let mut tree = WitnessTree::new();
+    apply(&db, &mut tree, &mut rng, &[7, 9, 30, 1]);
+    let leaves = db.leaves(0, 47).unwrap();
+    for c in 0..=47u64 {
+        let t = WitnessTree::from_leaves(
+            leaves[..c as usize]
+                .iter()
+                .map(|l| sero_crypto::curve::base_from_canonical(l).unwrap())
+                .collect(),
+        )
+        .unwrap();
+        assert_eq!(db.tree_frontier_at(c).unwrap(), t.frontier(), "count {c}");
+    }
+    assert!(db.tree_frontier_at(48).is_err());
+}

@@ -12,3 +12,4 @@ pub mod sim;
 pub mod testnet;
 pub mod vectors;
 pub mod wallet;
+pub(crate) mod wallet_sync;
