@@ -190,7 +190,7 @@ pub trait SeroApi {
     /// opened.
     #[method(name = "getPackage")]
     fn package(&self, id: String) -> RpcResult<Option<PackageEntry>>;
-    /// Compact blocks for light wallets (`docs/protocol.md` §19): the
+    /// Compact blocks for light wallets (`docs/protocol.md` §18.2): the
     /// blocks `from..=to` (at most 1,000), cut after the block that reaches
     /// [`COMPACT_MAX_OUTPUTS`] outputs. The same reply for every asker of
     /// the range: it reveals only the range.

@@ -14,7 +14,7 @@
 //! * [`tables::BLOCKS`] `[u8; 32] hash → record` — height, header and body,
 //!   length-prefixed ([`codec::encode_block_record`]);
 //! * [`tables::LEAVES`] `u64 position → [u8; 32] CMauth` — the witness-tree
-//!   leaves in order, to rebuild the in-memory tree on start
+//!   leaves in order, level 0 of the persisted tree
 //!   ([`StateDb::leaves`]);
 //! * [`tables::ROOTS`] `u64 height → [u8; 32]` — note-tree root after each
 //!   block (anchor window: [`StateDb::recent_roots`]);

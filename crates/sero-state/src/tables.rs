@@ -48,7 +48,7 @@ pub const BLOCK_HASHES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("
 pub const BLOCKS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("blocks");
 
 /// Witness-tree leaves (`CMauth`) by position, in append order
-/// `0..leaf_count`; used to rebuild the in-memory tree on start.
+/// `0..leaf_count`: level 0 of the persisted tree ([`TREE_NODES`]).
 pub const LEAVES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("leaves");
 
 /// The persisted witness tree: inner node `index` of `level` (`1..=32`)

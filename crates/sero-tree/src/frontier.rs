@@ -315,7 +315,7 @@ mod tests {
             }
             // Mark every other new leaf, and the last one.
             let mark: Vec<u64> = (n..n + k as u64)
-                .filter(|p| (p + round as u64) % 2 == 0 || *p + 1 == n + k as u64)
+                .filter(|p| (p + round as u64).is_multiple_of(2) || *p + 1 == n + k as u64)
                 .collect();
             let new = f.append_tracking(&leaves, &mut paths, &mark).unwrap();
             paths.extend(new);

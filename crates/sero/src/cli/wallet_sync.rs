@@ -1,6 +1,6 @@
 //! The wallet's local sync state: what a scan learned, kept between
 //! commands so the next one downloads only the blocks after it
-//! (`docs/protocol.md` §19.2).
+//! (`docs/protocol.md` §18.3).
 //!
 //! Per trace key, one file `<wallet dir>/sync/<id>.json` (`id` = the first
 //! 16 bytes of `BLAKE2b-256("SERO_WalletSync1", TK)`, hex): the last synced
