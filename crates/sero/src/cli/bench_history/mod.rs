@@ -47,6 +47,10 @@ pub struct HistoryArgs {
     /// Write the growth plot (SVG) here.
     #[arg(long)]
     svg: Option<PathBuf>,
+    /// (internal) only open the chain at --dir and report the time and the
+    /// resident memory it added, in this fresh process.
+    #[arg(long, hide = true)]
+    open_only: bool,
 }
 
 fn fail(e: impl std::fmt::Display) -> CliError {
@@ -140,6 +144,15 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
         })
         .map_err(fail)
     };
+    if a.open_only {
+        let rss0 = vm_rss().unwrap_or(0);
+        let t = Instant::now();
+        let chain = open()?;
+        let open_ms = t.elapsed().as_secs_f64() * 1e3;
+        let rss = vm_rss().unwrap_or(0).saturating_sub(rss0);
+        let j = json!({ "open_ms": open_ms, "open_rss_bytes": rss, "notes": chain.tree().len() });
+        return Ok(Report::new(j.to_string(), j));
+    }
     drop(open()?); // the genesis
     let mut rows = vec![];
     let mut human = vec![format!(
@@ -163,12 +176,23 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
         }
         let build_s = t.elapsed().as_secs_f64();
 
-        // Open: what a restart costs.
-        let rss0 = vm_rss().unwrap_or(0);
-        let t = Instant::now();
+        // Open: what a restart costs, measured in a fresh process.
+        let child = std::process::Command::new(std::env::current_exe().map_err(fail)?)
+            .args(["--json", "bench", "history", "--open-only", "--dir"])
+            .arg(&dir.0)
+            .output()
+            .map_err(fail)?;
+        let cj: Value = serde_json::from_slice(&child.stdout).map_err(|_| {
+            fail(format!(
+                "open-only: {}",
+                String::from_utf8_lossy(&child.stderr)
+            ))
+        })?;
+        let open_ms = cj["open_ms"]
+            .as_f64()
+            .ok_or_else(|| fail(format!("open-only: {cj}")))?;
+        let open_rss = cj["open_rss_bytes"].as_u64().unwrap_or(0);
         let chain = open()?;
-        let open_ms = t.elapsed().as_secs_f64() * 1e3;
-        let open_rss = vm_rss().unwrap_or(0).saturating_sub(rss0);
         let (tip, _) = chain.tip();
         let leaves = chain.tree().len();
         let disk = std::fs::metadata(&path).map_err(fail)?.len();
