@@ -31,7 +31,7 @@ use sero_ledger::validate::{
 };
 use sero_ledger::{DecodeError, TxError};
 use sero_state::{BlockEffects, StateDb, StateError};
-use sero_tree::{cm_auth, Anchors, MerklePath, WitnessTree};
+use sero_tree::{cm_auth, Anchors, Frontier, MerklePath, WitnessTree};
 use sero_zk::params::Parameters;
 use std::collections::HashSet;
 use std::path::Path;
@@ -167,7 +167,9 @@ pub enum ChainError {
 /// The chain state.
 pub struct Chain {
     db: StateDb,
-    tree: WitnessTree,
+    /// The right edge of the note tree (`O(depth)`); the whole tree lives
+    /// in the store's `tree_nodes` table.
+    frontier: Frontier,
     anchors: Anchors,
     params: Arc<Parameters>,
     cfg: ChainConfig,
@@ -183,8 +185,23 @@ pub struct Chain {
 }
 
 /// The accumulator over every stored contract-state entry (one scan).
-fn load_evm_acc(db: &StateDb) -> Result<LtHash, ChainError> {
+fn scan_evm_acc(db: &StateDb) -> Result<LtHash, ChainError> {
     Ok(LtHash::of(db.evm_entries_with(&Default::default())?))
+}
+
+/// The accumulator at the tip: the persisted one if it was written for the
+/// tip block, else one scan of the contract state (an old store, or after a
+/// rollback), persisted for the next open.
+fn load_evm_acc(db: &StateDb) -> Result<LtHash, ChainError> {
+    let Some((_, tip)) = db.tip()? else {
+        return scan_evm_acc(db);
+    };
+    if let Some(acc) = db.evm_acc(&tip)?.as_deref().and_then(LtHash::from_bytes) {
+        return Ok(acc);
+    }
+    let acc = scan_evm_acc(db)?;
+    db.put_evm_acc(&tip, &acc.to_bytes())?;
+    Ok(acc)
 }
 
 impl LedgerView for Chain {
@@ -308,26 +325,16 @@ impl Chain {
         genesis: impl FnOnce() -> Result<GenesisBlock, ChainError>,
     ) -> Result<Chain, ChainError> {
         let db = StateDb::open(path)?;
-        let n = db.leaf_count()?;
-        let mut leaves = Vec::with_capacity(n as usize);
-        let mut from = 0;
-        while from < n {
-            let to = (from + 10_000).min(n);
-            for l in db.leaves(from, to)? {
-                leaves
-                    .push(base_from_canonical(&l).map_err(|e| ChainError::Corrupt(e.to_string()))?);
-            }
-            from = to;
-        }
-        let tree =
-            WitnessTree::from_leaves(leaves).map_err(|e| ChainError::Corrupt(e.to_string()))?;
+        // Only the right edge of the tree is read: the open costs the same
+        // whatever the number of notes.
+        let frontier = db.tree_frontier()?;
         let anchors = load_anchors(&db, cfg.anchor_window)?;
         let registry = load_registry(&db)?;
         let tip = db.tip()?;
         let evm_acc = load_evm_acc(&db)?;
         let mut chain = Chain {
             db,
-            tree,
+            frontier,
             anchors,
             params,
             cfg,
@@ -354,7 +361,9 @@ impl Chain {
                     "the store holds a chain of another configuration".into(),
                 ));
             }
-            if chain.tree.root() != chain.anchors.latest().unwrap_or_default() {
+            if chain.frontier.root() != chain.anchors.latest().unwrap_or_default()
+                || chain.frontier.root() != chain.db.tree_root()?
+            {
                 return Err(ChainError::Corrupt(
                     "note tree does not match the last root".into(),
                 ));
@@ -422,13 +431,22 @@ impl Chain {
         Ok(TipView::new(self.db.evm_snapshot()?))
     }
 
-    pub fn tree(&self) -> &WitnessTree {
-        &self.tree
+    /// The right edge of the note tree: its root and leaf count.
+    pub fn tree(&self) -> &Frontier {
+        &self.frontier
     }
 
-    /// The path of a note against the current root.
+    /// The path of a note against the current root, from the persisted
+    /// tree nodes (`DEPTH` point reads); `None` past the last leaf or on a
+    /// store error.
     pub fn path(&self, position: u64) -> Option<MerklePath> {
-        self.tree.path(position).ok()
+        match self.db.tree_path(position) {
+            Ok(p) => p.map(|(path, _)| path),
+            Err(e) => {
+                tracing::error!(position, error = %e, "reading a witness path");
+                None
+            }
+        }
     }
 
     pub fn block(&self, height: u64) -> Result<Option<Block>, ChainError> {
@@ -679,7 +697,7 @@ impl Chain {
             return Err(ChainError::StateRoot);
         }
         let mut e = self.note_effects(block, height, parent, &extra)?;
-        let first = self.tree.len() + block.coinbase.len() as u64;
+        let first = self.frontier.len() + block.coinbase.len() as u64;
         attach_contract_effects(&mut e, exec, executions, &block.txs, &extra, first);
         e.registry = written
             .iter()
@@ -696,7 +714,7 @@ impl Chain {
         block: &Block,
         extra: &[Vec<PlainOutput>],
     ) -> Result<(Base, u64), ChainError> {
-        let mut frontier = self.tree.frontier();
+        let mut frontier = self.frontier.clone();
         let mut cms = vec![];
         for p in &block.coinbase {
             cms.push(plain_cm_out(p).map_err(|e| ChainError::Coinbase(e.to_string()))?);
@@ -774,7 +792,7 @@ impl Chain {
                 records.push(OutputRecord::plain(p, cm));
             }
         }
-        let mut frontier = self.tree.frontier();
+        let mut frontier = self.frontier.clone();
         let mut leaves = Vec::with_capacity(records.len());
         for r in &records {
             let pos = frontier.len();
@@ -813,6 +831,7 @@ impl Chain {
             certificate: vec![],
             evm_changes: vec![],
             receipts: vec![],
+            evm_acc: vec![],
         })
     }
 
@@ -840,15 +859,18 @@ impl Chain {
     }
 
     /// Writes validated effects, then updates the in-memory state.
-    fn commit(&mut self, block: &Block, effects: BlockEffects) -> Result<(), ChainError> {
+    fn commit(&mut self, block: &Block, mut effects: BlockEffects) -> Result<(), ChainError> {
         let acc = self.acc_after(effects.evm_changes.iter().map(|(k, v)| (k, v)))?;
+        effects.evm_acc = acc.to_bytes();
+        let mut frontier = self.frontier.clone();
+        for l in &effects.leaves {
+            let leaf = base_from_canonical(l).map_err(|e| ChainError::Corrupt(e.to_string()))?;
+            frontier.append(leaf).map_err(|_| ChainError::TreeFull)?;
+        }
         self.db.apply_block(&effects)?;
         self.evm_acc = acc;
-        for l in &effects.leaves {
-            let leaf = base_from_canonical(l).expect("encoded above");
-            self.tree.append(leaf).map_err(|_| ChainError::TreeFull)?;
-        }
-        self.anchors.push(self.tree.root());
+        self.frontier = frontier;
+        self.anchors.push(self.frontier.root());
         for (k, v) in &effects.registry {
             self.registry.insert(*k, v.clone());
         }
@@ -880,17 +902,7 @@ impl Chain {
         }
         self.db.rollback_to(height)?;
         self.evm_acc = load_evm_acc(&self.db)?;
-        let n = self.db.leaf_count()?;
-        let mut leaves = Vec::with_capacity(n as usize);
-        for p in 0..n {
-            leaves.push(
-                self.tree
-                    .leaf(p)
-                    .map_err(|e| ChainError::Corrupt(e.to_string()))?,
-            );
-        }
-        self.tree =
-            WitnessTree::from_leaves(leaves).map_err(|e| ChainError::Corrupt(e.to_string()))?;
+        self.frontier = self.db.tree_frontier()?;
         self.anchors = load_anchors(&self.db, self.cfg.anchor_window)?;
         self.registry = load_registry(&self.db)?;
         self.tip = self.db.tip()?;

@@ -107,6 +107,19 @@ impl LtHash {
         self.0.iter().flat_map(|l| l.to_le_bytes()).collect()
     }
 
+    /// The accumulator from [`to_bytes`](Self::to_bytes); `None` unless
+    /// exactly 2,048 bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != 2 * LANES {
+            return None;
+        }
+        let mut lanes = Box::new([0u16; LANES]);
+        for (l, b) in lanes.iter_mut().zip(bytes.chunks_exact(2)) {
+            *l = u16::from_le_bytes([b[0], b[1]]);
+        }
+        Some(LtHash(lanes))
+    }
+
     /// The state root.
     pub fn root(&self) -> [u8; 32] {
         let mut st = blake2b_simd::Params::new()

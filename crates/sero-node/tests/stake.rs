@@ -103,7 +103,7 @@ fn miner() -> sero_keys::OneTimeAddress {
 /// Recomputes the tx root, note root and leaf count after a manual edit.
 fn reseal(chain: &Chain, mut b: Block) -> Block {
     b.header.tx_root = tx_root(&b.coinbase, &b.txs);
-    let mut f = chain.tree().frontier();
+    let mut f = chain.tree().clone();
     for cm in b.new_notes().unwrap() {
         let pos = f.len();
         f.append(sero_tree::cm_auth(pos, cm)).unwrap();

@@ -19,6 +19,8 @@
 //! | `sero_getNullifierStatus` | nil hex | height of the spending block or null |
 //! | `sero_getTil` | til hex | `{txid, height}` or null |
 //! | `sero_getSpendsByBlock` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{height, txid, nil, til}]`: every spend published in those blocks, so a wallet tests its own notes locally without naming them |
+//! | `sero_getCompactBlocks` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{height, hash, note_root, start, outputs, spends}]`: per block, its output records from position `start` and its spends `{txid, nil, til}`; stops after the block that reaches 10,000 outputs (at least one block), so a light wallet resumes from the last height + 1 |
+//! | `sero_servedOutputs` | — | output records this server has sent (`getOutputs`, `getOutputsByBlock`, `getCompactBlocks`) since it started: what a wallet's sync cost the node |
 //!
 //! ## Limits ([`RpcLimits`], defaults in brackets)
 //!
@@ -188,6 +190,42 @@ pub trait SeroApi {
     /// opened.
     #[method(name = "getPackage")]
     fn package(&self, id: String) -> RpcResult<Option<PackageEntry>>;
+    /// Compact blocks for light wallets (`docs/protocol.md` §18.2): the
+    /// blocks `from..=to` (at most 1,000), cut after the block that reaches
+    /// [`COMPACT_MAX_OUTPUTS`] outputs. The same reply for every asker of
+    /// the range: it reveals only the range.
+    #[method(name = "getCompactBlocks")]
+    fn compact_blocks(&self, from: u64, to: u64) -> RpcResult<Vec<CompactBlock>>;
+    /// Output records sent since the server started.
+    #[method(name = "servedOutputs")]
+    fn served_outputs(&self) -> RpcResult<u64>;
+}
+
+/// Outputs after which [`SeroApiServer::compact_blocks`] ends its reply.
+pub const COMPACT_MAX_OUTPUTS: usize = 10_000;
+
+/// A spend in a compact block.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CompactSpend {
+    pub txid: String,
+    pub nil: String,
+    pub til: String,
+}
+
+/// A block as a light wallet needs it: the output records (each holds
+/// the one-time address, the commitment and the sealed note or plain
+/// asset, all a trace key needs to recognise and open a note) from leaf
+/// position `start`, the spends, and the note root after it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CompactBlock {
+    pub height: u64,
+    pub hash: String,
+    pub note_root: String,
+    /// Leaf position of the first output (the leaf count before the block).
+    pub start: u64,
+    /// Output records, hex, in tree order.
+    pub outputs: Vec<String>,
+    pub spends: Vec<CompactSpend>,
 }
 
 /// A package as the chain stores it.
@@ -224,6 +262,8 @@ pub use sero_node::Node;
 pub struct RpcImpl {
     pub node: Arc<Mutex<Node>>,
     rejected: Arc<Mutex<RejectedTxs>>,
+    /// Output records sent ([`SeroApiServer::served_outputs`]).
+    served: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl RpcImpl {
@@ -233,7 +273,13 @@ impl RpcImpl {
         RpcImpl {
             node,
             rejected: Arc::new(Mutex::new(RejectedTxs::new(rejected_cache))),
+            served: Default::default(),
         }
+    }
+
+    fn count_served(&self, n: usize) {
+        self.served
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
@@ -501,6 +547,7 @@ impl SeroApiServer for RpcImpl {
             }
             pos = next;
         }
+        self.count_served(out.len());
         Ok(out)
     }
 
@@ -512,6 +559,7 @@ impl SeroApiServer for RpcImpl {
         }
         let node = self.lock()?;
         let items = node.chain.db().outputs(from, to).map_err(internal)?;
+        self.count_served(items.len());
         Ok(items
             .into_iter()
             .map(|(position, b)| OutputEntry {
@@ -624,6 +672,78 @@ impl SeroApiServer for RpcImpl {
             ciphertext: hex::encode(&r.sealed.ciphertext),
         }))
     }
+
+    fn compact_blocks(&self, from: u64, to: u64) -> RpcResult<Vec<CompactBlock>> {
+        self.compact_blocks_impl(from, to)
+    }
+
+    fn served_outputs(&self) -> RpcResult<u64> {
+        Ok(self.served.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+impl RpcImpl {
+    fn compact_blocks_impl(&self, from: u64, to: u64) -> RpcResult<Vec<CompactBlock>> {
+        if from > to || to - from >= 1_000 {
+            return Err(bad_params(
+                "range must satisfy from <= to and cover at most 1000 blocks",
+            ));
+        }
+        let node = self.lock()?;
+        let tip = node.chain.tip().0;
+        let mut out = vec![];
+        let mut served = 0usize;
+        for h in from..=to.min(tip) {
+            let Some(b) = node.chain.block(h).map_err(internal)? else {
+                break;
+            };
+            let start = match h.checked_sub(1) {
+                None => 0,
+                Some(p) => {
+                    node.chain
+                        .header(p)
+                        .map_err(internal)?
+                        .ok_or_else(|| internal("block missing"))?
+                        .leaf_count
+                }
+            };
+            let end = b.header.leaf_count;
+            let mut outputs = Vec::with_capacity(end.saturating_sub(start) as usize);
+            let mut pos = start;
+            while pos < end {
+                let next = (pos + sero_state_max_range()).min(end);
+                for (_, r) in node.chain.db().outputs(pos, next).map_err(internal)? {
+                    outputs.push(hex::encode(r));
+                }
+                pos = next;
+            }
+            let mut spends = vec![];
+            for t in &b.txs {
+                let txid = hex::encode(t.txid());
+                for i in &t.inputs {
+                    spends.push(CompactSpend {
+                        txid: txid.clone(),
+                        nil: hex::encode(encode_base(&i.nil)),
+                        til: hex::encode(encode_base(&i.til)),
+                    });
+                }
+            }
+            served += outputs.len();
+            out.push(CompactBlock {
+                height: h,
+                hash: hex::encode(b.hash()),
+                note_root: hex::encode(encode_base(&b.header.note_root)),
+                start,
+                outputs,
+                spends,
+            });
+            if served >= COMPACT_MAX_OUTPUTS {
+                break;
+            }
+        }
+        self.count_served(served);
+        Ok(out)
+    }
 }
 
 fn sero_state_max_range() -> u64 {
@@ -683,6 +803,8 @@ pub const METHOD_ARITY: &[(&str, usize)] = &[
     ("sero_getTil", 1),
     ("sero_getSpendsByBlock", 2),
     ("sero_getPackage", 1),
+    ("sero_getCompactBlocks", 2),
+    ("sero_servedOutputs", 0),
     ("sero_getTransactionReceipt", 1),
     ("sero_call", 1),
     ("eth_chainId", 0),

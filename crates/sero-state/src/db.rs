@@ -13,10 +13,11 @@ use crate::codec::{
 };
 use crate::error::StateError;
 use crate::tables::{
-    BLOCKS, BLOCK_HASHES, CERTIFICATES, EVM_STATE, EVM_UNDO, LEAVES, META, META_FINALIZED,
-    META_LEAF_COUNT, META_SCHEMA_VERSION, META_TIP, NULLIFIERS, OUTPUTS, RECEIPTS, ROOTS,
-    SCHEMA_VERSION, SEEDS, TILS, TXS, UNDO, VALIDATORS,
+    BLOCKS, BLOCK_HASHES, CERTIFICATES, EVM_STATE, EVM_UNDO, LEAVES, META, META_EVM_ACC,
+    META_FINALIZED, META_LEAF_COUNT, META_SCHEMA_VERSION, META_TIP, NULLIFIERS, OUTPUTS, RECEIPTS,
+    ROOTS, SCHEMA_VERSION, SCHEMA_VERSION_NO_TREE, SEEDS, TILS, TREE_NODES, TXS, UNDO, VALIDATORS,
 };
+use crate::tree;
 
 /// A key and its value, as bytes.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
@@ -107,6 +108,10 @@ pub struct BlockEffects {
     pub evm_changes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     /// Receipts of the block's contract actions: `(txid, receipt bytes)`.
     pub receipts: Vec<([u8; 32], Vec<u8>)>,
+    /// The contract-state accumulator after this block (opaque bytes,
+    /// stored under [`crate::tables::META_EVM_ACC`] with the block hash);
+    /// empty: drop any stored one (it is recomputed on open).
+    pub evm_acc: Vec<u8>,
 }
 
 /// A stored block, as returned by [`StateDb::block_by_height`] and
@@ -213,12 +218,21 @@ impl StateDb {
             txn.open_table(EVM_STATE)?;
             txn.open_table(EVM_UNDO)?;
             txn.open_table(RECEIPTS)?;
+            txn.open_table(TREE_NODES)?;
             let mut meta = txn.open_table(META)?;
             let version = match meta.get(META_SCHEMA_VERSION)? {
                 Some(v) => Some(decode_meta_u32(v.value(), "meta schema_version")?),
                 None => None,
             };
             match version {
+                Some(SCHEMA_VERSION_NO_TREE) => {
+                    // One-time migration: build the tree nodes from the leaves.
+                    let count = read_leaf_count(&meta)?;
+                    let leaves = txn.open_table(LEAVES)?;
+                    let mut nodes = txn.open_table(TREE_NODES)?;
+                    tree::rebuild_nodes(&leaves, &mut nodes, count)?;
+                    meta.insert(META_SCHEMA_VERSION, &SCHEMA_VERSION.to_le_bytes()[..])?;
+                }
                 Some(found) if found != SCHEMA_VERSION => {
                     return Err(StateError::SchemaVersion {
                         found,
@@ -301,6 +315,10 @@ impl StateDb {
                     k.value()
                 ));
             }
+        }
+        let nodes = r.open_table(TREE_NODES)?;
+        if leaf_count > 0 && nodes.get(tree::node_key(sero_tree::DEPTH, 0))?.is_none() {
+            return corrupt("leaves are stored but the tree has no root node".into());
         }
         Ok(())
     }
@@ -425,6 +443,90 @@ impl StateDb {
             out.push((k.value(), v.value().to_vec()));
         }
         Ok(out)
+    }
+
+    /// The current note-tree root, from the persisted nodes (one read).
+    pub fn tree_root(&self) -> Result<sero_tree::Base, StateError> {
+        let r = self.read()?;
+        tree::root(&r.open_table(LEAVES)?, &r.open_table(TREE_NODES)?)
+    }
+
+    /// The frontier of the persisted tree (`1 + popcount(n − 1)` reads, one
+    /// snapshot): what a node keeps in memory to append the next block.
+    pub fn tree_frontier(&self) -> Result<sero_tree::Frontier, StateError> {
+        let r = self.read()?;
+        let count = read_leaf_count(&r.open_table(META)?)?;
+        tree::frontier(&r.open_table(LEAVES)?, &r.open_table(TREE_NODES)?, count)
+    }
+
+    /// The frontier the tree had when it held `count` leaves (`count` ≤
+    /// the leaf count): its ommers are complete subtrees, never rewritten
+    /// after, so they are read from the current nodes. What a light wallet
+    /// resuming at an earlier height starts from.
+    pub fn tree_frontier_at(&self, count: u64) -> Result<sero_tree::Frontier, StateError> {
+        let r = self.read()?;
+        let now = read_leaf_count(&r.open_table(META)?)?;
+        if count > now {
+            return Err(StateError::InvalidRange {
+                from: count,
+                to: now,
+            });
+        }
+        tree::frontier(&r.open_table(LEAVES)?, &r.open_table(TREE_NODES)?, count)
+    }
+
+    /// The Merkle path of the leaf at `position` against the current root
+    /// and that root, from one snapshot (`DEPTH` point reads); `None` if no
+    /// leaf is there yet.
+    pub fn tree_path(
+        &self,
+        position: u64,
+    ) -> Result<Option<(sero_tree::MerklePath, sero_tree::Base)>, StateError> {
+        let r = self.read()?;
+        let count = read_leaf_count(&r.open_table(META)?)?;
+        if position >= count {
+            return Ok(None);
+        }
+        let (leaves, nodes) = (r.open_table(LEAVES)?, r.open_table(TREE_NODES)?);
+        Ok(Some((
+            tree::path(&leaves, &nodes, position)?,
+            tree::root(&leaves, &nodes)?,
+        )))
+    }
+
+    /// The stored contract-state accumulator bytes, if they belong to the
+    /// block `tip_hash` (see [`crate::tables::META_EVM_ACC`]).
+    pub fn evm_acc(&self, tip_hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StateError> {
+        let r = self.read()?;
+        let meta = r.open_table(META)?;
+        let Some(g) = meta.get(META_EVM_ACC)? else {
+            return Ok(None);
+        };
+        let v = g.value();
+        Ok((v.len() > 32 && &v[..32] == tip_hash).then(|| v[32..].to_vec()))
+    }
+
+    /// Stores the contract-state accumulator of the block `tip_hash` (after
+    /// a recompute), durably; refused unless `tip_hash` is the tip.
+    pub fn put_evm_acc(&self, tip_hash: &[u8; 32], acc: &[u8]) -> Result<(), StateError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate);
+        let r = (|| {
+            let mut meta = txn.open_table(META)?;
+            match read_tip(&meta)? {
+                Some((_, h)) if h == *tip_hash => {}
+                _ => {
+                    return Err(StateError::Corrupt(
+                        "contract accumulator for a block that is not the tip".into(),
+                    ))
+                }
+            }
+            let mut v = tip_hash.to_vec();
+            v.extend_from_slice(acc);
+            meta.insert(META_EVM_ACC, v.as_slice())?;
+            Ok(())
+        })();
+        finish(txn, r)
     }
 
     /// Note-tree root after the block at `height`.
@@ -769,6 +871,8 @@ fn write_block(txn: &WriteTransaction, e: &BlockEffects, record: &[u8]) -> Resul
                 )));
             }
         }
+        let mut nodes = txn.open_table(TREE_NODES)?;
+        tree::append_nodes(&leaves, &mut nodes, leaf_count, &e.leaves)?;
     }
     {
         let mut t = txn.open_table(SEEDS)?;
@@ -822,6 +926,13 @@ fn write_block(txn: &WriteTransaction, e: &BlockEffects, record: &[u8]) -> Resul
     }
     meta.insert(META_TIP, &encode_tip(e.height, &e.hash)[..])?;
     meta.insert(META_LEAF_COUNT, &new_leaf_count.to_le_bytes()[..])?;
+    if e.evm_acc.is_empty() {
+        meta.remove(META_EVM_ACC)?;
+    } else {
+        let mut acc = e.hash.to_vec();
+        acc.extend_from_slice(&e.evm_acc);
+        meta.insert(META_EVM_ACC, acc.as_slice())?;
+    }
     Ok(())
 }
 
@@ -934,8 +1045,11 @@ fn rollback(txn: &WriteTransaction, height: u64) -> Result<(), StateError> {
         Some(g) => *g.value(),
         None => return Err(missing("hash", height)),
     };
+    let mut nodes = txn.open_table(TREE_NODES)?;
+    tree::truncate_nodes(&leaves, &mut nodes, leaf_count)?;
     meta.insert(META_TIP, &encode_tip(height, &hash)[..])?;
     meta.insert(META_LEAF_COUNT, &leaf_count.to_le_bytes()[..])?;
+    meta.remove(META_EVM_ACC)?;
     Ok(())
 }
 

@@ -31,6 +31,12 @@ pub enum StateError {
         /// Hex of the block's parent field.
         got: String,
     },
+    /// A leaf is not a canonical field element (it cannot enter the tree).
+    #[error("leaf at position {position} is not a canonical field element")]
+    BadLeaf {
+        /// Position the leaf would have had.
+        position: u64,
+    },
     /// A nullifier is already spent, or repeated inside the block.
     #[error("nullifier {hex} already spent")]
     DuplicateNullifier {

@@ -14,7 +14,7 @@
 //! * [`tables::BLOCKS`] `[u8; 32] hash → record` — height, header and body,
 //!   length-prefixed ([`codec::encode_block_record`]);
 //! * [`tables::LEAVES`] `u64 position → [u8; 32] CMauth` — the witness-tree
-//!   leaves in order, to rebuild the in-memory tree on start
+//!   leaves in order, level 0 of the persisted tree
 //!   ([`StateDb::leaves`]);
 //! * [`tables::ROOTS`] `u64 height → [u8; 32]` — note-tree root after each
 //!   block (anchor window: [`StateDb::recent_roots`]);
@@ -31,6 +31,10 @@
 //!   certificates ([`StateDb::certificate`], [`StateDb::put_certificate`]);
 //! * [`tables::UNDO`] `u64 height → record` — what undoing a non-final
 //!   block needs ([`StateDb::rollback_to`]);
+//! * [`tables::TREE_NODES`] `u64 level‖index → [u8; 32]` — every inner node
+//!   of the witness tree, updated with each block: the root, the frontier
+//!   ([`StateDb::tree_frontier`]) and any path ([`StateDb::tree_path`]) are
+//!   point reads, so opening costs the same at any history length;
 //! * [`tables::META`] `&str → bytes` — tip height and hash, leaf count,
 //!   finalized height, schema version ([`tables::SCHEMA_VERSION`], checked
 //!   on open).
@@ -93,6 +97,7 @@ pub mod codec;
 mod db;
 mod error;
 pub mod tables;
+mod tree;
 
 pub use db::{
     BlockEffects, EvmSnapshot, StateDb, StateStats, StoredBlock, ValidatorRecord, MAX_RANGE,

@@ -27,13 +27,18 @@
 //! | [`EVM_STATE`]   | contract state key     | contract state value (`sero_evm::state`)|
 //! | [`EVM_UNDO`]    | `u64` height           | previous values of the keys the block wrote |
 //! | [`RECEIPTS`]    | `[u8; 32]` txid        | receipt of a contract action            |
+//! | [`TREE_NODES`]  | `u64` level‖index      | `[u8; 32]` inner node of the note tree  |
 //! | [`META`]        | `&str` key             | bytes, see the `META_*` keys            |
 
 use redb::TableDefinition;
 
 /// Schema version written to [`META`] under [`META_SCHEMA_VERSION`] when a
 /// database is created and checked on every open.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
+
+/// The schema version before [`TREE_NODES`]: a store at this version is
+/// migrated once on open (the nodes are built from [`LEAVES`]).
+pub const SCHEMA_VERSION_NO_TREE: u32 = 3;
 
 /// Canonical chain: block height → block hash.
 pub const BLOCK_HASHES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("block_hashes");
@@ -43,8 +48,16 @@ pub const BLOCK_HASHES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("
 pub const BLOCKS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("blocks");
 
 /// Witness-tree leaves (`CMauth`) by position, in append order
-/// `0..leaf_count`; used to rebuild the in-memory tree on start.
+/// `0..leaf_count`: level 0 of the persisted tree ([`TREE_NODES`]).
 pub const LEAVES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("leaves");
+
+/// The persisted witness tree: inner node `index` of `level` (`1..=32`)
+/// under the key `level << 32 | index` (`u64`), value its canonical
+/// little-endian field element. Every node covering at least one leaf is
+/// stored; right-edge nodes hash empty subtrees on their right, so level 32
+/// index 0 is the current root. Updated by every block in the same write
+/// transaction (see `crate::tree`).
+pub const TREE_NODES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("tree_nodes");
 
 /// Note-tree root after the block at this height was applied.
 pub const ROOTS: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("roots");
@@ -110,8 +123,14 @@ pub const META_LEAF_COUNT: &str = "leaf_count";
 /// [`META`] key: `u64 LE` finalized height (absent: 0, the genesis).
 pub const META_FINALIZED: &str = "finalized";
 
+/// [`META`] key: the contract-state LtHash accumulator at the tip:
+/// `tip hash [u8; 32] ‖ 1,024 × u16 LE` (2,080 bytes). Written with each
+/// block; absent (or for another tip hash) after a rollback or in an old
+/// store, when the chain recomputes it once from the contract state.
+pub const META_EVM_ACC: &str = "evm_acc";
+
 /// Names of every table, for diagnostics and tests.
-pub const ALL_TABLE_NAMES: [&str; 16] = [
+pub const ALL_TABLE_NAMES: [&str; 17] = [
     "block_hashes",
     "blocks",
     "leaves",
@@ -128,4 +147,5 @@ pub const ALL_TABLE_NAMES: [&str; 16] = [
     "evm_state",
     "evm_undo",
     "receipts",
+    "tree_nodes",
 ];

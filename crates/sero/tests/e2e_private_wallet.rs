@@ -133,6 +133,14 @@ fn the_wallet_never_names_its_notes_to_the_node() {
             "sero_getSpendsByBlock" => {
                 assert_eq!(params[0].as_u64().unwrap() % 1_000, 0, "{req}")
             }
+            // Compact blocks by height range (from the wallet's last
+            // synced height + 1), the same reply for every asker; and the
+            // block at the saved height, to detect a reorganisation.
+            "sero_getCompactBlocks" => {
+                let (from, to) = (params[0].as_u64().unwrap(), params[1].as_u64().unwrap());
+                assert!(from <= to && to - from < 1_000, "{req}");
+            }
+            "sero_getBlockByNumber" => {}
             // Its own transaction, which it publishes anyway.
             "sero_sendRawTransaction" => {}
             "sero_getTransactionStatus" => assert_eq!(params[0], txid.as_str(), "{req}"),

@@ -39,6 +39,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 #[path = "bench_evm.rs"]
 mod bench_evm;
+#[path = "bench_history/mod.rs"]
+mod bench_history;
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -60,6 +62,9 @@ enum BenchCommand {
     /// engine vs plain revm (gas/s), and validation and apply time of a
     /// block of contract calls carrying private assets.
     Evm(bench_evm::EvmArgs),
+    /// Cost against history: open time, memory, disk, block commit and
+    /// wallet sync of a store of N notes (synthetic blocks, no proofs).
+    History(bench_history::HistoryArgs),
     /// (internal) prove once in this process and print peak memory.
     #[command(hide = true)]
     ProveOnce {
@@ -846,6 +851,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Report, CliError> {
         BenchCommand::Ledger(a) => ledger(a, json),
         BenchCommand::Network(a) => crate::cli::bench_net::run(a),
         BenchCommand::Evm(a) => bench_evm::run(a, json),
+        BenchCommand::History(a) => bench_history::run(a, json),
         BenchCommand::ProveOnce { circuit, params } => prove_once(circuit, params),
     }
 }

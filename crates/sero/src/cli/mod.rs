@@ -12,4 +12,5 @@ pub mod sim;
 pub mod testnet;
 pub mod vectors;
 pub mod wallet;
+pub(crate) mod wallet_sync;
 pub mod web;

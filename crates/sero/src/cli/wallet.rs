@@ -27,7 +27,7 @@ use sero_ledger::builder::{
 use sero_ledger::note_plaintext::open_sealed;
 use sero_ledger::package::created_id;
 use sero_ledger::{PackageAction, StakeAction};
-use sero_node::scan::{find_notes, OutputRecord};
+use sero_node::scan::OutputRecord;
 use sero_rpc::{SeroApiClient, TilEntry};
 use sero_tree::cm_auth;
 use sero_wallet::pending::{PendingStore, PendingTx};
@@ -527,17 +527,22 @@ struct Found {
 }
 
 /// What a scan learned, asking the node only for data that is the same
-/// for every wallet (all outputs, all spends): the wallet's notes, every
-/// leaf of the note tree (so paths are computed here, not asked for by
-/// position) and every published spend (so spent notes are found here, not
-/// asked for by nullifier or trace tag).
+/// for every wallet (compact blocks: all outputs, all spends of a height
+/// range), kept locally between commands (`wallet_sync`): the wallet's
+/// notes, their Merkle paths (computed here, not asked for by position)
+/// and their spends (found here through the trace tags, not asked for by
+/// nullifier or trace tag).
 struct Scanned {
     found: Vec<Found>,
-    leaves: Vec<sero_crypto::Base>,
-    /// Nullifier → (height, txid) of every spend on chain.
+    /// Position → path against the synced root.
+    paths: std::collections::HashMap<u64, sero_tree::MerklePath>,
+    /// Nullifier → (height, txid) of the spends of our notes.
     spent: std::collections::HashMap<[u8; 32], (u64, String)>,
-    /// Trace tag → (height, txid) of every spend on chain.
+    /// Trace tag → (height, txid) of the spends of our notes.
     tils: std::collections::HashMap<[u8; 32], (u64, String)>,
+    /// `{height, blocks, outputs}`: the synced height and what this sync
+    /// downloaded.
+    sync: serde_json::Value,
 }
 
 impl Scanned {
@@ -550,97 +555,78 @@ impl Scanned {
         }))
     }
 
-    /// The witness tree of everything scanned, built here.
-    fn tree(&self) -> Result<sero_tree::WitnessTree, CliError> {
-        sero_tree::WitnessTree::from_leaves(self.leaves.clone()).map_err(fail)
+    /// The path of our note at `pos`, kept current by the sync.
+    fn path(&self, pos: u64) -> Result<sero_tree::MerklePath, CliError> {
+        self.paths
+            .get(&pos)
+            .copied()
+            .ok_or_else(|| fail(format!("no path for note #{pos}")))
     }
 }
 
 /// All notes of `tk` on chain, with their positions.
-async fn scan(client: &Client, tk: &TraceKey, quiet: bool) -> Result<Scanned, CliError> {
-    scan_notes(client, tk, false, quiet).await
-}
-
-/// Every spend published on chain, by nullifier and by trace tag (the same
-/// download for every wallet).
-async fn all_spends(client: &Client, s: &mut Scanned) -> Result<(), CliError> {
-    let tip = client.block_number().await.map_err(fail)?;
-    let mut from = 0;
-    while from <= tip {
-        let to = (from + 999).min(tip);
-        for e in client.spends_by_block(from, to).await.map_err(fail)? {
-            let nil = hex32(&e.nil).ok_or_else(|| fail("node sent a malformed nullifier"))?;
-            let til = hex32(&e.til).ok_or_else(|| fail("node sent a malformed trace tag"))?;
-            s.spent.insert(nil, (e.height, e.txid.clone()));
-            s.tils.insert(til, (e.height, e.txid));
-        }
-        from = to + 1;
-    }
-    Ok(())
+async fn scan(
+    client: &Client,
+    tk: &TraceKey,
+    opts: &SendOpts,
+    quiet: bool,
+) -> Result<Scanned, CliError> {
+    scan_notes(client, tk, false, opts, quiet).await
 }
 
 fn hex32(s: &str) -> Option<[u8; 32]> {
     hex::decode(s).ok()?.try_into().ok()
 }
 
-/// All notes of `tk` on chain, with their memos if `memos`.
+/// All notes of `tk` on chain, with their memos if `memos`: syncs the
+/// local state under the wallet directory (only the blocks since the last
+/// command are downloaded), then reads it.
 async fn scan_notes(
     client: &Client,
     tk: &TraceKey,
     memos: bool,
+    opts: &SendOpts,
     quiet: bool,
 ) -> Result<Scanned, CliError> {
-    let n = client.leaf_count().await.map_err(fail)?;
-    let pb = bar(n, "scanning", quiet);
-    let mut found = vec![];
-    let mut leaves = Vec::with_capacity(n as usize);
-    let mut from = 0;
-    while from < n {
-        let to = (from + 10_000).min(n);
-        let mut records = vec![];
-        for e in client.outputs(from, to).await.map_err(fail)? {
-            let bytes = hex::decode(&e.record).map_err(fail)?;
-            let r = OutputRecord::from_bytes(&bytes)
-                .ok_or_else(|| fail("node sent a malformed output record"))?;
-            if e.position != leaves.len() as u64 {
-                return Err(fail("node sent output records out of order"));
-            }
-            let cm_out = match &r {
-                OutputRecord::Shielded { cm_out, .. } | OutputRecord::Plain { cm_out, .. } => {
-                    *cm_out
-                }
-            };
-            leaves.push(cm_auth(e.position, cm_out));
-            records.push((e.position, r));
-        }
-        for (pos, note) in find_notes(tk, &records) {
-            let memo = match records.iter().find(|(p, _)| *p == pos) {
-                Some((
-                    _,
-                    OutputRecord::Shielded {
-                        pkr,
-                        cm_out,
-                        sealed_note,
-                    },
-                )) if memos => open_sealed(tk, pkr, cm_out, sealed_note).map(|(pt, _)| pt.memo),
-                _ => None,
-            };
-            found.push(Found { pos, note, memo });
-        }
-        pb.set_position(to);
-        from = to;
-    }
-    pb.finish_and_clear();
-    if leaves.len() as u64 != n {
-        return Err(fail("node sent fewer output records than notes"));
-    }
+    let (st, stats) = super::wallet_sync::sync(client, tk, &opts.sync_dir, quiet).await?;
+    tracing::debug!(
+        blocks = stats.blocks,
+        outputs = stats.outputs,
+        "wallet synced"
+    );
     let mut s = Scanned {
-        found,
-        leaves,
+        found: vec![],
+        paths: Default::default(),
         spent: Default::default(),
         tils: Default::default(),
+        sync: json!({
+            "height": st.height(),
+            "blocks": stats.blocks,
+            "outputs": stats.outputs,
+        }),
     };
-    all_spends(client, &mut s).await?;
+    for (n, til) in st.notes.into_iter().zip(st.tils) {
+        let memo = match &n.record {
+            OutputRecord::Shielded {
+                pkr,
+                cm_out,
+                sealed_note,
+            } if memos => open_sealed(tk, pkr, cm_out, sealed_note).map(|(pt, _)| pt.memo),
+            _ => None,
+        };
+        if let Some(sp) = &n.spent {
+            let nil =
+                hex32(&sp.nil).ok_or_else(|| fail("malformed nullifier in the sync state"))?;
+            s.spent.insert(nil, (sp.height, sp.txid.clone()));
+            s.tils.insert(til, (sp.height, sp.txid.clone()));
+        }
+        s.paths.insert(n.pos, n.path);
+        s.found.push(Found {
+            pos: n.pos,
+            note: n.note,
+            memo,
+        });
+    }
     Ok(s)
 }
 
@@ -652,8 +638,13 @@ fn leaf(pos: u64, note: &Note) -> Result<sero_crypto::Base, CliError> {
 /// apart those it recognises but can never spend (a one-time address with
 /// `ZPKr ≠ zsk·BASEr`, which only a payer crafting it can produce): they
 /// count in no balance and are never selected.
-async fn unspent(client: &Client, sk: &SecretKey, quiet: bool) -> Result<Unspent, CliError> {
-    let scanned = scan(client, &sk.trace_key(), quiet).await?;
+async fn unspent(
+    client: &Client,
+    sk: &SecretKey,
+    opts: &SendOpts,
+    quiet: bool,
+) -> Result<Unspent, CliError> {
+    let scanned = scan(client, &sk.trace_key(), opts, quiet).await?;
     let mut out = vec![];
     let mut unspendable = vec![];
     for f in &scanned.found {
@@ -752,9 +743,10 @@ async fn notes_report(
     tk: &TraceKey,
     sk: Option<&SecretKey>,
     memos: bool,
+    opts: &SendOpts,
     quiet: bool,
 ) -> Result<Report, CliError> {
-    let scanned = scan_notes(client, tk, memos, quiet).await?;
+    let scanned = scan_notes(client, tk, memos, opts, quiet).await?;
     let notes = &scanned.found;
     let mut rows = vec![];
     let mut human = vec![];
@@ -813,8 +805,8 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                 let Unspent {
                     spendable: notes,
                     unspendable,
-                    ..
-                } = unspent(&client, &sk, quiet).await?;
+                    scanned,
+                } = unspent(&client, &sk, opts, quiet).await?;
                 let (b, tickets) = balances(&notes);
                 let mut human: Vec<String> = b.iter().map(|(c, v)| format!("{v} {c}")).collect();
                 human.extend(tickets.iter().map(|t| format!("ticket {t}")));
@@ -834,14 +826,15 @@ pub fn run(args: WalletArgs, quiet: bool) -> Result<Report, CliError> {
                         "tickets": tickets,
                         "notes": notes.iter().map(|(p, n)| note_json(*p, n)).collect::<Vec<_>>(),
                         "unspendable": unspendable.iter().map(|(p, n)| note_json(*p, n)).collect::<Vec<_>>(),
+                        "sync": scanned.sync,
                     }),
                 ))
             }
-            WalletCommand::Audit { tk } => notes_report(&client, &tk, None, false, quiet).await,
+            WalletCommand::Audit { tk } => notes_report(&client, &tk, None, false, opts, quiet).await,
             WalletCommand::Pending => pending_report(&client, opts).await,
             WalletCommand::History { account } => {
                 let sk = account.secret_key()?;
-                notes_report(&client, &sk.trace_key(), Some(&sk), true, quiet).await
+                notes_report(&client, &sk.trace_key(), Some(&sk), true, opts, quiet).await
             }
             WalletCommand::Package { cmd } => package(&client, opts, cmd, quiet).await,
             WalletCommand::Send { account, to, amount, currency, ticket, package, fee, memo, wait, raw } => {
@@ -966,6 +959,8 @@ async fn network(
 pub(crate) struct SendOpts {
     params_file: Option<PathBuf>,
     pending_dir: PathBuf,
+    /// The wallets' local sync states (`wallet_sync`).
+    pub(crate) sync_dir: PathBuf,
 }
 
 impl SendOpts {
@@ -975,6 +970,7 @@ impl SendOpts {
         SendOpts {
             params_file,
             pending_dir: wallet_dir.join("pending"),
+            sync_dir: wallet_dir.join("sync"),
         }
     }
 }
@@ -1111,13 +1107,12 @@ pub(crate) async fn submit_reporting(
         spendable: notes,
         scanned,
         ..
-    } = unspent(client, sk, quiet).await?;
-    // Paths from the tree built here: the node is never told which
+    } = unspent(client, sk, opts, quiet).await?;
+    // Paths kept locally by the sync: the node is never told which
     // positions are ours.
-    let tree = scanned.tree()?;
     let mut spendable = vec![];
     for (pos, note) in notes {
-        let path = tree.path(pos).map_err(fail)?;
+        let path = scanned.path(pos)?;
         spendable.push(SpendableNote { note, path });
     }
     let (chain_id, params) = network(client, opts.params_file.as_deref()).await?;

@@ -1,0 +1,382 @@
+//! `sero bench history`: what a node and a wallet pay as history grows.
+//!
+//! One store is grown through each size of `--notes` with synthetic blocks
+//! ([`synthetic`]: no proofs, not consensus code). At each size it
+//! measures: `Chain::open` time and the resident memory it adds, the store
+//! file size, the commit of a 100-output block (`StateDb::apply_block`,
+//! tree nodes included, fsync), a wallet catching up one block from its
+//! saved state (the `wallet_sync` code of `sero wallet`, fed from the
+//! store instead of RPC), and a wallet's full first scan rate (outputs/s,
+//! over the first outputs; the full first sync is extrapolated). With
+//! `--svg FILE` it draws each figure against the number of notes.
+
+pub mod synthetic;
+
+use crate::cli::wallet_sync::SyncState;
+use crate::output::{CliError, Report};
+use clap::Args;
+use serde_json::{json, Value};
+use sero_crypto::curve::encode_base;
+use sero_keys::{SecretKey, Seed};
+use sero_ledger::block::BlockHeader;
+use sero_node::chain::genesis_block;
+use sero_node::{Chain, ChainConfig};
+use sero_rpc::CompactBlock;
+use sero_state::StateDb;
+use sero_zk::params::{Parameters, DEV_SEED};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Args)]
+pub struct HistoryArgs {
+    /// Store sizes (notes) to measure, ascending; repeat the flag.
+    /// Default: 100000 and 1000000.
+    #[arg(long = "notes")]
+    notes: Vec<u64>,
+    /// Outputs per synthetic block.
+    #[arg(long, default_value_t = 1000)]
+    per_block: u64,
+    /// Small sizes (2,000 and 5,000 notes, 500 per block): checks that the
+    /// command works, in seconds.
+    #[arg(long)]
+    quick: bool,
+    /// Keep the store here (default: a temporary directory, removed).
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Write the growth plot (SVG) here.
+    #[arg(long)]
+    svg: Option<PathBuf>,
+    /// (internal) only open the chain at --dir and report the time and the
+    /// resident memory it added, in this fresh process.
+    #[arg(long, hide = true)]
+    open_only: bool,
+}
+
+fn fail(e: impl std::fmt::Display) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
+/// Resident memory (VmRSS) of this process, bytes.
+fn vm_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// The compact block at `h`, read from the store as `sero_getCompactBlocks`
+/// serves it (synthetic blocks have no spends).
+fn compact(db: &StateDb, h: u64) -> Result<CompactBlock, CliError> {
+    let header = |h: u64| -> Result<BlockHeader, CliError> {
+        let b = db
+            .block_by_height(h)
+            .map_err(fail)?
+            .ok_or_else(|| fail("block missing"))?;
+        BlockHeader::from_bytes(&b.header).map_err(fail)
+    };
+    let hd = header(h)?;
+    let start = match h.checked_sub(1) {
+        None => 0,
+        Some(p) => header(p)?.leaf_count,
+    };
+    let mut outputs = vec![];
+    let mut pos = start;
+    while pos < hd.leaf_count {
+        let next = (pos + 10_000).min(hd.leaf_count);
+        for (_, r) in db.outputs(pos, next).map_err(fail)? {
+            outputs.push(hex::encode(r));
+        }
+        pos = next;
+    }
+    Ok(CompactBlock {
+        height: h,
+        hash: hex::encode(hd.hash()),
+        note_root: hex::encode(encode_base(&hd.note_root)),
+        start,
+        outputs,
+        spends: vec![],
+    })
+}
+
+struct Dir(PathBuf, bool);
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        if self.1 {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
+    let (sizes, per_block) = if a.quick {
+        (vec![2_000, 5_000], 500)
+    } else if a.notes.is_empty() {
+        (vec![100_000, 1_000_000], a.per_block)
+    } else {
+        (a.notes.clone(), a.per_block)
+    };
+    if per_block == 0 || sizes.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(CliError::Usage(
+            "--notes must be ascending and --per-block positive".into(),
+        ));
+    }
+    let dir = match &a.dir {
+        Some(d) => Dir(d.clone(), false),
+        None => Dir(
+            std::env::temp_dir().join(format!("sero-bench-history-{}", std::process::id())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&dir.0).map_err(fail)?;
+    let path = dir.0.join("chain.redb");
+    let params = Arc::new(Parameters::generate_insecure(DEV_SEED).map_err(fail)?);
+    let cfg = ChainConfig::dev();
+    let wallet = SecretKey::from_seed(&Seed::from_bytes([7; 32]));
+    let tk = wallet.trace_key();
+    let premine_pkr = wallet
+        .payment_address()
+        .derive_pkr_with(&sero_crypto::Scalar::from(5u64));
+    let open = || {
+        Chain::open(&path, params.clone(), cfg.clone(), || {
+            genesis_block(&[(premine_pkr, 1_000)], &[], 0, &cfg)
+        })
+        .map_err(fail)
+    };
+    if a.open_only {
+        let rss0 = vm_rss().unwrap_or(0);
+        let t = Instant::now();
+        let chain = open()?;
+        let open_ms = t.elapsed().as_secs_f64() * 1e3;
+        let rss = vm_rss().unwrap_or(0).saturating_sub(rss0);
+        let j = json!({ "open_ms": open_ms, "open_rss_bytes": rss, "notes": chain.tree().len() });
+        return Ok(Report::new(j.to_string(), j));
+    }
+    drop(open()?); // the genesis
+    let mut rows = vec![];
+    let mut human = vec![format!(
+        "{:>10} {:>7} {:>9} {:>10} {:>10} {:>10} {:>12} {:>12} {:>12}",
+        "notes",
+        "blocks",
+        "build s",
+        "open ms",
+        "open RSS",
+        "disk MB",
+        "commit ms",
+        "sync 1 blk",
+        "full sync"
+    )];
+    for &n in &sizes {
+        let t = Instant::now();
+        {
+            let db = StateDb::open(&path).map_err(fail)?;
+            synthetic::extend(&db, n, per_block, &wallet.payment_address(), 10_000, |_| {})
+                .map_err(fail)?;
+        }
+        let build_s = t.elapsed().as_secs_f64();
+
+        // Open: what a restart costs, measured in a fresh process.
+        let child = std::process::Command::new(std::env::current_exe().map_err(fail)?)
+            .args(["--json", "bench", "history", "--open-only", "--dir"])
+            .arg(&dir.0)
+            .output()
+            .map_err(fail)?;
+        let cj: Value = serde_json::from_slice(&child.stdout).map_err(|_| {
+            fail(format!(
+                "open-only: {}",
+                String::from_utf8_lossy(&child.stderr)
+            ))
+        })?;
+        let open_ms = cj["open_ms"]
+            .as_f64()
+            .ok_or_else(|| fail(format!("open-only: {cj}")))?;
+        let open_rss = cj["open_rss_bytes"].as_u64().unwrap_or(0);
+        let chain = open()?;
+        let (tip, _) = chain.tip();
+        let leaves = chain.tree().len();
+        let disk = std::fs::metadata(&path).map_err(fail)?.len();
+
+        // A wallet one block behind catches up (the saved-state path).
+        let db = chain.db();
+        let before = compact(db, tip - 1)?;
+        let count = before.start + before.outputs.len() as u64;
+        let hash: [u8; 32] = hex::decode(&before.hash)
+            .ok()
+            .and_then(|h| h.try_into().ok())
+            .ok_or_else(|| fail("hash"))?;
+        let mut st = SyncState::resume(tip - 1, hash, db.tree_frontier_at(count).map_err(fail)?);
+        let last = compact(db, tip)?;
+        let t = Instant::now();
+        st.apply(&tk, &last)?;
+        let sync_ms = t.elapsed().as_secs_f64() * 1e3;
+
+        // A new wallet's first scan: the rate over the first outputs.
+        let sample = n.min(20_000);
+        let mut st = SyncState::empty();
+        let (mut h, mut scanned) = (0, 0u64);
+        let t = Instant::now();
+        while scanned < sample && h <= tip {
+            let b = compact(db, h)?;
+            scanned += b.outputs.len() as u64;
+            st.apply(&tk, &b)?;
+            h += 1;
+        }
+        let rate = scanned as f64 / t.elapsed().as_secs_f64().max(1e-9);
+        let found = st.notes.len();
+
+        // Commit cost of new blocks (100 outputs each) on this history.
+        drop(chain);
+        let commit_ms = {
+            let db = StateDb::open(&path).map_err(fail)?;
+            let blocks = 10u64;
+            let mut times = vec![];
+            let mut target = db.leaf_count().map_err(fail)?;
+            for _ in 0..blocks {
+                target += 100;
+                let t = Instant::now();
+                synthetic::extend(&db, target, 100, &wallet.payment_address(), 10_000, |_| {})
+                    .map_err(fail)?;
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            times.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+            times[times.len() / 2]
+        };
+        human.push(format!(
+            "{:>10} {:>7} {:>9.1} {:>10.1} {:>7.1} MB {:>10.1} {:>12.2} {:>9.2} ms {:>10.0} s",
+            leaves,
+            tip + 1,
+            build_s,
+            open_ms,
+            open_rss as f64 / 1e6,
+            disk as f64 / 1e6,
+            commit_ms,
+            sync_ms,
+            leaves as f64 / rate
+        ));
+        rows.push(json!({
+            "notes": leaves,
+            "blocks": tip + 1,
+            "build_s": build_s,
+            "open_ms": open_ms,
+            "open_rss_bytes": open_rss,
+            "disk_bytes": disk,
+            "disk_bytes_per_note": disk as f64 / leaves as f64,
+            "commit_ms_per_100_output_block": commit_ms,
+            "sync_one_block_ms": sync_ms,
+            "sync_one_block_outputs": last.outputs.len(),
+            "full_scan_outputs_per_s": rate,
+            "full_scan_s_extrapolated": leaves as f64 / rate,
+            "full_scan_sample_notes_found": found,
+        }));
+    }
+    if let Some(svg) = &a.svg {
+        std::fs::write(svg, plot(&rows)).map_err(fail)?;
+        human.push(format!("plot: {}", svg.display()));
+    }
+    let j = json!({ "quick": a.quick, "per_block": per_block, "rows": rows });
+    Ok(Report::new(human.join("\n"), j))
+}
+
+/// One panel per figure, notes on a log axis.
+fn plot(rows: &[Value]) -> String {
+    let figures: [(&str, &str, f64); 6] = [
+        ("open_ms", "Chain::open (ms)", 1.0),
+        ("open_rss_bytes", "RSS added by open (MB)", 1e-6),
+        ("disk_bytes", "store on disk (MB)", 1e-6),
+        (
+            "commit_ms_per_100_output_block",
+            "commit, 100-output block (ms)",
+            1.0,
+        ),
+        ("sync_one_block_ms", "wallet: sync one block (ms)", 1.0),
+        (
+            "full_scan_s_extrapolated",
+            "wallet: first full scan (s)",
+            1.0,
+        ),
+    ];
+    let (pw, ph, m) = (300.0, 200.0, 50.0);
+    let cols = 3usize;
+    let width = cols as f64 * (pw + m) + m;
+    let height = 2.0 * (ph + m + 20.0) + m;
+    let xs: Vec<f64> = rows
+        .iter()
+        .map(|r| r["notes"].as_f64().unwrap_or(1.0).max(1.0).log10())
+        .collect();
+    let (xmin, xmax) = (
+        xs.iter().cloned().fold(f64::INFINITY, f64::min).floor(),
+        xs.iter()
+            .cloned()
+            .fold(f64::NEG_INFINITY, f64::max)
+            .ceil()
+            .max(1.0),
+    );
+    let xmax = if xmax <= xmin { xmin + 1.0 } else { xmax };
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+    );
+    for (i, (key, title, scale)) in figures.iter().enumerate() {
+        let ox = m + (i % cols) as f64 * (pw + m);
+        let oy = m + (i / cols) as f64 * (ph + m + 20.0);
+        let ys: Vec<f64> = rows
+            .iter()
+            .map(|r| r[*key].as_f64().unwrap_or(0.0) * scale)
+            .collect();
+        let ymax = ys.iter().cloned().fold(0.0, f64::max).max(1e-9) * 1.15;
+        let px = |x: f64| ox + (x - xmin) / (xmax - xmin) * pw;
+        let py = |y: f64| oy + ph - y / ymax * ph;
+        s += &format!(
+            "<text x=\"{ox}\" y=\"{}\" font-weight=\"bold\">{title}</text>\n\
+             <rect x=\"{ox}\" y=\"{oy}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#999\"/>\n",
+            oy - 8.0
+        );
+        let mut d = xmin;
+        while d <= xmax + 1e-9 {
+            s += &format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">1e{d}</text>\n",
+                px(d),
+                oy + ph + 14.0
+            );
+            d += 1.0;
+        }
+        for k in 0..=4 {
+            let y = ymax * k as f64 / 4.0;
+            s += &format!(
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n",
+                ox - 4.0,
+                py(y) + 4.0,
+                fmt_num(y)
+            );
+        }
+        let pts: Vec<String> = xs
+            .iter()
+            .zip(&ys)
+            .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
+            .collect();
+        s += &format!(
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"2\"/>\n",
+            pts.join(" ")
+        );
+        for p in &pts {
+            let (x, y) = p.split_once(',').unwrap_or(("0", "0"));
+            s += &format!("<circle cx=\"{x}\" cy=\"{y}\" r=\"3\" fill=\"#1f77b4\"/>\n");
+        }
+    }
+    s += &format!(
+        "<text x=\"{m}\" y=\"{}\">x: notes in the store (log scale). sero bench history</text>\n</svg>\n",
+        height - 10.0
+    );
+    s
+}
+
+fn fmt_num(y: f64) -> String {
+    if y >= 100.0 {
+        format!("{y:.0}")
+    } else if y >= 1.0 {
+        format!("{y:.1}")
+    } else {
+        format!("{y:.3}")
+    }
+}

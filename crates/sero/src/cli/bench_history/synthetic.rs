@@ -1,0 +1,96 @@
+//! Synthetic history for `sero bench history`: blocks and output records
+//! written straight into the store with [`StateDb::apply_block`], with no
+//! transaction, proof or validation. NOT consensus code: nothing here is
+//! used by a node; it only makes a store of a given size quickly.
+//!
+//! Each synthetic block is an empty block header (`Block::empty`) whose
+//! `leaf_count` and `note_root` are set for `per_block` plain output
+//! records (1 SERO to a one-time address from a small pool, the
+//! commitment random). One output in `wallet_every` goes to the
+//! benchmark wallet instead, so a sync finds notes and keeps their paths.
+
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use sero_assets::Asset;
+use sero_crypto::curve::encode_base;
+use sero_crypto::Base;
+use sero_keys::{OneTimeAddress, PaymentAddress};
+use sero_ledger::block::{Block, BlockHeader};
+use sero_node::scan::OutputRecord;
+use sero_state::{BlockEffects, StateDb};
+use sero_tree::{cm_auth, Frontier};
+
+/// Appends blocks of `per_block` synthetic outputs to `db` until it holds
+/// at least `notes` leaves; `progress(leaves)` after each block.
+pub fn extend(
+    db: &StateDb,
+    notes: u64,
+    per_block: u64,
+    wallet: &PaymentAddress,
+    wallet_every: u64,
+    mut progress: impl FnMut(u64),
+) -> Result<(), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let (tip, _) = db.tip().map_err(|x| e(&x))?.ok_or("empty store")?;
+    let stored = db
+        .block_by_height(tip)
+        .map_err(|x| e(&x))?
+        .ok_or("no tip")?;
+    let mut parent = BlockHeader::from_bytes(&stored.header).map_err(|x| e(&x))?;
+    let mut frontier: Frontier = db.tree_frontier().map_err(|x| e(&x))?;
+    let mut rng = ChaCha20Rng::seed_from_u64(frontier.len());
+    let other = sero_keys::SecretKey::from_seed(&sero_keys::Seed::from_bytes([9; 32]));
+    let pool: Vec<OneTimeAddress> = (0..16)
+        .map(|_| other.payment_address().derive_pkr(&mut rng))
+        .collect();
+    let mine: Vec<OneTimeAddress> = (0..4).map(|_| wallet.derive_pkr(&mut rng)).collect();
+    let seed = db.seed_at(tip).map_err(|x| e(&x))?.unwrap_or_default();
+    let acc = db
+        .evm_acc(&stored.hash)
+        .map_err(|x| e(&x))?
+        .unwrap_or_default();
+    while frontier.len() < notes {
+        let height = parent.height + 1;
+        let mut leaves = Vec::with_capacity(per_block as usize);
+        let mut outputs = Vec::with_capacity(per_block as usize);
+        for _ in 0..per_block {
+            let pos = frontier.len();
+            let pkr = if pos % wallet_every == wallet_every / 2 {
+                mine[(pos / wallet_every) as usize % mine.len()]
+            } else {
+                pool[(rng.next_u64() % pool.len() as u64) as usize]
+            };
+            let cm_out = Base::from(rng.next_u64()) * Base::from(rng.next_u64());
+            let r = OutputRecord::Plain {
+                pkr,
+                cm_out,
+                asset: Asset::sero(1),
+                memo_hash: Base::from(0u64),
+            };
+            let leaf = cm_auth(pos, cm_out);
+            frontier.append(leaf).map_err(|x| e(&x))?;
+            leaves.push(encode_base(&leaf));
+            outputs.push(r.to_bytes());
+        }
+        let mut block = Block::empty(height, &parent);
+        block.header.leaf_count = frontier.len();
+        block.header.note_root = frontier.root();
+        let effects = BlockEffects {
+            height,
+            hash: block.hash(),
+            parent: parent.hash(),
+            header: block.header.to_bytes(),
+            body: block.body_bytes(),
+            note_root: encode_base(&block.header.note_root),
+            leaves,
+            outputs,
+            seed,
+            evm_acc: acc.clone(),
+            ..Default::default()
+        };
+        db.apply_block(&effects).map_err(|x| e(&x))?;
+        parent = block.header;
+        progress(frontier.len());
+    }
+    Ok(())
+}

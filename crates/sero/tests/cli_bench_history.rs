@@ -1,0 +1,58 @@
+//! `sero bench history --quick --json`: the store is built, opened, synced
+//! and committed to at two sizes and every figure is reported; the plot is
+//! written. No assertion on timings.
+
+use serde_json::Value;
+use std::process::Command;
+
+const SERO: &str = env!("CARGO_BIN_EXE_sero");
+
+#[test]
+fn quick_history_bench_reports_every_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("history.svg");
+    let out = Command::new(SERO)
+        .args(["--json", "bench", "history", "--quick", "--svg"])
+        .arg(&svg)
+        .arg("--dir")
+        .arg(dir.path().join("store"))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)));
+    assert!(out.status.success(), "{v}");
+    assert_eq!(v["quick"], true);
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{v}");
+    assert!(rows[0]["notes"].as_u64().unwrap() >= 2_000);
+    assert!(rows[1]["notes"].as_u64().unwrap() >= 5_000);
+    for r in rows {
+        for k in [
+            "open_ms",
+            "disk_bytes",
+            "commit_ms_per_100_output_block",
+            "sync_one_block_ms",
+            "full_scan_outputs_per_s",
+        ] {
+            let x = r[k].as_f64().unwrap_or_else(|| panic!("{k}: {r}"));
+            assert!(x.is_finite() && x > 0.0, "{k} = {x}");
+        }
+        assert_eq!(r["sync_one_block_outputs"], 500, "{r}");
+        // The synthetic wallet notes are found by the scan.
+        assert!(
+            r["full_scan_sample_notes_found"].as_u64().unwrap() > 0,
+            "{r}"
+        );
+    }
+    let plot = std::fs::read_to_string(&svg).unwrap();
+    assert!(plot.starts_with("<svg") && plot.contains("polyline"));
+}
+
+#[test]
+fn bad_sizes_exit_2() {
+    let out = Command::new(SERO)
+        .args(["bench", "history", "--notes", "100", "--notes", "50"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
