@@ -1395,13 +1395,15 @@ async fn package(
 }
 
 /// The web wallet's scan: every note of `tk` with its memo, its spend and,
-/// with `sk`, whether `sk` can spend it.
+/// with `sk`, whether `sk` can spend it (from the wallet directory's
+/// incremental state, like `sero wallet balance`).
 pub(crate) async fn web_scan(
     client: &Client,
+    opts: &SendOpts,
     tk: &TraceKey,
     sk: Option<&SecretKey>,
 ) -> Result<sero_web::WalletScan, CliError> {
-    let scanned = scan_notes(client, tk, true, true).await?;
+    let scanned = scan_notes(client, tk, true, opts, true).await?;
     let mut notes = vec![];
     for f in &scanned.found {
         let spent = scanned.spend_of(tk, f.pos, &f.note)?;

@@ -67,8 +67,9 @@ impl CliWallet {
 impl WalletBackend for CliWallet {
     fn scan(&self, tk: &TraceKey, sk: Option<&SecretKey>) -> Result<WalletScan, String> {
         let client = self.client()?;
+        let opts = SendOpts::new(None, &self.wallet_dir);
         self.handle
-            .block_on(web_scan(&client, tk, sk))
+            .block_on(web_scan(&client, &opts, tk, sk))
             .map_err(message)
     }
 
