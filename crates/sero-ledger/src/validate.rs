@@ -142,7 +142,6 @@ pub fn check_structure(tx: &Transaction) -> Result<Signed, TxError> {
         .collect();
     let bp = balance_point_ext(&ins, &outs, &plain, &public_in, public)
         .map_err(|e| TxError::Asset(e.to_string()))?;
-    check_possession(tx)?;
     Ok(Signed {
         sighash: tx.sighash(),
         balance_point: bp,
@@ -177,13 +176,16 @@ impl Signed {
     }
 }
 
-/// Rules 1–4 (structure, the `From` signature, the balance signature).
+/// Rules 1–4 (structure, the `From` signature, the balance signature) and
+/// a registration's proof of possession.
 pub fn check_structure_and_signatures(tx: &Transaction) -> Result<(), TxError> {
-    check_structure(tx)?.verify(tx)
+    check_structure(tx)?.verify(tx)?;
+    check_possession(tx)
 }
 
 /// Rules 1–4 for many transactions, the signatures of all of them verified
-/// as one batch; when the batch fails, one at a time to blame the bad ones.
+/// as one batch (when the batch fails, one at a time to blame the bad
+/// ones), then each registration's proof of possession.
 pub fn check_structure_and_signatures_batch(txs: &[Transaction]) -> Vec<Result<(), TxError>> {
     let signed: Vec<Result<Signed, TxError>> = txs.par_iter().map(check_structure).collect();
     let entries: Vec<schnorr::BatchEntry<'_>> = signed
@@ -198,11 +200,10 @@ pub fn check_structure_and_signatures_batch(txs: &[Transaction]) -> Vec<Result<(
         .zip(txs.par_iter())
         .map(|(s, tx)| {
             let s = s?;
-            if batch_ok {
-                Ok(())
-            } else {
-                s.verify(tx)
+            if !batch_ok {
+                s.verify(tx)?;
             }
+            check_possession(tx)
         })
         .collect()
 }

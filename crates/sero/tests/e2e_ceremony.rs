@@ -9,7 +9,7 @@
 
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sero_assets::Asset;
 use sero_ceremony::phase2::{parameters, Phase2};
 use sero_ceremony::{Circuit, Phase1, Quiet};
@@ -21,13 +21,12 @@ use sero_ledger::validate::validate_stateless;
 use sero_tree::WitnessTree;
 use sero_zk::note::Note;
 use sero_zk::params::Parameters;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 mod common;
+use common::net::{finalized, free_port, wait_until, Proc};
 use common::SERO;
 
 fn rng(i: u64) -> ChaCha20Rng {
@@ -180,57 +179,6 @@ fn three_party_ceremony_on_the_real_circuits_proves_a_transaction() {
     std::fs::create_dir_all(d.join("ceremony")).unwrap();
     std::fs::write(d.join("ceremony/params.bin"), &file).unwrap();
     run_network(d, &params);
-}
-
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A JSON-RPC call over plain HTTP/1.1.
-fn rpc(url: &str, method: &str, params: Value) -> Option<Value> {
-    let addr = url.strip_prefix("http://").unwrap_or(url);
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(
-        s,
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).ok()?;
-    let json_start = resp.find("\r\n\r\n")? + 4;
-    let v: Value = serde_json::from_str(resp[json_start..].trim()).ok()?;
-    v.get("result").cloned()
-}
-
-fn finalized(url: &str) -> Option<u64> {
-    rpc(url, "sero_finalizedNumber", json!([]))?.as_u64()
-}
-
-fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("timed out after {secs} s waiting for {what}");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn cli(args: &[&str]) -> (bool, Value, String) {

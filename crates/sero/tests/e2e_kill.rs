@@ -21,26 +21,15 @@
 //! generous timeouts only; nothing is timed.
 
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 mod common;
 
+use common::net::{block_hash, finalized, free_port, height, spawn, wait_until, Proc};
 use common::{start_with, DevNode, SERO};
 
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for the kill moments.
 struct Rng(u64);
 
 impl Rng {
@@ -71,54 +60,10 @@ fn kills() -> usize {
         .unwrap_or(2)
 }
 
-fn rpc(url: &str, method: &str, params: Value) -> Option<Value> {
-    let addr = url.strip_prefix("http://").unwrap_or(url);
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(
-        s,
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).ok()?;
-    let json_start = resp.find("\r\n\r\n")? + 4;
-    let v: Value = serde_json::from_str(resp[json_start..].trim()).ok()?;
-    v.get("result").cloned()
-}
-
-fn height(url: &str) -> Option<u64> {
-    rpc(url, "sero_blockNumber", json!([]))?.as_u64()
-}
-
-fn finalized(url: &str) -> Option<u64> {
-    rpc(url, "sero_finalizedNumber", json!([]))?.as_u64()
-}
-
-fn block_hash(url: &str, h: u64) -> Option<String> {
-    rpc(url, "sero_getBlockByNumber", json!([h]))?
-        .get("hash")?
-        .as_str()
-        .map(String::from)
-}
-
 /// The hashes of blocks `0..=tip` (`None` if the node does not answer).
 fn hashes(url: &str) -> Option<Vec<String>> {
     let tip = height(url)?;
     (0..=tip).map(|h| block_hash(url, h)).collect()
-}
-
-fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("timed out after {secs} s waiting for {what}");
 }
 
 fn sero(args: &[&str]) -> (i32, Value) {
@@ -249,32 +194,6 @@ fn dev_node_survives_sigkill_during_blocks_and_sends() {
         "blocks before the kill kept with their hashes; payee balance not lower; payments at most once",
         json!({"killed_during_a_send": during_send, "payments_landed": b / amount, "blocks": height(&node.url)}),
     );
-}
-
-fn spawn(args: &[String], log: &Path) -> Proc {
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    Proc(
-        Command::new(SERO)
-            .args(args)
-            .env("RUST_LOG", "info")
-            .stdout(f.try_clone().unwrap())
-            .stderr(f)
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn init(d: &Path, n: u32) -> Value {

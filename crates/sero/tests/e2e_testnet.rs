@@ -6,95 +6,14 @@
 //! block.
 
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod common;
 
+use common::net::{block_hash, finalized, free_port, height, rpc, spawn, wait_until, Proc};
 use common::{repo_root, solcjs, SERO};
-
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A JSON-RPC call over plain HTTP/1.1 (no client library needed).
-fn rpc(url: &str, method: &str, params: Value) -> Option<Value> {
-    let addr = url.strip_prefix("http://").unwrap_or(url);
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).to_string();
-    let mut s = TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(
-        s,
-        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .ok()?;
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).ok()?;
-    let json_start = resp.find("\r\n\r\n")? + 4;
-    let v: Value = serde_json::from_str(resp[json_start..].trim()).ok()?;
-    v.get("result").cloned()
-}
-
-fn height(url: &str) -> Option<u64> {
-    rpc(url, "sero_blockNumber", json!([]))?.as_u64()
-}
-
-fn finalized(url: &str) -> Option<u64> {
-    rpc(url, "sero_finalizedNumber", json!([]))?.as_u64()
-}
-
-fn block_hash(url: &str, h: u64) -> Option<String> {
-    rpc(url, "sero_getBlockByNumber", json!([h]))?
-        .get("hash")?
-        .as_str()
-        .map(String::from)
-}
-
-fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if f() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    panic!("timed out after {secs} s waiting for {what}");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn spawn(args: &[String], log: &Path) -> Proc {
-    let f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    Proc(
-        Command::new(SERO)
-            .args(args)
-            .env("RUST_LOG", "info")
-            .stdout(f.try_clone().unwrap())
-            .stderr(f)
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
 
 /// `sero testnet --nodes n --init-only` into `d`: the plan (JSON) and the
 /// first libp2p port. Consecutive ports from a free one: retry-free enough

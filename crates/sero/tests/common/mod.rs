@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+pub mod net;
+
 pub const SERO: &str = env!("CARGO_BIN_EXE_sero");
 
 /// A running `sero dev`, killed when dropped.
