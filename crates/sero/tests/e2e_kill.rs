@@ -21,13 +21,14 @@
 //! generous timeouts only; nothing is timed.
 
 use serde_json::{json, Value};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 mod common;
 
-use common::net::{block_hash, finalized, free_port, height, spawn, wait_until, Proc};
+use common::net::{
+    block_hash, finalized, free_port, height, init_testnet, plan_nodes, spawn, wait_until, Proc,
+};
 use common::{start_with, DevNode, SERO};
 
 struct Rng(u64);
@@ -196,24 +197,6 @@ fn dev_node_survives_sigkill_during_blocks_and_sends() {
     );
 }
 
-fn init(d: &Path, n: u32) -> Value {
-    let (p2p, rpc_port) = (free_port(), free_port());
-    let out = Command::new(SERO)
-        .args(["--json", "testnet", "--nodes", &n.to_string()])
-        .args(["--init-only", "--dir"])
-        .arg(d)
-        .args(["--base-port", &p2p.to_string()])
-        .args(["--rpc-base-port", &rpc_port.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 fn agree(urls: &[String]) -> Option<u64> {
     let low = urls.iter().map(|u| height(u)).collect::<Option<Vec<_>>>()?;
     let low = *low.iter().min()?;
@@ -236,23 +219,8 @@ fn validator_and_syncing_follower_survive_sigkill() {
     let mut rng = Rng::from_env();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("net");
-    let plan = init(&d, 4);
-    let nodes = plan["nodes"].as_array().unwrap();
-    let args: Vec<Vec<String>> = nodes
-        .iter()
-        .map(|n| {
-            n["args"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap().to_string())
-                .collect()
-        })
-        .collect();
-    let urls: Vec<String> = nodes
-        .iter()
-        .map(|n| n["rpc"].as_str().unwrap().to_string())
-        .collect();
+    let (plan, _) = init_testnet(&d, 4);
+    let (args, urls) = plan_nodes(&plan);
     let logs: Vec<_> = (0..4).map(|i| d.join(format!("node{i}.log"))).collect();
     let mut procs: Vec<Proc> = args.iter().zip(&logs).map(|(a, l)| spawn(a, l)).collect();
     wait_until("four validators to finalise block 2", 240, || {

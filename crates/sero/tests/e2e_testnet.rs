@@ -12,35 +12,10 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::net::{block_hash, finalized, free_port, height, rpc, spawn, wait_until, Proc};
+use common::net::{
+    block_hash, finalized, height, init_testnet, plan_nodes, rpc, spawn, wait_until, Proc,
+};
 use common::{repo_root, solcjs, SERO};
-
-/// `sero testnet --nodes n --init-only` into `d`: the plan (JSON) and the
-/// first libp2p port. Consecutive ports from a free one: retry-free enough
-/// on a test box.
-fn init(d: &Path, n: u32) -> (Value, u16) {
-    let (p2p, rpc_port) = (free_port(), free_port());
-    let out = Command::new(SERO)
-        .args([
-            "--json",
-            "testnet",
-            "--nodes",
-            &n.to_string(),
-            "--init-only",
-            "--dir",
-        ])
-        .arg(d)
-        .args(["--base-port", &p2p.to_string()])
-        .args(["--rpc-base-port", &rpc_port.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (serde_json::from_slice(&out.stdout).unwrap(), p2p)
-}
 
 /// Every node agrees on every block up to the lowest tip.
 fn assert_agree(urls: &[String]) -> u64 {
@@ -59,23 +34,8 @@ fn assert_agree(urls: &[String]) -> u64 {
 fn four_validators_finalise_payments_and_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("net");
-    let (plan, p2p) = init(&d, 4);
-    let nodes = plan["nodes"].as_array().unwrap();
-    let args: Vec<Vec<String>> = nodes
-        .iter()
-        .map(|n| {
-            n["args"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a.as_str().unwrap().to_string())
-                .collect()
-        })
-        .collect();
-    let urls: Vec<String> = nodes
-        .iter()
-        .map(|n| n["rpc"].as_str().unwrap().to_string())
-        .collect();
+    let (plan, p2p) = init_testnet(&d, 4);
+    let (args, urls) = plan_nodes(&plan);
     let logs: Vec<_> = (0..4).map(|i| d.join(format!("node{i}.log"))).collect();
     let mut procs: Vec<Option<Proc>> = args
         .iter()
@@ -335,7 +295,7 @@ fn a_flood_of_junk_transactions_does_not_stall_consensus() {
 
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("net");
-    let (plan, p2p) = init(&d, 1);
+    let (plan, p2p) = init_testnet(&d, 1);
     let node = &plan["nodes"][0];
     let args: Vec<String> = node["args"]
         .as_array()

@@ -90,3 +90,42 @@ pub fn spawn(args: &[String], log: &Path) -> Proc {
             .unwrap(),
     )
 }
+
+/// `sero testnet --nodes n --init-only` into `d`: the plan (JSON) and the
+/// first libp2p port. Consecutive ports from a free one: retry-free enough
+/// on a test box.
+pub fn init_testnet(d: &Path, n: u32) -> (Value, u16) {
+    let (p2p, rpc_port) = (free_port(), free_port());
+    let out = Command::new(SERO)
+        .args(["--json", "testnet", "--nodes", &n.to_string()])
+        .args(["--init-only", "--dir"])
+        .arg(d)
+        .args(["--base-port", &p2p.to_string()])
+        .args(["--rpc-base-port", &rpc_port.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (serde_json::from_slice(&out.stdout).unwrap(), p2p)
+}
+
+/// Each node of a testnet plan: its command line and its RPC URL.
+pub fn plan_nodes(plan: &Value) -> (Vec<Vec<String>>, Vec<String>) {
+    plan["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            let args = n["args"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect();
+            (args, n["rpc"].as_str().unwrap().to_string())
+        })
+        .unzip()
+}
