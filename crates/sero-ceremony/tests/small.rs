@@ -214,6 +214,28 @@ fn phase2_rejects_cheating_and_other_circuits() {
     t.pk.a_query[2] = (t.pk.a_query[2] + g).into_affine();
     let m = invalid(t.verify(&p1, &r1cs, &mut rng(1), &Quiet));
     assert!(m.contains("tampered"), "{m}");
+    // A beacon value snarkjs's file format cannot carry, or too many
+    // iterations: clear usage errors, and the transcript is unchanged.
+    let mut t = p2.clone();
+    for (value, exp, msg) in [
+        (vec![7u8; 256], 3u8, "1 to 255 bytes"),
+        (vec![], 3, "1 to 255 bytes"),
+        (vec![7u8; 8], 41, "at most 40"),
+    ] {
+        let e = t.beacon(&value, exp, &Quiet).unwrap_err();
+        assert!(matches!(e, CeremonyError::Usage(_)), "{e}");
+        assert!(e.to_string().contains(msg), "{e}");
+    }
+    assert_eq!(t, p2);
+    // A beacon whose secret or g1_s is not the one its value derives.
+    let mut t = p2.clone();
+    t.beacon(b"public beacon", 2, &Quiet).unwrap();
+    t.verify(&p1, &r1cs, &mut rng(1), &Quiet).unwrap();
+    if let sero_ceremony::Source::Beacon { value, .. } = &mut t.contributions[3].source {
+        value[0] ^= 1;
+    }
+    let m = invalid(t.verify(&p1, &r1cs, &mut rng(1), &Quiet));
+    assert!(m.contains("#4") && m.contains("beacon"), "{m}");
     // Exporting the circuits in the wrong order.
     let e = sero_ceremony::phase2::parameters(&p2, &p2)
         .unwrap_err()
