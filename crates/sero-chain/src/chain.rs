@@ -26,9 +26,8 @@ use sero_keys::OneTimeAddress;
 use sero_ledger::block::{plain_cm_out, tx_root, Block, BlockHeader, Seal};
 use sero_ledger::license::{check_proposer_license, LicenseConfig, LicenseError};
 use sero_ledger::tx::{PlainOutput, Transaction};
-use sero_ledger::validate::{
-    check_block_nullifiers, validate_stateful, validate_stateless_batch, LedgerView,
-};
+use sero_ledger::validate::{check_block_nullifiers, validate_stateful, LedgerView};
+use sero_ledger::verified::VerifiedCache;
 use sero_ledger::{DecodeError, TxError};
 use sero_state::{BlockEffects, StateDb, StateError};
 use sero_tree::{cm_auth, Anchors, Frontier, MerklePath, WitnessTree};
@@ -182,6 +181,10 @@ pub struct Chain {
     /// the tip's `state_root`): kept in memory and updated by each block's
     /// changes, so a block's root costs its changes, not the whole state.
     evm_acc: LtHash,
+    /// Transactions already found statelessly valid (by the mempool, or by
+    /// an earlier validation of a block holding them): block validation
+    /// does not verify them again.
+    verified: Arc<VerifiedCache>,
 }
 
 /// The accumulator over every stored contract-state entry (one scan).
@@ -343,6 +346,7 @@ impl Chain {
             registry,
             chain_id: [0; 32],
             evm_acc,
+            verified: Arc::new(VerifiedCache::default()),
         };
         chain.tip_header = match chain.tip {
             Some((h, _)) => chain.header(h)?,
@@ -389,6 +393,21 @@ impl Chain {
     /// node's lock.
     pub fn params_arc(&self) -> Arc<Parameters> {
         self.params.clone()
+    }
+
+    /// The stateless verdicts this chain remembers (see
+    /// [`sero_ledger::verified`]): the mempool verifies through it, without
+    /// holding the node's lock, so block validation skips what it admitted.
+    pub fn verified_cache(&self) -> Arc<VerifiedCache> {
+        self.verified.clone()
+    }
+
+    /// Stateless validation of `txs` through the chain's cache (one batch
+    /// for the ones not yet verified). A node syncing a range of blocks
+    /// calls it on all of the range's transactions first, so their proofs
+    /// are verified in one batch and each block's apply finds them done.
+    pub fn validate_stateless(&self, txs: &[Transaction]) -> Vec<Result<(), TxError>> {
+        self.verified.validate_batch(txs, &self.params)
     }
 
     pub fn config(&self) -> &ChainConfig {
@@ -657,7 +676,9 @@ impl Chain {
         for (index, t) in block.txs.iter().enumerate() {
             validate_stateful(t, self).map_err(|error| ChainError::Tx { index, error })?;
         }
-        for (index, r) in validate_stateless_batch(&block.txs, &self.params)
+        for (index, r) in self
+            .verified
+            .validate_batch(&block.txs, &self.params)
             .into_iter()
             .enumerate()
         {
@@ -936,7 +957,7 @@ impl Chain {
             }
             _ => {}
         }
-        let results = validate_stateless_batch(&candidates, &self.params);
+        let results = self.verified.validate_batch(&candidates, &self.params);
         let mut registry = self.registry.clone();
         let due = registry
             .due_refunds(height, self.cfg.unbond_delay)

@@ -16,6 +16,8 @@
 //!   it enters the balance, and its stateless and historical rules.
 //! * [`block`]: block headers with their consensus seal, bodies, the
 //!   deterministic empty block.
+//! * [`verified`]: stateless verdicts remembered from mempool admission to
+//!   block apply (a transaction is verified once).
 //! * [`license`]: the mining licence of whitepaper §3.3 (issue, encode,
 //!   verify, the proposer rule).
 //!
@@ -32,6 +34,7 @@ pub mod package;
 pub mod tx;
 pub mod validate;
 pub mod vectors;
+pub mod verified;
 
 pub use contract::{ContractAction, ContractTarget};
 pub use error::{DecodeError, TxError};

@@ -307,6 +307,37 @@ pub fn validate_stateless_batch(
     results
 }
 
+/// Whether *every* transaction of `txs` is statelessly valid (rules 1–5),
+/// without blame: one signature batch and one proof batch per circuit, and
+/// `false` as soon as anything fails, without finding out which transaction
+/// did (that is [`validate_stateless_batch`]'s job). A syncing node uses it
+/// to verify a whole range of blocks at once; a `false` costs it nothing
+/// more than the batch, and each block is then validated on its own.
+pub fn stateless_batch_ok(txs: &[Transaction], params: &Parameters) -> bool {
+    let signed: Result<Vec<Signed>, TxError> = txs.par_iter().map(check_structure).collect();
+    let Ok(signed) = signed else {
+        return false;
+    };
+    let entries: Vec<schnorr::BatchEntry<'_>> = signed
+        .iter()
+        .zip(txs)
+        .flat_map(|(s, tx)| s.entries(tx))
+        .collect();
+    if schnorr::verify_batch(&entries, &mut OsRng).is_err()
+        || !txs.par_iter().all(|t| check_possession(t).is_ok())
+    {
+        return false;
+    }
+    let (mut ins, mut outs) = (vec![], vec![]);
+    for t in txs {
+        let (a, b) = proof_statements(t);
+        ins.extend(a);
+        outs.extend(b);
+    }
+    batch_verify(&params.input, &ins, &mut OsRng).is_ok()
+        && batch_verify(&params.output, &outs, &mut OsRng).is_ok()
+}
+
 /// Stateless validation of one transaction (rules 1–5).
 pub fn validate_stateless(tx: &Transaction, params: &Parameters) -> Result<(), TxError> {
     validate_stateless_batch(std::slice::from_ref(tx), params)

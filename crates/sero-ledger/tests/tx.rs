@@ -11,9 +11,10 @@ use sero_keys::{SecretKey, Seed};
 use sero_ledger::builder::{build_transaction, Network, Recipient, SpendableNote};
 use sero_ledger::note_plaintext::{memo_hash, open_output};
 use sero_ledger::validate::{
-    check_block_nullifiers, check_structure_and_signatures_batch, validate_stateful,
-    validate_stateless, validate_stateless_batch, LedgerView,
+    check_block_nullifiers, check_structure_and_signatures_batch, stateless_batch_ok,
+    validate_stateful, validate_stateless, validate_stateless_batch, LedgerView,
 };
+use sero_ledger::verified::VerifiedCache;
 use sero_ledger::{DecodeError, Transaction, TxError};
 use sero_tree::WitnessTree;
 use sero_zk::note::Note;
@@ -343,6 +344,100 @@ fn sender_cannot_inflate_even_re_signing_from() {
             "change {change}"
         );
     }
+}
+
+#[test]
+fn the_verified_cache_skips_only_the_exact_transaction_it_verified() {
+    // Mempool admission remembers a verified transaction by its full hash
+    // (proofs and signatures included); block validation then skips it.
+    // Any other byte string — a swapped proof, a bad signature — misses
+    // the cache and is verified, so the cache never changes a verdict.
+    let (tx, _) = payment();
+    let cache = VerifiedCache::new(16);
+    assert_eq!(cache.validate(tx, Parameters::dev()), Ok(()));
+    assert!(cache.contains(&tx.full_hash()));
+    assert_eq!(cache.stats().misses, 1);
+    assert_eq!(cache.validate(tx, Parameters::dev()), Ok(()));
+    assert_eq!(cache.stats().hits, 1, "the second validation is a hit");
+
+    let mut swapped = tx.clone();
+    let p0 = swapped.inputs[0].proof.clone();
+    swapped.inputs[0].proof = swapped.inputs[1].proof.clone();
+    swapped.inputs[1].proof = p0;
+    assert_eq!(swapped.txid(), tx.txid(), "proofs are outside the txid");
+    let mut rng = ChaCha20Rng::seed_from_u64(9);
+    let mut bad_sig = tx.clone();
+    bad_sig.from_sig = alice().sign(&bad_sig.from, b"other", &mut rng).unwrap();
+    let r = cache.validate_batch(
+        &[tx.clone(), swapped.clone(), bad_sig.clone()],
+        Parameters::dev(),
+    );
+    assert_eq!(
+        r,
+        vec![
+            Ok(()),
+            Err(TxError::BadInputProof),
+            Err(TxError::BadFromSignature)
+        ]
+    );
+    // Failures are not remembered: asked again, the same verdicts.
+    assert!(!cache.contains(&swapped.full_hash()) && !cache.contains(&bad_sig.full_hash()));
+    assert_eq!(
+        cache.validate(&swapped, Parameters::dev()),
+        Err(TxError::BadInputProof)
+    );
+    // A forgotten entry (capacity 1) is verified again, with the same result.
+    let small = VerifiedCache::new(1);
+    assert_eq!(small.validate(tx, Parameters::dev()), Ok(()));
+    small.insert([7; 32]);
+    assert!(!small.contains(&tx.full_hash()));
+    assert_eq!(
+        small.validate(&bad_sig, Parameters::dev()),
+        Err(TxError::BadFromSignature)
+    );
+    assert_eq!(small.validate(tx, Parameters::dev()), Ok(()));
+}
+
+#[test]
+fn a_range_preverified_as_one_batch_holds_only_if_every_transaction_does() {
+    // A syncing node verifies a whole range of blocks' transactions as one
+    // batch without blame; one bad proof or signature anywhere fails it and
+    // nothing is remembered (each block is then validated with blame).
+    let (tx, _) = payment();
+    assert!(stateless_batch_ok(
+        &[tx.clone(), tx.clone()],
+        Parameters::dev()
+    ));
+    assert!(stateless_batch_ok(&[], Parameters::dev()));
+    let mut bad_proof = tx.clone();
+    bad_proof.outputs[0].proof = bad_proof.outputs[1].proof.clone();
+    assert!(!stateless_batch_ok(
+        &[tx.clone(), bad_proof.clone()],
+        Parameters::dev()
+    ));
+    let mut rng = ChaCha20Rng::seed_from_u64(10);
+    let mut bad_sig = tx.clone();
+    bad_sig.from_sig = alice().sign(&bad_sig.from, b"other", &mut rng).unwrap();
+    assert!(!stateless_batch_ok(
+        &[bad_sig.clone(), tx.clone()],
+        Parameters::dev()
+    ));
+    let mut unbalanced = tx.clone();
+    unbalanced.fee += 1;
+    unbalanced.from_sig = alice()
+        .sign(&unbalanced.from, &unbalanced.sighash(), &mut rng)
+        .unwrap();
+    assert!(!stateless_batch_ok(&[unbalanced], Parameters::dev()));
+
+    let cache = VerifiedCache::new(16);
+    assert!(!cache.preverify(&[tx.clone(), bad_proof.clone()], Parameters::dev()));
+    assert_eq!(cache.stats().len, 0, "a failed range remembers nothing");
+    assert!(cache.preverify(std::slice::from_ref(tx), Parameters::dev()));
+    assert!(cache.contains(&tx.full_hash()));
+    assert_eq!(
+        cache.validate_batch(&[tx.clone(), bad_proof], Parameters::dev())[1],
+        Err(TxError::BadOutputProof)
+    );
 }
 
 #[test]

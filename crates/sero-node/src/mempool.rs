@@ -16,7 +16,7 @@ use crate::Node;
 use redb::{Database, ReadableTable, TableDefinition};
 use sero_crypto::Base;
 use sero_ledger::tx::Transaction;
-use sero_ledger::validate::{validate_stateful, validate_stateless};
+use sero_ledger::validate::validate_stateful;
 use sero_ledger::TxError;
 use std::collections::HashMap;
 use std::path::Path;
@@ -258,7 +258,7 @@ impl Mempool {
     /// verifies the proofs without it).
     pub fn admit(&mut self, tx: Transaction, chain: &Chain) -> Result<[u8; 32], MempoolError> {
         self.precheck(&tx, chain)?;
-        validate_stateless(&tx, chain.params())?;
+        chain.verified_cache().validate(&tx, chain.params())?;
         self.admit_verified(tx, chain)
     }
 
@@ -306,12 +306,14 @@ pub fn submit(node: &Mutex<Node>, tx: Transaction) -> Result<[u8; 32], MempoolEr
         node.lock()
             .map_err(|_| MempoolError::Store("node lock poisoned".into()))
     };
-    let params = {
+    let (params, verified) = {
         let n = lock()?;
         n.mempool.precheck(&tx, &n.chain)?;
-        n.chain.params_arc()
+        (n.chain.params_arc(), n.chain.verified_cache())
     };
-    validate_stateless(&tx, &params)?;
+    // Through the chain's cache: the block that includes it will not verify
+    // it again.
+    verified.validate(&tx, &params)?;
     let mut n = lock()?;
     let Node { chain, mempool } = &mut *n;
     mempool.admit_verified(tx, chain)

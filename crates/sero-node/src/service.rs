@@ -1009,10 +1009,32 @@ impl Service {
         blocks: Vec<SyncedBlock>,
     ) -> Result<usize, ServiceError> {
         let mut applied = 0;
-        for sb in blocks {
+        let decoded: Vec<_> = blocks
+            .iter()
+            .map(|sb| Block::from_parts(&sb.header, &sb.body))
+            .collect();
+        // The range's transactions in one batch (signatures and proofs),
+        // without the node's lock: each block's apply below then finds them
+        // verified (the chain's cache). A range that fails the batch is
+        // simply validated block by block, with blame.
+        let txs: Vec<Transaction> = decoded
+            .iter()
+            .filter_map(|b| b.as_ref().ok())
+            .flat_map(|b| b.txs.iter().cloned())
+            .collect();
+        if !txs.is_empty() {
+            let (params, verified) = {
+                let node = self.lock()?;
+                (node.chain.params_arc(), node.chain.verified_cache())
+            };
+            if !tokio::task::block_in_place(|| verified.preverify(&txs, &params)) {
+                tracing::debug!(%peer, "sync: the range's batch failed; validating block by block");
+            }
+        }
+        for (sb, block) in blocks.into_iter().zip(decoded) {
             let mut node = self.lock()?;
             let ctx = Self::context(&node.chain)?;
-            let block = match Block::from_parts(&sb.header, &sb.body) {
+            let block = match block {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(%peer, "sync: malformed block: {e}");

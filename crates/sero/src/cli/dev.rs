@@ -41,9 +41,16 @@ pub struct DevArgs {
     /// listens on the next port unless --web says otherwise.
     #[arg(long, default_value = "127.0.0.1:9545")]
     rpc_addr: String,
-    /// Seconds between blocks.
+    /// Seconds between blocks when nothing is pending (a pending
+    /// transaction gets a block at once, see --interval-only).
     #[arg(long, default_value_t = 3)]
     block_time: u64,
+    /// Produce blocks only every --block-time seconds. By default a block
+    /// is also made as soon as a transaction is pending (within 50 ms of
+    /// its admission, as anvil's and Hardhat's automine do), so a
+    /// `wallet send --wait` returns without waiting out the interval.
+    #[arg(long)]
+    interval_only: bool,
     /// Delete the data directory first (a fresh chain).
     #[arg(long)]
     reset: bool,
@@ -142,12 +149,35 @@ pub fn run(args: DevArgs) -> Result<Report, CliError> {
         use std::io::Write;
         let _ = std::io::stdout().flush();
         let mut produced = 0u64;
-        let mut tick = tokio::time::interval(Duration::from_secs(args.block_time.max(1)));
-        tick.tick().await;
+        let interval = Duration::from_secs(args.block_time.max(1));
+        // Polled every 50 ms: a block when the interval has passed, or at
+        // once when a transaction is pending (unless --interval-only).
+        let mut poll = tokio::time::interval(Duration::from_millis(50));
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last = tokio::time::Instant::now();
+        let mut offered: std::collections::HashSet<[u8; 32]> = Default::default();
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
         loop {
             tokio::select! {
-                _ = tick.tick() => {}
-                _ = tokio::signal::ctrl_c() => break,
+                _ = poll.tick() => {}
+                _ = &mut ctrl_c => break,
+            }
+            let due = last.elapsed() >= interval;
+            // Only transactions that arrived since the last block count: one
+            // that a block could not take (a failing contract call, say)
+            // waits for the interval instead of making a block every poll.
+            let pending = !args.interval_only
+                && node
+                    .lock()
+                    .map(|n| n.mempool.ids().any(|id| !offered.contains(id)))
+                    .unwrap_or(false);
+            if !due && !pending {
+                continue;
+            }
+            last = tokio::time::Instant::now();
+            if let Ok(n) = node.lock() {
+                offered = n.mempool.ids().copied().collect();
             }
             let node = node.clone();
             let r = tokio::task::spawn_blocking(move || produce(&node, &pk)).await;

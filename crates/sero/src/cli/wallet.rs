@@ -926,10 +926,38 @@ async fn chain_id_of(client: &Client) -> Result<[u8; 32], CliError> {
         .ok_or_else(|| fail("the node sent a malformed chain id"))
 }
 
-async fn network(
-    client: &Client,
-    params_file: Option<&Path>,
-) -> Result<([u8; 32], Parameters), CliError> {
+/// The development parameters, from the wallet's cache file when it holds
+/// them (checked against [`DEV_VK_HASH`] like any parameter file), else
+/// generated from the public seed and cached: generating costs about a
+/// second of CPU per command, reading the file a fraction of it.
+fn dev_params(cache: &Path) -> Result<Parameters, CliError> {
+    if let Ok(p) = Parameters::load_checked(cache, &DEV_VK_HASH) {
+        return Ok(p);
+    }
+    let p = Parameters::generate_insecure(DEV_SEED).map_err(fail)?;
+    // Best effort: a wallet directory that cannot be written only costs
+    // the next command the generation again.
+    let write = || -> std::io::Result<()> {
+        if let Some(d) = cache.parent() {
+            std::fs::create_dir_all(d)?;
+        }
+        let tmp = cache.with_extension(format!("tmp{}", std::process::id()));
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        p.write(&mut f).map_err(std::io::Error::other)?;
+        f.into_inner()?.sync_all()?;
+        std::fs::rename(&tmp, cache)
+    };
+    if let Err(e) = write() {
+        tracing::debug!(
+            "cannot cache the development parameters in {}: {e}",
+            cache.display()
+        );
+    }
+    Ok(p)
+}
+
+async fn network(client: &Client, opts: &SendOpts) -> Result<([u8; 32], Parameters), CliError> {
+    let params_file = opts.params_file.as_deref();
     let info = client.chain_info().await.map_err(fail)?;
     let hex32 = |s: &str, what: &str| -> Result<[u8; 32], CliError> {
         hex::decode(s)
@@ -943,7 +971,7 @@ async fn network(
         Some(path) => Parameters::load_checked(path, &vk_hash).map_err(fail)?,
         None if vk_hash == DEV_VK_HASH => {
             tracing::warn!("the node runs on the INSECURE development zk parameters");
-            Parameters::generate_insecure(DEV_SEED).map_err(fail)?
+            dev_params(&opts.dev_params_cache)?
         }
         None => {
             return Err(CliError::Usage(format!(
@@ -961,6 +989,8 @@ pub(crate) struct SendOpts {
     pending_dir: PathBuf,
     /// The wallets' local sync states (`wallet_sync`).
     pub(crate) sync_dir: PathBuf,
+    /// Where the development parameters are cached (`dev_params`).
+    dev_params_cache: PathBuf,
 }
 
 impl SendOpts {
@@ -971,6 +1001,7 @@ impl SendOpts {
             params_file,
             pending_dir: wallet_dir.join("pending"),
             sync_dir: wallet_dir.join("sync"),
+            dev_params_cache: wallet_dir.join("dev-params.bin"),
         }
     }
 }
@@ -1115,7 +1146,13 @@ pub(crate) async fn submit_reporting(
         let path = scanned.path(pos)?;
         spendable.push(SpendableNote { note, path });
     }
-    let (chain_id, params) = network(client, opts.params_file.as_deref()).await?;
+    let t_params = std::time::Instant::now();
+    let (chain_id, params) = network(client, opts).await?;
+    tracing::debug!(
+        ms = t_params.elapsed().as_millis() as u64,
+        "zk parameters ready"
+    );
+    let t_prove = std::time::Instant::now();
     let pb = bar(0, "proving", quiet);
     report("proving", 0, 0);
     let progress = |done: usize, total: usize| {
@@ -1132,6 +1169,10 @@ pub(crate) async fn submit_reporting(
     )
     .map_err(fail)?;
     pb.finish_and_clear();
+    tracing::debug!(
+        ms = t_prove.elapsed().as_millis() as u64,
+        "transaction proved and signed"
+    );
     if raw {
         let hex_tx = hex::encode(tx.to_bytes());
         return Ok(Submitted::Raw(Report::new(
@@ -1178,7 +1219,10 @@ pub(crate) async fn submit_reporting(
     }
     let mut height = None;
     if wait {
-        for _ in 0..240 {
+        // Every 50 ms for the first 5 s (a dev chain includes at once, a
+        // BA★ network within a few seconds), then every 500 ms.
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_secs(120) {
             let s = client
                 .transaction_status(txid.clone())
                 .await
@@ -1188,7 +1232,12 @@ pub(crate) async fn submit_reporting(
                 store.remove(&tx.txid()).map_err(fail)?;
                 break;
             }
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            let step = if start.elapsed() < Duration::from_secs(5) {
+                50
+            } else {
+                500
+            };
+            tokio::time::sleep(Duration::from_millis(step)).await;
         }
         if height.is_none() {
             return Err(fail(format!(
@@ -1322,7 +1371,7 @@ async fn package(
                 .and_then(|b| AssetCommitment::from_bytes(&b).ok())
                 .ok_or_else(bad)?;
             let ciphertext = hex::decode(&entry.ciphertext).map_err(|_| bad())?;
-            let (chain_id, _) = network(client, opts.params_file.as_deref()).await?;
+            let chain_id = chain_id_of(client).await?;
             let plaintext = open_package(&SealedPackage { cm, ciphertext }, &key, &chain_id)
                 .map_err(|e| fail(format!("package {idh}: {e}")))?;
             let sk = account.secret_key()?;
