@@ -319,6 +319,50 @@ pub fn submit(node: &Mutex<Node>, tx: Transaction) -> Result<[u8; 32], MempoolEr
     mempool.admit_verified(tx, chain)
 }
 
+/// [`submit`] for many transactions at once (gossip): each is prechecked
+/// under the lock, the survivors' signatures and proofs are verified as one
+/// batch without it (through the chain's cache, with blame if the batch
+/// fails), then each is re-checked and inserted under the lock. One result
+/// per transaction, in order.
+pub fn submit_batch(
+    node: &Mutex<Node>,
+    txs: Vec<Transaction>,
+) -> Vec<Result<[u8; 32], MempoolError>> {
+    let poisoned = || MempoolError::Store("node lock poisoned".into());
+    let mut results: Vec<Option<Result<[u8; 32], MempoolError>>> =
+        txs.iter().map(|_| None).collect();
+    let (params, verified) = match node.lock() {
+        Ok(n) => {
+            for (r, tx) in results.iter_mut().zip(&txs) {
+                if let Err(e) = n.mempool.precheck(tx, &n.chain) {
+                    *r = Some(Err(e));
+                }
+            }
+            (n.chain.params_arc(), n.chain.verified_cache())
+        }
+        Err(_) => return txs.iter().map(|_| Err(poisoned())).collect(),
+    };
+    let todo: Vec<usize> = (0..txs.len()).filter(|&i| results[i].is_none()).collect();
+    let batch: Vec<Transaction> = todo.iter().map(|&i| txs[i].clone()).collect();
+    for (&i, r) in todo.iter().zip(verified.validate_batch(&batch, &params)) {
+        if let Err(e) = r {
+            results[i] = Some(Err(e.into()));
+        }
+    }
+    let mut n = match node.lock() {
+        Ok(n) => n,
+        Err(_) => return txs.iter().map(|_| Err(poisoned())).collect(),
+    };
+    let Node { chain, mempool } = &mut *n;
+    txs.into_iter()
+        .zip(results)
+        .map(|(tx, r)| match r {
+            Some(r) => r,
+            None => mempool.admit_verified(tx, chain),
+        })
+        .collect()
+}
+
 /// Saved transactions: `(txid, encoding)`.
 type Saved = Vec<([u8; 32], Vec<u8>)>;
 

@@ -93,13 +93,17 @@ enum Internal {
         peer: PeerId,
         response: Option<SyncResponse>,
     },
-    /// A gossiped transaction verified off the service loop.
-    TxVerified {
-        id: sero_network::MessageId,
-        source: PeerId,
-        txid: [u8; 32],
-        result: Result<[u8; 32], crate::mempool::MempoolError>,
-    },
+    /// A batch of gossiped transactions verified off the service loop:
+    /// per transaction its message id, its relaying peer, its txid and the
+    /// verdict.
+    TxVerified(Vec<VerifiedJob>),
+}
+
+struct VerifiedJob {
+    id: sero_network::MessageId,
+    source: PeerId,
+    txid: [u8; 32],
+    result: Result<[u8; 32], crate::mempool::MempoolError>,
 }
 
 struct Held {
@@ -892,62 +896,79 @@ impl Service {
         }
     }
 
-    /// Starts verifying the next queued transaction (one at a time, the
-    /// peers in turn), proofs outside the node's lock.
+    /// Starts verifying the next batch of queued transactions (one batch
+    /// at a time, at most [`crate::txqueue::BATCH`], the peers in turn),
+    /// signatures and proofs as one batch outside the node's lock.
     fn pump_transactions(&mut self) {
         if self.verifying {
             return;
         }
-        let Some(job) = self.tx_queue.pop() else {
+        let jobs = self.tx_queue.pop_batch(crate::txqueue::BATCH);
+        if jobs.is_empty() {
             return;
-        };
+        }
         self.verifying = true;
         let node = self.node.clone();
         let tx_out = self.internal_tx.clone();
         tokio::spawn(async move {
-            let txid = job.tx.txid();
-            let (id, source, tx) = (job.id, job.source, job.tx);
-            let result = tokio::task::spawn_blocking(move || crate::mempool::submit(&node, tx))
-                .await
-                .unwrap_or_else(|e| Err(crate::mempool::MempoolError::Store(e.to_string())));
-            let _ = tx_out
-                .send(Internal::TxVerified {
+            let meta: Vec<_> = jobs
+                .iter()
+                .map(|j| (j.id.clone(), j.source, j.tx.txid()))
+                .collect();
+            let txs: Vec<Transaction> = jobs.into_iter().map(|j| j.tx).collect();
+            let n = txs.len();
+            let results =
+                tokio::task::spawn_blocking(move || crate::mempool::submit_batch(&node, txs))
+                    .await
+                    .unwrap_or_else(|e| {
+                        (0..n)
+                            .map(|_| Err(crate::mempool::MempoolError::Store(e.to_string())))
+                            .collect()
+                    });
+            let done = meta
+                .into_iter()
+                .zip(results)
+                .map(|((id, source, txid), result)| VerifiedJob {
                     id,
                     source,
                     txid,
                     result,
                 })
-                .await;
+                .collect();
+            let _ = tx_out.send(Internal::TxVerified(done)).await;
         });
     }
 
     fn on_internal(&mut self, i: Internal) -> Result<(), ServiceError> {
         match i {
-            Internal::TxVerified {
-                id,
-                source,
-                txid,
-                result,
-            } => {
+            Internal::TxVerified(done) => {
                 self.verifying = false;
-                self.announced.insert(txid);
-                let verdict = match result {
-                    Ok(id) => {
-                        tracing::debug!(txid = %hex::encode(id), "transaction from gossip");
-                        Validation::Accept
-                    }
-                    Err(e) if e.is_misbehaviour() => {
-                        tracing::warn!(%source, "dropping an invalid transaction: {e}");
-                        Validation::Reject
-                    }
-                    Err(e) => {
-                        // An honest race (anchor just expired, note spent
-                        // meanwhile, duplicate, full pool): not an attack.
-                        tracing::debug!(%source, "ignoring a transaction: {e}");
-                        Validation::Ignore
-                    }
-                };
-                self.net.validate(id, source, verdict);
+                for VerifiedJob {
+                    id,
+                    source,
+                    txid,
+                    result,
+                } in done
+                {
+                    self.announced.insert(txid);
+                    let verdict = match result {
+                        Ok(id) => {
+                            tracing::debug!(txid = %hex::encode(id), "transaction from gossip");
+                            Validation::Accept
+                        }
+                        Err(e) if e.is_misbehaviour() => {
+                            tracing::warn!(%source, "dropping an invalid transaction: {e}");
+                            Validation::Reject
+                        }
+                        Err(e) => {
+                            // An honest race (anchor just expired, note spent
+                            // meanwhile, duplicate, full pool): not an attack.
+                            tracing::debug!(%source, "ignoring a transaction: {e}");
+                            Validation::Ignore
+                        }
+                    };
+                    self.net.validate(id, source, verdict);
+                }
                 self.pump_transactions();
             }
             Internal::Fetched {

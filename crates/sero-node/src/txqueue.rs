@@ -16,6 +16,8 @@ use std::collections::{HashMap, VecDeque};
 pub const PER_PEER: usize = 64;
 /// Most transactions waiting in all.
 pub const TOTAL: usize = 1024;
+/// Most transactions verified together (one proof batch per circuit).
+pub const BATCH: usize = 64;
 
 /// A gossiped transaction waiting for verification.
 pub struct Job {
@@ -67,6 +69,20 @@ impl TxQueue {
         job
     }
 
+    /// Up to `max` jobs, the peers in turn (one from each peer with
+    /// transactions waiting, then a second from each, ...): a batch for one
+    /// verification, in which a flooding peer holds at most its share.
+    pub fn pop_batch(&mut self, max: usize) -> Vec<Job> {
+        let mut out = vec![];
+        while out.len() < max {
+            match self.pop() {
+                Some(j) => out.push(j),
+                None => break,
+            }
+        }
+        out
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -114,6 +130,23 @@ mod tests {
         assert_eq!(q.len(), PER_PEER - 1);
         while q.pop().is_some() {}
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn a_batch_takes_the_peers_in_turn() {
+        let (rogue, a, b) = (PeerId::random(), PeerId::random(), PeerId::random());
+        let mut q = TxQueue::default();
+        for i in 0..10 {
+            assert!(q.push(job(rogue, i)).is_ok());
+        }
+        assert!(q.push(job(a, 100)).is_ok());
+        assert!(q.push(job(b, 101)).is_ok());
+        let batch = q.pop_batch(4);
+        let sources: Vec<PeerId> = batch.iter().map(|j| j.source).collect();
+        assert_eq!(sources, vec![rogue, a, b, rogue]);
+        assert_eq!(q.len(), 8);
+        assert_eq!(q.pop_batch(100).len(), 8);
+        assert!(q.pop_batch(4).is_empty());
     }
 
     #[test]

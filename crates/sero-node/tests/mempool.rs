@@ -303,3 +303,65 @@ fn submit_checks_cheap_rules_first_and_classifies_misbehaviour() {
         Err(MempoolError::AlreadyKnown)
     );
 }
+
+#[test]
+fn a_gossip_batch_is_verified_together_and_each_transaction_gets_its_own_verdict() {
+    // submit_batch: cheap rules per transaction, one proof batch for the
+    // survivors, exact blame when it fails, then admission in order; the
+    // admitted ones are in the chain's cache, so the block that includes
+    // them does not verify them again.
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), 4);
+    let ns = notes(&chain, &key(1));
+    let good = spend(&chain, &ns[0], 5, 50);
+    let other = spend(&chain, &ns[1], 5, 51);
+    let mut bad_proof = spend(&chain, &ns[2], 5, 52);
+    bad_proof.inputs[0].proof = good.inputs[0].proof.clone();
+    let mut foreign = spend(&chain, &ns[3], 5, 53);
+    foreign.chain_id[0] ^= 1;
+    // Spends the same note as `good` with the same fee: a conflict.
+    let rival = spend(&chain, &ns[0], 5, 54);
+    let node = std::sync::Mutex::new(sero_node::Node {
+        chain,
+        mempool: Mempool::new(100),
+    });
+    let r = sero_node::mempool::submit_batch(
+        &node,
+        vec![
+            good.clone(),
+            bad_proof,
+            foreign,
+            other.clone(),
+            rival,
+            good.clone(),
+        ],
+    );
+    assert_eq!(r[0], Ok(good.txid()));
+    assert_eq!(
+        r[1],
+        Err(MempoolError::Invalid(sero_ledger::TxError::BadInputProof))
+    );
+    assert!(matches!(
+        r[2],
+        Err(MempoolError::Invalid(
+            sero_ledger::TxError::WrongChain { .. }
+        ))
+    ));
+    assert_eq!(r[3], Ok(other.txid()));
+    assert_eq!(r[4], Err(MempoolError::Conflict));
+    assert_eq!(r[5], Err(MempoolError::AlreadyKnown));
+    let mut n = node.lock().unwrap();
+    assert_eq!(n.mempool.len(), 2);
+    let cache = n.chain.verified_cache();
+    assert!(cache.contains(&good.full_hash()) && cache.contains(&other.full_hash()));
+    // The block holding them finds both verified.
+    let misses = cache.stats().misses;
+    let sero_node::Node { chain, mempool } = &mut *n;
+    let coinbase = key(3).payment_address().derive_pkr(&mut rand_core::OsRng);
+    let block = chain
+        .build_block(mempool.select(10), &coinbase, 1, Seal::Dev)
+        .unwrap();
+    chain.apply_block(&block).unwrap();
+    assert_eq!(block.txs.len(), 2);
+    assert_eq!(cache.stats().misses, misses, "nothing verified twice");
+}

@@ -41,6 +41,8 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 mod bench_evm;
 #[path = "bench_history/mod.rs"]
 mod bench_history;
+#[path = "bench_load.rs"]
+mod bench_load;
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -65,6 +67,11 @@ enum BenchCommand {
     /// Cost against history: open time, memory, disk, block commit and
     /// wallet sync of a store of N notes (synthetic blocks, no proofs).
     History(bench_history::HistoryArgs),
+    /// Sustained load on a real local network: N validators on loopback
+    /// receive pre-proved private transfers at a fixed rate; prints
+    /// finalised tx/s, submission-to-finality p50/p99, CPU and memory per
+    /// node. The pool is proved once and cached in --dir.
+    Load(bench_load::LoadArgs),
     /// (internal) prove once in this process and print peak memory.
     #[command(hide = true)]
     ProveOnce {
@@ -888,6 +895,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Report, CliError> {
         BenchCommand::Network(a) => crate::cli::bench_net::run(a),
         BenchCommand::Evm(a) => bench_evm::run(a, json),
         BenchCommand::History(a) => bench_history::run(a, json),
+        BenchCommand::Load(a) => bench_load::run(a, json),
         BenchCommand::ProveOnce { circuit, params } => prove_once(circuit, params),
     }
 }
