@@ -363,6 +363,56 @@ pub fn submit_batch(
         .collect()
 }
 
+type Reply = std::sync::mpsc::SyncSender<Result<[u8; 32], MempoolError>>;
+
+/// Admission of transactions that arrive one by one from many callers
+/// (JSON-RPC): one thread takes whatever is waiting — one transaction when
+/// the node is idle, up to [`crate::txqueue::BATCH`] under load — and
+/// verifies it as one batch with [`submit_batch`]. An idle node adds no
+/// delay; a busy one verifies together what arrived while it verified the
+/// previous batch (the proofs' pairings are shared), instead of one at a
+/// time. The thread ends when the last handle is dropped.
+#[derive(Clone)]
+pub struct Submitter {
+    jobs: std::sync::mpsc::Sender<(Transaction, Reply)>,
+}
+
+impl Submitter {
+    pub fn new(node: std::sync::Arc<Mutex<Node>>) -> Self {
+        let (jobs, rx) = std::sync::mpsc::channel::<(Transaction, Reply)>();
+        let spawned = std::thread::Builder::new()
+            .name("sero-submit".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut batch = vec![first];
+                    while batch.len() < crate::txqueue::BATCH {
+                        match rx.try_recv() {
+                            Ok(j) => batch.push(j),
+                            Err(_) => break,
+                        }
+                    }
+                    let (txs, replies): (Vec<Transaction>, Vec<Reply>) = batch.into_iter().unzip();
+                    for (r, reply) in submit_batch(&node, txs).into_iter().zip(replies) {
+                        let _ = reply.send(r);
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the submission thread: {e}");
+        }
+        Submitter { jobs }
+    }
+
+    /// Verifies and admits `tx` (see [`submit`]), batched with whatever
+    /// else is being submitted; blocks until its verdict.
+    pub fn submit(&self, tx: Transaction) -> Result<[u8; 32], MempoolError> {
+        let gone = || MempoolError::Store("the submission thread is gone".into());
+        let (reply, verdict) = std::sync::mpsc::sync_channel(1);
+        self.jobs.send((tx, reply)).map_err(|_| gone())?;
+        verdict.recv().map_err(|_| gone())?
+    }
+}
+
 /// Saved transactions: `(txid, encoding)`.
 type Saved = Vec<([u8; 32], Vec<u8>)>;
 

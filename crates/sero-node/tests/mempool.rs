@@ -365,3 +365,36 @@ fn a_gossip_batch_is_verified_together_and_each_transaction_gets_its_own_verdict
     assert_eq!(block.txs.len(), 2);
     assert_eq!(cache.stats().misses, misses, "nothing verified twice");
 }
+
+#[test]
+fn the_rpc_submitter_batches_concurrent_submissions_and_answers_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), 3);
+    let ns = notes(&chain, &key(1));
+    let good = spend(&chain, &ns[0], 5, 60);
+    let other = spend(&chain, &ns[1], 5, 61);
+    let mut forged = spend(&chain, &ns[2], 5, 62);
+    forged.fee += 1; // breaks the signatures
+    let node = std::sync::Arc::new(std::sync::Mutex::new(sero_node::Node {
+        chain,
+        mempool: Mempool::new(100),
+    }));
+    let submitter = sero_node::mempool::Submitter::new(node.clone());
+    let handles: Vec<_> = [good.clone(), forged, other.clone()]
+        .into_iter()
+        .map(|t| {
+            let s = submitter.clone();
+            std::thread::spawn(move || s.submit(t))
+        })
+        .collect();
+    let r: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(r[0], Ok(good.txid()));
+    assert!(
+        matches!(r[1], Err(ref e) if e.is_misbehaviour()),
+        "{:?}",
+        r[1]
+    );
+    assert_eq!(r[2], Ok(other.txid()));
+    assert_eq!(submitter.submit(good), Err(MempoolError::AlreadyKnown));
+    assert_eq!(node.lock().unwrap().mempool.len(), 2);
+}

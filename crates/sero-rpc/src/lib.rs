@@ -158,7 +158,7 @@ pub trait SeroApi {
     fn block_by_number(&self, height: u64) -> RpcResult<Option<BlockSummary>>;
     #[method(name = "getBlockByHash")]
     fn block_by_hash(&self, hash: String) -> RpcResult<Option<BlockSummary>>;
-    #[method(name = "sendRawTransaction")]
+    #[method(name = "sendRawTransaction", blocking)]
     fn send_raw_transaction(&self, tx: String) -> RpcResult<String>;
     #[method(name = "getTransactionStatus")]
     fn transaction_status(&self, txid: String) -> RpcResult<TxStatus>;
@@ -264,6 +264,8 @@ pub struct RpcImpl {
     rejected: Arc<Mutex<RejectedTxs>>,
     /// Output records sent ([`SeroApiServer::served_outputs`]).
     served: Arc<std::sync::atomic::AtomicU64>,
+    /// Admission: concurrent submissions are verified as one batch.
+    submitter: sero_node::mempool::Submitter,
 }
 
 impl RpcImpl {
@@ -271,6 +273,7 @@ impl RpcImpl {
     /// rejected transactions.
     pub fn new(node: Arc<Mutex<Node>>, rejected_cache: usize) -> Self {
         RpcImpl {
+            submitter: sero_node::mempool::Submitter::new(node.clone()),
             node,
             rejected: Arc::new(Mutex::new(RejectedTxs::new(rejected_cache))),
             served: Default::default(),
@@ -439,8 +442,9 @@ impl SeroApiServer for RpcImpl {
                 Some(serde_json::json!({ "cached": true })),
             ));
         }
-        // Cheap checks under the lock, proofs outside it.
-        let id = match sero_node::mempool::submit(&self.node, tx) {
+        // Cheap checks under the lock, proofs outside it, batched with the
+        // other submissions waiting.
+        let id = match self.submitter.submit(tx) {
             Ok(id) => id,
             Err(e) => {
                 let err = rejected(&e);
