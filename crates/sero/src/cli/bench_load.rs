@@ -1,29 +1,36 @@
 //! `sero bench load`: sustained private transfers through a real local
-//! network. N `sero node` validators on loopback (a `sero testnet` genesis
-//! whose premine gives the development account one note per transaction)
-//! receive a pool of pre-proved 1-input/2-output private payments at a
-//! fixed rate over JSON-RPC, spread over the nodes; node 0 is watched for
-//! finality. Printed: transactions finalised per second, time from
+//! network. N `sero node` validators on loopback (a `sero testnet`
+//! genesis) receive a pool of pre-proved 1-input/2-output private payments
+//! at a fixed rate over JSON-RPC, spread over the nodes; node 0 is watched
+//! for finality. Printed: transactions finalised per second, time from
 //! submission to finality (p50/p99/max), CPU seconds and resident memory of
 //! every node process, and blocks and transactions per block.
 //!
-//! The pool is proved once and cached in the bench directory with the
-//! genesis and validator keys that it is valid for (`pool.bin`, tied to the
-//! chain id): a rerun with the same or a smaller `--txs` skips proving and
-//! starts the nodes on fresh stores.
+//! # The pool, proved once
+//!
+//! A genesis holds at most 16 notes, so the pool's notes are made first: a
+//! few fan-out transactions split the development account's genesis notes
+//! into `--txs` notes on the running network, until final. The nodes are
+//! then stopped and their stores copied (`base/`); the pool is proved
+//! against that state with the nodes down (each transaction spends one
+//! fan-out note), so its anchor is the tip's root when they restart. Every
+//! run restores the nodes from `base/`: the same chain, so the cached
+//! `pool.bin` (tied to the chain id and the base's root) stays valid and a
+//! rerun skips fan-out and proving. A run must end within the anchor window
+//! (100 blocks) of the base tip, which a few hundred transactions at the
+//! default rate do.
 
 use super::{all_records, progress};
-use crate::cli::testnet::{init, spawn_node, TestnetArgs};
+use crate::cli::testnet::{init, spawn_node, NodePlan, TestnetArgs};
 use crate::output::{CliError, Report};
 use clap::Args;
 use rand_core::OsRng;
 use rayon::prelude::*;
 use serde_json::json;
 use sero_assets::Asset;
-use sero_crypto::Scalar;
 use sero_ledger::builder::{build_transaction, Network, Recipient, SpendableNote};
 use sero_ledger::Transaction;
-use sero_node::genesis::{Genesis, GenesisJson, PremineJson};
+use sero_node::genesis::{Genesis, GenesisJson};
 use sero_node::scan::find_notes;
 use sero_node::Chain;
 use sero_rpc::SeroApiClient;
@@ -38,14 +45,15 @@ pub struct LoadArgs {
     /// Validator processes on loopback.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=16))]
     nodes: u32,
-    /// Transactions in the pool (proved once, cached in --dir).
-    #[arg(long, default_value_t = 300)]
-    txs: usize,
+    /// Transactions in the pool (proved once, cached in --dir; at most
+    /// 500: eight fan-out transactions of up to 63 notes).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=500))]
+    txs: u32,
     /// Submission rate, transactions per second (spread over the nodes).
     #[arg(long, default_value_t = 150.0)]
     rate: f64,
-    /// Directory for the genesis, keys, pool cache and node stores (kept
-    /// between runs so the pool is proved once).
+    /// Directory for the genesis, keys, base stores, pool cache and node
+    /// stores (kept between runs so the pool is proved once).
     #[arg(long, default_value = ".sero-bench-load")]
     dir: PathBuf,
     /// A CI-sized run: 3 nodes, 6 transactions at 3 per second.
@@ -54,8 +62,12 @@ pub struct LoadArgs {
 }
 
 const POOL_MAGIC: &[u8; 8] = b"SEROPOOL";
+/// Each fan-out note, and what a pool transaction pays and its fee.
+const NOTE: u128 = 10_000;
 const PAY: u128 = 1_000;
 const FEE: u128 = 10;
+/// Most notes one fan-out transaction makes (64 outputs with the change).
+const FAN: usize = 63;
 
 fn fail(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
@@ -112,14 +124,41 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
-/// The genesis of the bench network: `sero testnet`'s (validators, keys,
-/// parameters), its premine replaced by `n` notes of the development
-/// account (positions `1..=n` of `derive_pkr_with`). Reused when it already
-/// has at least `n` notes.
-fn prepare_genesis(
-    args: &LoadArgs,
-    n: usize,
-) -> Result<(PathBuf, Vec<crate::cli::testnet::NodePlan>), CliError> {
+/// Removes everything in a node directory but its keys.
+fn clear_node_dir(dir: &Path) -> Result<(), CliError> {
+    for e in std::fs::read_dir(dir).map_err(fail)?.flatten() {
+        let name = e.file_name();
+        if name == "validator.key" || name == "p2p.key" {
+            continue;
+        }
+        let path = e.path();
+        let r = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        r.map_err(|e| fail(format!("cannot clear {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// Copies the stores (`*.redb`) of `from` into `to`.
+fn copy_stores(from: &Path, to: &Path) -> Result<(), CliError> {
+    std::fs::create_dir_all(to).map_err(fail)?;
+    for e in std::fs::read_dir(from).map_err(fail)?.flatten() {
+        let path = e.path();
+        if path.extension().is_some_and(|x| x == "redb") {
+            std::fs::copy(&path, to.join(e.file_name()))
+                .map_err(|e| fail(format!("cannot copy {}: {e}", path.display())))?;
+        }
+    }
+    Ok(())
+}
+
+/// The bench network: `sero testnet`'s genesis, keys and parameters
+/// (reused while it has `--nodes` validators; otherwise the directory
+/// starts over).
+fn prepare(args: &LoadArgs) -> Result<(PathBuf, Vec<NodePlan>), CliError> {
     let t = TestnetArgs {
         nodes: args.nodes,
         dir: args.dir.clone(),
@@ -134,52 +173,73 @@ fn prepare_genesis(
         let g: Option<GenesisJson> = std::fs::read(&genesis_path)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
-        let fits =
-            g.is_some_and(|g| g.premine.len() >= n && g.validators.len() == args.nodes as usize);
-        if !fits {
-            // Another size or network: start over (keys, genesis, pool).
+        if g.is_none_or(|g| g.validators.len() != args.nodes as usize) {
             std::fs::remove_dir_all(&args.dir).map_err(fail)?;
         }
     }
-    let fresh = !genesis_path.exists();
-    let (genesis, mut plans) = init(&t)?;
-    if fresh {
-        let mut g: GenesisJson =
-            serde_json::from_slice(&std::fs::read(&genesis).map_err(fail)?).map_err(fail)?;
-        let pk = crate::cli::dev::dev_account().payment_address();
-        g.name = format!("sero-bench-load-{}", args.nodes);
-        g.premine = (1..=n.max(1) as u64)
-            .map(|i| PremineJson {
-                pkr: pk.derive_pkr_with(&Scalar::from(i)).to_string(),
-                value: crate::cli::dev::DEV_NOTE_VALUE.to_string(),
-            })
-            .collect();
-        Genesis::from_json(g.clone()).map_err(fail)?;
-        std::fs::write(&genesis, serde_json::to_string_pretty(&g).map_err(fail)?).map_err(fail)?;
-        let _ = std::fs::remove_file(args.dir.join("pool.bin"));
-    }
-    // Fresh node stores every run; keys stay.
-    for p in &mut plans {
-        for e in std::fs::read_dir(&p.dir).map_err(fail)?.flatten() {
-            let name = e.file_name();
-            if name == "validator.key" || name == "p2p.key" {
-                continue;
-            }
-            let path = e.path();
-            let r = if path.is_dir() {
-                std::fs::remove_dir_all(&path)
-            } else {
-                std::fs::remove_file(&path)
-            };
-            r.map_err(|e| fail(format!("cannot clear {}: {e}", path.display())))?;
-        }
-    }
-    Ok((genesis, plans))
+    init(&t)
 }
 
-fn read_pool(path: &Path, chain_id: &[u8; 32], n: usize) -> Option<Vec<Transaction>> {
+/// The chain of node 0's store in `base` (opened read-write on a copy).
+fn open_copy(genesis_path: &Path, store: &Path, scratch: &Path) -> Result<Chain, CliError> {
+    let genesis = Genesis::load(genesis_path).map_err(fail)?;
+    let params = Arc::new(genesis.load_params(genesis_path, None).map_err(fail)?);
+    let _ = std::fs::remove_dir_all(scratch);
+    std::fs::create_dir_all(scratch).map_err(fail)?;
+    let path = scratch.join("chain.redb");
+    if store.exists() {
+        std::fs::copy(store, &path).map_err(fail)?;
+    }
+    Chain::open(&path, params, genesis.chain_config(), || genesis.block()).map_err(fail)
+}
+
+/// The development account's notes of `chain` worth `value` (all when
+/// `None`), with their paths.
+fn dev_notes(chain: &Chain, value: Option<u128>) -> Result<Vec<SpendableNote>, CliError> {
+    let owner = crate::cli::dev::dev_account();
+    let records = all_records(chain)?;
+    find_notes(&owner.trace_key(), &records)
+        .into_iter()
+        .filter(|(_, n)| value.is_none_or(|v| n.asset.value == v))
+        .map(|(pos, note)| {
+            chain
+                .path(pos)
+                .map(|path| SpendableNote { note, path })
+                .ok_or_else(|| fail(format!("no path for note {pos}")))
+        })
+        .collect()
+}
+
+fn prove(
+    chain: &Chain,
+    notes: &[SpendableNote],
+    recipients: impl Fn() -> Vec<Recipient> + Sync,
+    pb: &indicatif::ProgressBar,
+) -> Result<Vec<Transaction>, CliError> {
+    let owner = crate::cli::dev::dev_account();
+    let (chain_id, params) = (chain.chain_id(), chain.params());
+    notes
+        .par_iter()
+        .map(|note| {
+            let tx = build_transaction(
+                Network { chain_id, params },
+                &owner,
+                std::slice::from_ref(note),
+                recipients(),
+                FEE,
+                &mut OsRng,
+                &|_, _| {},
+            )
+            .map_err(fail);
+            pb.inc(1);
+            tx
+        })
+        .collect()
+}
+
+fn read_pool(path: &Path, key: &[u8; 32], n: usize) -> Option<Vec<Transaction>> {
     let b = std::fs::read(path).ok()?;
-    if b.len() < 44 || &b[..8] != POOL_MAGIC || &b[8..40] != chain_id {
+    if b.len() < 44 || &b[..8] != POOL_MAGIC || &b[8..40] != key {
         return None;
     }
     let count = u32::from_le_bytes(b[40..44].try_into().ok()?) as usize;
@@ -197,10 +257,10 @@ fn read_pool(path: &Path, chain_id: &[u8; 32], n: usize) -> Option<Vec<Transacti
     Some(out)
 }
 
-fn write_pool(path: &Path, chain_id: &[u8; 32], txs: &[Transaction]) -> Result<(), CliError> {
+fn write_pool(path: &Path, key: &[u8; 32], txs: &[Transaction]) -> Result<(), CliError> {
     let mut b = Vec::new();
     b.extend_from_slice(POOL_MAGIC);
-    b.extend_from_slice(chain_id);
+    b.extend_from_slice(key);
     b.extend_from_slice(&(txs.len() as u32).to_le_bytes());
     for t in txs {
         let raw = t.to_bytes();
@@ -212,85 +272,172 @@ fn write_pool(path: &Path, chain_id: &[u8; 32], txs: &[Transaction]) -> Result<(
     std::fs::rename(&tmp, path).map_err(fail)
 }
 
-/// The pool: from the cache, or proved now (each transaction spends one
-/// premined note: 1 input, a payment and the change, 2 outputs).
-fn pool(
-    genesis_path: &Path,
+/// What the cached pool is valid for: the chain id and the base's note
+/// root (the pool's anchor).
+fn pool_key(chain: &Chain) -> Result<[u8; 32], CliError> {
+    let root = chain.db().tree_root().map_err(fail)?;
+    Ok(sero_crypto::hash::hash256(
+        b"SERO_BenchPool01",
+        &[&chain.chain_id(), &sero_crypto::curve::encode_base(&root)],
+    ))
+}
+
+fn start(genesis: &Path, plans: &[NodePlan]) -> Result<Procs, CliError> {
+    let mut procs = Procs(vec![]);
+    for p in plans {
+        procs.0.push(spawn_node(&p.args(genesis), &p.dir)?);
+    }
+    Ok(procs)
+}
+
+/// Waits until every node answers and node 0 has finalised `height`.
+async fn wait_up(
+    clients: &[jsonrpsee_client::HttpClient],
+    procs: &mut Procs,
+    height: u64,
+) -> Result<(), CliError> {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        for (i, c) in procs.0.iter_mut().enumerate() {
+            if let Ok(Some(s)) = c.try_wait() {
+                return Err(fail(format!("node {i} exited ({s}); see its node.log")));
+            }
+        }
+        let mut up = true;
+        for c in clients {
+            up &= c.block_number().await.is_ok();
+        }
+        if up && clients[0].finalized_number().await.unwrap_or(0) >= height {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(fail(format!(
+                "the network did not finalise block {height} within 5 minutes"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+mod jsonrpsee_client {
+    pub use sero_rpc::jsonrpsee::http_client::HttpClient;
+}
+
+fn clients(plans: &[NodePlan]) -> Result<Vec<jsonrpsee_client::HttpClient>, CliError> {
+    plans
+        .iter()
+        .map(|p| sero_rpc::client(&format!("http://{}", p.rpc)).map_err(fail))
+        .collect()
+}
+
+/// Fan-out on the running network, then the base stores and the pool.
+fn build_pool(
+    genesis: &Path,
+    plans: &[NodePlan],
     dir: &Path,
     n: usize,
     quiet: bool,
-) -> Result<(Vec<Transaction>, f64), CliError> {
-    let genesis = Genesis::load(genesis_path).map_err(fail)?;
-    let params = Arc::new(genesis.load_params(genesis_path, None).map_err(fail)?);
-    let scratch = dir.join("pool-chain");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).map_err(fail)?;
-    let chain = Chain::open(
-        &scratch.join("chain.redb"),
-        params.clone(),
-        genesis.chain_config(),
-        || genesis.block(),
-    )
-    .map_err(fail)?;
-    let chain_id = chain.chain_id();
-    let cache = dir.join("pool.bin");
-    if let Some(txs) = read_pool(&cache, &chain_id, n) {
-        drop(chain);
-        let _ = std::fs::remove_dir_all(&scratch);
-        return Ok((txs, 0.0));
-    }
-    let owner = crate::cli::dev::dev_account();
-    let records = all_records(&chain)?;
-    let notes: Vec<SpendableNote> = find_notes(&owner.trace_key(), &records)
-        .into_iter()
-        .take(n)
-        .map(|(pos, note)| {
-            chain
-                .path(pos)
-                .map(|path| SpendableNote { note, path })
-                .ok_or_else(|| fail(format!("no path for note {pos}")))
-        })
-        .collect::<Result<_, _>>()?;
-    if notes.len() < n {
+) -> Result<Vec<Transaction>, CliError> {
+    let scratch = dir.join("scratch");
+    // The genesis notes, spendable at the genesis root (in the anchor
+    // window while the fresh network is young).
+    let chain = open_copy(genesis, &dir.join("none.redb"), &scratch)?;
+    let genesis_notes = dev_notes(&chain, None)?;
+    let per = n.div_ceil(genesis_notes.len().max(1)).min(FAN);
+    if per * genesis_notes.len() < n {
         return Err(fail(format!(
-            "the genesis gives {} notes, {n} needed",
-            notes.len()
+            "{} genesis notes make at most {} pool notes",
+            genesis_notes.len(),
+            FAN * genesis_notes.len()
         )));
     }
     let payee = crate::cli::dev::dev_account().payment_address();
-    let pb = progress(n as u64, "proving the pool", quiet);
-    let t = Instant::now();
-    let txs: Vec<Transaction> = notes
-        .par_iter()
-        .map(|note| {
-            let tx = build_transaction(
-                Network {
-                    chain_id,
-                    params: &params,
-                },
-                &owner,
-                std::slice::from_ref(note),
-                vec![Recipient {
+    let pb = progress(genesis_notes.len() as u64, "proving fan-out", quiet);
+    let fan = prove(
+        &chain,
+        &genesis_notes,
+        || {
+            (0..per)
+                .map(|_| Recipient {
                     pkr: payee.derive_pkr(&mut OsRng),
-                    asset: Asset::sero(PAY),
-                    memo: b"load".to_vec(),
+                    asset: Asset::sero(NOTE),
+                    memo: vec![],
                     plain: false,
-                }],
-                FEE,
-                &mut OsRng,
-                &|_, _| {},
-            )
-            .map_err(fail);
-            pb.inc(1);
-            tx
-        })
-        .collect::<Result<_, _>>()?;
+                })
+                .collect()
+        },
+        &pb,
+    )?;
     pb.finish_and_clear();
-    let prove_s = t.elapsed().as_secs_f64();
+    drop(chain);
+    for p in plans {
+        clear_node_dir(&p.dir)?;
+    }
+    let mut procs = start(genesis, plans)?;
+    let cs = clients(plans)?;
+    let rt = tokio::runtime::Runtime::new().map_err(fail)?;
+    rt.block_on(async {
+        wait_up(&cs, &mut procs, 1).await?;
+        let mut last = 0;
+        for t in &fan {
+            cs[0]
+                .send_raw_transaction(hex::encode(t.to_bytes()))
+                .await
+                .map_err(|e| fail(format!("fan-out refused: {e}")))?;
+        }
+        let deadline = Instant::now() + Duration::from_secs(300);
+        for t in &fan {
+            loop {
+                let s = cs[0]
+                    .transaction_status(hex::encode(t.txid()))
+                    .await
+                    .map_err(fail)?;
+                if let (true, Some(h)) = (s.status == "included", s.height) {
+                    last = last.max(h);
+                    break;
+                }
+                if Instant::now() > deadline {
+                    return Err(fail("fan-out not included within 5 minutes"));
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        wait_up(&cs, &mut procs, last).await
+    })?;
+    // Stop (a kill: the stores are crash-safe) and keep the stores.
+    drop(procs);
+    let base = dir.join("base");
+    let _ = std::fs::remove_dir_all(&base);
+    for (i, p) in plans.iter().enumerate() {
+        copy_stores(&p.dir, &base.join(format!("node{i}")))?;
+    }
+    let chain = open_copy(genesis, &base.join("node0").join("chain.redb"), &scratch)?;
+    let notes: Vec<SpendableNote> = dev_notes(&chain, Some(NOTE))?.into_iter().take(n).collect();
+    if notes.len() < n {
+        return Err(fail(format!(
+            "fan-out made {} notes, {n} needed",
+            notes.len()
+        )));
+    }
+    let pb = progress(n as u64, "proving the pool", quiet);
+    let txs = prove(
+        &chain,
+        &notes,
+        || {
+            vec![Recipient {
+                pkr: payee.derive_pkr(&mut OsRng),
+                asset: Asset::sero(PAY),
+                memo: b"load".to_vec(),
+                plain: false,
+            }]
+        },
+        &pb,
+    )?;
+    pb.finish_and_clear();
+    write_pool(&dir.join("pool.bin"), &pool_key(&chain)?, &txs)?;
     drop(chain);
     let _ = std::fs::remove_dir_all(&scratch);
-    write_pool(&cache, &chain_id, &txs)?;
-    Ok((txs, prove_s))
+    Ok(txs)
 }
 
 pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
@@ -302,17 +449,35 @@ pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
     if !(args.rate > 0.0 && args.rate.is_finite()) {
         return Err(CliError::Usage("--rate must be a positive number".into()));
     }
-    if args.txs == 0 {
-        return Err(CliError::Usage("--txs must be at least 1".into()));
-    }
-    let n = args.txs;
-    let (genesis, plans) = prepare_genesis(&args, n)?;
-    let (txs, prove_s) = pool(&genesis, &args.dir, n, quiet)?;
+    let n = args.txs as usize;
+    let (genesis, plans) = prepare(&args)?;
+    let base = args.dir.join("base");
+    let cached = if base.join("node0").join("chain.redb").exists() {
+        let chain = open_copy(
+            &genesis,
+            &base.join("node0").join("chain.redb"),
+            &args.dir.join("scratch"),
+        )?;
+        let key = pool_key(&chain)?;
+        drop(chain);
+        let _ = std::fs::remove_dir_all(args.dir.join("scratch"));
+        read_pool(&args.dir.join("pool.bin"), &key, n)
+    } else {
+        None
+    };
+    let t = Instant::now();
+    let (txs, prove_s) = match cached {
+        Some(txs) => (txs, 0.0),
+        None => {
+            let txs = build_pool(&genesis, &plans, &args.dir, n, quiet)?;
+            (txs, t.elapsed().as_secs_f64())
+        }
+    };
     if !quiet {
         if prove_s > 0.0 {
             eprintln!(
-                "proved a pool of {n} transactions in {prove_s:.1} s (cached in {})",
-                args.dir.join("pool.bin").display()
+                "fan-out and pool of {n} transactions proved in {prove_s:.1} s (cached in {})",
+                args.dir.display()
             );
         } else {
             eprintln!(
@@ -321,57 +486,33 @@ pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
             );
         }
     }
-
-    let mut procs = Procs(vec![]);
-    for p in &plans {
-        procs.0.push(spawn_node(&p.args(&genesis), &p.dir)?);
+    // Every run: the nodes on the base stores.
+    for (i, p) in plans.iter().enumerate() {
+        clear_node_dir(&p.dir)?;
+        copy_stores(&base.join(format!("node{i}")), &p.dir)?;
     }
+    let mut procs = start(&genesis, &plans)?;
     let pids: Vec<u32> = procs.0.iter().map(Child::id).collect();
-    let urls: Vec<String> = plans.iter().map(|p| format!("http://{}", p.rpc)).collect();
+    let cs = clients(&plans)?;
     let rt = tokio::runtime::Runtime::new().map_err(fail)?;
-    let report = rt.block_on(drive(&args, &txs, &urls, &pids, &mut procs, quiet))?;
+    let (human, mut json) = rt.block_on(async {
+        wait_up(&cs, &mut procs, 1).await?;
+        drive(&args, &txs, &cs, &pids, quiet).await
+    })?;
     drop(procs);
-    let mut report = report;
-    if let Some(o) = report.1.as_object_mut() {
+    if let Some(o) = json.as_object_mut() {
         o.insert("prove_pool_s".into(), json!(prove_s));
     }
-    Ok(Report::new(report.0, report.1))
+    Ok(Report::new(human, json))
 }
 
 async fn drive(
     args: &LoadArgs,
     txs: &[Transaction],
-    urls: &[String],
+    clients: &[jsonrpsee_client::HttpClient],
     pids: &[u32],
-    procs: &mut Procs,
     quiet: bool,
 ) -> Result<(String, serde_json::Value), CliError> {
-    let clients: Vec<_> = urls
-        .iter()
-        .map(|u| sero_rpc::client(u).map_err(fail))
-        .collect::<Result<_, _>>()?;
-    // Up: every node answers and node 0 has finalised a block.
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        for (i, c) in procs.0.iter_mut().enumerate() {
-            if let Ok(Some(s)) = c.try_wait() {
-                return Err(fail(format!("node {i} exited ({s}); see its node.log")));
-            }
-        }
-        let mut up = true;
-        for c in &clients {
-            up &= c.block_number().await.is_ok();
-        }
-        if up && clients[0].finalized_number().await.unwrap_or(0) >= 1 {
-            break;
-        }
-        if Instant::now() > deadline {
-            return Err(fail(
-                "the network did not finalise a block within 5 minutes",
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let start_height = clients[0].finalized_number().await.map_err(fail)?;
     let cpu0: Vec<Option<f64>> = pids.iter().map(|p| proc_cpu_s(*p)).collect();
     let n = txs.len();
@@ -387,7 +528,7 @@ async fn drive(
     // Submitter: transaction i at t0 + i/rate, to node i mod N, each in
     // its own task so a slow answer does not delay the schedule.
     let submitter = {
-        let clients = clients.clone();
+        let clients = clients.to_vec();
         let submitted = submitted.clone();
         let errors = errors.clone();
         tokio::spawn(async move {
