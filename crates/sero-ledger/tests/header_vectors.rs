@@ -93,7 +93,10 @@ fn generate() -> Value {
 
 #[test]
 fn header_vectors_match() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test-vectors/block_header.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../test-vectors/block_header.json"
+    );
     let got = generate();
     if std::env::var_os("SERO_WRITE_VECTORS").is_some() {
         std::fs::write(path, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();

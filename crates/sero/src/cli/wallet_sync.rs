@@ -164,7 +164,9 @@ impl SyncState {
         };
         let bad = |what: &str| fail(format!("{}: {what}; delete it to rescan", file.display()));
         let f: File = serde_json::from_slice(&bytes).map_err(|e| bad(&e.to_string()))?;
-        if f.version != VERSION {
+        // Version 1 has no verified header state: read as unverified (a
+        // verifying sync rescans it).
+        if f.version != VERSION && f.version != 1 {
             return Err(bad(&format!("unknown version {}", f.version)));
         }
         let frontier =
