@@ -343,6 +343,42 @@ mod tests {
     }
 
     #[test]
+    fn past_validator_sets_come_from_the_tip_registry() {
+        let mut a = rec(10, None, false);
+        a.registered_at = 0;
+        let mut b = rec(20, Some(7), true);
+        b.registered_at = 3;
+        let mut c = rec(30, None, false);
+        c.registered_at = 5;
+        let reg = Registry::from_records([([1; 32], a), ([2; 32], b), ([3; 32], c)]);
+        let at = |h| -> Vec<u64> {
+            reg.validators_at(h)
+                .unwrap()
+                .iter()
+                .map(|v| v.stake)
+                .collect()
+        };
+        assert_eq!(at(2), vec![10]);
+        assert_eq!(at(3), vec![10, 20]);
+        assert_eq!(at(5), vec![10, 20, 30]);
+        assert_eq!(at(6), vec![10, 20, 30]);
+        // Unbonding in block 7 removes the weight after block 7.
+        assert_eq!(at(7), vec![10, 30]);
+        assert_eq!(at(100), vec![10, 30]);
+        // The tip's set and its header commitment.
+        let entries: Vec<_> = reg
+            .validators_at(100)
+            .unwrap()
+            .iter()
+            .map(|v| (v.vote_key, v.vrf_key, v.stake))
+            .collect();
+        assert_eq!(
+            reg.validators_hash(),
+            sero_ledger::block::validators_hash(&entries)
+        );
+    }
+
+    #[test]
     fn refunds_are_due_in_order_and_bounded() {
         let mut records = vec![];
         // Twelve unbonding at heights 10 − i%3 …, one released, one active,
