@@ -429,8 +429,16 @@ async fn anchor(
         .is_some_and(|b| b == block.header.to_bytes());
     if !same {
         return Err(fail(format!(
-            "the node's genesis is not the trusted one (chain id {}): another network, or a lying node",
-            hex::encode(block.hash())
+            "the node's genesis is not the trusted one (chain id {}): another network, or a lying node{}",
+            hex::encode(block.hash()),
+            if explicit.is_none() {
+                format!(
+                    " (for another network use another --wallet-dir, or delete {})",
+                    pinned.display()
+                )
+            } else {
+                String::new()
+            }
         )));
     }
     if pin {
