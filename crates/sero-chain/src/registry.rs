@@ -122,6 +122,38 @@ impl Registry {
             .collect()
     }
 
+    /// The active validators after block `height` (`height` at most this
+    /// registry's): registered at or before it and not unbonding by then.
+    /// Records are never removed and vote keys never reused, so the tip's
+    /// registry holds every earlier set.
+    pub fn validators_at(&self, height: u64) -> Result<Vec<GenesisValidator>, RegistryError> {
+        self.records
+            .iter()
+            .filter(|(_, v)| v.registered_at <= height && v.unbond_at.is_none_or(|u| u > height))
+            .map(|(k, v)| {
+                Ok(GenesisValidator {
+                    vote_key: *k,
+                    vrf_key: v.vrf_key,
+                    stake: v.stake,
+                    refund: refund_pkr(k, v)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The header commitment to the active validators
+    /// ([`sero_ledger::block::validators_hash`]): what the `validators_hash`
+    /// of a block that leaves this registry must be.
+    pub fn validators_hash(&self) -> [u8; 32] {
+        let entries: Vec<_> = self
+            .records
+            .iter()
+            .filter(|(_, v)| v.is_active())
+            .map(|(k, v)| (*k, v.vrf_key, v.stake))
+            .collect();
+        sero_ledger::block::validators_hash(&entries)
+    }
+
     /// The rules for `tx.stake` against this registry (the fee/amount
     /// balance and `amount ≤ u64::MAX` are stateless rules of the ledger,
     /// checked again here).
@@ -308,6 +340,42 @@ mod tests {
             unbond_at,
             released,
         }
+    }
+
+    #[test]
+    fn past_validator_sets_come_from_the_tip_registry() {
+        let mut a = rec(10, None, false);
+        a.registered_at = 0;
+        let mut b = rec(20, Some(7), true);
+        b.registered_at = 3;
+        let mut c = rec(30, None, false);
+        c.registered_at = 5;
+        let reg = Registry::from_records([([1; 32], a), ([2; 32], b), ([3; 32], c)]);
+        let at = |h| -> Vec<u64> {
+            reg.validators_at(h)
+                .unwrap()
+                .iter()
+                .map(|v| v.stake)
+                .collect()
+        };
+        assert_eq!(at(2), vec![10]);
+        assert_eq!(at(3), vec![10, 20]);
+        assert_eq!(at(5), vec![10, 20, 30]);
+        assert_eq!(at(6), vec![10, 20, 30]);
+        // Unbonding in block 7 removes the weight after block 7.
+        assert_eq!(at(7), vec![10, 30]);
+        assert_eq!(at(100), vec![10, 30]);
+        // The tip's set and its header commitment.
+        let entries: Vec<_> = reg
+            .validators_at(100)
+            .unwrap()
+            .iter()
+            .map(|v| (v.vote_key, v.vrf_key, v.stake))
+            .collect();
+        assert_eq!(
+            reg.validators_hash(),
+            sero_ledger::block::validators_hash(&entries)
+        );
     }
 
     #[test]
