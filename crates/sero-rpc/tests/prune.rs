@@ -237,3 +237,124 @@ fn an_archive_node_keeps_every_body() {
         assert!(chain.block(h).unwrap().is_some());
     }
 }
+
+/// Bytes per private transaction and per note, archive vs pruned: the same
+/// blocks of real 1-input, 2-output private payments (real Groth16 proofs
+/// on the development parameters: the sizes are those of any parameters)
+/// applied to an archive store and to a store pruning with depth 1.
+/// Prints the encoded sizes and the redb file growth; figures in
+/// `docs/benchmarks.md` ("Bytes per transaction and per note").
+/// `cargo test -p sero-rpc --test prune bytes_per -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement (proves 16 transactions): run with --ignored"]
+fn bytes_per_private_transaction() {
+    const TXS: usize = 16;
+    const PER_BLOCK: usize = 4;
+    let dir = tempfile::tempdir().unwrap();
+    let a = key(1).payment_address();
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let premine: Vec<_> = (0..TXS).map(|_| (a.derive_pkr(&mut rng), 1_000)).collect();
+    let open_at = |name: &str, depth: Option<u64>| {
+        let mut c = Chain::open(
+            &dir.path().join(name).join("chain.redb"),
+            Arc::new(sero_zk::params::Parameters::dev().clone()),
+            ChainConfig::dev(),
+            || genesis_block(&premine, &[], 0, &ChainConfig::dev()),
+        )
+        .unwrap();
+        c.set_prune_depth(depth);
+        c
+    };
+    let mut archive = open_at("archive", None);
+    let mut pruned = open_at("pruned", Some(1));
+    let file = |name: &str| {
+        std::fs::metadata(dir.path().join(name).join("chain.redb"))
+            .unwrap()
+            .len()
+    };
+    // Warm up both stores with a few empty blocks (redb's first pages).
+    for _ in 0..3 {
+        let b = produce(&mut archive, vec![]);
+        pruned.apply_block(&b).unwrap();
+        pruned.db().set_finalized(b.header.height).unwrap();
+    }
+    let (fa0, fp0) = (file("archive"), file("pruned"));
+    let notes = spendable(&archive, &key(1));
+    assert_eq!(notes.len(), TXS);
+    let mut body_bytes = 0usize;
+    let mut output_record_bytes = 0usize;
+    let (mut inputs, mut outs) = (0usize, 0usize);
+    let mut header_bytes = 0usize;
+    let mut blocks = 0usize;
+    for chunk in notes.chunks(PER_BLOCK) {
+        let txs: Vec<Transaction> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let mut rng = ChaCha20Rng::seed_from_u64(1_000 + n.path.position + i as u64);
+                let pkr = key(2).payment_address().derive_pkr(&mut rng);
+                build_transaction(
+                    Network {
+                        chain_id: archive.chain_id(),
+                        params: archive.params(),
+                    },
+                    &key(1),
+                    std::slice::from_ref(n),
+                    vec![Recipient {
+                        pkr,
+                        asset: Asset::sero(400),
+                        memo: vec![],
+                        plain: false,
+                    }],
+                    1,
+                    &mut rng,
+                    &|_, _| {},
+                )
+                .unwrap()
+            })
+            .collect();
+        let leaves_before = archive.db().leaf_count().unwrap();
+        let b = produce(&mut archive, txs);
+        pruned.apply_block(&b).unwrap();
+        pruned.db().set_finalized(b.header.height).unwrap();
+        assert_eq!(b.txs.len(), chunk.len());
+        body_bytes += b.txs.iter().map(|t| t.to_bytes().len()).sum::<usize>();
+        inputs += b.txs.iter().map(|t| t.inputs.len()).sum::<usize>();
+        outs += b.txs.iter().map(|t| t.outputs.len()).sum::<usize>();
+        header_bytes += b.header.to_bytes().len();
+        blocks += 1;
+        let leaves_after = archive.db().leaf_count().unwrap();
+        for (_, r) in archive.db().outputs(leaves_before, leaves_after).unwrap() {
+            output_record_bytes += r.len();
+        }
+    }
+    // One more empty block so the pruned store prunes the last tx block.
+    let b = produce(&mut archive, vec![]);
+    pruned.apply_block(&b).unwrap();
+    pruned.db().set_finalized(b.header.height).unwrap();
+    let notes_added = archive.db().leaf_count().unwrap() as usize - TXS;
+    drop((archive, pruned));
+    let (fa, fp) = (file("archive") - fa0, file("pruned") - fp0);
+    let t = TXS as f64;
+    println!(
+        "private transactions: {TXS} (1 input, 2 outputs each), {blocks} blocks of {PER_BLOCK}"
+    );
+    println!(
+        "  encoded transaction (body share)  : {:.0} B/tx",
+        body_bytes as f64 / t
+    );
+    println!("  inputs, shielded outputs          : {inputs}, {outs}");
+    println!("  output record (kept when pruned)  : {:.0} B/note over {notes_added} notes (incl. coinbase)", output_record_bytes as f64 / notes_added as f64);
+    println!(
+        "  header                            : {:.0} B/block",
+        header_bytes as f64 / blocks as f64
+    );
+    println!(
+        "  redb file growth, archive         : {fa} B = {:.0} B/tx",
+        fa as f64 / t
+    );
+    println!(
+        "  redb file growth, pruned (depth 1): {fp} B = {:.0} B/tx",
+        fp as f64 / t
+    );
+}
