@@ -154,6 +154,8 @@ pub enum ChainError {
     Tx { index: usize, error: TxError },
     #[error("contract-state root does not match the block's execution")]
     StateRoot,
+    #[error("the header's validators hash is not the hash of the validators after the block")]
+    ValidatorsHash,
     #[error("transaction {index}: stake: {error}")]
     Stake { index: usize, error: RegistryError },
     #[error("rollback: {0}")]
@@ -264,7 +266,8 @@ pub fn genesis_block(
 ) -> Result<GenesisBlock, ChainError> {
     let mut validators = validators.to_vec();
     validators.sort_by_key(|a| a.vote_key);
-    Registry::genesis(&validators).map_err(|e| ChainError::Genesis(e.to_string()))?;
+    let registry =
+        Registry::genesis(&validators).map_err(|e| ChainError::Genesis(e.to_string()))?;
     let coinbase: Vec<PlainOutput> = premine
         .iter()
         .map(|(p, v)| PlainOutput {
@@ -289,6 +292,7 @@ pub fn genesis_block(
             note_root: tree.root(),
             leaf_count: tree.len(),
             state_root: empty_state_root(),
+            validators_hash: registry.validators_hash(),
             seal: Seal::Genesis {
                 config_hash: genesis_config_hash(cfg, &validators),
             },
@@ -601,6 +605,9 @@ impl Chain {
         if h.state_root != empty_state_root() {
             return Err(ChainError::StateRoot);
         }
+        if h.validators_hash != registry.validators_hash() {
+            return Err(ChainError::ValidatorsHash);
+        }
         let mut e = self.note_effects(block, 0, [0; 32], &[])?;
         e.registry = registry.records().map(|(k, v)| (*k, v.clone())).collect();
         e.seed = g.seed;
@@ -717,6 +724,12 @@ impl Chain {
             {
                 written.push(k);
             }
+        }
+        // The header commits to the validators of the next round: the
+        // registry after this block (light clients check certificates
+        // against it).
+        if h.validators_hash != registry.validators_hash() {
+            return Err(ChainError::ValidatorsHash);
         }
         // Cheap stateful checks (chain id, anchors, nullifiers, stake rules
         // against the parent state) before the proofs.
@@ -981,6 +994,26 @@ impl Chain {
         Ok(())
     }
 
+    /// The registry after a block at `height` that pays the refunds `due`
+    /// and holds `txs` (whose stake actions are valid in order).
+    fn registry_after(
+        &self,
+        height: u64,
+        due: &[([u8; 32], PlainOutput)],
+        txs: &[Transaction],
+    ) -> Result<Registry, ChainError> {
+        let mut registry = self.registry.clone();
+        for (k, _) in due {
+            registry.release(k);
+        }
+        for (index, t) in txs.iter().enumerate() {
+            registry
+                .apply_action(self.cfg.min_stake, height, t)
+                .map_err(|error| ChainError::Stake { index, error })?;
+        }
+        Ok(registry)
+    }
+
     /// Assembles the next block from `candidates` (already admitted by the
     /// mempool; any that no longer validate, and any second stake action
     /// for one vote key, are skipped), paying reward and fees to `coinbase`
@@ -1065,6 +1098,7 @@ impl Chain {
             asset: Asset::sero(self.cfg.block_reward + fees + exec.sponsored),
             memo_hash: Base::from(height),
         }];
+        let next_validators = self.registry_after(height, &due, &txs)?.validators_hash();
         cb.extend(due.into_iter().map(|(_, p)| p));
         let extra: Vec<Vec<PlainOutput>> = executions
             .iter_mut()
@@ -1083,6 +1117,7 @@ impl Chain {
                 note_root: Base::from(0u64),
                 leaf_count: 0,
                 state_root: self.state_root_after(&exec)?,
+                validators_hash: next_validators,
                 seal,
             },
             coinbase: cb,

@@ -122,6 +122,38 @@ impl Registry {
             .collect()
     }
 
+    /// The active validators after block `height` (`height` at most this
+    /// registry's): registered at or before it and not unbonding by then.
+    /// Records are never removed and vote keys never reused, so the tip's
+    /// registry holds every earlier set.
+    pub fn validators_at(&self, height: u64) -> Result<Vec<GenesisValidator>, RegistryError> {
+        self.records
+            .iter()
+            .filter(|(_, v)| v.registered_at <= height && v.unbond_at.is_none_or(|u| u > height))
+            .map(|(k, v)| {
+                Ok(GenesisValidator {
+                    vote_key: *k,
+                    vrf_key: v.vrf_key,
+                    stake: v.stake,
+                    refund: refund_pkr(k, v)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The header commitment to the active validators
+    /// ([`sero_ledger::block::validators_hash`]): what the `validators_hash`
+    /// of a block that leaves this registry must be.
+    pub fn validators_hash(&self) -> [u8; 32] {
+        let entries: Vec<_> = self
+            .records
+            .iter()
+            .filter(|(_, v)| v.is_active())
+            .map(|(k, v)| (*k, v.vrf_key, v.stake))
+            .collect();
+        sero_ledger::block::validators_hash(&entries)
+    }
+
     /// The rules for `tx.stake` against this registry (the fee/amount
     /// balance and `amount ≤ u64::MAX` are stateless rules of the ledger,
     /// checked again here).

@@ -66,6 +66,9 @@ pub mod tags {
     pub const EVM_LTHASH_ENTRY: &[u8; 16] = b"SERO_EvmLtEntry1";
     /// Contracts: the expansion of an entry digest into LtHash lanes.
     pub const EVM_LTHASH_LANES: &[u8; 16] = b"SERO_EvmLtLanes1";
+    /// Block headers: the commitment to the validator set of the next round
+    /// (`validators_hash`).
+    pub const VALIDATOR_SET: &[u8; 16] = b"SERO_ValSetHash1";
 
     /// All tags, for the uniqueness test and the protocol document.
     pub const ALL: &[(&str, &[u8; 16])] = &[
@@ -98,6 +101,7 @@ pub mod tags {
         ("EVM_STATE_ROOT", EVM_STATE_ROOT),
         ("EVM_LTHASH_ENTRY", EVM_LTHASH_ENTRY),
         ("EVM_LTHASH_LANES", EVM_LTHASH_LANES),
+        ("VALIDATOR_SET", VALIDATOR_SET),
     ];
 }
 

@@ -3,9 +3,9 @@
 //! and a body of coinbase outputs and transactions.
 //!
 //! ```text
-//! header = version u8 (3) ‖ height u64 ‖ parent (32) ‖ time u64 (unix s)
+//! header = version u8 (4) ‖ height u64 ‖ parent (32) ‖ time u64 (unix s)
 //!          ‖ tx_root (32) ‖ note_root (32) ‖ leaf_count u64
-//!          ‖ state_root (32) ‖ seal
+//!          ‖ state_root (32) ‖ validators_hash (32) ‖ seal
 //! seal   = 0x00 ‖ config_hash (32)                                 genesis
 //!        | 0x01                                                    empty block
 //!        | 0x02 ‖ proposer (32) ‖ seed_proof (80) ‖ credential (80)
@@ -24,6 +24,10 @@
 //! light client check note paths against headers alone. `state_root` is
 //! the contract state's root after the block (`sero_evm::state_root`),
 //! so every node's execution of the block's contract actions is checked.
+//! `validators_hash` ([`validators_hash`]) commits to the active validator
+//! set after the block — the set that votes in the next round — so a light
+//! client that trusts this header can check the next round's certificate
+//! without chain state (as CometBFT's `NextValidatorsHash`).
 //!
 //! This crate only encodes the seal canonically; the node verifies the
 //! proposer's VRF proofs and signature (crate `sero-consensus`) and the
@@ -49,7 +53,7 @@ pub const MAX_COINBASE_OUTPUTS: usize = 16;
 /// Longest encoded block body.
 pub const MAX_BLOCK_BYTES: usize = 16 * 1024 * 1024;
 /// The header version this crate writes and reads.
-pub const HEADER_VERSION: u8 = 3;
+pub const HEADER_VERSION: u8 = 4;
 
 const SEAL_GENESIS: u8 = 0;
 const SEAL_EMPTY: u8 = 1;
@@ -103,6 +107,9 @@ pub struct BlockHeader {
     pub leaf_count: u64,
     /// Root of the contract state after the block (header version 3).
     pub state_root: [u8; 32],
+    /// [`validators_hash`] of the active validators after the block: the
+    /// weights of round `height + 1` (header version 4).
+    pub validators_hash: [u8; 32],
     pub seal: Seal,
 }
 
@@ -190,7 +197,7 @@ impl Reader<'_> {
 
 impl BlockHeader {
     /// Length of the fields before the seal.
-    pub const FIXED_LEN: usize = 1 + 8 + 32 + 8 + 32 + 32 + 8 + 32;
+    pub const FIXED_LEN: usize = 1 + 8 + 32 + 8 + 32 + 32 + 8 + 32 + 32;
 
     fn encode(&self, zero_signature: bool) -> Vec<u8> {
         let mut out = Vec::with_capacity(Self::FIXED_LEN + 330);
@@ -202,6 +209,7 @@ impl BlockHeader {
         out.extend_from_slice(&encode_base(&self.note_root));
         out.extend_from_slice(&self.leaf_count.to_le_bytes());
         out.extend_from_slice(&self.state_root);
+        out.extend_from_slice(&self.validators_hash);
         self.seal.put(&mut out, zero_signature);
         out
     }
@@ -210,7 +218,7 @@ impl BlockHeader {
         self.encode(false)
     }
 
-    /// Decodes a header: version 3, every length exact, a known seal kind,
+    /// Decodes a header: version 4, every length exact, a known seal kind,
     /// a canonical licence, no trailing bytes.
     pub fn from_bytes(b: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(b);
@@ -225,6 +233,7 @@ impl BlockHeader {
         let note_root = r.base("note root")?;
         let leaf_count = r.u64("leaf count")?;
         let state_root = r.array("state root")?;
+        let validators_hash = r.array("validators hash")?;
         let seal = r.seal()?;
         r.finish()?;
         Ok(BlockHeader {
@@ -235,6 +244,7 @@ impl BlockHeader {
             note_root,
             leaf_count,
             state_root,
+            validators_hash,
             seal,
         })
     }
@@ -249,6 +259,24 @@ impl BlockHeader {
     pub fn signing_hash(&self) -> [u8; 32] {
         hash256(tags::BLOCK_SIGN, &[&self.encode(true)])
     }
+}
+
+/// The commitment of a header to a validator set (`validators_hash`):
+/// `BLAKE2b-256("SERO_ValSetHash1"; u32 n ‖ n × (vote_key (32) ‖ vrf_key
+/// (32) ‖ u64 stake))`, the entries `(vote key, VRF key, stake)` sorted by
+/// vote key (this function sorts them). The empty set (a dev chain) hashes
+/// `n = 0`.
+pub fn validators_hash(entries: &[([u8; 32], [u8; 32], u64)]) -> [u8; 32] {
+    let mut sorted = entries.to_vec();
+    sorted.sort_by_key(|e| e.0);
+    let mut b = Vec::with_capacity(4 + sorted.len() * 72);
+    b.extend_from_slice(&(sorted.len() as u32).to_le_bytes());
+    for (vote, vrf, stake) in &sorted {
+        b.extend_from_slice(vote);
+        b.extend_from_slice(vrf);
+        b.extend_from_slice(&stake.to_le_bytes());
+    }
+    hash256(tags::VALIDATOR_SET, &[&b])
 }
 
 /// The note commitment of a plain output (`rsk = 0`): computed by the node.
@@ -294,8 +322,8 @@ impl Block {
     }
 
     /// The deterministic empty block at `height` on `parent`: no coinbase,
-    /// no transactions, the parent's note root, leaf count, state root and
-    /// time, seal
+    /// no transactions, the parent's note root, leaf count, state root,
+    /// validators hash and time, seal
     /// [`Seal::Empty`]. Every node computes the same hash for it.
     pub fn empty(height: u64, parent: &BlockHeader) -> Block {
         Block {
@@ -307,6 +335,7 @@ impl Block {
                 note_root: parent.note_root,
                 leaf_count: parent.leaf_count,
                 state_root: parent.state_root,
+                validators_hash: parent.validators_hash,
                 seal: Seal::Empty,
             },
             coinbase: vec![],

@@ -1,4 +1,4 @@
-//! Block headers v2: every seal kind round-trips, decoding is strict, the
+//! Block headers v4: every seal kind round-trips, decoding is strict, the
 //! signing hash ignores the signature, and the empty block is
 //! deterministic.
 
@@ -18,6 +18,7 @@ fn header(seal: Seal) -> BlockHeader {
         note_root: Base::from(3u64),
         leaf_count: 4,
         state_root: [7; 32],
+        validators_hash: [0xa5; 32],
         seal,
     }
 }

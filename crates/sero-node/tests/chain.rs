@@ -158,6 +158,9 @@ fn bad_blocks_are_rejected_and_change_nothing() {
     x.header.note_root = Base::from(3u64);
     cases.push(("note root", x));
     let mut x = good.clone();
+    x.header.validators_hash[0] ^= 1;
+    cases.push(("validators hash", x));
+    let mut x = good.clone();
     x.coinbase[0].asset.value += 1;
     x.header.tx_root = sero_ledger::block::tx_root(&x.coinbase, &x.txs);
     cases.push(("coinbase too large", x));
@@ -182,6 +185,16 @@ fn bad_blocks_are_rejected_and_change_nothing() {
             x
         }),
         Err(ChainError::Parent)
+    ));
+    // The header must commit to the validators after the block (light
+    // clients check the next round's certificate against it).
+    assert!(matches!(
+        chain.apply_block(&{
+            let mut x = good.clone();
+            x.header.validators_hash = [0; 32];
+            x
+        }),
+        Err(ChainError::ValidatorsHash)
     ));
     chain.apply_block(&good).unwrap();
     assert_eq!(chain.tip().0, 1);

@@ -24,6 +24,8 @@
 //! | `sero_getSpendsByBlock` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{height, txid, nil, til}]`: every spend published in those blocks, so a wallet tests its own notes locally without naming them |
 //! | `sero_getCompactBlocks` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{height, hash, note_root, start, outputs, spends}]`: per block, its output records from position `start` and its spends `{txid, nil, til}`; stops after the block that reaches 10,000 outputs (at least one block), so a light wallet resumes from the last height + 1 |
 //! | `sero_servedHeights` | — | `{tip, finalized, bodies_from, prune_depth}`: what this node serves — block bodies (`getBlockBy*`, `getTransaction`, p2p sync) from `bodies_from` on, headers, outputs, compact blocks and spends from 0; `prune_depth` null on an archive node |
+//! | `sero_getHeaders` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{height, header, certificate, validators?}]`: per block its header bytes and BA★ certificate (hex; empty for the genesis and dev blocks) and, for the genesis and each block whose `validators_hash` differs from its parent's, the validator set after it `[{vote_key, vrf_key, stake}]`: what a light client verifies (`sero_ledger::light`) |
+//! | `sero_getGenesis` | — | the network's genesis file (JSON) or null (a dev chain): a wallet that knows only the chain id checks it by computing the genesis block |
 //! | `sero_servedOutputs` | — | output records this server has sent (`getOutputs`, `getOutputsByBlock`, `getCompactBlocks`) since it started: what a wallet's sync cost the node |
 //!
 //! ## Limits ([`RpcLimits`], defaults in brackets)
@@ -200,6 +202,14 @@ pub trait SeroApi {
     /// the range: it reveals only the range.
     #[method(name = "getCompactBlocks")]
     fn compact_blocks(&self, from: u64, to: u64) -> RpcResult<Vec<CompactBlock>>;
+    /// Headers with their certificates and validator-set changes, for light
+    /// clients (`docs/protocol.md` §18.5): the blocks `from..=to` (at most
+    /// 1,000) that exist.
+    #[method(name = "getHeaders")]
+    fn headers(&self, from: u64, to: u64) -> RpcResult<Vec<HeaderEntry>>;
+    /// The genesis file the node was started from (null on a dev chain).
+    #[method(name = "getGenesis")]
+    fn genesis(&self) -> RpcResult<Option<sero_node::genesis::GenesisJson>>;
     /// Output records sent since the server started.
     #[method(name = "servedOutputs")]
     fn served_outputs(&self) -> RpcResult<u64>;
@@ -260,6 +270,20 @@ pub struct CompactBlock {
     pub spends: Vec<CompactSpend>,
 }
 
+/// A header as a light client downloads it ([`SeroApiServer::headers`]).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct HeaderEntry {
+    pub height: u64,
+    /// The header bytes, hex.
+    pub header: String,
+    /// The block's BA★ certificate, hex (empty: none).
+    pub certificate: String,
+    /// The active validators after the block, when they differ from those
+    /// after its parent (and for the genesis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validators: Option<Vec<ValidatorEntry>>,
+}
+
 /// A package as the chain stores it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct PackageEntry {
@@ -296,6 +320,8 @@ pub struct RpcImpl {
     rejected: Arc<Mutex<RejectedTxs>>,
     /// Output records sent ([`SeroApiServer::served_outputs`]).
     served: Arc<std::sync::atomic::AtomicU64>,
+    /// The genesis file ([`SeroApiServer::genesis`]).
+    genesis: Option<Arc<sero_node::genesis::GenesisJson>>,
 }
 
 impl RpcImpl {
@@ -306,7 +332,14 @@ impl RpcImpl {
             node,
             rejected: Arc::new(Mutex::new(RejectedTxs::new(rejected_cache))),
             served: Default::default(),
+            genesis: None,
         }
+    }
+
+    /// Serves `genesis` as the network's genesis file.
+    pub fn with_genesis(mut self, genesis: Option<sero_node::genesis::GenesisJson>) -> Self {
+        self.genesis = genesis.map(Arc::new);
+        self
     }
 
     fn count_served(&self, n: usize) {
@@ -724,6 +757,57 @@ impl SeroApiServer for RpcImpl {
             prune_depth: node.chain.prune_depth(),
         })
     }
+
+    fn headers(&self, from: u64, to: u64) -> RpcResult<Vec<HeaderEntry>> {
+        if from > to || to - from >= 1_000 {
+            return Err(bad_params(
+                "range must satisfy from <= to and cover at most 1000 blocks",
+            ));
+        }
+        let node = self.lock()?;
+        let chain = &node.chain;
+        let tip = chain.tip().0;
+        let mut out = vec![];
+        let mut prev = match from.checked_sub(1) {
+            Some(p) => chain.header(p).map_err(internal)?,
+            None => None,
+        };
+        for h in from..=to.min(tip) {
+            let Some(header) = chain.header(h).map_err(internal)? else {
+                break;
+            };
+            let changed = prev
+                .as_ref()
+                .is_none_or(|p| p.validators_hash != header.validators_hash);
+            let validators = if changed {
+                let vals = chain.registry().validators_at(h).map_err(internal)?;
+                Some(
+                    vals.iter()
+                        .map(|v| ValidatorEntry {
+                            vote_key: hex::encode(v.vote_key),
+                            vrf_key: hex::encode(v.vrf_key),
+                            stake: v.stake,
+                        })
+                        .collect(),
+                )
+            } else {
+                None
+            };
+            let certificate = chain.db().certificate(h).map_err(internal)?;
+            out.push(HeaderEntry {
+                height: h,
+                header: hex::encode(header.to_bytes()),
+                certificate: hex::encode(certificate.unwrap_or_default()),
+                validators,
+            });
+            prev = Some(header);
+        }
+        Ok(out)
+    }
+
+    fn genesis(&self) -> RpcResult<Option<sero_node::genesis::GenesisJson>> {
+        Ok(self.genesis.as_deref().cloned())
+    }
 }
 
 impl RpcImpl {
@@ -855,6 +939,8 @@ pub const METHOD_ARITY: &[(&str, usize)] = &[
     ("sero_getCompactBlocks", 2),
     ("sero_servedOutputs", 0),
     ("sero_servedHeights", 0),
+    ("sero_getHeaders", 2),
+    ("sero_getGenesis", 0),
     ("sero_getTransactionReceipt", 1),
     ("sero_call", 1),
     ("eth_chainId", 0),
@@ -1095,13 +1181,28 @@ pub async fn serve(
     serve_with(node, addr, RpcLimits::default()).await
 }
 
+/// [`serve`] for a node of a network started from `genesis` (served by
+/// `sero_getGenesis`).
+pub async fn serve_network(
+    node: Arc<Mutex<Node>>,
+    addr: &str,
+    genesis: sero_node::genesis::GenesisJson,
+) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), std::io::Error> {
+    let limits = RpcLimits::default();
+    let rpc = RpcImpl::new(node, limits.rejected_cache).with_genesis(Some(genesis));
+    serve_rpc(rpc, addr, limits).await
+}
+
 /// Every method the server answers (`sero_`, contract and `eth_`), over
 /// `node`, with a cache of `rejected_cache` refused transaction ids.
 pub fn methods(
     node: Arc<Mutex<Node>>,
     rejected_cache: usize,
 ) -> Result<jsonrpsee::Methods, std::io::Error> {
-    let rpc = RpcImpl::new(node, rejected_cache);
+    rpc_methods(RpcImpl::new(node, rejected_cache))
+}
+
+fn rpc_methods(rpc: RpcImpl) -> Result<jsonrpsee::Methods, std::io::Error> {
     let mut module = SeroApiServer::into_rpc(rpc.clone());
     module
         .merge(eth::ContractApiServer::into_rpc(rpc.clone()))
@@ -1118,9 +1219,17 @@ pub async fn serve_with(
     addr: &str,
     limits: RpcLimits,
 ) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), std::io::Error> {
+    serve_rpc(RpcImpl::new(node, limits.rejected_cache), addr, limits).await
+}
+
+async fn serve_rpc(
+    rpc: RpcImpl,
+    addr: &str,
+    limits: RpcLimits,
+) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), std::io::Error> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
-    let methods = methods(node, limits.rejected_cache)?;
+    let methods = rpc_methods(rpc)?;
     let config = jsonrpsee::server::ServerConfigBuilder::new()
         .max_request_body_size(limits.max_request_body)
         .max_response_body_size(limits.max_response_body)

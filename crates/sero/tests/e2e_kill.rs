@@ -72,6 +72,12 @@ fn sero(args: &[&str]) -> (i32, Value) {
         .arg("--json")
         .args(args)
         .env_remove("SERO_MNEMONIC")
+        // Not the working directory's wallet: each run is a new network,
+        // and a wallet pins its network's genesis.
+        .env(
+            "SERO_WALLET_DIR",
+            std::env::temp_dir().join(format!("sero-e2e-kill-{}", std::process::id())),
+        )
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()

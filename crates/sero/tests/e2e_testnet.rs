@@ -67,6 +67,7 @@ fn four_validators_finalise_payments_and_survive_a_restart() {
     let to: Value = serde_json::from_slice(&to.stdout).unwrap();
     let out = Command::new(SERO)
         .args(["--json", "wallet", "--rpc", &urls[0], "send", "--mnemonic"])
+        .env("SERO_WALLET_DIR", dir.path().join("wallet"))
         .arg(plan["dev_mnemonic"].as_str().unwrap())
         .args([
             "--to",

@@ -185,9 +185,10 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
         for a in net.listen_addrs().await {
             println!("  p2p            : {a}/p2p/{}", net.local_peer_id());
         }
-        let (addr, rpc) = sero_rpc::serve(node.clone(), &args.rpc_addr)
-            .await
-            .map_err(|e| fail(format!("cannot serve JSON-RPC on {}: {e}", args.rpc_addr)))?;
+        let (addr, rpc) =
+            sero_rpc::serve_network(node.clone(), &args.rpc_addr, genesis.json.clone())
+                .await
+                .map_err(|e| fail(format!("cannot serve JSON-RPC on {}: {e}", args.rpc_addr)))?;
         println!("  rpc            : http://{addr}");
         let web = match (&args.web.no_web, &args.web.web) {
             (false, Some(a)) => {

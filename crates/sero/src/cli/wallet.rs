@@ -70,6 +70,13 @@ pub(crate) struct NodeOpts {
         default_value = ".sero-wallet"
     )]
     wallet_dir: PathBuf,
+    /// The network's genesis file, trusted: the wallet verifies every
+    /// header the node sends from it (BA★ certificates, validator-set
+    /// changes) and every block against its header. Without it the wallet
+    /// uses the genesis pinned in its directory, else trusts the node's on
+    /// first use and pins it. A dev chain has none (unverified).
+    #[arg(long, global = true, env = "SERO_GENESIS", value_name = "FILE")]
+    genesis: Option<PathBuf>,
 }
 
 impl NodeOpts {
@@ -77,7 +84,9 @@ impl NodeOpts {
     pub(crate) fn connect(&self) -> Result<(Client, SendOpts), CliError> {
         let client =
             sero_rpc::client(&self.rpc).map_err(|e| CliError::Usage(format!("--rpc: {e}")))?;
-        Ok((client, SendOpts::new(self.params.clone(), &self.wallet_dir)))
+        let mut opts = SendOpts::new(self.params.clone(), &self.wallet_dir);
+        opts.genesis = self.genesis.clone();
+        Ok((client, opts))
     }
 }
 
@@ -588,7 +597,9 @@ async fn scan_notes(
     opts: &SendOpts,
     quiet: bool,
 ) -> Result<Scanned, CliError> {
-    let (st, stats) = super::wallet_sync::sync(client, tk, &opts.sync_dir, quiet).await?;
+    let (st, stats) =
+        super::wallet_sync::sync(client, tk, &opts.sync_dir, opts.genesis.as_deref(), quiet)
+            .await?;
     tracing::debug!(
         blocks = stats.blocks,
         outputs = stats.outputs,
@@ -603,6 +614,8 @@ async fn scan_notes(
             "height": st.height(),
             "blocks": stats.blocks,
             "outputs": stats.outputs,
+            "verified": st.verified(),
+            "node_tip": stats.node_tip,
         }),
     };
     for (n, til) in st.notes.into_iter().zip(st.tils) {
@@ -961,6 +974,8 @@ pub(crate) struct SendOpts {
     pending_dir: PathBuf,
     /// The wallets' local sync states (`wallet_sync`).
     pub(crate) sync_dir: PathBuf,
+    /// The trusted genesis file (`--genesis`), if given.
+    pub(crate) genesis: Option<PathBuf>,
 }
 
 impl SendOpts {
@@ -971,6 +986,7 @@ impl SendOpts {
             params_file,
             pending_dir: wallet_dir.join("pending"),
             sync_dir: wallet_dir.join("sync"),
+            genesis: None,
         }
     }
 }

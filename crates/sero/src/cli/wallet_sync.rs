@@ -14,12 +14,33 @@
 //! (temporary file, fsync, rename), so an interrupted sync resumes where
 //! it stopped. If the block at the saved height is no longer the one
 //! saved (a reorganisation), the state is dropped and the scan starts over.
+//!
+//! **Verification** (`docs/protocol.md` §18.5). On a network (a node
+//! started from a genesis file) the wallet believes nothing the node says
+//! that it cannot check: it starts from the genesis (`--genesis FILE`, else
+//! the one pinned in `<sync dir>/genesis.json`, else the node's
+//! `sero_getGenesis` on first use, pinned from then on), checks every
+//! header with [`HeaderVerifier`] (parent links, seal, BA★ certificate by
+//! the round's validator set, validator-set changes against the header's
+//! `validators_hash`), and checks each compact block against its verified
+//! header: its hash, the note root and leaf count its outputs give, and
+//! that each note of ours opens to the served commitment. It moves only
+//! up to the last final header, and saves the verifier's state with the
+//! notes, so the next command verifies only the headers after it. A lying
+//! node is refused with an error and the saved state is left as it was; a
+//! withholding node only keeps the wallet behind, which the report says
+//! (`sync.verified_height`, `sync.node_tip`). A dev chain (no genesis
+//! file, no validators) has no certificates: its wallet is unverified.
 
 use crate::output::CliError;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
+use sero_consensus::ba::Certificate;
 use sero_crypto::curve::{base_from_canonical, encode_base};
 use sero_keys::TraceKey;
+use sero_ledger::block::BlockHeader;
+use sero_ledger::light::{HeaderVerifier, LightState, ValidatorEntry};
+use sero_node::genesis::{Genesis, GenesisJson};
 use sero_node::scan::{find_notes, OutputRecord};
 use sero_rpc::SeroApiClient;
 use sero_tree::{cm_auth, Frontier, MerklePath};
@@ -28,8 +49,8 @@ use std::path::{Path, PathBuf};
 
 use super::wallet::Client;
 
-/// Version of the file layout.
-const VERSION: u32 = 1;
+/// Version of the file layout (2: the verified header state).
+const VERSION: u32 = 2;
 
 fn fail(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
@@ -67,6 +88,10 @@ struct File {
     /// `Frontier::to_bytes`, hex.
     frontier: String,
     notes: Vec<StoredNote>,
+    /// The header verifier's state at `height` ([`LightState::to_bytes`],
+    /// hex); absent for an unverified (dev chain) wallet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    light: Option<String>,
 }
 
 /// A note of the wallet with what spending it needs.
@@ -83,6 +108,8 @@ pub(crate) struct SyncState {
     height: Option<u64>,
     hash: [u8; 32],
     frontier: Frontier,
+    /// The verified header state at `height` (verifying wallets).
+    light: Option<LightState>,
     pub notes: Vec<SyncedNote>,
     /// The trace tag of each note, in the order of `notes`.
     pub tils: Vec<[u8; 32]>,
@@ -93,6 +120,8 @@ pub(crate) struct SyncState {
 pub(crate) struct SyncStats {
     pub blocks: u64,
     pub outputs: u64,
+    /// The tip the node claimed.
+    pub node_tip: u64,
 }
 
 impl SyncState {
@@ -103,6 +132,7 @@ impl SyncState {
             height: Some(height),
             hash,
             frontier,
+            light: None,
             notes: vec![],
             tils: vec![],
         }
@@ -113,6 +143,7 @@ impl SyncState {
             height: None,
             hash: [0; 32],
             frontier: Frontier::new(),
+            light: None,
             notes: vec![],
             tils: vec![],
         }
@@ -133,17 +164,27 @@ impl SyncState {
         };
         let bad = |what: &str| fail(format!("{}: {what}; delete it to rescan", file.display()));
         let f: File = serde_json::from_slice(&bytes).map_err(|e| bad(&e.to_string()))?;
-        if f.version != VERSION {
+        // Version 1 has no verified header state: read as unverified (a
+        // verifying sync rescans it).
+        if f.version != VERSION && f.version != 1 {
             return Err(bad(&format!("unknown version {}", f.version)));
         }
         let frontier =
             Frontier::from_bytes(&hex::decode(&f.frontier).map_err(|_| bad("frontier"))?)
                 .map_err(|e| bad(&e.to_string()))?;
         let hash = hex32(&f.hash).ok_or_else(|| bad("hash"))?;
+        let light = match &f.light {
+            Some(l) => Some(
+                LightState::from_bytes(&hex::decode(l).map_err(|_| bad("light state"))?)
+                    .map_err(|e| bad(&e.to_string()))?,
+            ),
+            None => None,
+        };
         let mut st = SyncState {
             height: f.height,
             hash,
             frontier,
+            light,
             notes: vec![],
             tils: vec![],
         };
@@ -192,6 +233,7 @@ impl SyncState {
                     })
                 })
                 .collect::<Result<_, CliError>>()?,
+            light: self.light.as_ref().map(|l| hex::encode(l.to_bytes())),
         };
         let dir = file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| fail(format!("{}: {e}", dir.display())))?;
@@ -259,7 +301,16 @@ impl SyncState {
         }
         for ((pos, note), path) in found.into_iter().zip(new_paths) {
             let record = records[(pos - b.start) as usize].1.clone();
-            let leaf = cm_auth(pos, note.cm_out().map_err(fail)?);
+            let cm = note.cm_out().map_err(fail)?;
+            if cm != record.cm_out() {
+                // A plain record whose asset or memo is not the one its
+                // commitment (in the verified tree) holds.
+                return Err(fail(format!(
+                    "block {}: output #{pos} does not open to its note commitment",
+                    b.height
+                )));
+            }
+            let leaf = cm_auth(pos, cm);
             self.tils.push(encode_base(&trace_tag(&tk.vsk(), leaf)));
             self.notes.push(SyncedNote {
                 pos,
@@ -312,17 +363,199 @@ fn bar(len: u64, quiet: bool) -> ProgressBar {
     pb
 }
 
+/// The wallet's trust anchor: the network's genesis (module docs).
+pub(crate) struct Anchor {
+    genesis: Genesis,
+    header: BlockHeader,
+}
+
+impl Anchor {
+    fn verifier(&self) -> Result<HeaderVerifier, CliError> {
+        let g = &self.genesis;
+        let vals: Vec<ValidatorEntry> = g
+            .validators
+            .iter()
+            .map(|v| (v.vote_key, v.vrf_key, v.stake))
+            .collect();
+        HeaderVerifier::from_genesis(self.header.clone(), g.seed, &vals, g.consensus, g.license)
+            .map_err(fail)
+    }
+
+    fn resume(&self, st: LightState) -> Result<HeaderVerifier, CliError> {
+        HeaderVerifier::resume(st, self.genesis.consensus, self.genesis.license).map_err(fail)
+    }
+}
+
+/// The genesis to verify against: `explicit` (a file the user trusts),
+/// else the one pinned under `dir`, else the node's (trusted on first use,
+/// then pinned). `None` on a dev chain (the node serves no genesis and
+/// none is pinned).
+async fn anchor(
+    client: &Client,
+    dir: &Path,
+    explicit: Option<&Path>,
+) -> Result<Option<Anchor>, CliError> {
+    let pinned = dir.join("genesis.json");
+    let (json, pin): (GenesisJson, bool) = if let Some(f) = explicit {
+        let g = Genesis::load(f).map_err(|e| fail(format!("--genesis: {e}")))?;
+        (g.json, !pinned.exists())
+    } else if pinned.exists() {
+        let g = Genesis::load(&pinned).map_err(|e| {
+            fail(format!(
+                "{}: {e}; delete it to trust the node's",
+                pinned.display()
+            ))
+        })?;
+        (g.json, false)
+    } else {
+        match client.genesis().await.map_err(fail)? {
+            Some(j) => {
+                eprintln!(
+                    "warning: trusting the node for the network's genesis on first use \
+                     (pinned in {}); pass --genesis FILE to check it",
+                    pinned.display()
+                );
+                (j, true)
+            }
+            None => return Ok(None),
+        }
+    };
+    let genesis = Genesis::from_json(json.clone()).map_err(fail)?;
+    let block = genesis.block().map_err(fail)?.block;
+    let served = client.headers(0, 0).await.map_err(fail)?;
+    let same = served
+        .first()
+        .and_then(|e| hex::decode(&e.header).ok())
+        .is_some_and(|b| b == block.header.to_bytes());
+    if !same {
+        return Err(fail(format!(
+            "the node's genesis is not the trusted one (chain id {}): another network, or a lying node",
+            hex::encode(block.hash())
+        )));
+    }
+    if pin {
+        std::fs::create_dir_all(dir).map_err(|e| fail(format!("{}: {e}", dir.display())))?;
+        let text = serde_json::to_vec_pretty(&json).map_err(fail)?;
+        std::fs::write(&pinned, text).map_err(|e| fail(format!("{}: {e}", pinned.display())))?;
+    }
+    Ok(Some(Anchor {
+        genesis,
+        header: block.header,
+    }))
+}
+
+/// Verifies the headers `from..=to` the node serves after `v`'s state;
+/// returns each verified header with the verifier's state after it, and
+/// whether the node served the whole range.
+async fn verify_headers(
+    client: &Client,
+    v: &mut HeaderVerifier,
+    from: u64,
+    to: u64,
+) -> Result<(Vec<(BlockHeader, LightState)>, bool), CliError> {
+    let entries = client.headers(from, to).await.map_err(fail)?;
+    let complete = entries.len() as u64 == to - from + 1;
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        let header = hex::decode(&e.header)
+            .ok()
+            .and_then(|b| BlockHeader::from_bytes(&b).ok())
+            .ok_or_else(|| fail(format!("node sent a malformed header {}", e.height)))?;
+        if header.height == 0 {
+            // The genesis is the anchor's (checked in `anchor`).
+            if header != v.state().header {
+                return Err(fail("node sent another genesis header"));
+            }
+            out.push((header, v.state().clone()));
+            continue;
+        }
+        let cert = hex::decode(&e.certificate)
+            .ok()
+            .and_then(|b| Certificate::from_bytes(&b).ok())
+            .ok_or_else(|| {
+                fail(format!(
+                    "block {}: node sent no valid certificate",
+                    header.height
+                ))
+            })?;
+        let vals = match &e.validators {
+            Some(list) => Some(
+                list.iter()
+                    .map(|x| Some((hex32(&x.vote_key)?, hex32(&x.vrf_key)?, x.stake)))
+                    .collect::<Option<Vec<ValidatorEntry>>>()
+                    .ok_or_else(|| fail("node sent a malformed validator set"))?,
+            ),
+            None => None,
+        };
+        v.verify_next(&header, &cert, vals.as_deref())
+            .map_err(|e| fail(format!("refusing the node's chain: {e}")))?;
+        out.push((header, v.state().clone()));
+    }
+    Ok((out, complete))
+}
+
+impl SyncState {
+    /// [`apply`](Self::apply) for a block whose header is verified: the
+    /// block must be that header's, and its outputs must give the header's
+    /// note root and leaf count.
+    fn apply_verified(
+        &mut self,
+        tk: &TraceKey,
+        b: &sero_rpc::CompactBlock,
+        header: &BlockHeader,
+    ) -> Result<(), CliError> {
+        if b.height != header.height || hex32(&b.hash) != Some(header.hash()) {
+            return Err(fail(format!(
+                "block {}: the node's compact block is not the verified block",
+                b.height
+            )));
+        }
+        if hex32(&b.note_root) != Some(encode_base(&header.note_root)) {
+            return Err(fail(format!(
+                "block {}: the node's note root is not the verified header's",
+                b.height
+            )));
+        }
+        self.apply(tk, b)?;
+        if self.frontier.len() != header.leaf_count {
+            return Err(fail(format!(
+                "block {}: the node sent {} outputs too many or too few for the verified leaf count",
+                b.height,
+                (self.frontier.len() as i128 - header.leaf_count as i128).abs()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether the state was verified against headers.
+    pub(crate) fn verified(&self) -> bool {
+        self.light.is_some()
+    }
+}
+
 /// Brings the local state of `tk` under `dir` up to the node's tip,
 /// downloading only the blocks after the saved height.
 pub(crate) async fn sync(
     client: &Client,
     tk: &TraceKey,
     dir: &Path,
+    genesis: Option<&Path>,
     quiet: bool,
 ) -> Result<(SyncState, SyncStats), CliError> {
     let file = SyncState::path(dir, tk);
     let mut st = SyncState::load(&file, tk)?;
     let tip = client.block_number().await.map_err(fail)?;
+    let anchor = anchor(client, dir, genesis).await?;
+    if let Some(a) = &anchor {
+        return sync_verified(client, tk, a, st, &file, tip, quiet).await;
+    }
+    if st.light.is_some() {
+        return Err(fail(format!(
+            "{} was verified against a network's genesis but the node serves none: \
+             pass --genesis FILE, or delete the file to use this node unverified",
+            file.display()
+        )));
+    }
     if let Some(h) = st.height {
         let same = match client.block_by_number(h).await.map_err(fail)? {
             Some(b) => hex32(&b.hash) == Some(st.hash),
@@ -336,7 +569,10 @@ pub(crate) async fn sync(
             st = SyncState::empty();
         }
     }
-    let mut stats = SyncStats::default();
+    let mut stats = SyncStats {
+        node_tip: tip,
+        ..SyncStats::default()
+    };
     let from = st.height.map_or(0, |h| h + 1);
     let pb = bar((tip + 1).saturating_sub(from), quiet);
     let mut next = from;
@@ -356,5 +592,94 @@ pub(crate) async fn sync(
         pb.set_position(next - from);
     }
     pb.finish_and_clear();
+    Ok((st, stats))
+}
+
+/// [`sync`] against verified headers (module docs): moves only up to the
+/// last final header the node proves.
+async fn sync_verified(
+    client: &Client,
+    tk: &TraceKey,
+    anchor: &Anchor,
+    mut st: SyncState,
+    file: &Path,
+    tip: u64,
+    quiet: bool,
+) -> Result<(SyncState, SyncStats), CliError> {
+    if st.height.is_some() && st.light.is_none() {
+        tracing::warn!("the saved state was not verified: rescanning");
+        st = SyncState::empty();
+    }
+    let mut verifier = match &st.light {
+        Some(l) => {
+            if l.hash != st.hash || Some(l.header.height) != st.height {
+                return Err(fail(format!(
+                    "{}: the verified header is not the synced block; delete it to rescan",
+                    file.display()
+                )));
+            }
+            anchor.resume(l.clone())?
+        }
+        None => anchor.verifier()?,
+    };
+    let mut stats = SyncStats {
+        node_tip: tip,
+        ..SyncStats::default()
+    };
+    let from = st.height.map_or(0, |h| h + 1);
+    let pb = bar((tip + 1).saturating_sub(from), quiet);
+    let mut next = from;
+    while next <= tip {
+        let to = (next + 999).min(tip);
+        let (headers, complete) = verify_headers(client, &mut verifier, next, to).await?;
+        // Only final headers are committed to.
+        let fin = verifier.state().finalized;
+        let usable: Vec<&(BlockHeader, LightState)> = headers
+            .iter()
+            .filter(|(h, _)| h.height <= fin || h.height == 0)
+            .collect();
+        let Some(last) = usable.last().map(|(h, _)| h.height) else {
+            break;
+        };
+        while st.height.map_or(0, |h| h + 1) <= last {
+            let n = st.height.map_or(0, |h| h + 1);
+            let blocks = client.compact_blocks(n, last).await.map_err(fail)?;
+            if blocks.is_empty() {
+                break;
+            }
+            for b in &blocks {
+                let Some((h, ls)) = usable.iter().find(|(h, _)| h.height == b.height) else {
+                    return Err(fail(format!(
+                        "node sent block {} outside the range asked",
+                        b.height
+                    )));
+                };
+                st.apply_verified(tk, b, h)?;
+                st.light = Some(ls.clone());
+                stats.blocks += 1;
+                stats.outputs += b.outputs.len() as u64;
+            }
+            st.save(file)?;
+            pb.set_position(st.height.map_or(0, |h| h + 1) - from);
+        }
+        if st.height != Some(last) {
+            break;
+        }
+        // Go on from the committed state (tentative headers are verified
+        // again next time, with their later certificates).
+        verifier = anchor.resume(st.light.clone().expect("set with the height"))?;
+        next = last + 1;
+        if !complete || last < to {
+            break;
+        }
+    }
+    pb.finish_and_clear();
+    let h = st.height.unwrap_or(0);
+    if h < tip {
+        eprintln!(
+            "warning: verified up to block {h}; the node claims block {tip} \
+             (later blocks are not final yet, or the node did not serve them)"
+        );
+    }
     Ok((st, stats))
 }

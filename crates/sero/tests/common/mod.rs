@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 pub mod net;
+pub mod proxy;
 
 pub const SERO: &str = env!("CARGO_BIN_EXE_sero");
 
