@@ -479,6 +479,57 @@ impl Chain {
         }
     }
 
+    /// Recomputes, from the stored contents alone, every commitment the
+    /// tip header makes to the state, and compares: the note root and leaf
+    /// count (all leaves, streamed into a fresh frontier; also against the
+    /// persisted root node), each output record against its leaf
+    /// (`CMauth(pos, cm)`), the contract-state root (one scan into a fresh
+    /// LtHash) and `validators_hash` (the registry's active set). What a
+    /// node that received its state from a peer (a snapshot) must check
+    /// before trusting it; cost linear in the state. The nullifier, til and
+    /// transaction indexes are **not** committed by any header, so they
+    /// cannot be checked here (see `docs/protocol.md` §18.7).
+    pub fn verify_state(&self) -> Result<(), ChainError> {
+        let h = self.tip_header();
+        let bad = |what: &str| Err(ChainError::Corrupt(format!("state check: {what}")));
+        let n = self.db.leaf_count()?;
+        let mut frontier = Frontier::new();
+        let mut pos = 0u64;
+        while pos < n {
+            let to = (pos + sero_state::MAX_RANGE).min(n);
+            let leaves = self.db.leaves(pos, to)?;
+            let outputs = self.db.outputs(pos, to)?;
+            if leaves.len() as u64 != to - pos || outputs.len() as u64 != to - pos {
+                return bad("leaves or outputs missing");
+            }
+            for (l, (p, o)) in leaves.iter().zip(&outputs) {
+                let leaf =
+                    base_from_canonical(l).map_err(|e| ChainError::Corrupt(e.to_string()))?;
+                let rec = OutputRecord::from_bytes(o).ok_or_else(|| {
+                    ChainError::Corrupt(format!("state check: output record {p} malformed"))
+                })?;
+                if cm_auth(*p, rec.cm_out()) != leaf {
+                    return bad(&format!("output record {p} does not match its leaf"));
+                }
+                frontier.append(leaf).map_err(|_| ChainError::TreeFull)?;
+            }
+            pos = to;
+        }
+        if frontier.len() != h.leaf_count || frontier.root() != h.note_root {
+            return bad("the leaves do not give the header's note root and leaf count");
+        }
+        if self.db.tree_root()? != h.note_root {
+            return bad("the persisted tree nodes do not give the header's note root");
+        }
+        if scan_evm_acc(&self.db)?.root() != h.state_root {
+            return bad("the contract state does not give the header's state root");
+        }
+        if load_registry(&self.db)?.validators_hash() != h.validators_hash {
+            return bad("the registry does not give the header's validators hash");
+        }
+        Ok(())
+    }
+
     /// Turns pruning on (`Some(depth)`: keep the bodies of the last `depth`
     /// blocks, and of every block not yet final) or off (`None`, archive:
     /// bodies already pruned stay pruned). Pruning runs in each block's
