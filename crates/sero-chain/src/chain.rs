@@ -187,7 +187,15 @@ pub struct Chain {
     /// an earlier validation of a block holding them): block validation
     /// does not verify them again.
     verified: Arc<VerifiedCache>,
+    /// Keep the bodies of only the last this many blocks (and never prune
+    /// a non-final one); `None`: an archive node (the default).
+    prune_depth: Option<u64>,
 }
+
+/// Most old bodies one block's write prunes (a node that turns pruning on
+/// with a long history catches up over the next blocks; in steady state
+/// each block prunes one).
+pub const MAX_PRUNE_PER_BLOCK: u64 = 256;
 
 /// The accumulator over every stored contract-state entry (one scan).
 fn scan_evm_acc(db: &StateDb) -> Result<LtHash, ChainError> {
@@ -351,6 +359,7 @@ impl Chain {
             chain_id: [0; 32],
             evm_acc,
             verified: Arc::new(VerifiedCache::default()),
+            prune_depth: None,
         };
         chain.tip_header = match chain.tip {
             Some((h, _)) => chain.header(h)?,
@@ -472,6 +481,8 @@ impl Chain {
         }
     }
 
+    /// The block at `height`; `ChainError::State(StateError::Pruned)` if
+    /// its body was pruned ([`header`](Self::header) still answers).
     pub fn block(&self, height: u64) -> Result<Option<Block>, ChainError> {
         match self.db.block_by_height(height)? {
             Some(b) => Ok(Some(Block::from_parts(&b.header, &b.body)?)),
@@ -479,12 +490,118 @@ impl Chain {
         }
     }
 
-    /// The header of the block at `height`.
+    /// The header of the block at `height` (kept when the body is pruned).
     pub fn header(&self, height: u64) -> Result<Option<BlockHeader>, ChainError> {
-        match self.db.block_by_height(height)? {
-            Some(b) => Ok(Some(BlockHeader::from_bytes(&b.header)?)),
+        match self.db.header_by_height(height)? {
+            Some((_, h)) => Ok(Some(BlockHeader::from_bytes(&h)?)),
             None => Ok(None),
         }
+    }
+
+    /// Recomputes, from the stored contents alone, every commitment the
+    /// tip header makes to the state, and compares: the note root and leaf
+    /// count (all leaves, streamed into a fresh frontier; also against the
+    /// persisted root node), each output record against its leaf
+    /// (`CMauth(pos, cm)`), the contract-state root (one scan into a fresh
+    /// LtHash) and `validators_hash` (the registry's active set). What a
+    /// node that received its state from a peer (a snapshot) must check
+    /// before trusting it; cost linear in the state. The nullifier, til and
+    /// transaction indexes are **not** committed by any header, so they
+    /// cannot be checked here (see `docs/protocol.md` §18.7).
+    pub fn verify_state(&self) -> Result<(), ChainError> {
+        let h = self.tip_header();
+        let bad = |what: &str| Err(ChainError::Corrupt(format!("state check: {what}")));
+        let n = self.db.leaf_count()?;
+        let mut frontier = Frontier::new();
+        let mut pos = 0u64;
+        while pos < n {
+            let to = (pos + sero_state::MAX_RANGE).min(n);
+            let leaves = self.db.leaves(pos, to)?;
+            let outputs = self.db.outputs(pos, to)?;
+            if leaves.len() as u64 != to - pos || outputs.len() as u64 != to - pos {
+                return bad("leaves or outputs missing");
+            }
+            for (l, (p, o)) in leaves.iter().zip(&outputs) {
+                let leaf =
+                    base_from_canonical(l).map_err(|e| ChainError::Corrupt(e.to_string()))?;
+                let rec = OutputRecord::from_bytes(o).ok_or_else(|| {
+                    ChainError::Corrupt(format!("state check: output record {p} malformed"))
+                })?;
+                if cm_auth(*p, rec.cm_out()) != leaf {
+                    return bad(&format!("output record {p} does not match its leaf"));
+                }
+                frontier.append(leaf).map_err(|_| ChainError::TreeFull)?;
+            }
+            pos = to;
+        }
+        if frontier.len() != h.leaf_count || frontier.root() != h.note_root {
+            return bad("the leaves do not give the header's note root and leaf count");
+        }
+        if self.db.tree_root()? != h.note_root {
+            return bad("the persisted tree nodes do not give the header's note root");
+        }
+        if scan_evm_acc(&self.db)?.root() != h.state_root {
+            return bad("the contract state does not give the header's state root");
+        }
+        if load_registry(&self.db)?.validators_hash() != h.validators_hash {
+            return bad("the registry does not give the header's validators hash");
+        }
+        Ok(())
+    }
+
+    /// Turns pruning on (`Some(depth)`: keep the bodies of the last `depth`
+    /// blocks, and of every block not yet final) or off (`None`, archive:
+    /// bodies already pruned stay pruned). Pruning runs in each block's
+    /// write, at most [`MAX_PRUNE_PER_BLOCK`] bodies at a time.
+    pub fn set_prune_depth(&mut self, depth: Option<u64>) {
+        self.prune_depth = depth;
+    }
+
+    /// The configured prune depth (`None`: archive).
+    pub fn prune_depth(&self) -> Option<u64> {
+        self.prune_depth
+    }
+
+    /// The spends `(txid, nullifier, til)` of the block at `height`, in
+    /// block order, from its body or, when the body was pruned, from what
+    /// the pruning kept: what a light wallet needs besides the outputs.
+    #[allow(clippy::type_complexity)]
+    pub fn spends(&self, height: u64) -> Result<Option<Vec<sero_state::codec::Spend>>, ChainError> {
+        match self.db.block_by_height(height) {
+            Ok(Some(b)) => Ok(Some(spends_of(&Block::from_parts(&b.header, &b.body)?))),
+            Ok(None) => Ok(None),
+            Err(StateError::Pruned { .. }) => {
+                Ok(Some(self.db.pruned_spends(height)?.unwrap_or_default()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The bodies the block at `height` prunes in its write (see
+    /// [`set_prune_depth`](Self::set_prune_depth)).
+    fn prune_list(&self, height: u64) -> Result<Vec<sero_state::PrunedBody>, ChainError> {
+        let Some(depth) = self.prune_depth else {
+            return Ok(vec![]);
+        };
+        let from = self.db.pruned_below()?;
+        // Keep heights > height − depth, and every non-final block.
+        let Some(keep_from) = (height + 1).checked_sub(depth.max(1)) else {
+            return Ok(vec![]);
+        };
+        let to = keep_from
+            .min(self.db.finalized_height()? + 1)
+            .min(from.saturating_add(MAX_PRUNE_PER_BLOCK));
+        let mut out = vec![];
+        for h in from..to {
+            let b = self
+                .block(h)?
+                .ok_or_else(|| ChainError::Corrupt(format!("block {h} missing")))?;
+            out.push(sero_state::PrunedBody {
+                height: h,
+                spends: spends_of(&b),
+            });
+        }
+        Ok(out)
     }
 
     /// The header of the tip.
@@ -866,6 +983,7 @@ impl Chain {
             evm_changes: vec![],
             receipts: vec![],
             evm_acc: vec![],
+            prune: vec![],
         })
     }
 
@@ -896,6 +1014,9 @@ impl Chain {
     fn commit(&mut self, block: &Block, mut effects: BlockEffects) -> Result<(), ChainError> {
         let acc = self.acc_after(effects.evm_changes.iter().map(|(k, v)| (k, v)))?;
         effects.evm_acc = acc.to_bytes();
+        if effects.height > 0 {
+            effects.prune = self.prune_list(effects.height)?;
+        }
         let mut frontier = self.frontier.clone();
         for l in &effects.leaves {
             let leaf = base_from_canonical(l).map_err(|e| ChainError::Corrupt(e.to_string()))?;
@@ -1120,6 +1241,18 @@ fn attach_contract_effects(
 }
 
 /// Coinbase outputs mint SERO only, without tickets.
+/// `(txid, nullifier, til)` of every input of `block`, in block order.
+fn spends_of(block: &Block) -> Vec<sero_state::codec::Spend> {
+    let mut out = vec![];
+    for t in &block.txs {
+        let id = t.txid();
+        for i in &t.inputs {
+            out.push((id, encode_base(&i.nil), encode_base(&i.til)));
+        }
+    }
+    out
+}
+
 fn check_sero_only(coinbase: &[PlainOutput]) -> Result<(), ChainError> {
     let mut minted: u128 = 0;
     for c in coinbase {

@@ -147,6 +147,8 @@ pub struct Service {
     /// The finalized height the sync peer last reported.
     peer_finalized: u64,
     last_sync: Instant,
+    /// Which peer the next status request goes to (round robin).
+    sync_turn: usize,
     /// Gossiped transactions waiting for verification, per peer.
     tx_queue: crate::txqueue::TxQueue,
     /// Whether a transaction is being verified.
@@ -186,6 +188,7 @@ impl Service {
             behind: true,
             peer_finalized: 0,
             last_sync: Instant::now() - Duration::from_secs(60),
+            sync_turn: 0,
             tx_queue: Default::default(),
             verifying: false,
         };
@@ -860,6 +863,8 @@ impl Service {
                     tip,
                     tip_hash,
                     finalized: chain.db().finalized_height().unwrap_or(0),
+                    // A store error claims nothing servable.
+                    bodies_from: chain.db().pruned_below().unwrap_or(u64::MAX),
                 }
             }
             SyncRequest::Blocks { from, count } => {
@@ -990,10 +995,20 @@ impl Service {
             }
             Internal::Status { peer, response } => {
                 self.syncing = false;
-                if let Some(SyncResponse::Status { tip, finalized, .. }) = response {
+                if let Some(SyncResponse::Status {
+                    tip,
+                    finalized,
+                    bodies_from,
+                    ..
+                }) = response
+                {
                     self.peer_finalized = finalized;
                     let mine = self.current_round() - 1;
-                    if tip > mine {
+                    if tip > mine && bodies_from > mine + 1 {
+                        // A pruned peer without the bodies we need: the
+                        // next tick asks another peer.
+                        tracing::info!(%peer, bodies_from, need = mine + 1, "sync: peer pruned the blocks we need; asking another");
+                    } else if tip > mine {
                         self.request_blocks(
                             peer,
                             mine + 1,
@@ -1175,7 +1190,10 @@ impl Service {
         {
             self.last_sync = Instant::now();
             self.syncing = true;
-            let i = (self.now() as usize) % self.peers.len();
+            // Peers in turn, so a peer that cannot serve us (pruned, or
+            // behind) is followed by another.
+            self.sync_turn = self.sync_turn.wrapping_add(1);
+            let i = self.sync_turn % self.peers.len();
             let peer = self.peers[i];
             let net = self.net.clone();
             let tx = self.internal_tx.clone();

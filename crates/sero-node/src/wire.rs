@@ -163,10 +163,14 @@ pub struct SyncedBlock {
 /// A sync response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SyncResponse {
+    /// The peer's tip and finalized height, and the lowest height whose
+    /// block body it still stores (0: an archive node; a pruned node serves
+    /// `Blocks` only from there on, so a syncing node asks another peer).
     Status {
         tip: u64,
         tip_hash: [u8; 32],
         finalized: u64,
+        bodies_from: u64,
     },
     Blocks(Vec<SyncedBlock>),
     Block(Option<(Vec<u8>, Vec<u8>)>),
@@ -220,11 +224,13 @@ impl SyncResponse {
                 tip,
                 tip_hash,
                 finalized,
+                bodies_from,
             } => {
                 let mut out = vec![0x81];
                 out.extend_from_slice(&tip.to_le_bytes());
                 out.extend_from_slice(tip_hash);
                 out.extend_from_slice(&finalized.to_le_bytes());
+                out.extend_from_slice(&bodies_from.to_le_bytes());
                 out
             }
             SyncResponse::Blocks(blocks) => {
@@ -265,6 +271,7 @@ impl SyncResponse {
                 tip: r.u64("tip")?,
                 tip_hash: r.h32("tip hash")?,
                 finalized: r.u64("finalized")?,
+                bodies_from: r.u64("bodies from")?,
             },
             0x82 => {
                 let n = r.u32("block count")?;
@@ -328,6 +335,7 @@ mod tests {
                 tip: 4,
                 tip_hash: [1; 32],
                 finalized: 3,
+                bodies_from: 2,
             },
             SyncResponse::Blocks(vec![SyncedBlock {
                 header: vec![1],

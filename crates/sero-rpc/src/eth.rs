@@ -358,7 +358,7 @@ impl EthApiServer for RpcImpl {
         };
         let mut out = vec![];
         for h in from..=to {
-            let Some(b) = node.chain.block(h).map_err(internal)? else {
+            let Some(b) = node.chain.block(h).map_err(crate::chain_error)? else {
                 continue;
             };
             let bh = format!("0x{}", hex::encode(b.hash()));

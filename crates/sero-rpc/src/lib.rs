@@ -1,7 +1,10 @@
 //! JSON-RPC in the `sero_` namespace (jsonrpsee). Binary values travel as
 //! lowercase hex; errors are JSON-RPC errors with clear messages:
 //! `-32602` for malformed parameters, `-32000` for a refused transaction,
-//! `-32001` for a missing object, `-32603` for internal errors.
+//! `-32001` for a missing object, `-32002` for a block body this node
+//! pruned (the message names the lowest height it keeps; headers, outputs,
+//! compact blocks and spends of pruned blocks are still served), `-32603`
+//! for internal errors.
 //!
 //! | method | params | result |
 //! | --- | --- | --- |
@@ -20,6 +23,7 @@
 //! | `sero_getTil` | til hex | `{txid, height}` or null |
 //! | `sero_getSpendsByBlock` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{height, txid, nil, til}]`: every spend published in those blocks, so a wallet tests its own notes locally without naming them |
 //! | `sero_getCompactBlocks` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{height, hash, note_root, start, outputs, spends}]`: per block, its output records from position `start` and its spends `{txid, nil, til}`; stops after the block that reaches 10,000 outputs (at least one block), so a light wallet resumes from the last height + 1 |
+//! | `sero_servedHeights` | — | `{tip, finalized, bodies_from, prune_depth}`: what this node serves — block bodies (`getBlockBy*`, `getTransaction`, p2p sync) from `bodies_from` on, headers, outputs, compact blocks and spends from 0; `prune_depth` null on an archive node |
 //! | `sero_getHeaders` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{height, header, certificate, validators?}]`: per block its header bytes and BA★ certificate (hex; empty for the genesis and dev blocks) and, for the genesis and each block whose `validators_hash` differs from its parent's, the validator set after it `[{vote_key, vrf_key, stake}]`: what a light client verifies (`sero_ledger::light`) |
 //! | `sero_getGenesis` | — | the network's genesis file (JSON) or null (a dev chain): a wallet that knows only the chain id checks it by computing the genesis block |
 //! | `sero_servedOutputs` | — | output records this server has sent (`getOutputs`, `getOutputsByBlock`, `getCompactBlocks`) since it started: what a wallet's sync cost the node |
@@ -209,6 +213,34 @@ pub trait SeroApi {
     /// Output records sent since the server started.
     #[method(name = "servedOutputs")]
     fn served_outputs(&self) -> RpcResult<u64>;
+    /// Which heights this node serves (see [`ServedHeights`]).
+    #[method(name = "servedHeights")]
+    fn served_heights(&self) -> RpcResult<ServedHeights>;
+}
+
+/// What a node serves ([`SeroApiServer::served_heights`]).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ServedHeights {
+    pub tip: u64,
+    pub finalized: u64,
+    /// Lowest height whose block body is stored (0: archive).
+    pub bodies_from: u64,
+    /// Bodies kept behind the tip when pruning; `None` on an archive node.
+    pub prune_depth: Option<u64>,
+}
+
+/// `-32002`: the block body was pruned.
+pub const PRUNED_CODE: i32 = -32002;
+
+/// A chain error as an RPC error: a pruned body is [`PRUNED_CODE`] with
+/// the store's message, anything else internal.
+pub fn chain_error(e: sero_node::ChainError) -> ErrorObjectOwned {
+    match e {
+        sero_node::ChainError::State(s @ sero_state::StateError::Pruned { .. }) => {
+            ErrorObjectOwned::owned(PRUNED_CODE, s.to_string(), None::<()>)
+        }
+        other => internal(other),
+    }
 }
 
 /// Outputs after which [`SeroApiServer::compact_blocks`] ends its reply.
@@ -403,7 +435,7 @@ fn hex32(s: &str, what: &str) -> Result<[u8; 32], ErrorObjectOwned> {
 }
 
 fn summary(chain: &Chain, height: u64) -> RpcResult<Option<BlockSummary>> {
-    let Some(b) = chain.block(height).map_err(internal)? else {
+    let Some(b) = chain.block(height).map_err(chain_error)? else {
         return Ok(None);
     };
     Ok(Some(BlockSummary {
@@ -448,7 +480,12 @@ impl SeroApiServer for RpcImpl {
     fn block_by_hash(&self, hash: String) -> RpcResult<Option<BlockSummary>> {
         let h = hex32(&hash, "hash")?;
         let node = self.lock()?;
-        match node.chain.db().block_by_hash(&h).map_err(internal)? {
+        match node
+            .chain
+            .db()
+            .block_by_hash(&h)
+            .map_err(|e| chain_error(e.into()))?
+        {
             Some(b) => summary(&node.chain, b.height),
             None => Ok(None),
         }
@@ -531,7 +568,7 @@ impl SeroApiServer for RpcImpl {
         let block = node
             .chain
             .block(height)
-            .map_err(internal)?
+            .map_err(chain_error)?
             .ok_or_else(|| internal("indexed block missing"))?;
         let tx = block
             .txs
@@ -560,10 +597,9 @@ impl SeroApiServer for RpcImpl {
         let leaf_count_after = |h: u64| -> RpcResult<u64> {
             Ok(node
                 .chain
-                .block(h)
+                .header(h)
                 .map_err(internal)?
                 .ok_or_else(|| internal("block missing"))?
-                .header
                 .leaf_count)
         };
         let start = if from == 0 {
@@ -663,19 +699,16 @@ impl SeroApiServer for RpcImpl {
         let tip = node.chain.tip().0;
         let mut out = vec![];
         for h in from..=to.min(tip) {
-            let Some(b) = node.chain.block(h).map_err(internal)? else {
+            let Some(spends) = node.chain.spends(h).map_err(internal)? else {
                 break;
             };
-            for t in &b.txs {
-                let txid = hex::encode(t.txid());
-                for i in &t.inputs {
-                    out.push(SpendEntry {
-                        height: h,
-                        txid: txid.clone(),
-                        nil: hex::encode(encode_base(&i.nil)),
-                        til: hex::encode(encode_base(&i.til)),
-                    });
-                }
+            for (txid, nil, til) in spends {
+                out.push(SpendEntry {
+                    height: h,
+                    txid: hex::encode(txid),
+                    nil: hex::encode(nil),
+                    til: hex::encode(til),
+                });
             }
         }
         Ok(out)
@@ -716,6 +749,17 @@ impl SeroApiServer for RpcImpl {
 
     fn served_outputs(&self) -> RpcResult<u64> {
         Ok(self.served.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn served_heights(&self) -> RpcResult<ServedHeights> {
+        let node = self.lock()?;
+        let db = node.chain.db();
+        Ok(ServedHeights {
+            tip: node.chain.tip().0,
+            finalized: db.finalized_height().map_err(internal)?,
+            bodies_from: db.pruned_below().map_err(internal)?,
+            prune_depth: node.chain.prune_depth(),
+        })
     }
 
     fn headers(&self, from: u64, to: u64) -> RpcResult<Vec<HeaderEntry>> {
@@ -782,7 +826,11 @@ impl RpcImpl {
         let mut out = vec![];
         let mut served = 0usize;
         for h in from..=to.min(tip) {
-            let Some(b) = node.chain.block(h).map_err(internal)? else {
+            // Headers, outputs and spends: all kept when the body is pruned.
+            let (Some(hash), Some(header)) = (
+                node.chain.db().hash_at(h).map_err(internal)?,
+                node.chain.header(h).map_err(internal)?,
+            ) else {
                 break;
             };
             let start = match h.checked_sub(1) {
@@ -795,7 +843,7 @@ impl RpcImpl {
                         .leaf_count
                 }
             };
-            let end = b.header.leaf_count;
+            let end = header.leaf_count;
             let mut outputs = Vec::with_capacity(end.saturating_sub(start) as usize);
             let mut pos = start;
             while pos < end {
@@ -805,22 +853,23 @@ impl RpcImpl {
                 }
                 pos = next;
             }
-            let mut spends = vec![];
-            for t in &b.txs {
-                let txid = hex::encode(t.txid());
-                for i in &t.inputs {
-                    spends.push(CompactSpend {
-                        txid: txid.clone(),
-                        nil: hex::encode(encode_base(&i.nil)),
-                        til: hex::encode(encode_base(&i.til)),
-                    });
-                }
-            }
+            let spends = node
+                .chain
+                .spends(h)
+                .map_err(internal)?
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(txid, nil, til)| CompactSpend {
+                    txid: hex::encode(txid),
+                    nil: hex::encode(nil),
+                    til: hex::encode(til),
+                })
+                .collect();
             served += outputs.len();
             out.push(CompactBlock {
                 height: h,
-                hash: hex::encode(b.hash()),
-                note_root: hex::encode(encode_base(&b.header.note_root)),
+                hash: hex::encode(hash),
+                note_root: hex::encode(encode_base(&header.note_root)),
                 start,
                 outputs,
                 spends,
@@ -893,6 +942,7 @@ pub const METHOD_ARITY: &[(&str, usize)] = &[
     ("sero_getPackage", 1),
     ("sero_getCompactBlocks", 2),
     ("sero_servedOutputs", 0),
+    ("sero_servedHeights", 0),
     ("sero_getHeaders", 2),
     ("sero_getGenesis", 0),
     ("sero_getTransactionReceipt", 1),

@@ -169,6 +169,40 @@ pub fn decode_block_record(bytes: &[u8]) -> Result<(u64, Vec<u8>, Vec<u8>), Stat
     Ok((height, header, body))
 }
 
+/// One spend of a block for light wallets: `(txid, nullifier, til)`.
+pub type Spend = ([u8; 32], [u8; 32], [u8; 32]);
+
+/// Encodes a [`crate::tables::SPENDS`] value: `n × (txid ‖ nil ‖ til)`.
+pub fn encode_spends(spends: &[Spend]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(spends.len() * 96);
+    for (txid, nil, til) in spends {
+        out.extend_from_slice(txid);
+        out.extend_from_slice(nil);
+        out.extend_from_slice(til);
+    }
+    out
+}
+
+/// Decodes a [`crate::tables::SPENDS`] value (a multiple of 96 bytes).
+pub fn decode_spends(bytes: &[u8]) -> Result<Vec<Spend>, StateError> {
+    if !bytes.len().is_multiple_of(96) {
+        return Err(StateError::Corrupt(format!(
+            "spends record of {} bytes is not a multiple of 96",
+            bytes.len()
+        )));
+    }
+    Ok(bytes
+        .chunks_exact(96)
+        .map(|c| {
+            let mut t = [[0u8; 32]; 3];
+            for (i, part) in t.iter_mut().enumerate() {
+                part.copy_from_slice(&c[i * 32..(i + 1) * 32]);
+            }
+            (t[0], t[1], t[2])
+        })
+        .collect())
+}
+
 /// Encodes a [`crate::tables::TILS`] value: `txid ‖ height: u64 LE`.
 pub fn encode_til(txid: &[u8; 32], height: u64) -> [u8; 40] {
     let mut out = [0u8; 40];

@@ -7,15 +7,17 @@ use redb::{
 };
 
 use crate::codec::{
-    decode_block_record, decode_evm_undo, decode_meta_u32, decode_meta_u64, decode_til, decode_tip,
-    decode_tx_location, decode_undo, decode_validator, encode_block_record, encode_evm_undo,
-    encode_til, encode_tip, encode_tx_location, encode_undo, encode_validator, UndoRecord,
+    decode_block_record, decode_evm_undo, decode_meta_u32, decode_meta_u64, decode_spends,
+    decode_til, decode_tip, decode_tx_location, decode_undo, decode_validator, encode_block_record,
+    encode_evm_undo, encode_spends, encode_til, encode_tip, encode_tx_location, encode_undo,
+    encode_validator, Spend, UndoRecord,
 };
 use crate::error::StateError;
 use crate::tables::{
     BLOCKS, BLOCK_HASHES, CERTIFICATES, EVM_STATE, EVM_UNDO, LEAVES, META, META_EVM_ACC,
-    META_FINALIZED, META_LEAF_COUNT, META_SCHEMA_VERSION, META_TIP, NULLIFIERS, OUTPUTS, RECEIPTS,
-    ROOTS, SCHEMA_VERSION, SCHEMA_VERSION_NO_TREE, SEEDS, TILS, TREE_NODES, TXS, UNDO, VALIDATORS,
+    META_FINALIZED, META_LEAF_COUNT, META_PRUNED_BELOW, META_SCHEMA_VERSION, META_TIP, NULLIFIERS,
+    OUTPUTS, RECEIPTS, ROOTS, SCHEMA_VERSION, SCHEMA_VERSION_NO_PRUNE, SCHEMA_VERSION_NO_TREE,
+    SEEDS, SPENDS, TILS, TREE_NODES, TXS, UNDO, VALIDATORS,
 };
 use crate::tree;
 
@@ -112,6 +114,21 @@ pub struct BlockEffects {
     /// stored under [`crate::tables::META_EVM_ACC`] with the block hash);
     /// empty: drop any stored one (it is recomputed on open).
     pub evm_acc: Vec<u8>,
+    /// Old block bodies to prune in the same write (see
+    /// [`StateDb::pruned_below`]): consecutive heights starting at the
+    /// current `pruned_below`, each at or below the finalized height.
+    pub prune: Vec<PrunedBody>,
+}
+
+/// A block body to drop ([`BlockEffects::prune`]): its header, certificate,
+/// outputs and every index stay; its spends are kept in
+/// [`crate::tables::SPENDS`] for light wallets.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PrunedBody {
+    /// Height of the block.
+    pub height: u64,
+    /// Its spends `(txid, nullifier, til)`, in block order.
+    pub spends: Vec<Spend>,
 }
 
 /// A stored block, as returned by [`StateDb::block_by_height`] and
@@ -219,6 +236,7 @@ impl StateDb {
             txn.open_table(EVM_UNDO)?;
             txn.open_table(RECEIPTS)?;
             txn.open_table(TREE_NODES)?;
+            txn.open_table(SPENDS)?;
             let mut meta = txn.open_table(META)?;
             let version = match meta.get(META_SCHEMA_VERSION)? {
                 Some(v) => Some(decode_meta_u32(v.value(), "meta schema_version")?),
@@ -231,6 +249,10 @@ impl StateDb {
                     let leaves = txn.open_table(LEAVES)?;
                     let mut nodes = txn.open_table(TREE_NODES)?;
                     tree::rebuild_nodes(&leaves, &mut nodes, count)?;
+                    meta.insert(META_SCHEMA_VERSION, &SCHEMA_VERSION.to_le_bytes()[..])?;
+                }
+                Some(SCHEMA_VERSION_NO_PRUNE) => {
+                    // Nothing pruned yet: the new table was created above.
                     meta.insert(META_SCHEMA_VERSION, &SCHEMA_VERSION.to_le_bytes()[..])?;
                 }
                 Some(found) if found != SCHEMA_VERSION => {
@@ -291,6 +313,12 @@ impl StateDb {
                 }
                 if finalized > h {
                     return corrupt(format!("finalized height {finalized} above the tip {h}"));
+                }
+                let pruned_below = read_pruned_below(&meta)?;
+                if pruned_below > finalized + 1 {
+                    return corrupt(format!(
+                        "bodies pruned below {pruned_below}, above the finalized height {finalized}"
+                    ));
                 }
                 match hashes.get(h)? {
                     Some(g) if *g.value() == hash => {}
@@ -382,7 +410,46 @@ impl StateDb {
         Ok(t.get(height)?.map(|g| *g.value()))
     }
 
-    /// The block at `height`.
+    /// The lowest height whose block body is stored: 0 on an archive
+    /// store; bodies below it were pruned ([`BlockEffects::prune`]).
+    pub fn pruned_below(&self) -> Result<u64, StateError> {
+        let r = self.read()?;
+        read_pruned_below(&r.open_table(META)?)
+    }
+
+    /// The spends `(txid, nullifier, til)` kept for the pruned block at
+    /// `height` (`None` when its body is stored or no block is there).
+    pub fn pruned_spends(&self, height: u64) -> Result<Option<Vec<Spend>>, StateError> {
+        let r = self.read()?;
+        match r.open_table(SPENDS)?.get(height)? {
+            Some(g) => Ok(Some(decode_spends(g.value())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// `(hash, encoded header)` of the canonical block at `height`, whether
+    /// or not its body was pruned.
+    #[allow(clippy::type_complexity)]
+    pub fn header_by_height(&self, height: u64) -> Result<Option<([u8; 32], Vec<u8>)>, StateError> {
+        let r = self.read()?;
+        let hash = match r.open_table(BLOCK_HASHES)?.get(height)? {
+            Some(g) => *g.value(),
+            None => return Ok(None),
+        };
+        match read_record(&r, &hash)? {
+            Some((h, header, _)) if h == height => Ok(Some((hash, header))),
+            Some((h, _, _)) => Err(StateError::Corrupt(format!(
+                "block at height {height} records height {h}"
+            ))),
+            None => Err(StateError::Corrupt(format!(
+                "block {} at height {height} missing",
+                hex::encode(hash)
+            ))),
+        }
+    }
+
+    /// The block at `height`; [`StateError::Pruned`] if its body was pruned
+    /// (its header is still [`header_by_height`](Self::header_by_height)).
     pub fn block_by_height(&self, height: u64) -> Result<Option<StoredBlock>, StateError> {
         let r = self.read()?;
         let hash = match r.open_table(BLOCK_HASHES)?.get(height)? {
@@ -402,7 +469,8 @@ impl StateDb {
         }
     }
 
-    /// The block with this hash.
+    /// The block with this hash; [`StateError::Pruned`] if its body was
+    /// pruned.
     pub fn block_by_hash(&self, hash: &[u8; 32]) -> Result<Option<StoredBlock>, StateError> {
         let r = self.read()?;
         read_block(&r, hash)
@@ -924,6 +992,9 @@ fn write_block(txn: &WriteTransaction, e: &BlockEffects, record: &[u8]) -> Resul
             r.insert(id, b.as_slice())?;
         }
     }
+    if !e.prune.is_empty() {
+        prune_bodies(txn, &mut meta, &e.prune, e.height)?;
+    }
     meta.insert(META_TIP, &encode_tip(e.height, &e.hash)[..])?;
     meta.insert(META_LEAF_COUNT, &new_leaf_count.to_le_bytes()[..])?;
     if e.evm_acc.is_empty() {
@@ -933,6 +1004,54 @@ fn write_block(txn: &WriteTransaction, e: &BlockEffects, record: &[u8]) -> Resul
         acc.extend_from_slice(&e.evm_acc);
         meta.insert(META_EVM_ACC, acc.as_slice())?;
     }
+    Ok(())
+}
+
+/// Drops the bodies of `prune` (part of [`write_block`]): each must be the
+/// next unpruned height, final, and below the block being written; its
+/// record keeps the header with an empty body and its spends go to
+/// [`SPENDS`].
+fn prune_bodies(
+    txn: &WriteTransaction,
+    meta: &mut redb::Table<&'static str, &'static [u8]>,
+    prune: &[PrunedBody],
+    height: u64,
+) -> Result<(), StateError> {
+    let mut next = read_pruned_below(meta)?;
+    let finalized = read_finalized(meta)?;
+    let hashes = txn.open_table(BLOCK_HASHES)?;
+    let mut blocks = txn.open_table(BLOCKS)?;
+    let mut spends = txn.open_table(SPENDS)?;
+    for p in prune {
+        if p.height != next || p.height > finalized || p.height >= height {
+            return Err(StateError::Corrupt(format!(
+                "cannot prune block {}: the next prunable height is {next}, finalized {finalized}",
+                p.height
+            )));
+        }
+        let hash = match hashes.get(p.height)? {
+            Some(g) => *g.value(),
+            None => return Err(StateError::UnknownHeight { height: p.height }),
+        };
+        let header = match blocks.get(&hash)? {
+            Some(g) => decode_block_record(g.value())?.1,
+            None => {
+                return Err(StateError::Corrupt(format!(
+                    "record of block {} missing",
+                    p.height
+                )))
+            }
+        };
+        blocks.insert(
+            &hash,
+            encode_block_record(p.height, &header, &[])?.as_slice(),
+        )?;
+        if !p.spends.is_empty() {
+            spends.insert(p.height, encode_spends(&p.spends).as_slice())?;
+        }
+        next = p.height + 1;
+    }
+    meta.insert(META_PRUNED_BELOW, &next.to_le_bytes()[..])?;
     Ok(())
 }
 
@@ -1080,12 +1199,33 @@ fn read_leaf_count(
     }
 }
 
-fn read_block(r: &ReadTransaction, hash: &[u8; 32]) -> Result<Option<StoredBlock>, StateError> {
+fn read_pruned_below(
+    meta: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<u64, StateError> {
+    match meta.get(META_PRUNED_BELOW)? {
+        Some(v) => decode_meta_u64(v.value(), "meta pruned_below"),
+        None => Ok(0),
+    }
+}
+
+fn read_record(r: &ReadTransaction, hash: &[u8; 32]) -> Result<Option<BlockRecord>, StateError> {
     let t = r.open_table(BLOCKS)?;
     let Some(g) = t.get(hash)? else {
         return Ok(None);
     };
-    let (height, header, body) = decode_block_record(g.value())?;
+    Ok(Some(decode_block_record(g.value())?))
+}
+
+type BlockRecord = (u64, Vec<u8>, Vec<u8>);
+
+fn read_block(r: &ReadTransaction, hash: &[u8; 32]) -> Result<Option<StoredBlock>, StateError> {
+    let Some((height, header, body)) = read_record(r, hash)? else {
+        return Ok(None);
+    };
+    let lowest = read_pruned_below(&r.open_table(META)?)?;
+    if height < lowest {
+        return Err(StateError::Pruned { height, lowest });
+    }
     Ok(Some(StoredBlock {
         height,
         hash: *hash,

@@ -124,6 +124,16 @@ pub enum StateError {
         /// Maximum per call.
         max: u64,
     },
+    /// The body of the block at `height` was pruned: this store keeps
+    /// bodies from `lowest` on (headers, certificates and outputs of every
+    /// block stay).
+    #[error("the body of block {height} was pruned: this node keeps block bodies from height {lowest} on (ask an archive node)")]
+    Pruned {
+        /// Height asked for.
+        height: u64,
+        /// Lowest height whose body is stored.
+        lowest: u64,
+    },
     /// The database was written with another schema version.
     #[error("schema version {found}, this build reads version {expected}")]
     SchemaVersion {

@@ -35,9 +35,21 @@
 //!   of the witness tree, updated with each block: the root, the frontier
 //!   ([`StateDb::tree_frontier`]) and any path ([`StateDb::tree_path`]) are
 //!   point reads, so opening costs the same at any history length;
+//! * [`tables::SPENDS`] `u64 height → bytes` — the spends (txid,
+//!   nullifier, til) of blocks whose body was pruned, for light wallets;
 //! * [`tables::META`] `&str → bytes` — tip height and hash, leaf count,
-//!   finalized height, schema version ([`tables::SCHEMA_VERSION`], checked
-//!   on open).
+//!   finalized height, lowest unpruned body, schema version
+//!   ([`tables::SCHEMA_VERSION`], checked on open).
+//!
+//! # Pruning
+//!
+//! A block's [`BlockEffects::prune`] drops old bodies in the block's own
+//! write: each must be final and the next unpruned height, so the stored
+//! bodies are always the range `pruned_below..=tip`
+//! ([`StateDb::pruned_below`]). The header, certificate, seed, root,
+//! outputs, nullifiers, tils, transaction index and registry of a pruned
+//! block stay: everything validating the next block reads. Reading a
+//! pruned body is [`StateError::Pruned`].
 //!
 //! # Atomicity and durability
 //!
@@ -100,7 +112,8 @@ pub mod tables;
 mod tree;
 
 pub use db::{
-    BlockEffects, EvmSnapshot, StateDb, StateStats, StoredBlock, ValidatorRecord, MAX_RANGE,
+    BlockEffects, EvmSnapshot, PrunedBody, StateDb, StateStats, StoredBlock, ValidatorRecord,
+    MAX_RANGE,
 };
 pub use error::StateError;
 /// The redb version this crate is built on (the types of [`tables`]).

@@ -28,17 +28,25 @@
 //! | [`EVM_UNDO`]    | `u64` height           | previous values of the keys the block wrote |
 //! | [`RECEIPTS`]    | `[u8; 32]` txid        | receipt of a contract action            |
 //! | [`TREE_NODES`]  | `u64` level‖index      | `[u8; 32]` inner node of the note tree  |
+//! | [`SPENDS`]      | `u64` height           | spends of a pruned block (compact data) |
 //! | [`META`]        | `&str` key             | bytes, see the `META_*` keys            |
 
 use redb::TableDefinition;
 
 /// Schema version written to [`META`] under [`META_SCHEMA_VERSION`] when a
 /// database is created and checked on every open.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// The schema version before [`TREE_NODES`]: a store at this version is
 /// migrated once on open (the nodes are built from [`LEAVES`]).
 pub const SCHEMA_VERSION_NO_TREE: u32 = 3;
+
+/// The schema version before pruning ([`SPENDS`], [`META_PRUNED_BELOW`]):
+/// a store at this version is migrated on open by creating the empty
+/// table (nothing is pruned in it). Version 5 exists so that an older
+/// build refuses a pruned store instead of misreading its header-only
+/// block records.
+pub const SCHEMA_VERSION_NO_PRUNE: u32 = 4;
 
 /// Canonical chain: block height → block hash.
 pub const BLOCK_HASHES: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("block_hashes");
@@ -110,6 +118,13 @@ pub const EVM_UNDO: TableDefinition<u64, &[u8]> = TableDefinition::new("evm_undo
 /// the node's `receipt` module defines the layout).
 pub const RECEIPTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("receipts");
 
+/// The compact spends of a block whose body was pruned: `n ×
+/// (txid ‖ nullifier ‖ til)` (96 bytes each, input order; see
+/// [`crate::codec::encode_spends`]). What a light wallet needs of a block
+/// besides its outputs (which stay in [`OUTPUTS`]); absent for blocks whose
+/// body is still stored (the spends are then read from the body).
+pub const SPENDS: TableDefinition<u64, &[u8]> = TableDefinition::new("spends");
+
 /// Small named values; keys are the `META_*` constants.
 pub const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 
@@ -129,8 +144,15 @@ pub const META_FINALIZED: &str = "finalized";
 /// store, when the chain recomputes it once from the contract state.
 pub const META_EVM_ACC: &str = "evm_acc";
 
+/// [`META`] key: `u64 LE` lowest height whose block body is stored
+/// (absent: 0, an archive store). Bodies of every block below it were
+/// pruned: their [`BLOCKS`] records keep the header with an empty body,
+/// and their spends moved to [`SPENDS`]. Never above the finalized
+/// height + 1.
+pub const META_PRUNED_BELOW: &str = "pruned_below";
+
 /// Names of every table, for diagnostics and tests.
-pub const ALL_TABLE_NAMES: [&str; 17] = [
+pub const ALL_TABLE_NAMES: [&str; 18] = [
     "block_hashes",
     "blocks",
     "leaves",
@@ -148,4 +170,5 @@ pub const ALL_TABLE_NAMES: [&str; 17] = [
     "evm_undo",
     "receipts",
     "tree_nodes",
+    "spends",
 ];

@@ -57,6 +57,14 @@ pub struct DevArgs {
     /// Stop after this many new blocks (default: run until Ctrl-C).
     #[arg(long)]
     blocks: Option<u64>,
+    /// Prune block bodies: keep only those of the last N blocks (and of
+    /// every block not yet final). Headers, certificates, outputs, spends
+    /// and all state stay, so the node validates new blocks, and serves
+    /// compact blocks and headers from genesis, but serves full blocks
+    /// (RPC, p2p sync) only from its lowest kept body on. Default: an
+    /// archive node (keeps every body).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    prune_depth: Option<u64>,
     #[command(flatten)]
     web: super::web::WebArgs,
 }
@@ -98,7 +106,7 @@ pub fn run(args: DevArgs) -> Result<Report, CliError> {
         .map(|i| pk.derive_pkr_with(&Scalar::from(i)))
         .collect();
     let cfg = ChainConfig::dev();
-    let chain = Chain::open(
+    let mut chain = Chain::open(
         &args.datadir.join("chain.redb"),
         params,
         cfg.clone(),
@@ -108,7 +116,9 @@ pub fn run(args: DevArgs) -> Result<Report, CliError> {
         },
     )
     .map_err(fail)?;
+    chain.set_prune_depth(args.prune_depth);
     println!("  tip            : #{}", chain.tip().0);
+    println!("  {}", pruning_line(&chain));
     // The mempool is durable: pending transactions survive a restart.
     let (mempool, restored) = Mempool::open(
         &args.datadir.join("mempool.redb"),
@@ -204,6 +214,18 @@ pub fn run(args: DevArgs) -> Result<Report, CliError> {
         "stopped",
         serde_json::json!({ "stopped": true }),
     ))
+}
+
+/// The banner line about pruning.
+pub fn pruning_line(chain: &Chain) -> String {
+    let from = chain.db().pruned_below().unwrap_or(0);
+    match chain.prune_depth() {
+        None if from == 0 => "pruning        : none (archive node)".to_string(),
+        None => format!("pruning        : off (bodies below #{from} were pruned earlier)"),
+        Some(d) => format!(
+            "pruning        : keep the bodies of the last {d} blocks (bodies stored from #{from})"
+        ),
+    }
 }
 
 fn produce(node: &Mutex<Node>, pk: &sero_keys::PaymentAddress) -> Result<String, CliError> {

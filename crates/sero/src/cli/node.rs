@@ -49,6 +49,14 @@ pub struct NodeArgs {
     /// marked "dev" refuses the insecure development parameters.
     #[arg(long)]
     pub params: Option<PathBuf>,
+    /// Prune block bodies: keep only those of the last N blocks (and of
+    /// every block not yet final). Headers, certificates, outputs, spends
+    /// and all state stay, so the node validates new blocks, and serves
+    /// compact blocks and headers from genesis, but serves full blocks
+    /// (RPC, p2p sync) only from its lowest kept body on. Default: an
+    /// archive node (keeps every body).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub prune_depth: Option<u64>,
     #[command(flatten)]
     pub web: super::web::WebArgs,
 }
@@ -123,13 +131,14 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
             sero_zk::params::INSECURE_PARAMS_WARNING
         );
     }
-    let chain = Chain::open(
+    let mut chain = Chain::open(
         &args.datadir.join("chain.redb"),
         params,
         genesis.chain_config(),
         || genesis.block(),
     )
     .map_err(fail)?;
+    chain.set_prune_depth(args.prune_depth);
     let genesis_hash = chain.db().hash_at(0).map_err(fail)?.unwrap_or_default();
     let journal = VoteJournal::open(&args.datadir.join("votes.redb")).map_err(fail)?;
     let node_key = NodeKey::load_or_create(args.datadir.join("p2p.key")).map_err(fail)?;
@@ -143,6 +152,7 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
         );
     }
     println!("  tip            : #{}", chain.tip().0);
+    println!("  {}", super::dev::pruning_line(&chain));
     match &keys {
         Some(k) => println!(
             "  validator      : {}",
