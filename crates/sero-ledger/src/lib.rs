@@ -26,6 +26,7 @@ pub mod builder;
 pub mod codec;
 pub mod contract;
 mod error;
+pub mod fuzz;
 pub mod license;
 pub mod note_plaintext;
 pub mod package;
