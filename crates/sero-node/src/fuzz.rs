@@ -40,6 +40,10 @@ pub fn genesis_file(data: &[u8]) {
     let json2: GenesisJson = serde_json::from_str(&text2).expect("its JSON re-reads");
     assert_eq!(json2, g.json, "the JSON does not round-trip");
     let g2 = Genesis::from_json(json2).expect("a checked genesis passes again");
-    assert_eq!(g2.canonical_bytes(), bytes, "the canonical encoding changed");
+    assert_eq!(
+        g2.canonical_bytes(),
+        bytes,
+        "the canonical encoding changed"
+    );
     assert_eq!(g.chain_config().genesis_extra, bytes);
 }

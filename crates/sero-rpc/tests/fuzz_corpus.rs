@@ -17,22 +17,38 @@ fn corpus(target: &str) -> Vec<PathBuf> {
         .filter(|p| p.is_file())
         .collect();
     files.sort();
-    assert!(!files.is_empty(), "no corpus for {target} under {}", root.display());
+    assert!(
+        !files.is_empty(),
+        "no corpus for {target} under {}",
+        root.display()
+    );
     files
 }
 
-/// Runs `property` on every file of `target`'s corpus.
-fn replay(target: &str, property: impl Fn(&[u8])) {
+/// Runs `property` on every file of `target`'s corpus; returns the files'
+/// contents.
+fn replay(target: &str, property: impl Fn(&[u8])) -> Vec<Vec<u8>> {
+    let mut all = vec![];
     for path in corpus(target) {
         let data = std::fs::read(&path).expect("a readable corpus file");
         if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| property(&data))).is_err() {
             panic!("{target}: the property fails on {}", path.display());
         }
+        all.push(data);
     }
+    all
 }
 
 #[test]
 fn rpc_params_corpus() {
     let h = sero_rpc::fuzz::Harness::new();
-    replay("rpc_params", |d| sero_rpc::fuzz::rpc_request(&h, d));
+    let all = replay("rpc_params", |d| sero_rpc::fuzz::rpc_request(&h, d));
+    // Both answers are exercised: some inputs get a result, some an error.
+    let answers: Vec<_> = all
+        .iter()
+        .filter_map(|d| sero_rpc::fuzz::request_body(d))
+        .filter_map(|b| h.call(&b))
+        .collect();
+    assert!(answers.iter().any(|r| r.get("result").is_some()));
+    assert!(answers.iter().any(|r| r.get("error").is_some()));
 }

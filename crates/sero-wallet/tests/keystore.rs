@@ -466,6 +466,10 @@ fn kdf_parameters_are_bounded_before_any_kdf_work() {
             Err(WalletError::Malformed(m)) => assert!(m.contains("above the limits"), "{k}: {m}"),
             other => panic!("{k} = {over}: {other:?}"),
         }
-        assert!(t.elapsed() < Duration::from_secs(1), "{k}: {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "{k}: {:?}",
+            t.elapsed()
+        );
     }
 }
