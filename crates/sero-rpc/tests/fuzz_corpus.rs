@@ -68,5 +68,5 @@ fn rpc_params_crash_number_out_of_range() {
     sero_rpc::fuzz::rpc_request(&h, &data);
     let body = sero_rpc::fuzz::request_body(&data).unwrap();
     let resp = h.call(&body).expect("jsonrpsee parses the request");
-    assert!(resp.get("error").is_some(), "{resp}");
+    assert_eq!(resp["error"]["code"], -32602, "{resp}");
 }
