@@ -128,6 +128,7 @@ pub mod ba;
 pub mod credential;
 mod error;
 mod fixed;
+pub mod fuzz;
 pub mod pop;
 pub mod sortition;
 pub mod vectors;

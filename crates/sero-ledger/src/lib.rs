@@ -28,6 +28,7 @@ pub mod builder;
 pub mod codec;
 pub mod contract;
 mod error;
+pub mod fuzz;
 pub mod license;
 pub mod light;
 pub mod note_plaintext;

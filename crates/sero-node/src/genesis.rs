@@ -233,7 +233,13 @@ impl Genesis {
     pub fn load(path: &Path) -> Result<Genesis, GenesisError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| GenesisError::Io(path.display().to_string(), e))?;
-        Genesis::from_json(serde_json::from_str(&text)?)
+        Genesis::parse(&text)
+    }
+
+    /// Parses and checks the text of a genesis file (what [`Genesis::load`]
+    /// does after reading it). Never panics.
+    pub fn parse(text: &str) -> Result<Genesis, GenesisError> {
+        Genesis::from_json(serde_json::from_str(text)?)
     }
 
     /// The canonical encoding (module docs).

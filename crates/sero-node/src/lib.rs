@@ -3,6 +3,7 @@
 //! [`scan`]): the durable [`mempool::Mempool`], the consensus [`service`],
 //! its [`wire`] messages and [`journal`], and the [`seal`] rules.
 
+pub mod fuzz;
 pub mod genesis;
 pub mod journal;
 pub mod mempool;

@@ -65,6 +65,7 @@
 //! `eth_` subset are in [`eth`].
 
 pub mod eth;
+pub mod fuzz;
 
 use jsonrpsee::core::RpcResult;
 use jsonrpsee::proc_macros::rpc;

@@ -44,6 +44,7 @@
 //! Unix), syncs it and renames it over the target, so a reader sees the old
 //! file or the new one, never a partial one.
 
+pub mod fuzz;
 pub mod pending;
 
 use argon2::{Algorithm, Argon2, Params, Version};

@@ -429,3 +429,47 @@ fn truncated_and_garbage_files_are_malformed() {
         Err(WalletError::Malformed(_))
     ));
 }
+
+/// The Argon2id parameters come from the file, so whoever wrote it chose
+/// them: reading checks them against the limits and runs no KDF, so a file
+/// at the limits (4 GiB × 64 passes × 64 lanes, minutes of work if derived)
+/// reads at once, and one a step over any limit is refused by the reader,
+/// before `unlock` could derive anything with it. (Found while writing the
+/// `keystore` fuzz target, which relies on it to stay fast.)
+#[test]
+fn kdf_parameters_are_bounded_before_any_kdf_work() {
+    use sero_wallet::{MAX_M_COST, MAX_P_COST, MAX_T_COST};
+    use std::time::{Duration, Instant};
+    let (_, ks) = fixture();
+    let mut v = json_of(&ks);
+    v["kdf_params"] = json!({"m_cost": MAX_M_COST, "t_cost": MAX_T_COST, "p_cost": MAX_P_COST});
+    let t = Instant::now();
+    let at_limits = Keystore::from_json(&v.to_string()).unwrap();
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert_eq!(
+        at_limits.params(),
+        KdfParams {
+            m_cost: MAX_M_COST,
+            t_cost: MAX_T_COST,
+            p_cost: MAX_P_COST
+        }
+    );
+    for (k, over) in [
+        ("m_cost", MAX_M_COST + 1),
+        ("t_cost", MAX_T_COST + 1),
+        ("p_cost", MAX_P_COST + 1),
+    ] {
+        let mut w = v.clone();
+        w["kdf_params"][k] = json!(over);
+        let t = Instant::now();
+        match Keystore::from_json(&w.to_string()) {
+            Err(WalletError::Malformed(m)) => assert!(m.contains("above the limits"), "{k}: {m}"),
+            other => panic!("{k} = {over}: {other:?}"),
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "{k}: {:?}",
+            t.elapsed()
+        );
+    }
+}
