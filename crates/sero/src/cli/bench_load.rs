@@ -218,23 +218,32 @@ fn prove(
 ) -> Result<Vec<Transaction>, CliError> {
     let owner = crate::cli::dev::dev_account();
     let (chain_id, params) = (chain.chain_id(), chain.params());
-    notes
-        .par_iter()
-        .map(|note| {
-            let tx = build_transaction(
-                Network { chain_id, params },
-                &owner,
-                std::slice::from_ref(note),
-                recipients(),
-                FEE,
-                &mut OsRng,
-                &|_, _| {},
-            )
-            .map_err(fail);
-            pb.inc(1);
-            tx
-        })
-        .collect()
+    // Transactions in parallel, each proving its circuits in parallel:
+    // nested rayon work runs stolen jobs on the waiting thread's stack, so
+    // the workers get large stacks (a many-output fan-out overflowed 2 MiB).
+    let pool = rayon::ThreadPoolBuilder::new()
+        .stack_size(64 << 20)
+        .build()
+        .map_err(fail)?;
+    pool.install(|| {
+        notes
+            .par_iter()
+            .map(|note| {
+                let tx = build_transaction(
+                    Network { chain_id, params },
+                    &owner,
+                    std::slice::from_ref(note),
+                    recipients(),
+                    FEE,
+                    &mut OsRng,
+                    &|_, _| {},
+                )
+                .map_err(fail);
+                pb.inc(1);
+                tx
+            })
+            .collect()
+    })
 }
 
 fn read_pool(path: &Path, key: &[u8; 32], n: usize) -> Option<Vec<Transaction>> {
