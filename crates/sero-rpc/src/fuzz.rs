@@ -22,16 +22,17 @@ use jsonrpsee::Methods;
 use serde_json::Value;
 use sero_keys::{SecretKey, Seed};
 use sero_node::{genesis_block, Chain, ChainConfig, Mempool, Node};
-use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::task::{Context, Poll, Waker};
 
 /// The RPC methods over a development chain.
 pub struct Harness {
     methods: Methods,
     node: Arc<Mutex<Node>>,
     tip: (u64, [u8; 32]),
+    /// Blocking methods (`sero_sendRawTransaction`) run on its blocking
+    /// pool, as they do in the server.
+    rt: tokio::runtime::Runtime,
 }
 
 impl Default for Harness {
@@ -77,6 +78,10 @@ impl Harness {
             methods: methods(node.clone(), 16).expect("the method names are distinct"),
             node,
             tip,
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a tokio runtime"),
         }
     }
 
@@ -94,27 +99,16 @@ impl Harness {
         if let Some(e) = excess_params(req.method_name(), req.params.as_deref().map(|p| p.get())) {
             return Some(error_response(&req.id, e));
         }
-        let (resp, _subscriptions) =
-            block_on(self.methods.raw_json_request(body, 1)).expect("the request parsed above");
+        let (resp, _subscriptions) = self
+            .rt
+            .block_on(self.methods.raw_json_request(body, 1))
+            .expect("the request parsed above");
         Some(serde_json::from_str(resp.get()).expect("a response is JSON"))
     }
 }
 
 fn error_response(id: &jsonrpsee::types::Id<'_>, e: ErrorObjectOwned) -> Value {
     serde_json::json!({ "jsonrpc": "2.0", "id": id, "error": e })
-}
-
-/// Runs a future that completes without waiting (every method is
-/// synchronous), polling it until it does.
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-        std::thread::yield_now();
-    }
 }
 
 /// The request body an input stands for: the first byte picks a method of

@@ -284,6 +284,8 @@ fn run_network(d: &Path, params: &Parameters) {
         "wallet",
         "--rpc",
         &url,
+        "--wallet-dir",
+        d.to_str().unwrap(),
         "balance",
         "--mnemonic",
         bob["mnemonic"].as_str().unwrap(),

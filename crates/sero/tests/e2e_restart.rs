@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::{start_with, DevNode, SERO};
+use common::{start_interval_only, start_with, DevNode, SERO};
 
 fn wallet(node: &DevNode, args: &[&str]) -> (i32, Value) {
     let out = Command::new(SERO)
@@ -28,7 +28,7 @@ fn wallet(node: &DevNode, args: &[&str]) -> (i32, Value) {
 fn a_pending_payment_survives_a_node_kill() {
     let dir = tempfile::tempdir().unwrap();
     let datadir = dir.path().join("dev");
-    let mut node = start_with(&datadir, 30);
+    let mut node = start_interval_only(&datadir, 30);
     let out = Command::new(SERO)
         .args(["--json", "keys", "new"])
         .output()
@@ -84,7 +84,7 @@ fn a_send_cut_off_by_a_node_kill_is_recorded_and_reconciled() {
     let datadir = dir.path().join("dev");
     let wallet_dir = dir.path().join("wallet");
     let wdir = wallet_dir.to_str().unwrap();
-    let mut node = start_with(&datadir, 30);
+    let mut node = start_interval_only(&datadir, 30);
     let out = Command::new(SERO)
         .args(["--json", "keys", "new"])
         .output()

@@ -21,6 +21,7 @@
 //! default rate do.
 
 use super::{all_records, progress};
+use crate::cli::bench_net::{free_port, Procs};
 use crate::cli::testnet::{init, spawn_node, NodePlan, TestnetArgs};
 use crate::output::{CliError, Report};
 use clap::Args;
@@ -71,25 +72,6 @@ const FAN: usize = 63;
 
 fn fail(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
-}
-
-struct Procs(Vec<Child>);
-
-impl Drop for Procs {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-fn free_port() -> Result<u16, CliError> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")
-        .map_err(fail)?
-        .local_addr()
-        .map_err(fail)?
-        .port())
 }
 
 /// `utime + stime` of a process, in seconds (clock ticks of 10 ms).

@@ -37,7 +37,8 @@ fn fail(e: impl std::fmt::Display) -> CliError {
     CliError::Failed(e.to_string())
 }
 
-struct Procs(Vec<Child>);
+/// Child processes killed (and reaped) when dropped.
+pub(crate) struct Procs(pub(crate) Vec<Child>);
 
 impl Drop for Procs {
     fn drop(&mut self) {
@@ -65,7 +66,7 @@ fn rpc_u64(addr: &str, method: &str) -> Option<u64> {
     v.get("result")?.as_u64()
 }
 
-fn free_port() -> Result<u16, CliError> {
+pub(crate) fn free_port() -> Result<u16, CliError> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")
         .map_err(fail)?
         .local_addr()

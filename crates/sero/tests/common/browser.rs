@@ -315,14 +315,28 @@ impl Browser {
         self.cmd("POST", &format!("/element/{e}/click"), json!({}));
     }
 
+    /// Clears the field and types `text`. The pages refresh parts of
+    /// themselves live (a new block), which can replace the element between
+    /// finding it and typing: then it is found again (a few times at most).
     pub fn type_into(&self, css: &str, text: &str) {
-        let e = self.find(css);
-        self.cmd("POST", &format!("/element/{e}/clear"), json!({}));
-        self.cmd(
-            "POST",
-            &format!("/element/{e}/value"),
-            json!({ "text": text }),
-        );
+        for _ in 0..4 {
+            let e = self.find(css);
+            if self
+                .try_cmd("POST", &format!("/element/{e}/clear"), json!({}))
+                .is_some()
+                && self
+                    .try_cmd(
+                        "POST",
+                        &format!("/element/{e}/value"),
+                        json!({ "text": text }),
+                    )
+                    .is_some()
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("cannot type into {css}: the element keeps going stale");
     }
 
     pub fn text(&self, css: &str) -> String {

@@ -32,9 +32,21 @@ pub fn start(datadir: &Path) -> DevNode {
 
 /// [`start`] with a block every `block_time` seconds.
 pub fn start_with(datadir: &Path, block_time: u64) -> DevNode {
+    start_dev(datadir, block_time, &[])
+}
+
+/// `sero dev` making blocks only every `block_time` seconds, not as soon as
+/// a transaction is pending: for tests that need a transaction to wait.
+#[allow(dead_code)]
+pub fn start_interval_only(datadir: &Path, block_time: u64) -> DevNode {
+    start_dev(datadir, block_time, &["--interval-only"])
+}
+
+fn start_dev(datadir: &Path, block_time: u64, extra: &[&str]) -> DevNode {
     let mut child = Command::new(SERO)
         .args(["dev", "--rpc-addr", "127.0.0.1:0", "--block-time"])
         .arg(block_time.to_string())
+        .args(extra)
         .arg("--datadir")
         .arg(datadir)
         .stdout(Stdio::piped())

@@ -55,12 +55,25 @@ pub fn extend(
         let mut outputs = Vec::with_capacity(per_block as usize);
         for _ in 0..per_block {
             let pos = frontier.len();
-            let pkr = if pos % wallet_every == wallet_every / 2 {
+            let ours = pos % wallet_every == wallet_every / 2;
+            let pkr = if ours {
                 mine[(pos / wallet_every) as usize % mine.len()]
             } else {
                 pool[(rng.next_u64() % pool.len() as u64) as usize]
             };
-            let cm_out = Base::from(rng.next_u64()) * Base::from(rng.next_u64());
+            // The wallet's notes get their true commitment (a wallet checks
+            // that a note it recognises opens to the served commitment);
+            // the others any field element (nobody opens them).
+            let cm_out = if ours {
+                sero_ledger::block::plain_cm_out(&sero_ledger::PlainOutput {
+                    pkr,
+                    asset: Asset::sero(1),
+                    memo_hash: Base::from(0u64),
+                })
+                .map_err(|x| e(&x))?
+            } else {
+                Base::from(rng.next_u64()) * Base::from(rng.next_u64())
+            };
             let r = OutputRecord::Plain {
                 pkr,
                 cm_out,
