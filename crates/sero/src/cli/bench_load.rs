@@ -524,13 +524,19 @@ async fn drive(
         let errors = errors.clone();
         tokio::spawn(async move {
             let mut handles = vec![];
+            let inflight = Arc::new(tokio::sync::Semaphore::new(64));
             for (i, (txid, raw)) in raws.into_iter().enumerate() {
                 tokio::time::sleep_until(tokio::time::Instant::from_std(t0 + period * i as u32))
                     .await;
                 let c = clients[i % clients.len()].clone();
                 let submitted = submitted.clone();
                 let errors = errors.clone();
+                // At most 64 submissions in flight (the nodes' RPC servers
+                // cap their connections); a backlog shows as a later
+                // submission time, not as a refusal.
+                let permit = inflight.clone().acquire_owned().await;
                 handles.push(tokio::spawn(async move {
+                    let _permit = permit;
                     let at = Instant::now();
                     match c.send_raw_transaction(raw).await {
                         Ok(_) => {
@@ -558,10 +564,11 @@ async fn drive(
         }
         let f = clients[0].finalized_number().await.unwrap_or(height);
         while height < f {
-            height += 1;
-            let Some(b) = clients[0].block_by_number(height).await.map_err(fail)? else {
+            // A busy node may drop a connection: asked again next poll.
+            let Ok(Some(b)) = clients[0].block_by_number(height + 1).await else {
                 break;
             };
+            height += 1;
             let now = Instant::now();
             let mine = b
                 .txids
