@@ -9,27 +9,14 @@ use sero_keys::SecretKey;
 use sero_ledger::block::{Block, Seal};
 use sero_ledger::builder::{build_transaction, Network, Recipient};
 use sero_ledger::TxError;
-use sero_node::chain::genesis_block;
 use sero_node::mempool::MempoolError;
-use sero_node::{Chain, ChainConfig, ChainError, Mempool};
+use sero_node::{Chain, ChainError, Mempool};
 
 mod common;
-use common::{key, params, spendable};
+use common::{key, spendable};
 
 fn open(dir: &std::path::Path) -> Chain {
-    let a = key(1).payment_address();
-    let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let pkrs: Vec<_> = (0..3).map(|_| a.derive_pkr(&mut rng)).collect();
-    Chain::open(
-        &dir.join("chain.redb"),
-        params(),
-        ChainConfig::dev(),
-        || {
-            let premine: Vec<_> = pkrs.iter().map(|p| (*p, 1_000)).collect();
-            genesis_block(&premine, &[], 0, &ChainConfig::dev())
-        },
-    )
-    .unwrap()
+    common::open_chain(dir, 3)
 }
 
 fn pay(

@@ -13,30 +13,17 @@ use sero_assets::Asset;
 use sero_ledger::block::Seal;
 use sero_ledger::builder::{build_transaction, Network, Recipient, SpendableNote};
 use sero_ledger::Transaction;
-use sero_node::chain::genesis_block;
 use sero_node::mempool::MempoolError;
-use sero_node::{Chain, ChainConfig, Mempool};
+use sero_node::{Chain, Mempool};
 
 mod common;
-use common::{key, notes, params};
+use common::{key, notes};
 
 const NOTE_VALUE: u128 = 1_000;
 
 /// A chain whose genesis gives `key(1)` `notes` notes of 1,000 SERO.
 fn open(dir: &std::path::Path, notes: usize) -> Chain {
-    let a = key(1).payment_address();
-    let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let pkrs: Vec<_> = (0..notes).map(|_| a.derive_pkr(&mut rng)).collect();
-    Chain::open(
-        &dir.join("chain.redb"),
-        params(),
-        ChainConfig::dev(),
-        || {
-            let premine: Vec<_> = pkrs.iter().map(|p| (*p, NOTE_VALUE)).collect();
-            genesis_block(&premine, &[], 0, &ChainConfig::dev())
-        },
-    )
-    .unwrap()
+    common::open_chain(dir, notes)
 }
 
 /// Spends `note` of `key(1)` entirely: `1,000 − fee` to a plain output of

@@ -7,30 +7,17 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sero_ledger::block::Seal;
-use sero_node::chain::genesis_block;
-use sero_node::{Chain, ChainConfig};
+use sero_node::Chain;
 use sero_state::redb;
 use sero_state::redb::ReadableTable;
 use sero_state::tables::{EVM_STATE, OUTPUTS, VALIDATORS};
 use std::path::Path;
 
 mod common;
-use common::{key, params};
+use common::key;
 
 fn open(dir: &Path) -> Chain {
-    let a = key(1).payment_address();
-    let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let pkrs: Vec<_> = (0..3).map(|_| a.derive_pkr(&mut rng)).collect();
-    Chain::open(
-        &dir.join("chain.redb"),
-        params(),
-        ChainConfig::dev(),
-        || {
-            let premine: Vec<_> = pkrs.iter().map(|p| (*p, 1_000)).collect();
-            genesis_block(&premine, &[], 0, &ChainConfig::dev())
-        },
-    )
-    .unwrap()
+    common::open_chain(dir, 3)
 }
 
 /// A copy of the store in `dir/name`, changed by `tamper`.

@@ -54,3 +54,19 @@ pub fn spendable(chain: &Chain, sk: &SecretKey) -> Vec<SpendableNote> {
         })
         .collect()
 }
+
+/// A development chain in `dir` whose genesis gives `key(1)` `notes` notes
+/// of 1,000 SERO (one-time addresses from a fixed seed).
+#[allow(dead_code)]
+pub fn open_chain(dir: &std::path::Path, notes: usize) -> Chain {
+    use rand::SeedableRng;
+    let a = key(1).payment_address();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    let pkrs: Vec<_> = (0..notes).map(|_| a.derive_pkr(&mut rng)).collect();
+    let cfg = sero_node::ChainConfig::dev();
+    Chain::open(&dir.join("chain.redb"), params(), cfg.clone(), || {
+        let premine: Vec<_> = pkrs.iter().map(|p| (*p, 1_000)).collect();
+        sero_node::chain::genesis_block(&premine, &[], 0, &cfg)
+    })
+    .unwrap()
+}
