@@ -835,6 +835,14 @@ impl StateDb {
     fn read(&self) -> Result<ReadTransaction, StateError> {
         Ok(self.db.begin_read()?)
     }
+
+    pub(crate) fn db_read(&self) -> Result<ReadTransaction, StateError> {
+        self.read()
+    }
+
+    pub(crate) fn db_write(&self) -> Result<WriteTransaction, StateError> {
+        Ok(self.db.begin_write()?)
+    }
 }
 
 /// The body of [`StateDb::apply_block`]; any error makes the caller abort

@@ -108,6 +108,7 @@
 pub mod codec;
 mod db;
 mod error;
+pub mod snapshot;
 pub mod tables;
 mod tree;
 
@@ -118,3 +119,4 @@ pub use db::{
 pub use error::StateError;
 /// The redb version this crate is built on (the types of [`tables`]).
 pub use redb;
+pub use snapshot::SnapshotInfo;
