@@ -9,6 +9,7 @@ pub mod journal;
 pub mod mempool;
 pub mod seal;
 pub mod service;
+pub mod snapshot;
 pub mod txqueue;
 pub mod wire;
 

@@ -26,6 +26,8 @@
 //! | `sero_servedHeights` | — | `{tip, finalized, bodies_from, prune_depth}`: what this node serves — block bodies (`getBlockBy*`, `getTransaction`, p2p sync) from `bodies_from` on, headers, outputs, compact blocks and spends from 0; `prune_depth` null on an archive node |
 //! | `sero_getHeaders` | from, to (heights, inclusive, ≤ 1,000 blocks) | `[{height, header, certificate, validators?}]`: per block its header bytes and BA★ certificate (hex; empty for the genesis and dev blocks) and, for the genesis and each block whose `validators_hash` differs from its parent's, the validator set after it `[{vote_key, vrf_key, stake}]`: what a light client verifies (`sero_ledger::light`) |
 //! | `sero_getGenesis` | — | the network's genesis file (JSON) or null (a dev chain): a wallet that knows only the chain id checks it by computing the genesis block |
+//! | `sero_getSnapshot` | — | `{height, hash, bytes}`: a state snapshot of a final tip (`docs/protocol.md` §18.8) this node keeps for joining nodes, made on request when the kept one is more than 1,000 blocks behind the final tip; "serves no snapshots" on a node without a data directory (`sero dev`, tests) |
+//! | `sero_getSnapshotChunk` | height, offset | hex of the snapshot's bytes `offset..offset + 1 MiB` (fewer at the end); an error for a height this node does not keep (ask `sero_getSnapshot` again) |
 //! | `sero_servedOutputs` | — | output records this server has sent (`getOutputs`, `getOutputsByBlock`, `getCompactBlocks`) since it started: what a wallet's sync cost the node |
 //!
 //! ## Limits ([`RpcLimits`], defaults in brackets)
@@ -217,6 +219,55 @@ pub trait SeroApi {
     /// Which heights this node serves (see [`ServedHeights`]).
     #[method(name = "servedHeights")]
     fn served_heights(&self) -> RpcResult<ServedHeights>;
+    /// A state snapshot of a final tip for a joining node
+    /// (`docs/protocol.md` §18.8): the one this node keeps if it is at
+    /// most [`SNAPSHOT_REFRESH`] blocks behind the final tip, else a new
+    /// one (written to the node's data directory first). Download it with
+    /// [`snapshot_chunk`](Self::snapshot_chunk).
+    #[method(name = "getSnapshot", blocking)]
+    fn snapshot(&self) -> RpcResult<SnapshotEntry>;
+    /// `SNAPSHOT_CHUNK` bytes (fewer at the end) of the snapshot at
+    /// `height` from byte `offset`, hex.
+    #[method(name = "getSnapshotChunk", blocking)]
+    fn snapshot_chunk(&self, height: u64, offset: u64) -> RpcResult<String>;
+}
+
+/// A snapshot this node serves ([`SeroApiServer::snapshot`]).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SnapshotEntry {
+    /// Height of its tip (final).
+    pub height: u64,
+    /// The tip's block hash, hex.
+    pub hash: String,
+    /// Its length in bytes.
+    pub bytes: u64,
+}
+
+/// Bytes per [`SeroApiServer::snapshot_chunk`] answer (before hex).
+pub const SNAPSHOT_CHUNK: u64 = 1 << 20;
+/// How far behind the final tip a kept snapshot may be before a request
+/// makes a new one.
+pub const SNAPSHOT_REFRESH: u64 = 1_000;
+
+/// Where a node keeps the snapshot it serves, and which one it is.
+pub struct Snapshots {
+    dir: std::path::PathBuf,
+    current: Mutex<Option<sero_state::SnapshotInfo>>,
+}
+
+impl Snapshots {
+    /// Snapshots written under `dir` (created when first needed); one
+    /// kept at a time.
+    pub fn new(dir: std::path::PathBuf) -> Self {
+        Snapshots {
+            dir,
+            current: Mutex::new(None),
+        }
+    }
+
+    fn file(&self, height: u64) -> std::path::PathBuf {
+        self.dir.join(format!("snapshot-{height}.bin"))
+    }
 }
 
 /// What a node serves ([`SeroApiServer::served_heights`]).
@@ -325,6 +376,8 @@ pub struct RpcImpl {
     submitter: sero_node::mempool::Submitter,
     /// The genesis file ([`SeroApiServer::genesis`]).
     genesis: Option<Arc<sero_node::genesis::GenesisJson>>,
+    /// The snapshots it serves (none: `getSnapshot` says so).
+    snapshots: Option<Arc<Snapshots>>,
 }
 
 impl RpcImpl {
@@ -337,7 +390,14 @@ impl RpcImpl {
             rejected: Arc::new(Mutex::new(RejectedTxs::new(rejected_cache))),
             served: Default::default(),
             genesis: None,
+            snapshots: None,
         }
+    }
+
+    /// Serves state snapshots written under `dir`.
+    pub fn with_snapshots(mut self, dir: std::path::PathBuf) -> Self {
+        self.snapshots = Some(Arc::new(Snapshots::new(dir)));
+        self
     }
 
     /// Serves `genesis` as the network's genesis file.
@@ -763,6 +823,95 @@ impl SeroApiServer for RpcImpl {
         })
     }
 
+    fn snapshot(&self) -> RpcResult<SnapshotEntry> {
+        let snaps = self
+            .snapshots
+            .as_ref()
+            .ok_or_else(|| bad_params("this node serves no snapshots"))?;
+        let entry = |i: &sero_state::SnapshotInfo| SnapshotEntry {
+            height: i.height,
+            hash: hex::encode(i.hash),
+            bytes: i.bytes,
+        };
+        let mut current = snaps
+            .current
+            .lock()
+            .map_err(|_| internal("snapshot lock poisoned"))?;
+        let finalized = self
+            .lock()?
+            .chain
+            .db()
+            .finalized_height()
+            .map_err(internal)?;
+        if let Some(c) = current.as_ref() {
+            if c.height + SNAPSHOT_REFRESH >= finalized {
+                return Ok(entry(c));
+            }
+        }
+        // A consistent view of a final tip; the node lock is held only to
+        // open it (the tip may be ahead of the final height for a moment).
+        let mut source = None;
+        for _ in 0..50 {
+            match self.lock()?.chain.db().begin_snapshot() {
+                Ok(s) => {
+                    source = Some(s);
+                    break;
+                }
+                Err(_) => std::thread::sleep(std::time::Duration::from_millis(100)),
+            }
+        }
+        let source = source.ok_or_else(|| internal("the tip did not become final"))?;
+        std::fs::create_dir_all(&snaps.dir).map_err(internal)?;
+        let path = snaps.file(source.height());
+        let tmp = path.with_extension("tmp");
+        let file = std::fs::File::create(&tmp).map_err(internal)?;
+        let info = source.write(file, |_| {}).map_err(internal)?;
+        std::fs::rename(&tmp, &path).map_err(internal)?;
+        if let Some(old) = current.replace(info.clone()) {
+            if old.height != info.height {
+                let _ = std::fs::remove_file(snaps.file(old.height));
+            }
+        }
+        tracing::info!(
+            height = info.height,
+            bytes = info.bytes,
+            "wrote a state snapshot to serve"
+        );
+        Ok(entry(&info))
+    }
+
+    fn snapshot_chunk(&self, height: u64, offset: u64) -> RpcResult<String> {
+        use std::io::{Read, Seek};
+        let snaps = self
+            .snapshots
+            .as_ref()
+            .ok_or_else(|| bad_params("this node serves no snapshots"))?;
+        let size = match snaps
+            .current
+            .lock()
+            .map_err(|_| internal("snapshot lock poisoned"))?
+            .as_ref()
+        {
+            Some(c) if c.height == height => c.bytes,
+            _ => {
+                return Err(bad_params(format!(
+                    "no snapshot at height {height}: ask sero_getSnapshot"
+                )))
+            }
+        };
+        if offset > size {
+            return Err(bad_params(format!(
+                "offset {offset} beyond the snapshot's {size} bytes"
+            )));
+        }
+        let len = SNAPSHOT_CHUNK.min(size - offset);
+        let mut f = std::fs::File::open(snaps.file(height)).map_err(internal)?;
+        f.seek(std::io::SeekFrom::Start(offset)).map_err(internal)?;
+        let mut buf = vec![0u8; len as usize];
+        f.read_exact(&mut buf).map_err(internal)?;
+        Ok(hex::encode(buf))
+    }
+
     fn headers(&self, from: u64, to: u64) -> RpcResult<Vec<HeaderEntry>> {
         if from > to || to - from >= 1_000 {
             return Err(bad_params(
@@ -946,6 +1095,8 @@ pub const METHOD_ARITY: &[(&str, usize)] = &[
     ("sero_servedHeights", 0),
     ("sero_getHeaders", 2),
     ("sero_getGenesis", 0),
+    ("sero_getSnapshot", 0),
+    ("sero_getSnapshotChunk", 2),
     ("sero_getTransactionReceipt", 1),
     ("sero_call", 1),
     ("eth_chainId", 0),
@@ -1187,14 +1338,18 @@ pub async fn serve(
 }
 
 /// [`serve`] for a node of a network started from `genesis` (served by
-/// `sero_getGenesis`).
+/// `sero_getGenesis`), serving state snapshots written under
+/// `snapshot_dir` (`sero_getSnapshot`).
 pub async fn serve_network(
     node: Arc<Mutex<Node>>,
     addr: &str,
     genesis: sero_node::genesis::GenesisJson,
+    snapshot_dir: std::path::PathBuf,
 ) -> Result<(std::net::SocketAddr, jsonrpsee::server::ServerHandle), std::io::Error> {
     let limits = RpcLimits::default();
-    let rpc = RpcImpl::new(node, limits.rejected_cache).with_genesis(Some(genesis));
+    let rpc = RpcImpl::new(node, limits.rejected_cache)
+        .with_genesis(Some(genesis))
+        .with_snapshots(snapshot_dir);
     serve_rpc(rpc, addr, limits).await
 }
 

@@ -188,35 +188,87 @@ impl<W: Write> Hashing<W> {
     }
 }
 
+/// A consistent view of a final tip, ready to be written as a snapshot
+/// ([`StateDb::begin_snapshot`]). It holds a read transaction: blocks
+/// applied meanwhile do not change what it writes, and the caller need
+/// not keep any lock on the node while writing.
+pub struct SnapshotSource {
+    txn: redb::ReadTransaction,
+    height: u64,
+    hash: [u8; 32],
+    leaf_count: u64,
+}
+
+impl SnapshotSource {
+    /// The height of the tip the snapshot is of.
+    pub fn height(&self) -> u64 {
+        self.height
+    }
+
+    /// The tip's block hash.
+    pub fn hash(&self) -> [u8; 32] {
+        self.hash
+    }
+}
+
 impl StateDb {
-    /// Writes a snapshot of the tip to `w` (module docs), from one read
-    /// transaction. The tip must be final ([`StateDb::finalized_height`]);
-    /// otherwise [`StateError::Corrupt`] says so and nothing is written.
-    /// `progress` is called with the bytes written so far, now and then.
+    /// Opens a consistent view of the tip for a snapshot. The tip must be
+    /// final ([`StateDb::finalized_height`]); otherwise
+    /// [`StateError::Corrupt`] says so.
+    pub fn begin_snapshot(&self) -> Result<SnapshotSource, StateError> {
+        let txn = self.db_read()?;
+        let (height, hash, leaf_count) = {
+            let meta = txn.open_table(META)?;
+            let (height, hash) = match meta.get(META_TIP)? {
+                Some(v) => crate::codec::decode_tip(v.value())?,
+                None => return Err(corrupt("the store has no block")),
+            };
+            let finalized = match meta.get(META_FINALIZED)? {
+                Some(v) => crate::codec::decode_meta_u64(v.value(), "meta finalized")?,
+                None => 0,
+            };
+            if finalized != height {
+                return Err(StateError::Corrupt(format!(
+                    "snapshot: the tip {height} is not final yet (finalized {finalized})"
+                )));
+            }
+            let leaf_count = match meta.get(META_LEAF_COUNT)? {
+                Some(v) => crate::codec::decode_meta_u64(v.value(), "meta leaf_count")?,
+                None => 0,
+            };
+            (height, hash, leaf_count)
+        };
+        Ok(SnapshotSource {
+            txn,
+            height,
+            hash,
+            leaf_count,
+        })
+    }
+
+    /// Writes a snapshot of the tip to `w` (module docs): [`begin_snapshot`]
+    /// then [`SnapshotSource::write`].
+    ///
+    /// [`begin_snapshot`]: StateDb::begin_snapshot
     pub fn write_snapshot(
+        &self,
+        w: impl Write,
+        progress: impl FnMut(u64),
+    ) -> Result<SnapshotInfo, StateError> {
+        self.begin_snapshot()?.write(w, progress)
+    }
+}
+
+impl SnapshotSource {
+    /// Writes the snapshot to `w` (module docs). `progress` is called with
+    /// the bytes written so far, now and then.
+    pub fn write(
         &self,
         w: impl Write,
         mut progress: impl FnMut(u64),
     ) -> Result<SnapshotInfo, StateError> {
-        let r = self.db_read()?;
-        let meta = r.open_table(META)?;
-        let (height, hash) = match meta.get(META_TIP)? {
-            Some(v) => crate::codec::decode_tip(v.value())?,
-            None => return Err(corrupt("the store has no block")),
-        };
-        let finalized = match meta.get(META_FINALIZED)? {
-            Some(v) => crate::codec::decode_meta_u64(v.value(), "meta finalized")?,
-            None => 0,
-        };
-        if finalized != height {
-            return Err(StateError::Corrupt(format!(
-                "snapshot: the tip {height} is not final yet (finalized {finalized})"
-            )));
-        }
-        let leaf_count = match meta.get(META_LEAF_COUNT)? {
-            Some(v) => crate::codec::decode_meta_u64(v.value(), "meta leaf_count")?,
-            None => 0,
-        };
+        let r = &self.txn;
+        let (height, hash, leaf_count) = (self.height, self.hash, self.leaf_count);
         let mut out = Hashing {
             inner: std::io::BufWriter::with_capacity(1 << 20, w),
             hash: checksum_state(),
@@ -285,7 +337,9 @@ impl StateDb {
             bytes,
         })
     }
+}
 
+impl StateDb {
     /// Creates the store `path` (which must not exist) from the snapshot
     /// read from `r` (module docs); on any error the partly written file
     /// is removed. `progress` is called with the bytes read so far, now

@@ -88,6 +88,9 @@ enum Command {
     /// The trusted-setup ceremony: Powers of Tau (phase 1) and per-circuit
     /// phase 2 — contribute, beacon, verify, export the parameters.
     Ceremony(cli::ceremony::CeremonyArgs),
+    /// State snapshots: download the one a node serves (`sero node
+    /// --snapshot FILE|URL` joins a network from it, verified).
+    Snapshot(cli::snapshot::SnapshotArgs),
 }
 
 fn run(cli: Cli) -> Result<ExitCode, CliError> {
@@ -103,6 +106,7 @@ fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Contract(args) => cli::contract::run(*args, cli.json)?,
         Command::License(args) => cli::license::run(args)?,
         Command::Ceremony(args) => cli::ceremony::run(args)?,
+        Command::Snapshot(args) => cli::snapshot::run(args)?,
     };
     Ok(report.print(cli.json))
 }

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod license;
 pub mod node;
 pub mod sim;
+pub mod snapshot;
 pub mod testnet;
 pub mod vectors;
 pub mod wallet;

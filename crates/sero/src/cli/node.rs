@@ -57,6 +57,17 @@ pub struct NodeArgs {
     /// archive node (keeps every body).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub prune_depth: Option<u64>,
+    /// Start from a state snapshot instead of replaying every block: a
+    /// snapshot file, or the JSON-RPC URL of any node of the network
+    /// (`http://host:port`; its `sero_getSnapshot`). Used only when the
+    /// data directory holds no chain yet. Nothing in it is trusted: the
+    /// headers are verified from the genesis by their BA★ certificates,
+    /// then the whole state against the final tip header (note root,
+    /// state root incl. the spent set, validators); a snapshot that fails
+    /// is deleted and the node does not start. Blocks after it are synced
+    /// from peers as usual; bodies below it are not stored.
+    #[arg(long, value_name = "FILE|URL")]
+    pub snapshot: Option<String>,
     #[command(flatten)]
     pub web: super::web::WebArgs,
 }
@@ -131,13 +142,24 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
             sero_zk::params::INSECURE_PARAMS_WARNING
         );
     }
-    let mut chain = Chain::open(
-        &args.datadir.join("chain.redb"),
-        params,
-        genesis.chain_config(),
-        || genesis.block(),
-    )
-    .map_err(fail)?;
+    let chain_path = args.datadir.join("chain.redb");
+    let mut chain = match &args.snapshot {
+        Some(src) if !chain_path.exists() => {
+            super::snapshot::join(src, &args.datadir, &chain_path, &genesis, params)?
+        }
+        other => {
+            if other.is_some() {
+                println!(
+                    "  snapshot       : not used ({} already holds a chain)",
+                    chain_path.display()
+                );
+            }
+            Chain::open(&chain_path, params, genesis.chain_config(), || {
+                genesis.block()
+            })
+            .map_err(fail)?
+        }
+    };
     chain.set_prune_depth(args.prune_depth);
     let genesis_hash = chain.db().hash_at(0).map_err(fail)?.unwrap_or_default();
     let journal = VoteJournal::open(&args.datadir.join("votes.redb")).map_err(fail)?;
@@ -185,10 +207,14 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
         for a in net.listen_addrs().await {
             println!("  p2p            : {a}/p2p/{}", net.local_peer_id());
         }
-        let (addr, rpc) =
-            sero_rpc::serve_network(node.clone(), &args.rpc_addr, genesis.json.clone())
-                .await
-                .map_err(|e| fail(format!("cannot serve JSON-RPC on {}: {e}", args.rpc_addr)))?;
+        let (addr, rpc) = sero_rpc::serve_network(
+            node.clone(),
+            &args.rpc_addr,
+            genesis.json.clone(),
+            args.datadir.join("snapshots"),
+        )
+        .await
+        .map_err(|e| fail(format!("cannot serve JSON-RPC on {}: {e}", args.rpc_addr)))?;
         println!("  rpc            : http://{addr}");
         let web = match (&args.web.no_web, &args.web.web) {
             (false, Some(a)) => {
