@@ -1,6 +1,6 @@
-//! `sero bench history --quick --json`: the store is built, opened, synced
-//! and committed to at two sizes and every figure is reported; the plot is
-//! written. No assertion on timings.
+//! `sero bench history --quick --json`: the store is built, opened, synced,
+//! committed to and joined from a snapshot at two sizes, every figure is
+//! reported and the plot is written. No assertion on timings.
 
 use serde_json::Value;
 use std::process::Command;
@@ -33,6 +33,11 @@ fn quick_history_bench_reports_every_figure() {
             "commit_ms_per_100_output_block",
             "sync_one_block_ms",
             "full_scan_outputs_per_s",
+            "snapshot_bytes",
+            "snapshot_write_s",
+            "snapshot_import_s",
+            "snapshot_verify_state_s",
+            "join_headers_s_estimated",
         ] {
             let x = r[k].as_f64().unwrap_or_else(|| panic!("{k}: {r}"));
             assert!(x.is_finite() && x > 0.0, "{k} = {x}");

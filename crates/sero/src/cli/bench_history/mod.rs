@@ -7,7 +7,9 @@
 //! tree nodes included, fsync), a wallet catching up one block from its
 //! saved state (the `wallet_sync` code of `sero wallet`, fed from the
 //! store instead of RPC), and a wallet's full first scan rate (outputs/s,
-//! over the first outputs; the full first sync is extrapolated). With
+//! over the first outputs; the full first sync is extrapolated), and a
+//! join from a state snapshot (write, import, state check; the header
+//! chain's cost estimated from the per-header cost). With
 //! `--svg FILE` it draws each figure against the number of notes.
 
 pub mod synthetic;
@@ -47,6 +49,13 @@ pub struct HistoryArgs {
     /// Write the growth plot (SVG) here.
     #[arg(long)]
     svg: Option<PathBuf>,
+    /// The cost of verifying one header with its BA★ certificate, ms,
+    /// for the join estimate (synthetic blocks have no certificates):
+    /// measured by `cargo test -p sero-ledger --test light
+    /// verification_cost_per_header -- --nocapture`
+    /// (4 validators).
+    #[arg(long, default_value_t = 2.2)]
+    header_ms: f64,
     /// (internal) only open the chain at --dir and report the time and the
     /// resident memory it added, in this fresh process.
     #[arg(long, hide = true)]
@@ -156,7 +165,7 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
     drop(open()?); // the genesis
     let mut rows = vec![];
     let mut human = vec![format!(
-        "{:>10} {:>7} {:>9} {:>10} {:>10} {:>10} {:>12} {:>12} {:>12}",
+        "{:>10} {:>7} {:>9} {:>10} {:>10} {:>10} {:>12} {:>12} {:>12} {:>8} {:>8} {:>10}",
         "notes",
         "blocks",
         "build s",
@@ -165,7 +174,10 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
         "disk MB",
         "commit ms",
         "sync 1 blk",
-        "full sync"
+        "full sync",
+        "snap MB",
+        "join s",
+        "+headers s"
     )];
     for &n in &sizes {
         let t = Instant::now();
@@ -242,8 +254,45 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             times.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
             times[times.len() / 2]
         };
+
+        // Join from a snapshot: write it from this store (made final at
+        // its tip: synthetic blocks carry no certificates), import it
+        // into a new store, open that as a chain and verify the state
+        // against the tip header. The header chain cannot be verified on
+        // synthetic blocks; its cost is `blocks` × the per-header cost of
+        // `--header-ms` (reported apart).
+        let (snap_bytes, export_s, import_s, verify_s) = {
+            let db = StateDb::open(&path).map_err(fail)?;
+            let (tip, _) = db.tip().map_err(fail)?.ok_or_else(|| fail("empty"))?;
+            db.set_finalized(tip).map_err(fail)?;
+            let snap = dir.0.join("snapshot.bin");
+            let t = Instant::now();
+            let file = std::fs::File::create(&snap).map_err(fail)?;
+            let info = db.write_snapshot(file, |_| {}).map_err(fail)?;
+            let export_s = t.elapsed().as_secs_f64();
+            drop(db);
+            let joined = dir.0.join("joined.redb");
+            let _ = std::fs::remove_file(&joined);
+            let t = Instant::now();
+            let file = std::fs::File::open(&snap).map_err(fail)?;
+            drop(StateDb::import_snapshot(&joined, file, |_| {}).map_err(fail)?);
+            let import_s = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let chain = Chain::open(&joined, params.clone(), cfg.clone(), || {
+                genesis_block(&[(premine_pkr, 1_000)], &[], 0, &cfg)
+            })
+            .map_err(fail)?;
+            chain.verify_state().map_err(fail)?;
+            let verify_s = t.elapsed().as_secs_f64();
+            drop(chain);
+            let _ = std::fs::remove_file(&joined);
+            let _ = std::fs::remove_file(&snap);
+            (info.bytes, export_s, import_s, verify_s)
+        };
+        let blocks = tip + 1 + 10;
+        let headers_s = blocks as f64 * a.header_ms / 1e3;
         human.push(format!(
-            "{:>10} {:>7} {:>9.1} {:>10.1} {:>7.1} MB {:>10.1} {:>12.2} {:>9.2} ms {:>10.0} s",
+            "{:>10} {:>7} {:>9.1} {:>10.1} {:>7.1} MB {:>10.1} {:>12.2} {:>9.2} ms {:>10.0} s {:>8.1} {:>8.1} {:>10.0}",
             leaves,
             tip + 1,
             build_s,
@@ -252,7 +301,10 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             disk as f64 / 1e6,
             commit_ms,
             sync_ms,
-            leaves as f64 / rate
+            leaves as f64 / rate,
+            snap_bytes as f64 / 1e6,
+            import_s + verify_s,
+            headers_s
         ));
         rows.push(json!({
             "notes": leaves,
@@ -268,6 +320,12 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             "full_scan_outputs_per_s": rate,
             "full_scan_s_extrapolated": leaves as f64 / rate,
             "full_scan_sample_notes_found": found,
+            "snapshot_bytes": snap_bytes,
+            "snapshot_write_s": export_s,
+            "snapshot_import_s": import_s,
+            "snapshot_verify_state_s": verify_s,
+            "join_headers_s_estimated": headers_s,
+            "join_s_without_headers": import_s + verify_s,
         }));
     }
     if let Some(svg) = &a.svg {
@@ -280,7 +338,7 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
 
 /// One panel per figure, notes on a log axis.
 fn plot(rows: &[Value]) -> String {
-    let figures: [(&str, &str, f64); 6] = [
+    let figures: [(&str, &str, f64); 8] = [
         ("open_ms", "Chain::open (ms)", 1.0),
         ("open_rss_bytes", "RSS added by open (MB)", 1e-6),
         ("disk_bytes", "store on disk (MB)", 1e-6),
@@ -295,11 +353,17 @@ fn plot(rows: &[Value]) -> String {
             "wallet: first full scan (s)",
             1.0,
         ),
+        (
+            "join_s_without_headers",
+            "join: snapshot import + state check (s)",
+            1.0,
+        ),
+        ("snapshot_bytes", "snapshot size (MB)", 1e-6),
     ];
     let (pw, ph, m) = (300.0, 200.0, 50.0);
     let cols = 3usize;
     let width = cols as f64 * (pw + m) + m;
-    let height = 2.0 * (ph + m + 20.0) + m;
+    let height = figures.len().div_ceil(cols) as f64 * (ph + m + 20.0) + m;
     let xs: Vec<f64> = rows
         .iter()
         .map(|r| r["notes"].as_f64().unwrap_or(1.0).max(1.0).log10())
