@@ -14,10 +14,10 @@ use crate::codec::{
 };
 use crate::error::StateError;
 use crate::tables::{
-    BLOCKS, BLOCK_HASHES, CERTIFICATES, EVM_STATE, EVM_UNDO, LEAVES, META,
-    META_FINALIZED, META_LEAF_COUNT, META_LEGACY_EVM_ACC, META_STATE_ACC, META_PRUNED_BELOW, META_SCHEMA_VERSION, META_TIP, NULLIFIERS,
-    OUTPUTS, RECEIPTS, ROOTS, SCHEMA_VERSION, SCHEMA_VERSION_NO_PRUNE, SCHEMA_VERSION_NO_TREE,
-    SEEDS, SPENDS, TILS, TREE_NODES, TXS, UNDO, VALIDATORS,
+    BLOCKS, BLOCK_HASHES, CERTIFICATES, EVM_STATE, EVM_UNDO, LEAVES, META, META_FINALIZED,
+    META_LEAF_COUNT, META_LEGACY_EVM_ACC, META_PRUNED_BELOW, META_SCHEMA_VERSION, META_STATE_ACC,
+    META_TIP, NULLIFIERS, OUTPUTS, RECEIPTS, ROOTS, SCHEMA_VERSION, SCHEMA_VERSION_NO_PRUNE,
+    SCHEMA_VERSION_NO_TREE, SEEDS, SPENDS, TILS, TREE_NODES, TXS, UNDO, VALIDATORS,
 };
 use crate::tree;
 
@@ -641,10 +641,7 @@ impl StateDb {
     /// Calls `f(nullifier, height)` for every spent nullifier, in key
     /// order, streamed from one read transaction (memory does not grow
     /// with the set): the spent set's part of the state root.
-    pub fn for_each_nullifier(
-        &self,
-        mut f: impl FnMut(&[u8; 32], u64),
-    ) -> Result<(), StateError> {
+    pub fn for_each_nullifier(&self, mut f: impl FnMut(&[u8; 32], u64)) -> Result<(), StateError> {
         let r = self.read()?;
         let t = r.open_table(NULLIFIERS)?;
         for e in t.iter()? {
