@@ -116,7 +116,7 @@ fn state_root_vectors() {
     assert_eq!(hex::encode(&bytes[..8]), "47e6df383ebfabc6");
 }
 
-/// A spent-set entry of the state root (`docs/protocol.md` §13): the
+/// A spent-set entry of the state root (`docs/protocol.md` §8.4): the
 /// digest and first lanes of one nullifier, the same bytes as a til (a
 /// different entry), and the root of one contract entry plus both.
 #[test]
