@@ -199,9 +199,10 @@ pub struct Chain {
 pub const MAX_PRUNE_PER_BLOCK: u64 = 256;
 
 /// The state accumulator over every stored contract-state entry, spent
-/// nullifier and til (one scan of each table).
+/// nullifier and til (one streamed scan of each table).
 fn scan_state_acc(db: &StateDb) -> Result<LtHash, ChainError> {
-    let mut acc = LtHash::of(db.evm_entries_with(&Default::default())?);
+    let mut acc = LtHash::default();
+    db.for_each_evm_entry(|k, v| acc.add(k, v))?;
     db.for_each_nullifier(|n, _| acc.add_spent(Spent::Nullifier, n))?;
     db.for_each_til(|t, _, _| acc.add_spent(Spent::Til, t))?;
     Ok(acc)

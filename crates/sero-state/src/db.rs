@@ -638,6 +638,19 @@ impl StateDb {
         Ok(t.get(nullifier)?.map(|g| g.value()))
     }
 
+    /// Calls `f(key, value)` for every contract-state entry, in key order,
+    /// streamed from one read transaction (memory does not grow with the
+    /// state): the contract part of the state root.
+    pub fn for_each_evm_entry(&self, mut f: impl FnMut(&[u8], &[u8])) -> Result<(), StateError> {
+        let r = self.read()?;
+        let t = r.open_table(EVM_STATE)?;
+        for e in t.iter()? {
+            let (k, v) = e?;
+            f(k.value(), v.value());
+        }
+        Ok(())
+    }
+
     /// Calls `f(nullifier, height)` for every spent nullifier, in key
     /// order, streamed from one read transaction (memory does not grow
     /// with the set): the spent set's part of the state root.
