@@ -21,7 +21,7 @@ use sero_assets::{Asset, Currency};
 use sero_crypto::curve::{base_from_canonical, encode_base};
 use sero_crypto::hash::{hash256, tags};
 use sero_crypto::Base;
-use sero_evm::LtHash;
+use sero_evm::{LtHash, Spent};
 use sero_keys::OneTimeAddress;
 use sero_ledger::block::{plain_cm_out, tx_root, Block, BlockHeader, Seal};
 use sero_ledger::license::{check_proposer_license, LicenseConfig, LicenseError};
@@ -179,10 +179,11 @@ pub struct Chain {
     registry: Registry,
     /// The genesis block hash, which every transaction must carry.
     chain_id: [u8; 32],
-    /// The LtHash accumulator of the stored contract state (its root is
-    /// the tip's `state_root`): kept in memory and updated by each block's
-    /// changes, so a block's root costs its changes, not the whole state.
-    evm_acc: LtHash,
+    /// The LtHash accumulator of the stored contract state and spent set
+    /// (its root is the tip's `state_root`): kept in memory and updated by
+    /// each block's changes and spends, so a block's root costs what the
+    /// block does, not the whole state.
+    state_acc: LtHash,
     /// Transactions already found statelessly valid (by the mempool, or by
     /// an earlier validation of a block holding them): block validation
     /// does not verify them again.
@@ -197,23 +198,28 @@ pub struct Chain {
 /// each block prunes one).
 pub const MAX_PRUNE_PER_BLOCK: u64 = 256;
 
-/// The accumulator over every stored contract-state entry (one scan).
-fn scan_evm_acc(db: &StateDb) -> Result<LtHash, ChainError> {
-    Ok(LtHash::of(db.evm_entries_with(&Default::default())?))
+/// The state accumulator over every stored contract-state entry, spent
+/// nullifier and til (one streamed scan of each table).
+fn scan_state_acc(db: &StateDb) -> Result<LtHash, ChainError> {
+    let mut acc = LtHash::default();
+    db.for_each_evm_entry(|k, v| acc.add(k, v))?;
+    db.for_each_nullifier(|n, _| acc.add_spent(Spent::Nullifier, n))?;
+    db.for_each_til(|t, _, _| acc.add_spent(Spent::Til, t))?;
+    Ok(acc)
 }
 
 /// The accumulator at the tip: the persisted one if it was written for the
-/// tip block, else one scan of the contract state (an old store, or after a
+/// tip block, else one scan of the state (an old store, or after a
 /// rollback), persisted for the next open.
-fn load_evm_acc(db: &StateDb) -> Result<LtHash, ChainError> {
+fn load_state_acc(db: &StateDb) -> Result<LtHash, ChainError> {
     let Some((_, tip)) = db.tip()? else {
-        return scan_evm_acc(db);
+        return scan_state_acc(db);
     };
-    if let Some(acc) = db.evm_acc(&tip)?.as_deref().and_then(LtHash::from_bytes) {
+    if let Some(acc) = db.state_acc(&tip)?.as_deref().and_then(LtHash::from_bytes) {
         return Ok(acc);
     }
-    let acc = scan_evm_acc(db)?;
-    db.put_evm_acc(&tip, &acc.to_bytes())?;
+    let acc = scan_state_acc(db)?;
+    db.put_state_acc(&tip, &acc.to_bytes())?;
     Ok(acc)
 }
 
@@ -310,7 +316,8 @@ pub fn genesis_block(
     })
 }
 
-/// The contract-state root of an empty state (the genesis's).
+/// The state root of an empty state (the genesis's: no contract state, no
+/// spends).
 pub fn empty_state_root() -> [u8; 32] {
     LtHash::default().root()
 }
@@ -346,7 +353,7 @@ impl Chain {
         let anchors = load_anchors(&db, cfg.anchor_window)?;
         let registry = load_registry(&db)?;
         let tip = db.tip()?;
-        let evm_acc = load_evm_acc(&db)?;
+        let state_acc = load_state_acc(&db)?;
         let mut chain = Chain {
             db,
             frontier,
@@ -357,7 +364,7 @@ impl Chain {
             tip_header: None,
             registry,
             chain_id: [0; 32],
-            evm_acc,
+            state_acc,
             verified: Arc::new(VerifiedCache::default()),
             prune_depth: None,
         };
@@ -436,25 +443,51 @@ impl Chain {
         &self.db
     }
 
-    /// The contract-state accumulator after writing `changes` (key →
-    /// new value, `None` deletes) over the stored state.
+    /// The state accumulator after writing `changes` (contract-state key →
+    /// new value, `None` deletes) over the stored state and adding the
+    /// spent-set entries `spent` (a block's nullifiers and tils; the store
+    /// refuses a block that repeats one, so they are new).
     fn acc_after<'a>(
         &self,
         changes: impl IntoIterator<Item = (&'a Vec<u8>, &'a Option<Vec<u8>>)>,
+        spent: impl IntoIterator<Item = (Spent, &'a [u8; 32])>,
     ) -> Result<LtHash, ChainError> {
         let snap = self.db.evm_snapshot()?;
-        let mut acc = self.evm_acc.clone();
+        let mut acc = self.state_acc.clone();
         for (k, new) in changes {
             let old = snap.get(k)?;
             acc.update(k, old.as_deref(), new.as_deref());
         }
+        for (kind, id) in spent {
+            acc.add_spent(kind, id);
+        }
         Ok(acc)
     }
 
-    /// The state root after the block execution `exec` (the stored state
-    /// with its overlay applied).
-    fn state_root_after(&self, exec: &BlockExec) -> Result<[u8; 32], ChainError> {
-        Ok(self.acc_after(&exec.overlay)?.root())
+    /// The state root after a block holding `txs` whose contract actions
+    /// ran as `exec`: the stored state with its overlay applied, and every
+    /// input's nullifier and til added. The proposer
+    /// ([`build_block`](Self::build_block)) and the validator
+    /// ([`validate_block`](Self::validate_block)) both compute it here;
+    /// [`commit`](Self::commit) adds the same entries from the effects.
+    fn state_root_after(
+        &self,
+        exec: &BlockExec,
+        txs: &[Transaction],
+    ) -> Result<[u8; 32], ChainError> {
+        let spent: Vec<(Spent, [u8; 32])> = txs
+            .iter()
+            .flat_map(|t| &t.inputs)
+            .flat_map(|i| {
+                [
+                    (Spent::Nullifier, encode_base(&i.nil)),
+                    (Spent::Til, encode_base(&i.til)),
+                ]
+            })
+            .collect();
+        Ok(self
+            .acc_after(&exec.overlay, spent.iter().map(|(k, id)| (*k, id)))?
+            .root())
     }
 
     /// The contract state at the tip, as a snapshot that stays consistent
@@ -502,12 +535,15 @@ impl Chain {
     /// tip header makes to the state, and compares: the note root and leaf
     /// count (all leaves, streamed into a fresh frontier; also against the
     /// persisted root node), each output record against its leaf
-    /// (`CMauth(pos, cm)`), the contract-state root (one scan into a fresh
-    /// LtHash) and `validators_hash` (the registry's active set). What a
-    /// node that received its state from a peer (a snapshot) must check
-    /// before trusting it; cost linear in the state. The nullifier, til and
-    /// transaction indexes are **not** committed by any header, so they
-    /// cannot be checked here (see `docs/protocol.md` §18.7).
+    /// (`CMauth(pos, cm)`), the state root (one scan of the contract state,
+    /// the spent nullifiers and the tils into a fresh LtHash: an omitted,
+    /// added or altered entry fails) and `validators_hash` (the registry's
+    /// active set). What a node that received its state from a peer (a
+    /// snapshot) must check before trusting it; cost linear in the state.
+    /// The spending heights, the til → txid values, the transaction index,
+    /// the receipts and the registry's inactive records are **not**
+    /// committed by any header, so they cannot be checked here (see
+    /// `docs/protocol.md` §18.7).
     pub fn verify_state(&self) -> Result<(), ChainError> {
         let h = self.tip_header();
         let bad = |what: &str| Err(ChainError::Corrupt(format!("state check: {what}")));
@@ -540,8 +576,8 @@ impl Chain {
         if self.db.tree_root()? != h.note_root {
             return bad("the persisted tree nodes do not give the header's note root");
         }
-        if scan_evm_acc(&self.db)?.root() != h.state_root {
-            return bad("the contract state does not give the header's state root");
+        if scan_state_acc(&self.db)?.root() != h.state_root {
+            return bad("the contract state and spent set do not give the header's state root");
         }
         if load_registry(&self.db)?.validators_hash() != h.validators_hash {
             return bad("the registry does not give the header's validators hash");
@@ -844,7 +880,7 @@ impl Chain {
                     .unwrap_or_default()
             })
             .collect();
-        if h.state_root != self.state_root_after(&exec)? {
+        if h.state_root != self.state_root_after(&exec, &block.txs)? {
             return Err(ChainError::StateRoot);
         }
         let mut e = self.note_effects(block, height, parent, &extra)?;
@@ -982,7 +1018,7 @@ impl Chain {
             certificate: vec![],
             evm_changes: vec![],
             receipts: vec![],
-            evm_acc: vec![],
+            state_acc: vec![],
             prune: vec![],
         })
     }
@@ -1012,8 +1048,13 @@ impl Chain {
 
     /// Writes validated effects, then updates the in-memory state.
     fn commit(&mut self, block: &Block, mut effects: BlockEffects) -> Result<(), ChainError> {
-        let acc = self.acc_after(effects.evm_changes.iter().map(|(k, v)| (k, v)))?;
-        effects.evm_acc = acc.to_bytes();
+        let spent = effects
+            .nullifiers
+            .iter()
+            .map(|n| (Spent::Nullifier, n))
+            .chain(effects.tils.iter().map(|(t, _)| (Spent::Til, t)));
+        let acc = self.acc_after(effects.evm_changes.iter().map(|(k, v)| (k, v)), spent)?;
+        effects.state_acc = acc.to_bytes();
         if effects.height > 0 {
             effects.prune = self.prune_list(effects.height)?;
         }
@@ -1023,7 +1064,7 @@ impl Chain {
             frontier.append(leaf).map_err(|_| ChainError::TreeFull)?;
         }
         self.db.apply_block(&effects)?;
-        self.evm_acc = acc;
+        self.state_acc = acc;
         self.frontier = frontier;
         self.anchors.push(self.frontier.root());
         for (k, v) in &effects.registry {
@@ -1056,7 +1097,7 @@ impl Chain {
             };
         }
         self.db.rollback_to(height)?;
-        self.evm_acc = load_evm_acc(&self.db)?;
+        self.state_acc = load_state_acc(&self.db)?;
         self.frontier = self.db.tree_frontier()?;
         self.anchors = load_anchors(&self.db, self.cfg.anchor_window)?;
         self.registry = load_registry(&self.db)?;
@@ -1188,7 +1229,7 @@ impl Chain {
                 tx_root: [0; 32],
                 note_root: Base::from(0u64),
                 leaf_count: 0,
-                state_root: self.state_root_after(&exec)?,
+                state_root: self.state_root_after(&exec, &txs)?,
                 validators_hash: next_validators,
                 seal,
             },

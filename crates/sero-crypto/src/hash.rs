@@ -59,13 +59,17 @@ pub mod tags {
     pub const EVM_CONTRACT_ADDR: &[u8; 16] = b"SERO_EvmContract";
     /// Contracts: the id of a ticket minted by `sero_allotTicket`.
     pub const EVM_TICKET_ID: &[u8; 16] = b"SERO_EvmTicketId";
-    /// Contracts: the state root over the contract account state (of the
-    /// LtHash accumulator).
+    /// Block headers: the state root, of the LtHash accumulator over the
+    /// contract state and the spent set (the name is historical).
     pub const EVM_STATE_ROOT: &[u8; 16] = b"SERO_EvmStateRt2";
     /// Contracts: the digest of one state entry (LtHash input).
     pub const EVM_LTHASH_ENTRY: &[u8; 16] = b"SERO_EvmLtEntry1";
     /// Contracts: the expansion of an entry digest into LtHash lanes.
     pub const EVM_LTHASH_LANES: &[u8; 16] = b"SERO_EvmLtLanes1";
+    /// The state root: the digest of one spent-set entry (a spent nullifier
+    /// or a til; LtHash input). A tag of its own, so that no contract-state
+    /// entry, whatever its bytes, has the digest of a spent-set entry.
+    pub const SPENT_LTHASH_ENTRY: &[u8; 16] = b"SERO_SpentLtEnt1";
     /// Block headers: the commitment to the validator set of the next round
     /// (`validators_hash`).
     pub const VALIDATOR_SET: &[u8; 16] = b"SERO_ValSetHash1";
@@ -101,6 +105,7 @@ pub mod tags {
         ("EVM_STATE_ROOT", EVM_STATE_ROOT),
         ("EVM_LTHASH_ENTRY", EVM_LTHASH_ENTRY),
         ("EVM_LTHASH_LANES", EVM_LTHASH_LANES),
+        ("SPENT_LTHASH_ENTRY", SPENT_LTHASH_ENTRY),
         ("VALIDATOR_SET", VALIDATOR_SET),
     ];
 }

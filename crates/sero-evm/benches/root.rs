@@ -3,6 +3,8 @@
 //! recomputing it over every entry, and the previous flat hash (one
 //! BLAKE2b pass over every entry, plus the store scan it needed).
 //!
+//! Also the cost of one spent-set entry (a nullifier or a til).
+//!
 //! `cargo bench -p sero-evm --bench root`
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -47,6 +49,20 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("full recompute", |b| {
         b.iter(|| LtHash::of(entries.iter().map(|(k, v)| (k, v))).root())
+    });
+    g.finish();
+    // The cost a block pays per spent input: two spent-set entries (its
+    // nullifier and its til), each one digest and one lane expansion.
+    let mut g = c.benchmark_group("spent set");
+    g.bench_function("one spent entry (add_spent)", |b| {
+        let mut a = acc.clone();
+        let mut i = 0u64;
+        b.iter(|| {
+            let mut id = [0x5a; 32];
+            id[..8].copy_from_slice(&i.to_le_bytes());
+            i += 1;
+            a.add_spent(sero_evm::Spent::Nullifier, &id);
+        })
     });
     g.finish();
 }

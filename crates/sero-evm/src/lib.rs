@@ -32,7 +32,7 @@ pub use exec::{
 pub use instructions::SysTopic;
 pub use rate::{gas_on_behalf, gas_on_behalf_writes};
 pub use revm::primitives::{Address, Bytes, Log, B256, U256};
-pub use root::LtHash;
+pub use root::{spent_digest, LtHash, Spent};
 pub use state::{
     state_root, Change, ChangeSet, MemState, StateKey, StateValue, StateView, TicketState,
 };

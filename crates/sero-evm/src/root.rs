@@ -1,4 +1,4 @@
-//! The contract state root as an incremental, homomorphic multiset hash
+//! The state root as an incremental, homomorphic multiset hash
 //! (LtHash, Bellare–Micciancio; the lattice parameters of Lewi et al.,
 //! "Securing update propagation with homomorphic hashing", 2019, also used
 //! by Solana for its accounts): a vector of 1,024 lanes of 16 bits,
@@ -6,8 +6,19 @@
 //! removing one entry is one lane expansion, so a block's root costs what
 //! its changes cost, not what the whole state holds.
 //!
-//! * entry digest `d = BLAKE2b-256_{SERO_EvmLtEntry1}(u32 BE len ‖ key ‖
-//!   u32 BE len ‖ value)`;
+//! The entries are of two kinds, told apart by the personalisation of their
+//! digest (so no entry of one kind, whatever its bytes, has the digest of
+//! an entry of the other):
+//!
+//! * a contract-state entry `(key, value)`: digest `d =
+//!   BLAKE2b-256_{SERO_EvmLtEntry1}(u32 BE len ‖ key ‖ u32 BE len ‖ value)`;
+//! * a spent-set entry (a spent nullifier or a til, [`Spent`]): digest `d =
+//!   BLAKE2b-256_{SERO_SpentLtEnt1}(kind ‖ id)`, `kind` one byte (`0x01`
+//!   nullifier, `0x02` til), `id` its 32-byte canonical encoding. No value:
+//!   the set's membership is what a double spend depends on.
+//!
+//! Then, for either kind:
+//!
 //! * lanes: the 2,048 bytes `BLAKE2b-512_{SERO_EvmLtLanes1}(d ‖ i)` for
 //!   `i = 0..32` (one byte), concatenated, read as 1,024 little-endian u16;
 //! * root `= BLAKE2b-256_{SERO_EvmStateRt2}(acc as 1,024 LE u16)`.
@@ -21,7 +32,8 @@ use sero_crypto::hash::tags;
 /// Lanes of the accumulator.
 pub const LANES: usize = 1024;
 
-/// The LtHash accumulator of a set of `(key, value)` entries.
+/// The LtHash accumulator of a set of entries: contract-state `(key,
+/// value)` pairs and spent-set entries.
 #[derive(Clone, PartialEq, Eq)]
 pub struct LtHash(Box<[u16; LANES]>);
 
@@ -37,7 +49,18 @@ impl std::fmt::Debug for LtHash {
     }
 }
 
-fn lanes(key: &[u8], value: &[u8]) -> [u16; LANES] {
+/// A spent-set entry's kind (the first byte of its digest input).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Spent {
+    /// A spent nullifier (the `nullifiers` table).
+    Nullifier = 0x01,
+    /// A recorded til (the `tils` table).
+    Til = 0x02,
+}
+
+/// The digest of the contract-state entry `(key, value)`.
+fn entry_digest(key: &[u8], value: &[u8]) -> [u8; 32] {
     let mut d = blake2b_simd::Params::new()
         .hash_length(32)
         .personal(tags::EVM_LTHASH_ENTRY)
@@ -46,7 +69,27 @@ fn lanes(key: &[u8], value: &[u8]) -> [u16; LANES] {
     d.update(key);
     d.update(&(value.len() as u32).to_be_bytes());
     d.update(value);
-    let d = d.finalize();
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.finalize().as_bytes());
+    out
+}
+
+/// The digest of the spent-set entry `id` of `kind` (see the module
+/// documentation).
+pub fn spent_digest(kind: Spent, id: &[u8; 32]) -> [u8; 32] {
+    let mut d = blake2b_simd::Params::new()
+        .hash_length(32)
+        .personal(tags::SPENT_LTHASH_ENTRY)
+        .to_state();
+    d.update(&[kind as u8]);
+    d.update(id);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.finalize().as_bytes());
+    out
+}
+
+/// The lanes of the entry digest `d`.
+fn lanes(d: &[u8; 32]) -> [u16; LANES] {
     let mut out = [0u16; LANES];
     let params = {
         let mut p = blake2b_simd::Params::new();
@@ -55,7 +98,7 @@ fn lanes(key: &[u8], value: &[u8]) -> [u16; LANES] {
     };
     for (i, chunk) in out.chunks_mut(32).enumerate() {
         let mut st = params.to_state();
-        st.update(d.as_bytes());
+        st.update(d);
         st.update(&[i as u8]);
         let h = st.finalize();
         for (lane, b) in chunk.iter_mut().zip(h.as_bytes().chunks(2)) {
@@ -75,18 +118,38 @@ impl LtHash {
         h
     }
 
-    /// Adds the entry `(key, value)`.
-    pub fn add(&mut self, key: &[u8], value: &[u8]) {
-        for (a, l) in self.0.iter_mut().zip(lanes(key, value)) {
+    fn add_lanes(&mut self, d: &[u8; 32]) {
+        for (a, l) in self.0.iter_mut().zip(lanes(d)) {
             *a = a.wrapping_add(l);
         }
     }
 
-    /// Removes the entry `(key, value)` (which must have been added).
-    pub fn remove(&mut self, key: &[u8], value: &[u8]) {
-        for (a, l) in self.0.iter_mut().zip(lanes(key, value)) {
+    fn sub_lanes(&mut self, d: &[u8; 32]) {
+        for (a, l) in self.0.iter_mut().zip(lanes(d)) {
             *a = a.wrapping_sub(l);
         }
+    }
+
+    /// Adds the contract-state entry `(key, value)`.
+    pub fn add(&mut self, key: &[u8], value: &[u8]) {
+        self.add_lanes(&entry_digest(key, value));
+    }
+
+    /// Removes the contract-state entry `(key, value)` (which must have
+    /// been added).
+    pub fn remove(&mut self, key: &[u8], value: &[u8]) {
+        self.sub_lanes(&entry_digest(key, value));
+    }
+
+    /// Adds the spent-set entry `id` of `kind` (a block's nullifier or til).
+    pub fn add_spent(&mut self, kind: Spent, id: &[u8; 32]) {
+        self.add_lanes(&spent_digest(kind, id));
+    }
+
+    /// Removes the spent-set entry `id` of `kind` (which must have been
+    /// added).
+    pub fn remove_spent(&mut self, kind: Spent, id: &[u8; 32]) {
+        self.sub_lanes(&spent_digest(kind, id));
     }
 
     /// Replaces the value under `key`: `old`/`new` `None` when absent.
@@ -150,6 +213,15 @@ mod tests {
         c.update(b"k1", Some(b"v1"), None);
         c.update(b"k2", Some(b"v2"), None);
         assert_eq!(c, LtHash::default());
+        // A spent entry is removable and differs by kind.
+        let mut d = a.clone();
+        d.add_spent(Spent::Nullifier, &[7; 32]);
+        assert_ne!(d, a);
+        let mut t = a.clone();
+        t.add_spent(Spent::Til, &[7; 32]);
+        assert_ne!(t, d);
+        d.remove_spent(Spent::Nullifier, &[7; 32]);
+        assert_eq!(d, a);
         // Key/value boundaries are framed: (k1, v) ≠ (k, 1v).
         assert_ne!(
             LtHash::of([(b"k1".as_slice(), b"v".as_slice())]),

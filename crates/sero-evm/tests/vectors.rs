@@ -115,3 +115,41 @@ fn state_root_vectors() {
     assert_eq!(bytes.len(), 2048);
     assert_eq!(hex::encode(&bytes[..8]), "47e6df383ebfabc6");
 }
+
+/// A spent-set entry of the state root (`docs/protocol.md` §8.4): the
+/// digest and first lanes of one nullifier, the same bytes as a til (a
+/// different entry), and the root of one contract entry plus both.
+#[test]
+fn spent_entry_vectors() {
+    use sero_evm::{spent_digest, LtHash, Spent};
+    let id: [u8; 32] = seq(32, 0x40).try_into().unwrap(); // 40 41 … 5f
+    assert_eq!(
+        hex::encode(spent_digest(Spent::Nullifier, &id)),
+        "a4f4c545efb099a40d9582607f24a6839ae38ba8153c8801f491f5c79e6bbc33"
+    );
+    assert_eq!(
+        hex::encode(spent_digest(Spent::Til, &id)),
+        "0394263be3f3941b9c0a0a01f1ac4ae2eab3f0259a07018b80ab5016e8cc2177"
+    );
+    let mut acc = LtHash::default();
+    acc.add_spent(Spent::Nullifier, &id);
+    assert_eq!(hex::encode(&acc.to_bytes()[..8]), "8f30a2c1f9fe6e6d");
+    acc.add(&[0x01, 0x02, 0x03], &[0xa0, 0xb1]);
+    acc.add_spent(Spent::Til, &id);
+    assert_eq!(
+        hex::encode(acc.root()),
+        "e4e326d58c8df4dce82467a6342caae062a92b6fa0b1a807e482bc9f08bea5bf"
+    );
+    // Order-free across kinds, and removable.
+    let mut other = LtHash::default();
+    other.add_spent(Spent::Til, &id);
+    other.add(&[0x01, 0x02, 0x03], &[0xa0, 0xb1]);
+    other.add_spent(Spent::Nullifier, &id);
+    assert_eq!(other, acc);
+    other.remove_spent(Spent::Til, &id);
+    other.remove_spent(Spent::Nullifier, &id);
+    assert_eq!(
+        other,
+        LtHash::of([(vec![0x01, 0x02, 0x03], vec![0xa0, 0xb1])])
+    );
+}

@@ -1,20 +1,47 @@
 //! `Chain::verify_state`: the check a node runs on a state it did not
 //! build itself (a snapshot) — the stored leaves, output records, contract
-//! state and registry must give the tip header's note root, leaf count,
-//! state root and validators hash. An honest store passes; each tampered
-//! copy fails with the commitment it breaks.
+//! state, spent set (nullifiers and tils) and registry must give the tip
+//! header's note root, leaf count, state root and validators hash. An
+//! honest store passes; each tampered copy fails with the commitment it
+//! breaks.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
+use sero_assets::Asset;
 use sero_ledger::block::Seal;
+use sero_ledger::builder::{build_transaction, Network, Recipient};
 use sero_node::Chain;
 use sero_state::redb;
 use sero_state::redb::ReadableTable;
-use sero_state::tables::{EVM_STATE, OUTPUTS, VALIDATORS};
+use sero_state::tables::{EVM_STATE, NULLIFIERS, OUTPUTS, TILS, VALIDATORS};
 use std::path::Path;
 
 mod common;
-use common::key;
+use common::{key, spendable};
+
+/// A payment of 10 SERO from `key(1)` to `key(2)`: spends one note.
+fn payment(chain: &Chain) -> sero_ledger::Transaction {
+    let mut rng = ChaCha20Rng::seed_from_u64(77);
+    let notes = spendable(chain, &key(1));
+    build_transaction(
+        Network {
+            chain_id: chain.chain_id(),
+            params: chain.params(),
+        },
+        &key(1),
+        &notes[..1],
+        vec![Recipient {
+            pkr: key(2).payment_address().derive_pkr(&mut rng),
+            asset: Asset::sero(10),
+            memo: vec![],
+            plain: false,
+        }],
+        1,
+        &mut rng,
+        &|_, _| {},
+    )
+    .unwrap()
+}
 
 fn open(dir: &Path) -> Chain {
     common::open_chain(dir, 3)
@@ -38,14 +65,47 @@ fn tampered(src: &Path, name: &str, tamper: impl FnOnce(&redb::WriteTransaction)
 fn verify_state_accepts_the_honest_store_and_refuses_tampered_ones() {
     let dir = tempfile::tempdir().unwrap();
     let mut chain = open(dir.path());
+    let mut spend_block = None;
     for h in 1..=3 {
         let mut rng = ChaCha20Rng::seed_from_u64(h);
         let cb = key(9).payment_address().derive_pkr(&mut rng);
-        let b = chain.build_block(vec![], &cb, h, Seal::Dev).unwrap();
+        // Block 2 spends a note: the state root then covers a nullifier
+        // and a til.
+        let txs = if h == 2 {
+            vec![payment(&chain)]
+        } else {
+            vec![]
+        };
+        let b = chain.build_block(txs, &cb, h, Seal::Dev).unwrap();
+        assert_eq!(b.txs.len(), usize::from(h == 2));
         chain.apply_block(&b).unwrap();
+        if h == 2 {
+            spend_block = Some(b);
+        }
     }
+    let spend_block = spend_block.unwrap();
+    let nil = sero_crypto::curve::encode_base(&spend_block.txs[0].inputs[0].nil);
+    let til = sero_crypto::curve::encode_base(&spend_block.txs[0].inputs[0].til);
+    assert_eq!(chain.db().nullifier_height(&nil).unwrap(), Some(2));
+    assert_ne!(
+        spend_block.header.state_root,
+        sero_node::chain::empty_state_root(),
+        "the spend changed the state root"
+    );
+    chain.verify_state().unwrap();
+    // A rollback below the spend recomputes the accumulator by a scan;
+    // the spend then applies again to the same root.
+    chain.rollback_to(1).unwrap();
+    chain.verify_state().unwrap();
+    chain.apply_block(&spend_block).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let cb = key(9).payment_address().derive_pkr(&mut rng);
+    let b = chain.build_block(vec![], &cb, 3, Seal::Dev).unwrap();
+    chain.apply_block(&b).unwrap();
     chain.verify_state().unwrap();
     drop(chain);
+    // Reopened: the persisted accumulator is the tip's.
+    open(dir.path()).verify_state().unwrap();
 
     let expect = |c: Chain, what: &str| {
         let e = c.verify_state().expect_err(what).to_string();
@@ -64,6 +124,45 @@ fn verify_state_accepts_the_honest_store_and_refuses_tampered_ones() {
         t.insert(&b"forged key"[..], &b"forged value"[..]).unwrap();
     });
     expect(c, "state root");
+    // A spent nullifier left out (what would allow a double spend of it).
+    let c = tampered(dir.path(), "nullifier-removed", |w| {
+        let mut t = w.open_table(NULLIFIERS).unwrap();
+        assert!(t.remove(&nil).unwrap().is_some());
+    });
+    expect(c, "spent set do not give the header's state root");
+    // A nullifier nobody spent (would refuse an honest spend).
+    let c = tampered(dir.path(), "nullifier-added", |w| {
+        let mut t = w.open_table(NULLIFIERS).unwrap();
+        t.insert(&[7u8; 32], 2).unwrap();
+    });
+    expect(c, "spent set do not give the header's state root");
+    // A nullifier altered (one spent set for another of the same size).
+    let c = tampered(dir.path(), "nullifier-altered", |w| {
+        let mut t = w.open_table(NULLIFIERS).unwrap();
+        let height = t.remove(&nil).unwrap().unwrap().value();
+        let mut other = nil;
+        other[0] ^= 1;
+        t.insert(&other, height).unwrap();
+    });
+    expect(c, "spent set do not give the header's state root");
+    // A til left out.
+    let c = tampered(dir.path(), "til-removed", |w| {
+        let mut t = w.open_table(TILS).unwrap();
+        assert!(t.remove(&til).unwrap().is_some());
+    });
+    expect(c, "spent set do not give the header's state root");
+    // The nullifier moved into the contract state under a key of its own
+    // bytes: spent-set entries have a digest of their own, so no
+    // contract-state entry stands in for one.
+    let c = tampered(dir.path(), "nullifier-as-contract-entry", |w| {
+        let mut t = w.open_table(NULLIFIERS).unwrap();
+        assert!(t.remove(&nil).unwrap().is_some());
+        let mut e = w.open_table(EVM_STATE).unwrap();
+        let mut k = b"nf".to_vec();
+        k.extend_from_slice(&nil);
+        e.insert(k.as_slice(), &[][..]).unwrap();
+    });
+    expect(c, "spent set do not give the header's state root");
     // A validator nobody registered.
     let c = tampered(dir.path(), "registry", |w| {
         let mut t = w.open_table(VALIDATORS).unwrap();

@@ -14,10 +14,10 @@ use crate::codec::{
 };
 use crate::error::StateError;
 use crate::tables::{
-    BLOCKS, BLOCK_HASHES, CERTIFICATES, EVM_STATE, EVM_UNDO, LEAVES, META, META_EVM_ACC,
-    META_FINALIZED, META_LEAF_COUNT, META_PRUNED_BELOW, META_SCHEMA_VERSION, META_TIP, NULLIFIERS,
-    OUTPUTS, RECEIPTS, ROOTS, SCHEMA_VERSION, SCHEMA_VERSION_NO_PRUNE, SCHEMA_VERSION_NO_TREE,
-    SEEDS, SPENDS, TILS, TREE_NODES, TXS, UNDO, VALIDATORS,
+    BLOCKS, BLOCK_HASHES, CERTIFICATES, EVM_STATE, EVM_UNDO, LEAVES, META, META_FINALIZED,
+    META_LEAF_COUNT, META_LEGACY_EVM_ACC, META_PRUNED_BELOW, META_SCHEMA_VERSION, META_STATE_ACC,
+    META_TIP, NULLIFIERS, OUTPUTS, RECEIPTS, ROOTS, SCHEMA_VERSION, SCHEMA_VERSION_NO_PRUNE,
+    SCHEMA_VERSION_NO_TREE, SEEDS, SPENDS, TILS, TREE_NODES, TXS, UNDO, VALIDATORS,
 };
 use crate::tree;
 
@@ -110,10 +110,12 @@ pub struct BlockEffects {
     pub evm_changes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     /// Receipts of the block's contract actions: `(txid, receipt bytes)`.
     pub receipts: Vec<([u8; 32], Vec<u8>)>,
-    /// The contract-state accumulator after this block (opaque bytes,
-    /// stored under [`crate::tables::META_EVM_ACC`] with the block hash);
-    /// empty: drop any stored one (it is recomputed on open).
-    pub evm_acc: Vec<u8>,
+    /// The state accumulator after this block (opaque bytes: the LtHash
+    /// over the contract state and the spent set whose root is the
+    /// header's `state_root`), stored under
+    /// [`crate::tables::META_STATE_ACC`] with the block hash; empty: drop
+    /// any stored one (it is recomputed on open).
+    pub state_acc: Vec<u8>,
     /// Old block bodies to prune in the same write (see
     /// [`StateDb::pruned_below`]): consecutive heights starting at the
     /// current `pruned_below`, each at or below the finalized height.
@@ -562,21 +564,24 @@ impl StateDb {
         )))
     }
 
-    /// The stored contract-state accumulator bytes, if they belong to the
-    /// block `tip_hash` (see [`crate::tables::META_EVM_ACC`]).
-    pub fn evm_acc(&self, tip_hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StateError> {
+    /// The stored state accumulator bytes, if they belong to the block
+    /// `tip_hash` (see [`crate::tables::META_STATE_ACC`]).
+    pub fn state_acc(&self, tip_hash: &[u8; 32]) -> Result<Option<Vec<u8>>, StateError> {
         let r = self.read()?;
         let meta = r.open_table(META)?;
-        let Some(g) = meta.get(META_EVM_ACC)? else {
+        let Some(g) = meta.get(META_STATE_ACC)? else {
             return Ok(None);
         };
         let v = g.value();
         Ok((v.len() > 32 && &v[..32] == tip_hash).then(|| v[32..].to_vec()))
     }
 
-    /// Stores the contract-state accumulator of the block `tip_hash` (after
-    /// a recompute), durably; refused unless `tip_hash` is the tip.
-    pub fn put_evm_acc(&self, tip_hash: &[u8; 32], acc: &[u8]) -> Result<(), StateError> {
+    /// Stores the state accumulator of the block `tip_hash` (after a
+    /// recompute), durably, and drops a store's contract-only accumulator
+    /// of before the spent set was committed
+    /// ([`crate::tables::META_LEGACY_EVM_ACC`]); refused unless `tip_hash`
+    /// is the tip.
+    pub fn put_state_acc(&self, tip_hash: &[u8; 32], acc: &[u8]) -> Result<(), StateError> {
         let mut txn = self.db.begin_write()?;
         txn.set_durability(Durability::Immediate);
         let r = (|| {
@@ -591,7 +596,8 @@ impl StateDb {
             }
             let mut v = tip_hash.to_vec();
             v.extend_from_slice(acc);
-            meta.insert(META_EVM_ACC, v.as_slice())?;
+            meta.insert(META_STATE_ACC, v.as_slice())?;
+            meta.remove(META_LEGACY_EVM_ACC)?;
             Ok(())
         })();
         finish(txn, r)
@@ -630,6 +636,49 @@ impl StateDb {
         let r = self.read()?;
         let t = r.open_table(NULLIFIERS)?;
         Ok(t.get(nullifier)?.map(|g| g.value()))
+    }
+
+    /// Calls `f(key, value)` for every contract-state entry, in key order,
+    /// streamed from one read transaction (memory does not grow with the
+    /// state): the contract part of the state root.
+    pub fn for_each_evm_entry(&self, mut f: impl FnMut(&[u8], &[u8])) -> Result<(), StateError> {
+        let r = self.read()?;
+        let t = r.open_table(EVM_STATE)?;
+        for e in t.iter()? {
+            let (k, v) = e?;
+            f(k.value(), v.value());
+        }
+        Ok(())
+    }
+
+    /// Calls `f(nullifier, height)` for every spent nullifier, in key
+    /// order, streamed from one read transaction (memory does not grow
+    /// with the set): the spent set's part of the state root.
+    pub fn for_each_nullifier(&self, mut f: impl FnMut(&[u8; 32], u64)) -> Result<(), StateError> {
+        let r = self.read()?;
+        let t = r.open_table(NULLIFIERS)?;
+        for e in t.iter()? {
+            let (k, v) = e?;
+            f(k.value(), v.value());
+        }
+        Ok(())
+    }
+
+    /// Calls `f(til, txid, height)` for every recorded til, in key order,
+    /// streamed from one read transaction, like
+    /// [`for_each_nullifier`](Self::for_each_nullifier).
+    pub fn for_each_til(
+        &self,
+        mut f: impl FnMut(&[u8; 32], &[u8; 32], u64),
+    ) -> Result<(), StateError> {
+        let r = self.read()?;
+        let t = r.open_table(TILS)?;
+        for e in t.iter()? {
+            let (k, v) = e?;
+            let (txid, height) = decode_til(v.value());
+            f(k.value(), &txid, height);
+        }
+        Ok(())
     }
 
     /// `(txid, height)` of the transaction that recorded `til`.
@@ -1005,12 +1054,12 @@ fn write_block(txn: &WriteTransaction, e: &BlockEffects, record: &[u8]) -> Resul
     }
     meta.insert(META_TIP, &encode_tip(e.height, &e.hash)[..])?;
     meta.insert(META_LEAF_COUNT, &new_leaf_count.to_le_bytes()[..])?;
-    if e.evm_acc.is_empty() {
-        meta.remove(META_EVM_ACC)?;
+    if e.state_acc.is_empty() {
+        meta.remove(META_STATE_ACC)?;
     } else {
         let mut acc = e.hash.to_vec();
-        acc.extend_from_slice(&e.evm_acc);
-        meta.insert(META_EVM_ACC, acc.as_slice())?;
+        acc.extend_from_slice(&e.state_acc);
+        meta.insert(META_STATE_ACC, acc.as_slice())?;
     }
     Ok(())
 }
@@ -1176,7 +1225,7 @@ fn rollback(txn: &WriteTransaction, height: u64) -> Result<(), StateError> {
     tree::truncate_nodes(&leaves, &mut nodes, leaf_count)?;
     meta.insert(META_TIP, &encode_tip(height, &hash)[..])?;
     meta.insert(META_LEAF_COUNT, &leaf_count.to_le_bytes()[..])?;
-    meta.remove(META_EVM_ACC)?;
+    meta.remove(META_STATE_ACC)?;
     Ok(())
 }
 

@@ -138,11 +138,27 @@ pub const META_LEAF_COUNT: &str = "leaf_count";
 /// [`META`] key: `u64 LE` finalized height (absent: 0, the genesis).
 pub const META_FINALIZED: &str = "finalized";
 
-/// [`META`] key: the contract-state LtHash accumulator at the tip:
-/// `tip hash [u8; 32] ‖ 1,024 × u16 LE` (2,080 bytes). Written with each
-/// block; absent (or for another tip hash) after a rollback or in an old
-/// store, when the chain recomputes it once from the contract state.
-pub const META_EVM_ACC: &str = "evm_acc";
+/// [`META`] key: the state LtHash accumulator at the tip, over the
+/// contract state ([`EVM_STATE`]) and the spent set ([`NULLIFIERS`] and
+/// [`TILS`] keys), whose root is the tip header's `state_root`: `tip hash
+/// [u8; 32] ‖ 1,024 × u16 LE` (2,080 bytes). Written with each block;
+/// absent (or for another tip hash) after a rollback or in an old store,
+/// when the chain recomputes it once by scanning those three tables.
+///
+/// A new key rather than a schema bump: the stored tables did not change,
+/// only what the accumulator covers, so an old store needs no migration
+/// beyond that one recompute. Stores written before the spent set was
+/// committed hold a contract-only accumulator under
+/// [`META_LEGACY_EVM_ACC`], keyed by the same tip hash, which would be
+/// wrong for a chain with spends: it is never read, and dropped with the
+/// first recompute. (The headers of such a chain, made under the old
+/// rule, no longer verify once it has a spend: a consensus change.)
+pub const META_STATE_ACC: &str = "state_acc";
+
+/// [`META`] key of the contract-state-only accumulator of older stores
+/// (same layout as [`META_STATE_ACC`]): never read, removed by
+/// [`crate::StateDb::put_state_acc`].
+pub const META_LEGACY_EVM_ACC: &str = "evm_acc";
 
 /// [`META`] key: `u64 LE` lowest height whose block body is stored
 /// (absent: 0, an archive store). Bodies of every block below it were

@@ -46,7 +46,7 @@ pub fn extend(
     let mine: Vec<OneTimeAddress> = (0..4).map(|_| wallet.derive_pkr(&mut rng)).collect();
     let seed = db.seed_at(tip).map_err(|x| e(&x))?.unwrap_or_default();
     let acc = db
-        .evm_acc(&stored.hash)
+        .state_acc(&stored.hash)
         .map_err(|x| e(&x))?
         .unwrap_or_default();
     while frontier.len() < notes {
@@ -98,7 +98,7 @@ pub fn extend(
             leaves,
             outputs,
             seed,
-            evm_acc: acc.clone(),
+            state_acc: acc.clone(),
             ..Default::default()
         };
         db.apply_block(&effects).map_err(|x| e(&x))?;
