@@ -535,7 +535,9 @@ impl Chain {
     /// tip header makes to the state, and compares: the note root and leaf
     /// count (all leaves, streamed into a fresh frontier; also against the
     /// persisted root node), each output record against its leaf
-    /// (`CMauth(pos, cm)`), the state root (one scan of the contract state,
+    /// (`CMauth(pos, cm)`; its layout is checked, its PKr points are not
+    /// decoded: the leaf commits to `cm` only, and a wallet checks a note
+    /// it recognises against `cm`; in parallel), the state root (one scan of the contract state,
     /// the spent nullifiers and the tils into a fresh LtHash: an omitted,
     /// added or altered entry fails) and `validators_hash` (the registry's
     /// active set). What a node that received its state from a peer (a
@@ -557,16 +559,33 @@ impl Chain {
             if leaves.len() as u64 != to - pos || outputs.len() as u64 != to - pos {
                 return bad("leaves or outputs missing");
             }
-            for (l, (p, o)) in leaves.iter().zip(&outputs) {
-                let leaf =
-                    base_from_canonical(l).map_err(|e| ChainError::Corrupt(e.to_string()))?;
-                let rec = OutputRecord::from_bytes(o).ok_or_else(|| {
-                    ChainError::Corrupt(format!("state check: output record {p} malformed"))
-                })?;
-                if cm_auth(*p, rec.cm_out()) != leaf {
-                    return bad(&format!("output record {p} does not match its leaf"));
+            // Each record against its leaf, in parallel (one Poseidon
+            // each); the record's layout is checked, its PKr points are
+            // not decoded (the leaf commits to `cm_out` only; see
+            // `OutputRecord::cm_out_of`).
+            use rayon::prelude::*;
+            let checked: Vec<Result<Base, ChainError>> = leaves
+                .par_iter()
+                .zip(outputs.par_iter())
+                .map(|(l, (p, o))| {
+                    let leaf =
+                        base_from_canonical(l).map_err(|e| ChainError::Corrupt(e.to_string()))?;
+                    let cm_out = OutputRecord::cm_out_of(o).ok_or_else(|| {
+                        ChainError::Corrupt(format!("state check: output record {p} malformed"))
+                    })?;
+                    if cm_auth(*p, cm_out) != leaf {
+                        return Err(ChainError::Corrupt(format!(
+                            "state check: output record {p} does not match its leaf"
+                        )));
+                    }
+                    Ok(leaf)
+                })
+                .collect();
+            for (i, leaf) in checked.into_iter().enumerate() {
+                if outputs[i].0 != pos + i as u64 {
+                    return bad("output positions out of order");
                 }
-                frontier.append(leaf).map_err(|_| ChainError::TreeFull)?;
+                frontier.append(leaf?).map_err(|_| ChainError::TreeFull)?;
             }
             pos = to;
         }
