@@ -19,9 +19,7 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::net::{
-    block_hash, finalized, free_port, init_testnet, plan_nodes, rpc, spawn, wait_until, Proc,
-};
+use common::net::{block_hash, finalized, free_port, rpc, spawn, start_testnet, wait_until};
 use common::SERO;
 
 /// Offsets `(at, table id, key, value)` of each record of a snapshot
@@ -139,17 +137,8 @@ fn must_fail(args: &[String]) -> String {
 fn a_node_joins_a_running_testnet_from_a_verified_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("net");
-    let (plan, _) = init_testnet(&d, 4);
-    let (args, urls) = plan_nodes(&plan);
-    let _procs: Vec<Proc> = args
-        .iter()
-        .enumerate()
-        .map(|(i, a)| spawn(a, &d.join(format!("node{i}.log"))))
-        .collect();
+    let (plan, args, urls, _procs) = start_testnet(&d, 4, 2);
     let url = urls[0].clone();
-    wait_until("block 2 to be final", 240, || {
-        finalized(&url).is_some_and(|f| f >= 2)
-    });
 
     // A private payment, so that the state has a spent nullifier and a til.
     let keys: Value = serde_json::from_slice(

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 mod common;
 
-use common::net::{finalized, init_testnet, plan_nodes, spawn, wait_until, Proc};
+use common::net::{finalized, start_testnet, wait_until};
 use common::proxy::{Proxy, Rewrite};
 use common::SERO;
 use sero_consensus::ba::Certificate;
@@ -93,19 +93,10 @@ fn a_wallet_verifies_an_untrusted_node() {
     let t0 = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("net");
-    let (plan, _) = init_testnet(&d, 4);
+    let (plan, _, urls, _procs) = start_testnet(&d, 4, 2);
     let genesis = d.join("genesis.json");
     assert!(genesis.exists());
-    let (args, urls) = plan_nodes(&plan);
-    let _procs: Vec<Proc> = args
-        .iter()
-        .enumerate()
-        .map(|(i, a)| spawn(a, &d.join(format!("node{i}.log"))))
-        .collect();
     let url = urls[0].clone();
-    wait_until("block 2 to be final", 240, || {
-        finalized(&url).is_some_and(|f| f >= 2)
-    });
 
     // The receiver's wallet syncs from the honest node before the payment.
     let keys: Value = serde_json::from_slice(

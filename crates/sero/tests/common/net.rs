@@ -129,3 +129,25 @@ pub fn plan_nodes(plan: &Value) -> (Vec<Vec<String>>, Vec<String>) {
         })
         .unzip()
 }
+
+/// A testnet of `n` validators from `sero testnet --init-only` in `d`,
+/// started, once node 0 has finalised block `final_at`: the plan, each
+/// node's command line and RPC URL, and the running processes.
+#[allow(dead_code)]
+pub fn start_testnet(
+    d: &Path,
+    n: u32,
+    final_at: u64,
+) -> (Value, Vec<Vec<String>>, Vec<String>, Vec<Proc>) {
+    let (plan, _) = init_testnet(d, n);
+    let (args, urls) = plan_nodes(&plan);
+    let procs: Vec<Proc> = args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| spawn(a, &d.join(format!("node{i}.log"))))
+        .collect();
+    wait_until(&format!("block {final_at} to be final"), 240, || {
+        finalized(&urls[0]).is_some_and(|f| f >= final_at)
+    });
+    (plan, args, urls, procs)
+}
