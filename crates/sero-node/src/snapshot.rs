@@ -156,7 +156,7 @@ pub fn verify_headers(
             encode_base(&header.note_root),
             v.state().seed,
         )?;
-        if h % 1_000 == 0 {
+        if h.is_multiple_of(1_000) {
             progress(h);
         }
     }

@@ -282,7 +282,7 @@ impl SnapshotSource {
         let mut records = 0u64;
         let mut tick = |out: &Hashing<_>, records: &mut u64| {
             *records += 1;
-            if *records % 65_536 == 0 {
+            if (*records).is_multiple_of(65_536) {
                 progress(out.bytes);
             }
         };
@@ -443,7 +443,7 @@ impl StateDb {
                     last = Some((t, k));
                     records += 1;
                     in_txn += 1;
-                    if records % 65_536 == 0 {
+                    if records.is_multiple_of(65_536) {
                         progress(rd.bytes);
                     }
                 }
