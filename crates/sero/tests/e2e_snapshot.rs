@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::net::{block_hash, finalized, free_port, rpc, spawn, start_testnet, wait_until};
-use common::SERO;
+use common::{new_account, SERO};
 
 /// Offsets `(at, table id, key, value)` of each record of a snapshot
 /// (format in `docs/protocol.md` §18.8).
@@ -141,19 +141,12 @@ fn a_node_joins_a_running_testnet_from_a_verified_snapshot() {
     let url = urls[0].clone();
 
     // A private payment, so that the state has a spent nullifier and a til.
-    let keys: Value = serde_json::from_slice(
-        &Command::new(SERO)
-            .args(["--json", "keys", "new"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
+    let (_, to) = new_account();
     let out = Command::new(SERO)
         .args(["--json", "wallet", "--rpc", &url, "--wallet-dir"])
         .arg(dir.path().join("payer"))
         .args(["send", "--mnemonic", plan["dev_mnemonic"].as_str().unwrap()])
-        .args(["--to", keys["pk"].as_str().unwrap(), "--amount", "777"])
+        .args(["--to", &to, "--amount", "777"])
         .arg("--wait")
         .env_remove("SERO_MNEMONIC")
         .output()
