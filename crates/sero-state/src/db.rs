@@ -1229,7 +1229,7 @@ fn rollback(txn: &WriteTransaction, height: u64) -> Result<(), StateError> {
     Ok(())
 }
 
-fn read_finalized(
+pub(crate) fn read_finalized(
     meta: &impl ReadableTable<&'static str, &'static [u8]>,
 ) -> Result<u64, StateError> {
     match meta.get(META_FINALIZED)? {
@@ -1238,7 +1238,7 @@ fn read_finalized(
     }
 }
 
-fn read_tip(
+pub(crate) fn read_tip(
     meta: &impl ReadableTable<&'static str, &'static [u8]>,
 ) -> Result<Option<(u64, [u8; 32])>, StateError> {
     match meta.get(META_TIP)? {
@@ -1247,7 +1247,7 @@ fn read_tip(
     }
 }
 
-fn read_leaf_count(
+pub(crate) fn read_leaf_count(
     meta: &impl ReadableTable<&'static str, &'static [u8]>,
 ) -> Result<u64, StateError> {
     match meta.get(META_LEAF_COUNT)? {

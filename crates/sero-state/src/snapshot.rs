@@ -219,23 +219,15 @@ impl StateDb {
         let txn = self.db_read()?;
         let (height, hash, leaf_count) = {
             let meta = txn.open_table(META)?;
-            let (height, hash) = match meta.get(META_TIP)? {
-                Some(v) => crate::codec::decode_tip(v.value())?,
-                None => return Err(corrupt("the store has no block")),
-            };
-            let finalized = match meta.get(META_FINALIZED)? {
-                Some(v) => crate::codec::decode_meta_u64(v.value(), "meta finalized")?,
-                None => 0,
-            };
+            let (height, hash) =
+                crate::db::read_tip(&meta)?.ok_or_else(|| corrupt("the store has no block"))?;
+            let finalized = crate::db::read_finalized(&meta)?;
             if finalized != height {
                 return Err(StateError::Corrupt(format!(
                     "snapshot: the tip {height} is not final yet (finalized {finalized})"
                 )));
             }
-            let leaf_count = match meta.get(META_LEAF_COUNT)? {
-                Some(v) => crate::codec::decode_meta_u64(v.value(), "meta leaf_count")?,
-                None => 0,
-            };
+            let leaf_count = crate::db::read_leaf_count(&meta)?;
             (height, hash, leaf_count)
         };
         Ok(SnapshotSource {
