@@ -19,7 +19,9 @@ use std::time::{Duration, Instant};
 
 mod common;
 
-use common::net::{block_hash, finalized, free_port, rpc, spawn, start_testnet, wait_until};
+use common::net::{
+    block_hash, finalized, free_port, rpc, send_wait, spawn, start_testnet, wait_until,
+};
 use common::{new_account, SERO};
 
 /// Offsets `(at, table id, key, value)` of each record of a snapshot
@@ -142,20 +144,12 @@ fn a_node_joins_a_running_testnet_from_a_verified_snapshot() {
 
     // A private payment, so that the state has a spent nullifier and a til.
     let (_, to) = new_account();
-    let out = Command::new(SERO)
-        .args(["--json", "wallet", "--rpc", &url, "--wallet-dir"])
-        .arg(dir.path().join("payer"))
-        .args(["send", "--mnemonic", plan["dev_mnemonic"].as_str().unwrap()])
-        .args(["--to", &to, "--amount", "777"])
-        .arg("--wait")
-        .env_remove("SERO_MNEMONIC")
-        .output()
-        .unwrap();
-    let sent: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    assert!(
-        out.status.success(),
-        "{sent} {}",
-        String::from_utf8_lossy(&out.stderr)
+    let sent = send_wait(
+        &url,
+        &dir.path().join("payer"),
+        plan["dev_mnemonic"].as_str().unwrap(),
+        &to,
+        777,
     );
     let paid_at = sent["height"].as_u64().unwrap();
     wait_until("the payment to be final", 120, || {

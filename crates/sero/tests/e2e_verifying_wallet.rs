@@ -17,7 +17,7 @@ use std::time::Instant;
 
 mod common;
 
-use common::net::{finalized, start_testnet, wait_until};
+use common::net::{finalized, send_wait, start_testnet, wait_until};
 use common::proxy::{Proxy, Rewrite};
 use common::SERO;
 use sero_consensus::ba::Certificate;
@@ -117,25 +117,12 @@ fn a_wallet_verifies_an_untrusted_node() {
 
     // The payment (the payer's wallet verifies too: it pins the genesis the
     // node serves on first use).
-    let out = Command::new(SERO)
-        .args(["--json", "wallet", "--rpc", &url, "--wallet-dir"])
-        .arg(dir.path().join("payer"))
-        .args(["send", "--mnemonic", plan["dev_mnemonic"].as_str().unwrap()])
-        .args([
-            "--to",
-            keys["pk"].as_str().unwrap(),
-            "--amount",
-            "1234",
-            "--wait",
-        ])
-        .env_remove("SERO_MNEMONIC")
-        .output()
-        .unwrap();
-    let sent: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    assert!(
-        out.status.success(),
-        "{sent} {}",
-        String::from_utf8_lossy(&out.stderr)
+    let sent = send_wait(
+        &url,
+        &dir.path().join("payer"),
+        plan["dev_mnemonic"].as_str().unwrap(),
+        keys["pk"].as_str().unwrap(),
+        1234,
     );
     let h = sent["height"].as_u64().unwrap();
     assert!(h > before_payment);

@@ -151,3 +151,26 @@ pub fn start_testnet(
     });
     (plan, args, urls, procs)
 }
+
+/// `sero --json wallet send --wait` of `amount` to `to` from `mnemonic`
+/// through `url`, with its own `wallet_dir`; must succeed. Returns the
+/// JSON report (its `height` is the including block).
+#[allow(dead_code)]
+pub fn send_wait(url: &str, wallet_dir: &Path, mnemonic: &str, to: &str, amount: u64) -> Value {
+    let out = Command::new(SERO)
+        .args(["--json", "wallet", "--rpc", url, "--wallet-dir"])
+        .arg(wallet_dir)
+        .args(["send", "--mnemonic", mnemonic, "--to", to, "--amount"])
+        .arg(amount.to_string())
+        .arg("--wait")
+        .env_remove("SERO_MNEMONIC")
+        .output()
+        .unwrap();
+    let sent: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert!(
+        out.status.success(),
+        "{sent} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    sent
+}
