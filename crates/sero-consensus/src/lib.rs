@@ -125,6 +125,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ba;
+pub mod checkpoint;
 pub mod credential;
 mod error;
 mod fixed;
