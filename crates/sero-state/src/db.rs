@@ -14,7 +14,7 @@ use crate::codec::{
 };
 use crate::error::StateError;
 use crate::tables::{
-    BLOCKS, BLOCK_HASHES, CERTIFICATES, EVM_STATE, EVM_UNDO, LEAVES, META, META_FINALIZED,
+    BLOCKS, BLOCK_HASHES, CERTIFICATES, CHECKPOINTS, EVM_STATE, EVM_UNDO, LEAVES, META, META_FINALIZED,
     META_LEAF_COUNT, META_LEGACY_EVM_ACC, META_PRUNED_BELOW, META_SCHEMA_VERSION, META_STATE_ACC,
     META_TIP, NULLIFIERS, OUTPUTS, RECEIPTS, ROOTS, SCHEMA_VERSION, SCHEMA_VERSION_NO_PRUNE,
     SCHEMA_VERSION_NO_TREE, SEEDS, SPENDS, TILS, TREE_NODES, TXS, UNDO, VALIDATORS,
@@ -239,6 +239,7 @@ impl StateDb {
             txn.open_table(RECEIPTS)?;
             txn.open_table(TREE_NODES)?;
             txn.open_table(SPENDS)?;
+            txn.open_table(CHECKPOINTS)?;
             let mut meta = txn.open_table(META)?;
             let version = match meta.get(META_SCHEMA_VERSION)? {
                 Some(v) => Some(decode_meta_u32(v.value(), "meta schema_version")?),
@@ -823,6 +824,30 @@ impl StateDb {
                 return Err(StateError::UnknownHeight { height });
             }
             txn.open_table(CERTIFICATES)?.insert(height, certificate)?;
+            Ok(())
+        })();
+        finish(txn, r)
+    }
+
+    /// The finality checkpoint certificate stored for `height`, if any
+    /// ([`crate::tables::CHECKPOINTS`]).
+    pub fn checkpoint(&self, height: u64) -> Result<Option<Vec<u8>>, StateError> {
+        let r = self.read()?;
+        let t = r.open_table(CHECKPOINTS)?;
+        Ok(t.get(height)?.map(|g| g.value().to_vec()))
+    }
+
+    /// Stores (or replaces) the checkpoint certificate of the final block
+    /// at `height`; [`StateError::UnknownHeight`] above the finalized
+    /// height (a checkpoint is signed only once its block is final).
+    pub fn put_checkpoint(&self, height: u64, certificate: &[u8]) -> Result<(), StateError> {
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate);
+        let r = (|| {
+            if height > read_finalized(&txn.open_table(META)?)? {
+                return Err(StateError::UnknownHeight { height });
+            }
+            txn.open_table(CHECKPOINTS)?.insert(height, certificate)?;
             Ok(())
         })();
         finish(txn, r)

@@ -29,6 +29,8 @@
 //!   block ([`StateDb::seed_at`]);
 //! * [`tables::CERTIFICATES`] `u64 height → bytes` — opaque consensus
 //!   certificates ([`StateDb::certificate`], [`StateDb::put_certificate`]);
+//! * [`tables::CHECKPOINTS`] `u64 height → bytes` — finality checkpoint
+//!   certificates ([`StateDb::checkpoint`], [`StateDb::put_checkpoint`]);
 //! * [`tables::UNDO`] `u64 height → record` — what undoing a non-final
 //!   block needs ([`StateDb::rollback_to`]);
 //! * [`tables::TREE_NODES`] `u64 level‖index → [u8; 32]` — every inner node

@@ -7,7 +7,8 @@
 //! needs to validate the next block and to serve headers and wallets:
 //! the canonical hashes, the headers (block records with an empty body),
 //! leaves, roots, nullifiers, tils, the transaction index, output
-//! records, the registry, seeds, certificates and the contract state.
+//! records, the registry, seeds, certificates, the contract state and the
+//! finality checkpoint certificates (version 2; version 1 had no table 13).
 //! Block bodies, receipts, pruned spends, undo records and the tree's
 //! inner nodes are not sent: bodies and the tree nodes are not needed
 //! (the nodes are rebuilt from the leaves), the rest is not committed by
@@ -25,8 +26,8 @@
 //! # Format (all integers little-endian)
 //!
 //! ```text
-//! magic "SEROSNAP" (8) ‖ version u32 = 1 ‖ height u64 ‖ tip hash [32] ‖ leaf_count u64
-//! records: table id u8 (1..=12, non-decreasing) ‖ key_len u32 ‖ key ‖ value_len u32 ‖ value
+//! magic "SEROSNAP" (8) ‖ version u32 = 2 ‖ height u64 ‖ tip hash [32] ‖ leaf_count u64
+//! records: table id u8 (1..=13, non-decreasing) ‖ key_len u32 ‖ key ‖ value_len u32 ‖ value
 //! end: 0u8 ‖ record count u64 ‖ BLAKE2b-256, personalisation "SERO_Snapshot_v1",
 //!      of every byte before it
 //! ```
@@ -42,7 +43,7 @@ use redb::{Durability, ReadableTable, ReadableTableMetadata, Table, WriteTransac
 use crate::codec::{decode_block_record, encode_block_record, encode_tip};
 use crate::error::StateError;
 use crate::tables::{
-    BLOCKS, BLOCK_HASHES, CERTIFICATES, EVM_STATE, LEAVES, META, META_FINALIZED, META_LEAF_COUNT,
+    BLOCKS, BLOCK_HASHES, CERTIFICATES, CHECKPOINTS, EVM_STATE, LEAVES, META, META_FINALIZED, META_LEAF_COUNT,
     META_PRUNED_BELOW, META_TIP, NULLIFIERS, OUTPUTS, ROOTS, SEEDS, TILS, TREE_NODES, TXS,
     VALIDATORS,
 };
@@ -51,7 +52,7 @@ use crate::{tree, StateDb};
 /// The first bytes of a snapshot.
 pub const SNAPSHOT_MAGIC: &[u8; 8] = b"SEROSNAP";
 /// The format version written after [`SNAPSHOT_MAGIC`].
-pub const SNAPSHOT_VERSION: u32 = 1;
+pub const SNAPSHOT_VERSION: u32 = 2;
 /// BLAKE2b personalisation of the snapshot checksum.
 pub const SNAPSHOT_CHECKSUM_TAG: &[u8; 16] = b"SERO_Snapshot_v1";
 /// Longest key or value a snapshot may carry (a contract-state value or
@@ -90,9 +91,10 @@ enum Tbl {
     Seeds,
     Certificates,
     EvmState,
+    Checkpoints,
 }
 
-const ALL: [Tbl; 12] = [
+const ALL: [Tbl; 13] = [
     Tbl::BlockHashes,
     Tbl::Blocks,
     Tbl::Leaves,
@@ -105,6 +107,7 @@ const ALL: [Tbl; 12] = [
     Tbl::Seeds,
     Tbl::Certificates,
     Tbl::EvmState,
+    Tbl::Checkpoints,
 ];
 
 /// How a table's keys and values are laid out.
@@ -134,6 +137,7 @@ impl Tbl {
             Tbl::Seeds => "seeds",
             Tbl::Certificates => "certificates",
             Tbl::EvmState => "evm_state",
+            Tbl::Checkpoints => "checkpoints",
         }
     }
 
@@ -146,7 +150,7 @@ impl Tbl {
             Tbl::Nullifiers => (Fixed(32), U64),
             Tbl::Tils => (Fixed(32), Fixed(40)),
             Tbl::Txs => (Fixed(32), Fixed(12)),
-            Tbl::Outputs | Tbl::Certificates => (U64, Bytes),
+            Tbl::Outputs | Tbl::Certificates | Tbl::Checkpoints => (U64, Bytes),
             Tbl::Validators => (Fixed(32), Bytes),
             Tbl::EvmState => (Bytes, Bytes),
         }
@@ -314,6 +318,7 @@ impl SnapshotSource {
             v
         ));
         dump!(Tbl::EvmState, EVM_STATE, |k, v| (k, v));
+        dump!(Tbl::Checkpoints, CHECKPOINTS, |k, v| (&k.to_le_bytes(), v));
         out.put(&[0])?;
         out.put(&records.to_le_bytes())?;
         let digest = out.hash.finalize();
@@ -584,6 +589,7 @@ struct Tables<'t> {
     seeds: Table<'t, u64, &'static [u8; 32]>,
     certificates: Table<'t, u64, &'static [u8]>,
     evm: Table<'t, &'static [u8], &'static [u8]>,
+    checkpoints: Table<'t, u64, &'static [u8]>,
 }
 
 impl<'t> Tables<'t> {
@@ -601,6 +607,7 @@ impl<'t> Tables<'t> {
             seeds: txn.open_table(SEEDS)?,
             certificates: txn.open_table(CERTIFICATES)?,
             evm: txn.open_table(EVM_STATE)?,
+            checkpoints: txn.open_table(CHECKPOINTS)?,
         })
     }
 
@@ -646,6 +653,9 @@ impl<'t> Tables<'t> {
             }
             Tbl::EvmState => {
                 self.evm.insert(k, v)?;
+            }
+            Tbl::Checkpoints => {
+                self.checkpoints.insert(u64_of(k), v)?;
             }
         }
         Ok(())

@@ -29,6 +29,7 @@
 //! | [`RECEIPTS`]    | `[u8; 32]` txid        | receipt of a contract action            |
 //! | [`TREE_NODES`]  | `u64` level‖index      | `[u8; 32]` inner node of the note tree  |
 //! | [`SPENDS`]      | `u64` height           | spends of a pruned block (compact data) |
+//! | [`CHECKPOINTS`] | `u64` height           | finality checkpoint certificate bytes   |
 //! | [`META`]        | `&str` key             | bytes, see the `META_*` keys            |
 
 use redb::TableDefinition;
@@ -97,6 +98,13 @@ pub const SEEDS: TableDefinition<u64, &[u8; 32]> = TableDefinition::new("seeds")
 /// Opaque consensus certificate of the block at this height (absent when
 /// none was given).
 pub const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
+
+/// Finality checkpoint certificates (`sero_consensus::checkpoint`) by
+/// checkpoint height: the signatures of the previous checkpoint's
+/// validators gathered so far (opaque here). Written only for final
+/// blocks, so never rolled back. Added without a schema bump: every open
+/// creates the table, and older builds ignore it.
+pub const CHECKPOINTS: TableDefinition<u64, &[u8]> = TableDefinition::new("checkpoints");
 
 /// What [`crate::StateDb::rollback_to`] needs to undo the block at this
 /// height (see [`crate::codec::encode_undo`]); kept for blocks above the

@@ -65,6 +65,10 @@ fn store(path: &Path, blocks: u64) -> StateDb {
         parent = hash;
     }
     db.set_finalized(blocks - 1).unwrap();
+    for h in (4..blocks).step_by(4) {
+        db.put_checkpoint(h, format!("checkpoint {h}").as_bytes())
+            .unwrap();
+    }
     db
 }
 
@@ -114,11 +118,18 @@ fn a_snapshot_round_trips_the_state_without_bodies() {
         assert_eq!(got.seed_at(h).unwrap(), db.seed_at(h).unwrap());
         assert_eq!(got.root_at(h).unwrap(), db.root_at(h).unwrap());
         assert_eq!(got.certificate(h).unwrap(), db.certificate(h).unwrap());
+        assert_eq!(got.checkpoint(h).unwrap(), db.checkpoint(h).unwrap());
         assert!(matches!(
             got.block_by_height(h),
             Err(StateError::Pruned { .. })
         ));
     }
+    assert_eq!(got.checkpoint(8).unwrap(), Some(b"checkpoint 8".to_vec()));
+    // A checkpoint is only stored for a final block.
+    assert!(matches!(
+        got.put_checkpoint(12, b"x"),
+        Err(StateError::UnknownHeight { height: 12 })
+    ));
     // The same state writes the same snapshot again.
     assert_eq!(snapshot(&got), bytes);
 }
