@@ -142,9 +142,38 @@ pub fn verify(
     Option::from(pk.0.verify(alpha, &proof)).ok_or(ConsensusError::InvalidProof)
 }
 
+/// The VRF output a well-formed `proof` carries, **without** verifying it
+/// against a key and an input (RFC 9381 §5.2, proof-to-hash:
+/// `SHA-512(0xFF ‖ "c2sp.org/vrf-r255" ‖ 0x03 ‖ Gamma ‖ 0x00)`). Only for
+/// proofs that something else vouches for — a joining node re-deriving the
+/// round seeds of headers that a finality checkpoint covers; sortition and
+/// seals must use [`verify`].
+pub fn output_unchecked(proof: &[u8; PROOF_LEN]) -> Result<[u8; OUTPUT_LEN], ConsensusError> {
+    use sha2::{Digest, Sha512};
+    vrf_r255::Proof::from_bytes(*proof).ok_or(ConsensusError::MalformedProof)?;
+    let mut h = Sha512::new();
+    h.update(b"\xFFc2sp.org/vrf-r255");
+    h.update([0x03]);
+    h.update(&proof[..32]);
+    h.update([0x00]);
+    Ok(h.finalize().into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unchecked_output_is_the_verified_one() {
+        for i in 0..8u8 {
+            let sk = VrfSecretKey::from_seed(&[i; 32]);
+            let (out, proof) = prove(&sk, &[i, 1, 2]);
+            assert_eq!(output_unchecked(&proof), Ok(out));
+        }
+        let mut bad = prove(&VrfSecretKey::from_seed(&[1; 32]), b"m").1;
+        bad[..32].copy_from_slice(&[0xff; 32]);
+        assert_eq!(output_unchecked(&bad), Err(ConsensusError::MalformedProof));
+    }
 
     #[test]
     fn round_trip_and_determinism() {

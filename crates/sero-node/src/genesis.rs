@@ -11,11 +11,17 @@
 //! network's chain id is the genesis block hash, their gossip topics differ.
 //!
 //! ```text
-//! extra = "SERO-genesis-v2" ‖ u8 dev (0|1) ‖ LE64(time) ‖ seed (32) ‖ vk_hash (32)
+//! extra = "SERO-genesis-v3" ‖ u8 dev (0|1) ‖ LE64(time) ‖ seed (32) ‖ vk_hash (32)
 //!         ‖ LE32(n) ‖ n × (PKr (96) ‖ LE128(value))
 //!         ‖ consensus params (9 × LE64: τ_proposer, τ_step, T_step‰, τ_final,
 //!           T_final‰, MaxSteps, λ_proposal, λ_block, λ_step in ms)
+//!         ‖ LE64(checkpoint_interval)
 //! ```
+//!
+//! `checkpoint_interval` (`K`, default [`DEFAULT_CHECKPOINT_INTERVAL`]) is
+//! the distance between finality checkpoints (`docs/protocol.md` §18.9):
+//! the validators sign every `K`-th final block, which lets a new node
+//! check a snapshot's header chain with one signature set per `K` blocks.
 //!
 //! The zk parameters are a file (`params`, a path relative to the genesis
 //! file, or `sero node --params`) that the genesis names by its
@@ -111,6 +117,17 @@ pub struct GenesisJson {
     pub validators: Vec<ValidatorJson>,
     pub consensus: BaParams,
     pub license: Option<LicenseJson>,
+    /// Blocks between finality checkpoints (≥ 1; absent means
+    /// [`DEFAULT_CHECKPOINT_INTERVAL`]).
+    #[serde(default = "default_checkpoint_interval")]
+    pub checkpoint_interval: u64,
+}
+
+/// The checkpoint interval of a genesis that names none.
+pub const DEFAULT_CHECKPOINT_INTERVAL: u64 = 1000;
+
+fn default_checkpoint_interval() -> u64 {
+    DEFAULT_CHECKPOINT_INTERVAL
 }
 
 /// A parsed, checked genesis configuration.
@@ -125,6 +142,8 @@ pub struct Genesis {
     pub validators: Vec<GenesisValidator>,
     pub consensus: BaParams,
     pub license: Option<LicenseConfig>,
+    /// Blocks between finality checkpoints (module docs).
+    pub checkpoint_interval: u64,
 }
 
 fn hex_n<const N: usize>(s: &str, what: &str) -> Result<[u8; N], GenesisError> {
@@ -204,6 +223,9 @@ impl Genesis {
         }
         let consensus = json.consensus;
         consensus.validate().map_err(|e| field("consensus", e))?;
+        if json.checkpoint_interval == 0 {
+            return Err(field("checkpoint_interval", "must be at least 1"));
+        }
         let license = match &json.license {
             None => None,
             Some(l) => {
@@ -225,6 +247,7 @@ impl Genesis {
             validators,
             consensus,
             license,
+            checkpoint_interval: json.checkpoint_interval,
             json,
         })
     }
@@ -244,7 +267,7 @@ impl Genesis {
 
     /// The canonical encoding (module docs).
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        let mut b = b"SERO-genesis-v2".to_vec();
+        let mut b = b"SERO-genesis-v3".to_vec();
         b.push(self.dev as u8);
         b.extend_from_slice(&self.time.to_le_bytes());
         b.extend_from_slice(&self.seed);
@@ -268,6 +291,7 @@ impl Genesis {
         ] {
             b.extend_from_slice(&x.to_le_bytes());
         }
+        b.extend_from_slice(&self.checkpoint_interval.to_le_bytes());
         b
     }
 
@@ -389,6 +413,7 @@ mod tests {
             validators,
             consensus: BaParams::devnet(),
             license: None,
+            checkpoint_interval: 7,
         }
     }
 
@@ -414,6 +439,17 @@ mod tests {
             g.canonical_bytes()
         );
         let mut j = sample();
+        j.checkpoint_interval = 8;
+        assert_ne!(
+            Genesis::from_json(j).unwrap().canonical_bytes(),
+            g.canonical_bytes()
+        );
+        // Absent from the JSON: the default.
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v.as_object_mut().unwrap().remove("checkpoint_interval");
+        let d = Genesis::from_json(serde_json::from_value(v).unwrap()).unwrap();
+        assert_eq!(d.checkpoint_interval, DEFAULT_CHECKPOINT_INTERVAL);
+        let mut j = sample();
         j.dev = true;
         assert_ne!(
             Genesis::from_json(j).unwrap().canonical_bytes(),
@@ -432,6 +468,7 @@ mod tests {
         type Edit = Box<dyn Fn(&mut GenesisJson)>;
         let cases: Vec<(&str, Edit)> = vec![
             ("seed", Box::new(|j| j.seed = "zz".into())),
+            ("checkpoint_interval", Box::new(|j| j.checkpoint_interval = 0)),
             ("vk_hash", Box::new(|j| j.vk_hash = "00".into())),
             (
                 "premine[0].pkr",

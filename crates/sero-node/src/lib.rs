@@ -4,6 +4,7 @@
 //! its [`wire`] messages and [`journal`], and the [`seal`] rules.
 
 pub mod fuzz;
+pub mod checkpoint;
 pub mod genesis;
 pub mod journal;
 pub mod mempool;

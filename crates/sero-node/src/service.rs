@@ -18,6 +18,7 @@
 //! and validated when the round starts. A validator's own votes are written
 //! to the [`VoteJournal`] before they are published.
 
+use crate::checkpoint;
 use crate::journal::VoteJournal;
 use crate::seal::{validator_set, verify_seal};
 use crate::wire::{ProposalGossip, SyncRequest, SyncResponse, SyncedBlock, MAX_SYNC_BLOCKS};
@@ -26,6 +27,7 @@ use sero_consensus::ba::{
     verify_certificate, verify_proposal, verify_vote, Agreement, BaParams, Certificate, Decision,
     DecisionKind, Message, MessageError, Output, Proposal, RoundContext, ValidatorKeys, Vote,
 };
+use sero_consensus::checkpoint::CheckpointVote;
 use sero_consensus::{round_seed, seed_alpha, vrf};
 use sero_keys::PaymentAddress;
 use sero_ledger::block::{Block, BlockHeader, ProposerSeal, Seal};
@@ -58,7 +60,13 @@ pub struct ServiceConfig {
     pub journal: VoteJournal,
     /// Transactions per proposed block.
     pub max_block_txs: usize,
+    /// Blocks between finality checkpoints (the genesis's
+    /// `checkpoint_interval`, ≥ 1).
+    pub checkpoint_interval: u64,
 }
+
+/// Most checkpoint votes kept for heights not final here yet.
+const MAX_EARLY_CHECKPOINT_VOTES: usize = 1024;
 
 /// A fatal service error.
 #[derive(Debug, Error)]
@@ -153,6 +161,11 @@ pub struct Service {
     tx_queue: crate::txqueue::TxQueue,
     /// Whether a transaction is being verified.
     verifying: bool,
+    /// The highest checkpoint this node has signed or decided not to sign
+    /// (0: none yet this run).
+    checkpoint_done: u64,
+    /// Checkpoint votes for heights not final here yet.
+    early_checkpoints: Vec<(CheckpointVote, sero_network::MessageId, PeerId)>,
 }
 
 /// Shared counters for status reporting.
@@ -191,6 +204,8 @@ impl Service {
             sync_turn: 0,
             tx_queue: Default::default(),
             verifying: false,
+            checkpoint_done: 0,
+            early_checkpoints: vec![],
         };
         s.start_round()?;
         let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -798,6 +813,15 @@ impl Service {
                 self.handle(outs)?;
                 self.fetch(p.block_hash, Some(source));
             }
+            Topic::Votes if CheckpointVote::is_checkpoint_vote(&data) => {
+                match CheckpointVote::from_bytes(&data) {
+                    Ok(v) => self.on_checkpoint_vote(v, id, source)?,
+                    Err(e) => {
+                        tracing::warn!(%source, "dropping a malformed checkpoint vote: {e}");
+                        self.net.validate(id, source, Validation::Reject);
+                    }
+                }
+            }
             Topic::Votes => {
                 let v = match Vote::from_bytes(&data) {
                     Ok(v) => v,
@@ -1159,7 +1183,87 @@ impl Service {
         });
     }
 
+    /// A gossiped checkpoint vote: recorded when valid for our final
+    /// chain, kept when its height is not final here yet.
+    fn on_checkpoint_vote(
+        &mut self,
+        v: CheckpointVote,
+        id: sero_network::MessageId,
+        source: PeerId,
+    ) -> Result<(), ServiceError> {
+        let k = self.cfg.checkpoint_interval;
+        let checked = {
+            let node = self.lock()?;
+            checkpoint::check_vote(&node.chain, k, &v).and_then(|()| {
+                checkpoint::record(&node.chain, &v)
+            })
+        };
+        let verdict = {
+            match checked {
+                Ok(true) => Validation::Accept,
+                Ok(false) => Validation::Ignore,
+                Err(checkpoint::VoteError::NotYet(_)) => {
+                    if self.early_checkpoints.len() < MAX_EARLY_CHECKPOINT_VOTES {
+                        self.early_checkpoints.push((v, id, source));
+                        return Ok(());
+                    }
+                    Validation::Ignore
+                }
+                Err(checkpoint::VoteError::OtherBlock(h)) => {
+                    tracing::debug!(%source, height = h, "checkpoint vote for another block");
+                    Validation::Ignore
+                }
+                Err(checkpoint::VoteError::Invalid(e)) => {
+                    tracing::warn!(%source, height = v.height, "dropping a bad checkpoint vote: {e}");
+                    Validation::Reject
+                }
+                Err(e @ checkpoint::VoteError::Store(_)) => return Err(fatal(e)),
+            }
+        };
+        self.net.validate(id, source, verdict);
+        Ok(())
+    }
+
+    /// Signs the newest final checkpoint (validators in its signing set)
+    /// and retries the votes that arrived before their block was final.
+    fn checkpoint_tick(&mut self) -> Result<(), ServiceError> {
+        let k = self.cfg.checkpoint_interval;
+        let finalized = {
+            let node = self.lock()?;
+            node.chain.db().finalized_height().map_err(fatal)?
+        };
+        let latest = finalized / k * k;
+        if latest > self.checkpoint_done {
+            self.checkpoint_done = latest;
+            if let Some(keys) = self.cfg.keys.clone() {
+                let vote = {
+                    let node = self.lock()?;
+                    checkpoint::sign(&node.chain, k, &keys, latest).map_err(fatal)?
+                };
+                if let Some(v) = vote {
+                    tracing::info!(height = latest, "signed the finality checkpoint");
+                    self.publish(Topic::Votes, v.to_bytes());
+                }
+            }
+        }
+        if self
+            .early_checkpoints
+            .iter()
+            .any(|(v, _, _)| v.height <= finalized)
+        {
+            let (ready, wait): (Vec<_>, Vec<_>) = std::mem::take(&mut self.early_checkpoints)
+                .into_iter()
+                .partition(|(v, _, _)| v.height <= finalized);
+            self.early_checkpoints = wait;
+            for (v, id, source) in ready {
+                self.on_checkpoint_vote(v, id, source)?;
+            }
+        }
+        Ok(())
+    }
+
     fn on_tick(&mut self) -> Result<(), ServiceError> {
+        self.checkpoint_tick()?;
         // Announce transactions admitted through RPC (by txid; only the
         // new ones are encoded).
         let fresh: Vec<([u8; 32], Vec<u8>)> = {

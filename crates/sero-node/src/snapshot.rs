@@ -7,16 +7,18 @@
 //! checksum), opens it as a chain of the genesis's configuration, and
 //! checks:
 //!
-//! 1. the header chain from the genesis to the snapshot's tip with the
+//! 1. the header chain from the genesis to the snapshot's tip
+//!    ([`verify_headers`]): every header's links, stored hash, root and
+//!    chained seed; then trust carried from the genesis by the finality
+//!    checkpoints (`docs/protocol.md` §18.9: one certificate of the
+//!    previous checkpoint's validators per `K` blocks), and where a
+//!    checkpoint is missing or incomplete, header by header with the
 //!    light-client verifier ([`HeaderVerifier`], the same the verifying
-//!    wallet runs): parent links, each seal against the chained round
-//!    seed, each BA★ certificate against the validator set of its round,
-//!    the validator-set changes (the registry's set at each change must
-//!    have the header's `validators_hash`); the tip must be final (a Final
-//!    certificate at or above it);
-//! 2. that the stored block hashes, roots and round seeds are the verified
-//!    headers' (hash, `note_root`) and the seeds the verifier chained —
-//!    the seeds decide every later sortition;
+//!    wallet runs: each seal against the chained round seed, each BA★
+//!    certificate against its round's validator set, the validator-set
+//!    changes); the tip must be final;
+//! 2. that the stored round seeds are the chained ones — the seeds decide
+//!    every later sortition;
 //! 3. [`Chain::verify_state`] against the tip header: every leaf and
 //!    output record (note root and leaf count), the contract state and the
 //!    spent set (state root), the active validators (validators hash).
@@ -30,7 +32,11 @@ use crate::genesis::Genesis;
 use sero_chain::chain::{Chain, ChainError};
 use sero_consensus::ba::Certificate;
 use sero_crypto::curve::encode_base;
-use sero_ledger::light::{HeaderVerifier, ValidatorEntry};
+use crate::checkpoint;
+use sero_consensus::checkpoint::{CheckpointCertificate, CheckpointError};
+use sero_consensus::{round_seed, vrf};
+use sero_ledger::block::{validators_hash, Seal};
+use sero_ledger::light::{HeaderVerifier, LightState, ValidatorEntry};
 use sero_state::{SnapshotInfo, StateDb};
 use sero_zk::params::Parameters;
 use std::io::Read;
@@ -66,15 +72,45 @@ pub struct JoinReport {
     pub import: Duration,
     pub headers: Duration,
     pub state: Duration,
+    /// How the header chain was checked.
+    pub header_report: HeaderReport,
+}
+
+/// How [`verify_headers`] checked the header chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeaderReport {
+    /// Headers checked by their hash links only (their parent links, stored
+    /// hashes and roots).
+    pub linked: u64,
+    /// Finality checkpoints whose certificates carried the trust forward.
+    pub checkpoints: u64,
+    /// Headers verified one by one (seal and BA★ certificate): where no
+    /// complete checkpoint certificate was stored, and after the last one.
+    pub certified: u64,
 }
 
 /// Checks the header chain of `chain` from `genesis` to its tip (module
 /// docs, steps 1 and 2). `progress` gets each verified height.
+///
+/// 1. **Links**, every header: its height, its parent hash (the previous
+///    header's hash), its time not before its parent's, and the stored
+///    block hash and note root are the header's.
+/// 2. **Trust**, from the genesis, one checkpoint interval `K` at a time:
+///    from a trusted header `c` (a multiple of `K`) whose validators (the
+///    registry's set after `c`) hash to its `validators_hash`, a stored
+///    certificate for `c + K` signed by more than two thirds of that set
+///    makes header `c + K` and its stored seed trusted (§18.9); otherwise
+///    (no certificate, or not enough signatures yet) every header up to
+///    `c + K` is verified with its seal and BA★ certificate by the light
+///    client's [`HeaderVerifier`], as a wallet would. A certificate with a
+///    bad signature or an outside signer is refused outright.
+/// 3. The tip must be final: reached by a checkpoint, or a Final
+///    certificate at or above it.
 pub fn verify_headers(
     chain: &Chain,
     genesis: &Genesis,
     mut progress: impl FnMut(u64),
-) -> Result<(), JoinError> {
+) -> Result<HeaderReport, JoinError> {
     if genesis.validators.is_empty() {
         return Err(JoinError::Dev);
     }
@@ -89,83 +125,173 @@ pub fn verify_headers(
             "its genesis header is not this genesis's".into(),
         ));
     }
-    let vals: Vec<ValidatorEntry> = genesis
-        .validators
-        .iter()
-        .map(|v| (v.vote_key, v.vrf_key, v.stake))
-        .collect();
+    let db = chain.db();
+    let header_at = |h: u64| {
+        chain
+            .header(h)
+            .map_err(ce(h))?
+            .ok_or_else(|| bad(h, "header missing".into()))
+    };
+    let se = |h: u64| move |e: sero_state::StateError| bad(h, e.to_string());
+    if db.seed_at(0).map_err(se(0))? != Some(genesis.seed) {
+        return Err(bad(0, "the stored round seed is not the genesis's".into()));
+    }
+    let tip = chain.tip().0;
+    let mut report = HeaderReport::default();
+
+    // 1. Links.
+    let mut parent = g.block.header.clone();
+    let mut parent_hash = g.block.hash();
+    let mut seed = genesis.seed;
+    if db.hash_at(0).map_err(se(0))? != Some(parent_hash) {
+        return Err(bad(0, "the stored block hash is not the header's".into()));
+    }
+    for h in 1..=tip {
+        let header = header_at(h)?;
+        if header.height != h {
+            return Err(bad(h, format!("the header says height {}", header.height)));
+        }
+        if header.parent != parent_hash {
+            return Err(bad(h, "its parent hash is not the previous header's".into()));
+        }
+        if header.time < parent.time {
+            return Err(bad(h, "its time is before its parent's".into()));
+        }
+        let hash = header.hash();
+        if db.hash_at(h).map_err(se(h))? != Some(hash) {
+            return Err(bad(h, "the stored block hash is not the header's".into()));
+        }
+        if db.root_at(h).map_err(se(h))? != Some(encode_base(&header.note_root)) {
+            return Err(bad(h, "the stored note root is not the header's".into()));
+        }
+        // The round seed chained through the seals' seed proofs (their
+        // outputs, unverified here: a checkpoint signs the seed it reaches,
+        // and step 2 verifies every proof it does not cover).
+        let beta = match &header.seal {
+            Seal::Empty => None,
+            Seal::Proposed(p) => Some(
+                vrf::output_unchecked(&p.seed_proof)
+                    .map_err(|e| bad(h, format!("seed proof: {e}")))?,
+            ),
+            _ => return Err(bad(h, "not an empty or proposed block's seal".into())),
+        };
+        seed = round_seed(&seed, beta.as_ref(), h);
+        if db.seed_at(h).map_err(se(h))? != Some(seed) {
+            return Err(bad(h, "the stored round seed is not the chained one".into()));
+        }
+        parent = header;
+        parent_hash = hash;
+        report.linked += 1;
+    }
+
+    // 2. Trust, one interval at a time.
+    let k = genesis.checkpoint_interval;
+    let entries = |vals: &[sero_chain::registry::GenesisValidator]| {
+        let mut e: Vec<ValidatorEntry> = vals
+            .iter()
+            .map(|x| (x.vote_key, x.vrf_key, x.stake))
+            .collect();
+        e.sort_by_key(|x| x.0);
+        e
+    };
+    let set_after = |h: u64| {
+        chain
+            .registry()
+            .validators_at(h)
+            .map_err(|e| bad(h, e.to_string()))
+    };
     let mut v = HeaderVerifier::from_genesis(
         g.block.header.clone(),
         genesis.seed,
-        &vals,
+        &entries(&set_after(0)?),
         genesis.consensus,
         genesis.license,
     )
-    .map_err(|e| bad(0, e.to_string()))?;
-    let db = chain.db();
-    let check_stored = |h: u64, hash: [u8; 32], root: [u8; 32], seed: [u8; 32]| {
-        if db.hash_at(h).map_err(|e| bad(h, e.to_string()))? != Some(hash) {
-            return Err(bad(h, "the stored block hash is not the header's".into()));
+    .map_err(|e| bad(0, format!("the registry's genesis validators: {e}")))?;
+    let mut cur = 0u64;
+    while cur < tip {
+        let next = cur + k;
+        if next <= tip {
+            if let Some(bytes) = db.checkpoint(next).map_err(se(next))? {
+                let cert = CheckpointCertificate::from_bytes(&bytes)
+                    .map_err(|e| bad(next, format!("bad checkpoint certificate: {e}")))?;
+                // The signing set: the registry after `cur`, which the
+                // trusted header `cur` commits to.
+                let signers = set_after(cur)?;
+                if validators_hash(&entries(&signers)) != v.state().header.validators_hash {
+                    return Err(bad(
+                        cur,
+                        "the registry's validators are not the header's validators hash".into(),
+                    ));
+                }
+                let set = checkpoint::set_of(&signers).map_err(|e| bad(cur, e))?;
+                let (hash, seed) = checkpoint::block_and_seed(chain, next)
+                    .map_err(|e| bad(next, e))?
+                    .ok_or_else(|| bad(next, "no hash or seed stored".into()))?;
+                match cert.verify(next, &hash, &seed, &set) {
+                    Ok(_) => {
+                        let header = header_at(next)?;
+                        let after = entries(&set_after(next)?);
+                        if validators_hash(&after) != header.validators_hash {
+                            return Err(bad(
+                                next,
+                                "the registry's validators are not the header's validators hash"
+                                    .into(),
+                            ));
+                        }
+                        let state = LightState {
+                            header,
+                            hash,
+                            seed,
+                            validators: after,
+                            finalized: next,
+                        };
+                        v = HeaderVerifier::resume(state, genesis.consensus, genesis.license)
+                            .map_err(|e| bad(next, e.to_string()))?;
+                        report.checkpoints += 1;
+                        cur = next;
+                        progress(cur);
+                        continue;
+                    }
+                    Err(CheckpointError::Incomplete { .. }) => {}
+                    Err(e) => return Err(bad(next, format!("bad checkpoint certificate: {e}"))),
+                }
+            }
         }
-        if db.root_at(h).map_err(|e| bad(h, e.to_string()))? != Some(root) {
-            return Err(bad(h, "the stored note root is not the header's".into()));
-        }
-        if db.seed_at(h).map_err(|e| bad(h, e.to_string()))? != Some(seed) {
-            return Err(bad(
-                h,
-                "the stored round seed is not the verified one".into(),
-            ));
-        }
-        Ok(())
-    };
-    check_stored(
-        0,
-        g.block.hash(),
-        encode_base(&g.block.header.note_root),
-        genesis.seed,
-    )?;
-    let tip = chain.tip().0;
-    for h in 1..=tip {
-        let header = chain
-            .header(h)
-            .map_err(ce(h))?
-            .ok_or_else(|| bad(h, "header missing".into()))?;
-        let cert = db
-            .certificate(h)
-            .map_err(|e| bad(h, e.to_string()))?
-            .ok_or_else(|| bad(h, "no certificate".into()))?;
-        let cert = Certificate::from_bytes(&cert).map_err(|e| bad(h, e.to_string()))?;
-        let next = if header.validators_hash != v.state().header.validators_hash {
-            let set = chain
-                .registry()
-                .validators_at(h)
+        // No complete checkpoint: every header of the interval.
+        for h in cur + 1..=next.min(tip) {
+            let header = header_at(h)?;
+            let cert = db
+                .certificate(h)
+                .map_err(se(h))?
+                .ok_or_else(|| bad(h, "no certificate".into()))?;
+            let cert = Certificate::from_bytes(&cert).map_err(|e| bad(h, e.to_string()))?;
+            let changed = if header.validators_hash != v.state().header.validators_hash {
+                Some(entries(&set_after(h)?))
+            } else {
+                None
+            };
+            v.verify_next(&header, &cert, changed.as_deref())
                 .map_err(|e| bad(h, e.to_string()))?;
-            Some(
-                set.iter()
-                    .map(|x| (x.vote_key, x.vrf_key, x.stake))
-                    .collect::<Vec<ValidatorEntry>>(),
-            )
-        } else {
-            None
-        };
-        v.verify_next(&header, &cert, next.as_deref())
-            .map_err(|e| bad(h, e.to_string()))?;
-        check_stored(
-            h,
-            v.state().hash,
-            encode_base(&header.note_root),
-            v.state().seed,
-        )?;
-        if h.is_multiple_of(1_000) {
-            progress(h);
+            if db.seed_at(h).map_err(se(h))? != Some(v.state().seed) {
+                return Err(bad(
+                    h,
+                    "the stored round seed is not the verified one".into(),
+                ));
+            }
+            report.certified += 1;
+            if h.is_multiple_of(1_000) {
+                progress(h);
+            }
         }
+        cur = next.min(tip);
     }
     progress(tip);
     let finalized = v.state().finalized;
     if finalized < tip {
         return Err(JoinError::NotFinal { tip, finalized });
     }
-    Ok(())
+    Ok(report)
 }
 
 /// Creates the chain at `path` from the snapshot `r` and verifies it
@@ -197,15 +323,15 @@ pub fn join(
         })
         .map_err(|e| JoinError::Genesis(e.to_string()))?;
         let t1 = Instant::now();
-        verify_headers(&chain, genesis, |h| progress("headers", h))?;
+        let header_report = verify_headers(&chain, genesis, |h| progress("headers", h))?;
         let headers = t1.elapsed();
         let t2 = Instant::now();
         chain
             .verify_state()
             .map_err(|e| JoinError::State(e.to_string()))?;
-        Ok::<_, JoinError>((headers, t2.elapsed()))
+        Ok::<_, JoinError>((headers, t2.elapsed(), header_report))
     })();
-    let (headers, state) = match checked {
+    let (headers, state, header_report) = match checked {
         Ok(t) => t,
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
@@ -222,6 +348,7 @@ pub fn join(
             import,
             headers,
             state,
+            header_report,
         },
     ))
 }

@@ -37,7 +37,8 @@ fn quick_history_bench_reports_every_figure() {
             "snapshot_write_s",
             "snapshot_import_s",
             "snapshot_verify_state_s",
-            "join_headers_s_estimated",
+            "join_headers_s",
+            "join_s",
         ] {
             let x = r[k].as_f64().unwrap_or_else(|| panic!("{k}: {r}"));
             assert!(x.is_finite() && x > 0.0, "{k} = {x}");

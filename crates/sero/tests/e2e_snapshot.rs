@@ -3,11 +3,14 @@
 //! private payment; node 0 serves a snapshot (`sero_getSnapshot`), which
 //! `sero snapshot fetch` downloads. Copies of it damaged in each way that
 //! matters — a spent nullifier dropped (a double spend waiting to happen),
-//! an output record changed, a round seed changed, a certificate dropped,
-//! a validator's stake changed, bytes flipped — are refused by `sero node
+//! an output record changed, a round seed changed, a finality checkpoint
+//! signature forged, the checkpoints and a BA★ certificate dropped, a
+//! validator's stake changed, bytes flipped — are refused by `sero node
 //! --snapshot FILE`, which exits with a clear error and leaves no chain
 //! behind. Then a fifth node (no validator key) started with `--snapshot
-//! <node 0's RPC URL>` verifies the snapshot from the genesis, syncs the
+//! <node 0's RPC URL>` verifies the snapshot from the genesis (hash links,
+//! the finality checkpoints every 4 blocks, the BA★ certificates after the
+//! last one; protocol §18.9), syncs the
 //! blocks after it from its peers over libp2p and finalises the same
 //! blocks as the others, while its bodies below the snapshot are not
 //! stored (a pruned node's answer).
@@ -20,7 +23,7 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::net::{
-    block_hash, finalized, free_port, rpc, send_wait, spawn, start_testnet, wait_until,
+    block_hash, finalized, free_port, rpc, send_wait, spawn, start_testnet_with, wait_until,
 };
 use common::{new_account, SERO};
 
@@ -139,7 +142,8 @@ fn must_fail(args: &[String]) -> String {
 fn a_node_joins_a_running_testnet_from_a_verified_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("net");
-    let (plan, args, urls, _procs) = start_testnet(&d, 4, 2);
+    let (plan, args, urls, _procs) =
+        start_testnet_with(&d, 4, 2, &["--checkpoint-interval", "4"]);
     let url = urls[0].clone();
 
     // A private payment, so that the state has a spent nullifier and a til.
@@ -152,8 +156,9 @@ fn a_node_joins_a_running_testnet_from_a_verified_snapshot() {
         777,
     );
     let paid_at = sent["height"].as_u64().unwrap();
-    wait_until("the payment to be final", 120, || {
-        finalized(&url).is_some_and(|f| f > paid_at)
+    // Past two checkpoints (4 and 8), and a block more for their votes.
+    wait_until("the payment and two checkpoints to be final", 120, || {
+        finalized(&url).is_some_and(|f| f > paid_at && f >= 9)
     });
 
     // Download the snapshot node 0 serves.
@@ -178,6 +183,15 @@ fn a_node_joins_a_running_testnet_from_a_verified_snapshot() {
     let recs = records(&good);
     let count = |t: u8| recs.iter().filter(|r| r.1 == t).count();
     assert!(count(5) >= 1, "the snapshot holds the payment's nullifier");
+    // Finality checkpoints (table 13): a certificate is
+    // 01 05 ‖ LE64 ‖ hash ‖ seed ‖ LE32 n ‖ n × (key ‖ signature); 3 of the
+    // 4 equal stakes complete one.
+    let signers = |v: &[u8]| u32::from_le_bytes(v[74..78].try_into().unwrap());
+    assert!(
+        recs.iter().any(|r| r.1 == 13 && signers(&r.3) >= 3),
+        "no complete checkpoint certificate in the snapshot"
+    );
+    let mut first_checkpoint = true;
 
     // Each damaged copy is refused; no chain is left behind.
     let mut first_nullifier = true;
@@ -207,14 +221,27 @@ fn a_node_joins_a_running_testnet_from_a_verified_snapshot() {
             "seed",
         ),
         (
-            "a certificate dropped",
+            // Without the checkpoints every header needs its certificate.
+            "the checkpoints and a certificate dropped",
             rewrite(&good, |t, k, v| {
-                if t == 11 && k == 2u64.to_le_bytes() {
+                if t == 13 || (t == 11 && k == 2u64.to_le_bytes()) {
                     return None;
                 }
                 Some((k.to_vec(), v.to_vec()))
             }),
-            "certificate",
+            "no certificate",
+        ),
+        (
+            "a checkpoint signature forged",
+            rewrite(&good, |t, k, v| {
+                let mut v = v.to_vec();
+                if t == 13 && std::mem::take(&mut first_checkpoint) {
+                    // The first signer's signature (after its key).
+                    v[78 + 32 + 5] ^= 1;
+                }
+                Some((k.to_vec(), v))
+            }),
+            "bad checkpoint certificate",
         ),
         (
             "a validator's stake raised",
@@ -282,6 +309,13 @@ fn a_node_joins_a_running_testnet_from_a_verified_snapshot() {
     let joined_in = t0.elapsed();
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("joined at block"), "{text}");
+    // The header chain was checked by its finality checkpoints.
+    let used = text
+        .split(" finality checkpoints")
+        .next()
+        .and_then(|a| a.rsplit(' ').next())
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(used.is_some_and(|n| n >= 1), "{text}");
     let target = finalized(&url).unwrap() + 3;
     wait_until("the joiner to finalise with the others", 240, || {
         finalized(&jurl).is_some_and(|f| f >= target)

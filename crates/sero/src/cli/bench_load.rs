@@ -149,6 +149,7 @@ fn prepare(args: &LoadArgs) -> Result<(PathBuf, Vec<NodePlan>), CliError> {
         stake: 1000,
         init_only: true,
         reset: false,
+        checkpoint_interval: sero_node::genesis::DEFAULT_CHECKPOINT_INTERVAL,
     };
     let genesis_path = args.dir.join("genesis.json");
     if genesis_path.exists() {

@@ -93,6 +93,7 @@ pub fn run(args: NetBenchArgs) -> Result<Report, CliError> {
         stake: 1000,
         init_only: true,
         reset: true,
+        checkpoint_interval: sero_node::genesis::DEFAULT_CHECKPOINT_INTERVAL,
     };
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(fail)?;

@@ -237,6 +237,7 @@ pub fn run(args: NodeArgs) -> Result<Report, CliError> {
             own_license,
             journal,
             max_block_txs: 500,
+            checkpoint_interval: genesis.checkpoint_interval,
         };
         let r = Service::run(node, net.clone(), events, svc, stop_rx).await;
         let _ = rpc.stop();

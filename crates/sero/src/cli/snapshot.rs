@@ -169,17 +169,23 @@ pub fn join(
     }
     let (chain, rep) = res.map_err(|e| fail(format!("--snapshot: {e}")))?;
     println!(
-        "  snapshot       : joined at block {} ({} notes): import {:.1} s, headers verified {:.1} s, state verified {:.1} s",
+        "  snapshot       : joined at block {} ({} notes): import {:.1} s, headers verified {:.1} s \
+         ({} linked, {} finality checkpoints, {} certified one by one), state verified {:.1} s",
         rep.info.height,
         rep.info.leaf_count,
         rep.import.as_secs_f64(),
         rep.headers.as_secs_f64(),
+        rep.header_report.linked,
+        rep.header_report.checkpoints,
+        rep.header_report.certified,
         rep.state.as_secs_f64()
     );
     tracing::info!(
         height = rep.info.height,
         notes = rep.info.leaf_count,
         bytes = rep.info.bytes,
+        checkpoints = rep.header_report.checkpoints,
+        certified = rep.header_report.certified,
         "joined from a verified snapshot"
     );
     Ok(chain)

@@ -38,6 +38,12 @@ pub struct TestnetArgs {
     /// Delete the directory first.
     #[arg(long)]
     pub reset: bool,
+    /// Blocks between finality checkpoints (the validators sign every
+    /// K-th final block, so that a new node can join from a snapshot
+    /// checking one signature set per K blocks).
+    #[arg(long, value_name = "K", default_value_t = sero_node::genesis::DEFAULT_CHECKPOINT_INTERVAL,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub checkpoint_interval: u64,
 }
 
 /// `sero testnet`: [`TestnetArgs`] and the parameters to run on.
@@ -213,6 +219,7 @@ pub fn init_with(
             validators,
             consensus: BaParams::devnet(),
             license: None,
+            checkpoint_interval: args.checkpoint_interval,
         };
         Genesis::from_json(g.clone()).map_err(fail)?;
         std::fs::write(

@@ -95,6 +95,11 @@ pub fn spawn(args: &[String], log: &Path) -> Proc {
 /// first libp2p port. Consecutive ports from a free one: retry-free enough
 /// on a test box.
 pub fn init_testnet(d: &Path, n: u32) -> (Value, u16) {
+    init_testnet_with(d, n, &[])
+}
+
+/// [`init_testnet`] with more `sero testnet` options.
+pub fn init_testnet_with(d: &Path, n: u32, extra: &[&str]) -> (Value, u16) {
     let (p2p, rpc_port) = (free_port(), free_port());
     let out = Command::new(SERO)
         .args(["--json", "testnet", "--nodes", &n.to_string()])
@@ -102,6 +107,7 @@ pub fn init_testnet(d: &Path, n: u32) -> (Value, u16) {
         .arg(d)
         .args(["--base-port", &p2p.to_string()])
         .args(["--rpc-base-port", &rpc_port.to_string()])
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -139,7 +145,18 @@ pub fn start_testnet(
     n: u32,
     final_at: u64,
 ) -> (Value, Vec<Vec<String>>, Vec<String>, Vec<Proc>) {
-    let (plan, _) = init_testnet(d, n);
+    start_testnet_with(d, n, final_at, &[])
+}
+
+/// [`start_testnet`] with more `sero testnet` options.
+#[allow(dead_code)]
+pub fn start_testnet_with(
+    d: &Path,
+    n: u32,
+    final_at: u64,
+    extra: &[&str],
+) -> (Value, Vec<Vec<String>>, Vec<String>, Vec<Proc>) {
+    let (plan, _) = init_testnet_with(d, n, extra);
     let (args, urls) = plan_nodes(&plan);
     let procs: Vec<Proc> = args
         .iter()

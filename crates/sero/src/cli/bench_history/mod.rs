@@ -8,8 +8,9 @@
 //! saved state (the `wallet_sync` code of `sero wallet`, fed from the
 //! store instead of RPC), and a wallet's full first scan rate (outputs/s,
 //! over the first outputs; the full first sync is extrapolated), and a
-//! join from a state snapshot (write, import, state check; the header
-//! chain's cost estimated from the per-header cost). With
+//! join from a state snapshot (write, then `sero_node::snapshot::join`:
+//! import, the header chain from the genesis through the finality
+//! checkpoints the synthetic blocks carry, the state check). With
 //! `--svg FILE` it draws each figure against the number of notes.
 
 pub mod synthetic;
@@ -21,11 +22,12 @@ use serde_json::{json, Value};
 use sero_crypto::curve::encode_base;
 use sero_keys::{SecretKey, Seed};
 use sero_ledger::block::BlockHeader;
-use sero_node::chain::genesis_block;
-use sero_node::{Chain, ChainConfig};
+use sero_consensus::ba::{BaParams, ValidatorKeys};
+use sero_node::genesis::{Genesis, GenesisJson, PremineJson, ValidatorJson};
+use sero_node::Chain;
 use sero_rpc::CompactBlock;
 use sero_state::StateDb;
-use sero_zk::params::{Parameters, DEV_SEED};
+use sero_zk::params::{Parameters, DEV_SEED, DEV_VK_HASH};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -49,13 +51,11 @@ pub struct HistoryArgs {
     /// Write the growth plot (SVG) here.
     #[arg(long)]
     svg: Option<PathBuf>,
-    /// The cost of verifying one header with its BA★ certificate, ms,
-    /// for the join estimate (synthetic blocks have no certificates):
-    /// measured by `cargo test -p sero-ledger --test light
-    /// verification_cost_per_header -- --nocapture`
-    /// (4 validators).
-    #[arg(long, default_value_t = 2.2)]
-    header_ms: f64,
+    /// Blocks between finality checkpoints of the synthetic chain (signed
+    /// by its 4 validators); a join checks the headers through them.
+    #[arg(long, default_value_t = sero_node::genesis::DEFAULT_CHECKPOINT_INTERVAL,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    checkpoint_interval: u64,
     /// (internal) only open the chain at --dir and report the time and the
     /// resident memory it added, in this fresh process.
     #[arg(long, hide = true)]
@@ -141,15 +141,23 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
     std::fs::create_dir_all(&dir.0).map_err(fail)?;
     let path = dir.0.join("chain.redb");
     let params = Arc::new(Parameters::generate_insecure(DEV_SEED).map_err(fail)?);
-    let cfg = ChainConfig::dev();
     let wallet = SecretKey::from_seed(&Seed::from_bytes([7; 32]));
     let tk = wallet.trace_key();
     let premine_pkr = wallet
         .payment_address()
         .derive_pkr_with(&sero_crypto::Scalar::from(5u64));
+    let interval = if a.quick { 2 } else { a.checkpoint_interval };
+    let keys: Vec<ValidatorKeys> = (1u8..=4)
+        .map(|i| ValidatorKeys::from_seed(&[0x60 + i; 32]))
+        .collect();
+    let signers = synthetic::Signers {
+        keys: &keys,
+        interval,
+    };
+    let genesis = bench_genesis(&keys, &premine_pkr, interval)?;
     let open = || {
-        Chain::open(&path, params.clone(), cfg.clone(), || {
-            genesis_block(&[(premine_pkr, 1_000)], &[], 0, &cfg)
+        Chain::open(&path, params.clone(), genesis.chain_config(), || {
+            genesis.block()
         })
         .map_err(fail)
     };
@@ -177,14 +185,22 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
         "full sync",
         "snap MB",
         "join s",
-        "+headers s"
+        "headers s"
     )];
     for &n in &sizes {
         let t = Instant::now();
         {
             let db = StateDb::open(&path).map_err(fail)?;
-            synthetic::extend(&db, n, per_block, &wallet.payment_address(), 10_000, |_| {})
-                .map_err(fail)?;
+            synthetic::extend(
+                &db,
+                n,
+                per_block,
+                &wallet.payment_address(),
+                10_000,
+                &signers,
+                |_| {},
+            )
+            .map_err(fail)?;
         }
         let build_s = t.elapsed().as_secs_f64();
 
@@ -247,24 +263,32 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             for _ in 0..blocks {
                 target += 100;
                 let t = Instant::now();
-                synthetic::extend(&db, target, 100, &wallet.payment_address(), 10_000, |_| {})
-                    .map_err(fail)?;
+                synthetic::extend(
+                    &db,
+                    target,
+                    100,
+                    &wallet.payment_address(),
+                    10_000,
+                    &signers,
+                    |_| {},
+                )
+                .map_err(fail)?;
                 times.push(t.elapsed().as_secs_f64() * 1e3);
             }
             times.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
             times[times.len() / 2]
         };
 
-        // Join from a snapshot: write it from this store (made final at
-        // its tip: synthetic blocks carry no certificates), import it
-        // into a new store, open that as a chain and verify the state
-        // against the tip header. The header chain cannot be verified on
-        // synthetic blocks; its cost is `blocks` × the per-header cost of
-        // `--header-ms` (reported apart).
-        let (snap_bytes, export_s, import_s, verify_s) = {
+        // Join from a snapshot: blocks without outputs up to the next
+        // checkpoint (the synthetic seals are not valid, so the snapshot
+        // must end on a checkpoint, final), write the snapshot, then join
+        // from it as `sero node --snapshot` does: import, the header chain
+        // from the genesis (links of every header, the checkpoints'
+        // certificates), the state against the tip header.
+        let (snap_bytes, export_s, rep) = {
             let db = StateDb::open(&path).map_err(fail)?;
-            let (tip, _) = db.tip().map_err(fail)?.ok_or_else(|| fail("empty"))?;
-            db.set_finalized(tip).map_err(fail)?;
+            synthetic::pad_to_checkpoint(&db, &wallet.payment_address(), &signers)
+                .map_err(fail)?;
             let snap = dir.0.join("snapshot.bin");
             let t = Instant::now();
             let file = std::fs::File::create(&snap).map_err(fail)?;
@@ -273,26 +297,22 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             drop(db);
             let joined = dir.0.join("joined.redb");
             let _ = std::fs::remove_file(&joined);
-            let t = Instant::now();
-            let file = std::fs::File::open(&snap).map_err(fail)?;
-            drop(StateDb::import_snapshot(&joined, file, |_| {}).map_err(fail)?);
-            let import_s = t.elapsed().as_secs_f64();
-            let t = Instant::now();
-            let chain = Chain::open(&joined, params.clone(), cfg.clone(), || {
-                genesis_block(&[(premine_pkr, 1_000)], &[], 0, &cfg)
-            })
-            .map_err(fail)?;
-            chain.verify_state().map_err(fail)?;
-            let verify_s = t.elapsed().as_secs_f64();
+            let file = std::io::BufReader::new(std::fs::File::open(&snap).map_err(fail)?);
+            let (chain, rep) =
+                sero_node::snapshot::join(&joined, &genesis, params.clone(), file, |_, _| {})
+                    .map_err(fail)?;
             drop(chain);
             let _ = std::fs::remove_file(&joined);
             let _ = std::fs::remove_file(&snap);
-            (info.bytes, export_s, import_s, verify_s)
+            (info.bytes, export_s, rep)
         };
-        let blocks = tip + 1 + 10;
-        let headers_s = blocks as f64 * a.header_ms / 1e3;
+        let (import_s, headers_s, verify_s) = (
+            rep.import.as_secs_f64(),
+            rep.headers.as_secs_f64(),
+            rep.state.as_secs_f64(),
+        );
         human.push(format!(
-            "{:>10} {:>7} {:>9.1} {:>10.1} {:>7.1} MB {:>10.1} {:>12.2} {:>9.2} ms {:>10.0} s {:>8.1} {:>8.1} {:>10.0}",
+            "{:>10} {:>7} {:>9.1} {:>10.1} {:>7.1} MB {:>10.1} {:>12.2} {:>9.2} ms {:>10.0} s {:>8.1} {:>8.1} {:>10.2}",
             leaves,
             tip + 1,
             build_s,
@@ -303,7 +323,7 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             sync_ms,
             leaves as f64 / rate,
             snap_bytes as f64 / 1e6,
-            import_s + verify_s,
+            import_s + headers_s + verify_s,
             headers_s
         ));
         rows.push(json!({
@@ -324,8 +344,12 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             "snapshot_write_s": export_s,
             "snapshot_import_s": import_s,
             "snapshot_verify_state_s": verify_s,
-            "join_headers_s_estimated": headers_s,
+            "join_blocks": rep.info.height + 1,
+            "join_headers_s": headers_s,
+            "join_headers_checkpoints": rep.header_report.checkpoints,
+            "join_headers_certified": rep.header_report.certified,
             "join_s_without_headers": import_s + verify_s,
+            "join_s": import_s + headers_s + verify_s,
         }));
     }
     if let Some(svg) = &a.svg {
@@ -354,8 +378,8 @@ fn plot(rows: &[Value]) -> String {
             1.0,
         ),
         (
-            "join_s_without_headers",
-            "join: snapshot import + state check (s)",
+            "join_s",
+            "join: import + headers + state check (s)",
             1.0,
         ),
         ("snapshot_bytes", "snapshot size (MB)", 1e-6),
@@ -443,4 +467,39 @@ fn fmt_num(y: f64) -> String {
     } else {
         format!("{y:.3}")
     }
+}
+
+/// The benchmark's genesis: a development network (the insecure
+/// development parameters) with four validators whose keys the benchmark
+/// holds, to sign the synthetic chain's finality checkpoints.
+fn bench_genesis(
+    keys: &[ValidatorKeys],
+    premine: &sero_keys::OneTimeAddress,
+    interval: u64,
+) -> Result<Genesis, CliError> {
+    let json = GenesisJson {
+        name: "sero-bench-history".into(),
+        time: 0,
+        seed: hex::encode([0x5e; 32]),
+        dev: true,
+        vk_hash: hex::encode(DEV_VK_HASH),
+        params: None,
+        premine: vec![PremineJson {
+            pkr: premine.to_string(),
+            value: "1000".into(),
+        }],
+        validators: keys
+            .iter()
+            .map(|k| ValidatorJson {
+                vote_key: hex::encode(k.vote_public().to_bytes()),
+                vrf_key: hex::encode(k.vrf_public().to_bytes()),
+                stake: 1000,
+                refund: premine.to_string(),
+            })
+            .collect(),
+        consensus: BaParams::devnet(),
+        license: None,
+        checkpoint_interval: interval,
+    };
+    Genesis::from_json(json).map_err(fail)
 }

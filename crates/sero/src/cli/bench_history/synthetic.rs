@@ -8,10 +8,22 @@
 //! records (1 SERO to a one-time address from a small pool, the
 //! commitment random). One output in `wallet_every` goes to the
 //! benchmark wallet instead, so a sync finds notes and keeps their paths.
+//!
+//! Round seeds are chained as for empty blocks, and every checkpoint
+//! height gets a complete finality checkpoint certificate signed by the
+//! benchmark's validators ([`Signers`]), the block being made final: a
+//! snapshot of the store then verifies from the genesis through the
+//! checkpoints (`sero_node::snapshot::verify_headers`), as a real chain's
+//! would. The headers' seals are not valid (an empty seal over a block
+//! with notes), so a snapshot must end on a checkpoint
+//! ([`pad_to_checkpoint`]).
 
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use sero_assets::Asset;
+use sero_consensus::ba::ValidatorKeys;
+use sero_consensus::checkpoint::{is_checkpoint, CheckpointCertificate, CheckpointVote};
+use sero_consensus::round_seed;
 use sero_crypto::curve::encode_base;
 use sero_crypto::Base;
 use sero_keys::{OneTimeAddress, PaymentAddress};
@@ -20,14 +32,78 @@ use sero_node::scan::OutputRecord;
 use sero_state::{BlockEffects, StateDb};
 use sero_tree::{cm_auth, Frontier};
 
+/// The validators that sign the synthetic checkpoints (all of the
+/// genesis's), every `interval` blocks.
+pub struct Signers<'a> {
+    pub keys: &'a [ValidatorKeys],
+    pub interval: u64,
+}
+
+impl Signers<'_> {
+    /// After block `height`: at a checkpoint height, makes it final and
+    /// stores the certificate every validator signs.
+    fn after(
+        &self,
+        db: &StateDb,
+        height: u64,
+        hash: [u8; 32],
+        seed: [u8; 32],
+    ) -> Result<(), String> {
+        if !is_checkpoint(height, self.interval) {
+            return Ok(());
+        }
+        let e = |x: &dyn std::fmt::Display| x.to_string();
+        db.set_finalized(height).map_err(|x| e(&x))?;
+        let mut c = CheckpointCertificate::new(height, hash, seed);
+        for k in self.keys {
+            c.add(&CheckpointVote::sign(&k.vote, height, hash, seed));
+        }
+        db.put_checkpoint(height, &c.to_bytes()).map_err(|x| e(&x))
+    }
+}
+
+/// Appends blocks without outputs until the tip is a checkpoint height.
+pub fn pad_to_checkpoint(
+    db: &StateDb,
+    wallet: &PaymentAddress,
+    signers: &Signers,
+) -> Result<(), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    loop {
+        let (tip, _) = db.tip().map_err(|x| e(&x))?.ok_or("empty store")?;
+        if is_checkpoint(tip, signers.interval) {
+            return Ok(());
+        }
+        let leaves = db.leaf_count().map_err(|x| e(&x))?;
+        extend_blocks(db, leaves, 0, 1, wallet, 10_000, signers, |_| {})?;
+    }
+}
+
 /// Appends blocks of `per_block` synthetic outputs to `db` until it holds
 /// at least `notes` leaves; `progress(leaves)` after each block.
+#[allow(clippy::too_many_arguments)]
 pub fn extend(
     db: &StateDb,
     notes: u64,
     per_block: u64,
     wallet: &PaymentAddress,
     wallet_every: u64,
+    signers: &Signers,
+    progress: impl FnMut(u64),
+) -> Result<(), String> {
+    extend_blocks(db, notes, per_block, u64::MAX, wallet, wallet_every, signers, progress)
+}
+
+/// [`extend`], stopping also after `max_blocks` blocks.
+#[allow(clippy::too_many_arguments)]
+fn extend_blocks(
+    db: &StateDb,
+    notes: u64,
+    per_block: u64,
+    max_blocks: u64,
+    wallet: &PaymentAddress,
+    wallet_every: u64,
+    signers: &Signers,
     mut progress: impl FnMut(u64),
 ) -> Result<(), String> {
     let e = |x: &dyn std::fmt::Display| x.to_string();
@@ -44,13 +120,16 @@ pub fn extend(
         .map(|_| other.payment_address().derive_pkr(&mut rng))
         .collect();
     let mine: Vec<OneTimeAddress> = (0..4).map(|_| wallet.derive_pkr(&mut rng)).collect();
-    let seed = db.seed_at(tip).map_err(|x| e(&x))?.unwrap_or_default();
+    let mut seed = db.seed_at(tip).map_err(|x| e(&x))?.unwrap_or_default();
+    let mut made = 0u64;
     let acc = db
         .state_acc(&stored.hash)
         .map_err(|x| e(&x))?
         .unwrap_or_default();
-    while frontier.len() < notes {
+    while (frontier.len() < notes || made == 0 && per_block == 0) && made < max_blocks {
+        made += 1;
         let height = parent.height + 1;
+        seed = round_seed(&seed, None, height);
         let mut leaves = Vec::with_capacity(per_block as usize);
         let mut outputs = Vec::with_capacity(per_block as usize);
         for _ in 0..per_block {
@@ -102,6 +181,7 @@ pub fn extend(
             ..Default::default()
         };
         db.apply_block(&effects).map_err(|x| e(&x))?;
+        signers.after(db, height, effects.hash, seed)?;
         parent = block.header;
         progress(frontier.len());
     }
