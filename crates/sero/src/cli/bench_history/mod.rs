@@ -208,6 +208,8 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
         let child = std::process::Command::new(std::env::current_exe().map_err(fail)?)
             .args(["--json", "bench", "history", "--open-only", "--dir"])
             .arg(&dir.0)
+            .arg("--checkpoint-interval")
+            .arg(interval.to_string())
             .output()
             .map_err(fail)?;
         let cj: Value = serde_json::from_slice(&child.stdout).map_err(|_| {
