@@ -35,7 +35,7 @@ use sero_crypto::curve::encode_base;
 use crate::checkpoint;
 use sero_consensus::checkpoint::{CheckpointCertificate, CheckpointError};
 use sero_consensus::{round_seed, vrf};
-use sero_ledger::block::{validators_hash, Seal};
+use sero_ledger::block::{validators_hash, BlockHeader, Seal};
 use sero_ledger::light::{HeaderVerifier, LightState, ValidatorEntry};
 use sero_state::{SnapshotInfo, StateDb};
 use sero_zk::params::Parameters;
@@ -146,43 +146,55 @@ pub fn verify_headers(
     if db.hash_at(0).map_err(se(0))? != Some(parent_hash) {
         return Err(bad(0, "the stored block hash is not the header's".into()));
     }
-    for h in 1..=tip {
-        let header = header_at(h)?;
-        if header.height != h {
-            return Err(bad(h, format!("the header says height {}", header.height)));
-        }
-        if header.parent != parent_hash {
-            return Err(bad(h, "its parent hash is not the previous header's".into()));
-        }
-        if header.time < parent.time {
-            return Err(bad(h, "its time is before its parent's".into()));
-        }
-        let hash = header.hash();
-        if db.hash_at(h).map_err(se(h))? != Some(hash) {
-            return Err(bad(h, "the stored block hash is not the header's".into()));
-        }
-        if db.root_at(h).map_err(se(h))? != Some(encode_base(&header.note_root)) {
-            return Err(bad(h, "the stored note root is not the header's".into()));
-        }
-        // The round seed chained through the seals' seed proofs (their
-        // outputs, unverified here: a checkpoint signs the seed it reaches,
-        // and step 2 verifies every proof it does not cover).
-        let beta = match &header.seal {
-            Seal::Empty => None,
-            Seal::Proposed(p) => Some(
-                vrf::output_unchecked(&p.seed_proof)
-                    .map_err(|e| bad(h, format!("seed proof: {e}")))?,
-            ),
-            _ => return Err(bad(h, "not an empty or proposed block's seal".into())),
-        };
-        seed = round_seed(&seed, beta.as_ref(), h);
-        if db.seed_at(h).map_err(se(h))? != Some(seed) {
-            return Err(bad(h, "the stored round seed is not the chained one".into()));
-        }
-        parent = header;
-        parent_hash = hash;
-        report.linked += 1;
+    let mut failure: Option<JoinError> = None;
+    let walked = db.for_each_header(1, tip, |h, stored_hash, bytes, root, stored_seed| {
+        let checked = (|| {
+            let header = BlockHeader::from_bytes(bytes).map_err(|e| bad(h, e.to_string()))?;
+            if header.height != h {
+                return Err(bad(h, format!("the header says height {}", header.height)));
+            }
+            if header.parent != parent_hash {
+                return Err(bad(h, "its parent hash is not the previous header's".into()));
+            }
+            if header.time < parent.time {
+                return Err(bad(h, "its time is before its parent's".into()));
+            }
+            let hash = header.hash();
+            if *stored_hash != hash {
+                return Err(bad(h, "the stored block hash is not the header's".into()));
+            }
+            if root != Some(&encode_base(&header.note_root)) {
+                return Err(bad(h, "the stored note root is not the header's".into()));
+            }
+            // The round seed chained through the seals' seed proofs (their
+            // outputs, unverified here: a checkpoint signs the seed it
+            // reaches, and step 2 verifies every proof it does not cover).
+            let beta = match &header.seal {
+                Seal::Empty => None,
+                Seal::Proposed(p) => Some(
+                    vrf::output_unchecked(&p.seed_proof)
+                        .map_err(|e| bad(h, format!("seed proof: {e}")))?,
+                ),
+                _ => return Err(bad(h, "not an empty or proposed block's seal".into())),
+            };
+            seed = round_seed(&seed, beta.as_ref(), h);
+            if stored_seed != Some(&seed) {
+                return Err(bad(h, "the stored round seed is not the chained one".into()));
+            }
+            parent = header;
+            parent_hash = hash;
+            report.linked += 1;
+            Ok(())
+        })();
+        checked.map_err(|e| {
+            failure = Some(e);
+            sero_state::StateError::Corrupt("header walk stopped".into())
+        })
+    });
+    if let Some(e) = failure {
+        return Err(e);
     }
+    walked.map_err(|e| bad(0, e.to_string()))?;
 
     // 2. Trust, one interval at a time.
     let k = genesis.checkpoint_interval;

@@ -413,6 +413,50 @@ impl StateDb {
         Ok(t.get(height)?.map(|g| *g.value()))
     }
 
+    /// Calls `f(height, hash, header, root, seed)` for every height
+    /// `from..=to` in order, from ONE read transaction (a walk over a long
+    /// header chain without a transaction per lookup); a height without a
+    /// block is [`StateError::Corrupt`], a missing root or seed is `None`.
+    /// Stops at the first error `f` returns.
+    #[allow(clippy::type_complexity)]
+    pub fn for_each_header(
+        &self,
+        from: u64,
+        to: u64,
+        mut f: impl FnMut(
+            u64,
+            &[u8; 32],
+            &[u8],
+            Option<&[u8; 32]>,
+            Option<&[u8; 32]>,
+        ) -> Result<(), StateError>,
+    ) -> Result<(), StateError> {
+        let r = self.read()?;
+        let hashes = r.open_table(BLOCK_HASHES)?;
+        let blocks = r.open_table(BLOCKS)?;
+        let roots = r.open_table(ROOTS)?;
+        let seeds = r.open_table(SEEDS)?;
+        for h in from..=to {
+            let hash = match hashes.get(h)? {
+                Some(g) => *g.value(),
+                None => return Err(StateError::Corrupt(format!("no block at height {h}"))),
+            };
+            let rec = blocks.get(&hash)?.ok_or_else(|| {
+                StateError::Corrupt(format!("block {} at height {h} missing", hex::encode(hash)))
+            })?;
+            let (height, header, _) = crate::codec::decode_block_record(rec.value())?;
+            if height != h {
+                return Err(StateError::Corrupt(format!(
+                    "block at height {h} records height {height}"
+                )));
+            }
+            let root = roots.get(h)?.map(|g| *g.value());
+            let seed = seeds.get(h)?.map(|g| *g.value());
+            f(h, &hash, &header, root.as_ref(), seed.as_ref())?;
+        }
+        Ok(())
+    }
+
     /// The lowest height whose block body is stored: 0 on an archive
     /// store; bodies below it were pruned ([`BlockEffects::prune`]).
     pub fn pruned_below(&self) -> Result<u64, StateError> {
