@@ -373,6 +373,31 @@ impl StateDb {
     /// stored; on success all of it is, durably, when this returns. Leaves
     /// and outputs get positions from the current leaf count.
     pub fn apply_block(&self, e: &BlockEffects) -> Result<(), StateError> {
+        self.apply_blocks(std::slice::from_ref(e))
+    }
+
+    /// [`apply_block`](Self::apply_block) for several consecutive blocks in
+    /// ONE durable write transaction (one fsync): all of them are stored,
+    /// or, on any error, none.
+    pub fn apply_blocks(&self, blocks: &[BlockEffects]) -> Result<(), StateError> {
+        let mut records = Vec::with_capacity(blocks.len());
+        for e in blocks {
+            records.push(check_effects(e)?);
+        }
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate);
+        let r = blocks
+            .iter()
+            .zip(&records)
+            .try_for_each(|(e, record)| write_block(&txn, e, record));
+        finish(txn, r)
+    }
+}
+
+/// The checks of [`StateDb::apply_block`] that need no store; the block
+/// record to write.
+fn check_effects(e: &BlockEffects) -> Result<Vec<u8>, StateError> {
+    {
         if e.leaves.len() != e.outputs.len() {
             return Err(StateError::LengthMismatch {
                 leaves: e.leaves.len(),
@@ -393,13 +418,11 @@ impl StateDb {
                 });
             }
         }
-        let record = encode_block_record(e.height, &e.header, &e.body)?;
-        let mut txn = self.db.begin_write()?;
-        txn.set_durability(Durability::Immediate);
-        let r = write_block(&txn, e, &record);
-        finish(txn, r)
+        encode_block_record(e.height, &e.header, &e.body)
     }
+}
 
+impl StateDb {
     /// The tip `(height, hash)`, or `None` on an empty database.
     pub fn tip(&self) -> Result<Option<(u64, [u8; 32])>, StateError> {
         let r = self.read()?;

@@ -122,6 +122,7 @@ fn extend_blocks(
     let mine: Vec<OneTimeAddress> = (0..4).map(|_| wallet.derive_pkr(&mut rng)).collect();
     let mut seed = db.seed_at(tip).map_err(|x| e(&x))?.unwrap_or_default();
     let mut made = 0u64;
+    let mut batch: Vec<BlockEffects> = Vec::new();
     let acc = db
         .state_acc(&stored.hash)
         .map_err(|x| e(&x))?
@@ -180,10 +181,24 @@ fn extend_blocks(
             state_acc: acc.clone(),
             ..Default::default()
         };
-        db.apply_block(&effects).map_err(|x| e(&x))?;
-        signers.after(db, height, effects.hash, seed)?;
+        let hash = effects.hash;
+        batch.push(effects);
         parent = block.header;
-        progress(frontier.len());
+        // Up to 512 blocks per durable write; a checkpoint is signed once
+        // its block is stored.
+        let done = !((frontier.len() < notes || per_block == 0) && made < max_blocks);
+        let checkpoint = is_checkpoint(height, signers.interval);
+        if checkpoint || done || batch.len() >= 512 {
+            db.apply_blocks(&batch).map_err(|x| e(&x))?;
+            batch.clear();
+            progress(frontier.len());
+        }
+        if checkpoint {
+            signers.after(db, height, hash, seed)?;
+        }
+    }
+    if !batch.is_empty() {
+        db.apply_blocks(&batch).map_err(|x| e(&x))?;
     }
     Ok(())
 }
