@@ -413,6 +413,33 @@ fn reopen_persists_everything() {
 }
 
 #[test]
+fn several_blocks_in_one_write_are_all_stored_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = StateDb::open(&db_path(&dir)).unwrap();
+    let blocks = chain(3, 12);
+    db.apply_blocks(&blocks[..5]).unwrap();
+    assert_matches_chain(&db, &blocks[..5]);
+    // A batch whose third block repeats a nullifier of the first: nothing
+    // of it is stored.
+    let mut bad = blocks[5..9].to_vec();
+    let n = bad[0].nullifiers[0];
+    bad[2].nullifiers.push(n);
+    assert!(matches!(
+        db.apply_blocks(&bad),
+        Err(StateError::DuplicateNullifier { .. })
+    ));
+    assert_matches_chain(&db, &blocks[..5]);
+    // A batch that does not start at the tip.
+    assert!(matches!(
+        db.apply_blocks(&blocks[6..9]),
+        Err(StateError::NotNextHeight { .. })
+    ));
+    assert_matches_chain(&db, &blocks[..5]);
+    db.apply_blocks(&blocks[5..]).unwrap();
+    assert_matches_chain(&db, &blocks);
+}
+
+#[test]
 fn rejections_return_typed_errors_and_change_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = db_path(&dir);
