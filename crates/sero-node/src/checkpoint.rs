@@ -25,9 +25,14 @@ pub enum VoteError {
     /// relaying peer is to blame.
     #[error("invalid checkpoint vote: {0}")]
     Invalid(CheckpointError),
-    /// For a block not final here yet: keep it for later.
+    /// For a block not final here yet (a valid signature of a member of
+    /// the signing set, for the next checkpoint): keep it for later.
     #[error("checkpoint {0} is not final here yet")]
     NotYet(u64),
+    /// For a checkpoint beyond the next one: this node is behind and cannot
+    /// check the signer yet; not recorded, nobody blamed.
+    #[error("checkpoint {0} is beyond this node's next checkpoint")]
+    TooFar(u64),
     /// For another block than ours at a final height (another fork, or a
     /// stale chain here): not recorded, nobody blamed.
     #[error("checkpoint vote for another block at {0}")]
@@ -74,19 +79,17 @@ pub fn block_and_seed(chain: &Chain, h: u64) -> Result<Option<([u8; 32], [u8; 32
 }
 
 /// Checks a gossiped vote against this node's chain: a checkpoint height,
-/// final here, for our block and seed, by a member of the signing set,
-/// with a valid signature.
+/// by a member of the signing set, with a valid signature, then final
+/// here and for our block and seed. The signer and the signature are
+/// checked first, so only a validator's own vote can wait for its block
+/// ([`VoteError::NotYet`], at most the next checkpoint).
 pub fn check_vote(chain: &Chain, k: u64, v: &CheckpointVote) -> Result<(), VoteError> {
     if !is_checkpoint(v.height, k) {
         return Err(VoteError::Invalid(CheckpointError::NotCheckpoint(v.height)));
     }
     let finalized = chain.db().finalized_height().map_err(store)?;
-    if v.height > finalized {
-        return Err(VoteError::NotYet(v.height));
-    }
-    match block_and_seed(chain, v.height).map_err(store)? {
-        Some((hash, seed)) if hash == v.block_hash && seed == v.seed => {}
-        _ => return Err(VoteError::OtherBlock(v.height)),
+    if v.height - k > finalized {
+        return Err(VoteError::TooFar(v.height));
     }
     let set = signing_set(chain, v.height, k).map_err(store)?;
     if set.get(&v.voter).is_none() {
@@ -95,7 +98,13 @@ pub fn check_vote(chain: &Chain, k: u64, v: &CheckpointVote) -> Result<(), VoteE
     if !v.signature_ok() {
         return Err(VoteError::Invalid(CheckpointError::BadSignature));
     }
-    Ok(())
+    if v.height > finalized {
+        return Err(VoteError::NotYet(v.height));
+    }
+    match block_and_seed(chain, v.height).map_err(store)? {
+        Some((hash, seed)) if hash == v.block_hash && seed == v.seed => Ok(()),
+        _ => Err(VoteError::OtherBlock(v.height)),
+    }
 }
 
 /// Adds a checked vote to the certificate stored for its height; `false`

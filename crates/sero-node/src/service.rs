@@ -1203,12 +1203,18 @@ impl Service {
                 Ok(true) => Validation::Accept,
                 Ok(false) => Validation::Ignore,
                 Err(checkpoint::VoteError::NotYet(_)) => {
-                    if self.early_checkpoints.len() < MAX_EARLY_CHECKPOINT_VOTES {
+                    // One waiting vote per signer and height.
+                    let dup = self
+                        .early_checkpoints
+                        .iter()
+                        .any(|(w, _, _)| w.height == v.height && w.voter == v.voter);
+                    if !dup && self.early_checkpoints.len() < MAX_EARLY_CHECKPOINT_VOTES {
                         self.early_checkpoints.push((v, id, source));
                         return Ok(());
                     }
                     Validation::Ignore
                 }
+                Err(checkpoint::VoteError::TooFar(_)) => Validation::Ignore,
                 Err(checkpoint::VoteError::OtherBlock(h)) => {
                     tracing::debug!(%source, height = h, "checkpoint vote for another block");
                     Validation::Ignore

@@ -103,6 +103,30 @@ fn a_checkpoint_not_final_here_waits() {
         check_vote(&chain, K, &v),
         Err(VoteError::NotYet(8))
     ));
+    // Only a validator's valid vote waits: a forged one or an outsider's
+    // is refused at once…
+    let mut forged = v.clone();
+    forged.signature[0] ^= 1;
+    assert!(matches!(
+        check_vote(&chain, K, &forged),
+        Err(VoteError::Invalid(CheckpointError::BadSignature))
+    ));
+    let outsider = CheckpointVote::sign(
+        &ValidatorKeys::from_seed(&[9; 32]).vote,
+        8,
+        v.block_hash,
+        v.seed,
+    );
+    assert!(matches!(
+        check_vote(&chain, K, &outsider),
+        Err(VoteError::Invalid(CheckpointError::UnknownSigner))
+    ));
+    // …and one beyond the next checkpoint is not considered.
+    let far = CheckpointVote::sign(&keys()[0].vote, 12, v.block_hash, v.seed);
+    assert!(matches!(
+        check_vote(&chain, K, &far),
+        Err(VoteError::TooFar(12))
+    ));
     // And cannot be stored behind the node's back either.
     assert!(chain.db().put_checkpoint(8, b"x").is_err());
 }
