@@ -155,6 +155,14 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
         interval,
     };
     let genesis = bench_genesis(&keys, &premine_pkr, interval)?;
+    // The genesis file of the synthetic chain, so that a `sero node
+    // --datadir DIR --genesis DIR/genesis.json` can serve it (e.g. its
+    // snapshot, to time `sero snapshot fetch` over loopback).
+    std::fs::write(
+        dir.0.join("genesis.json"),
+        serde_json::to_string_pretty(&genesis.json).map_err(fail)?,
+    )
+    .map_err(fail)?;
     let open = || {
         Chain::open(&path, params.clone(), genesis.chain_config(), || {
             genesis.block()
