@@ -10,15 +10,19 @@
 //! records, the registry, seeds, certificates and the contract state.
 //! Block bodies, receipts, pruned spends, undo records and the tree's
 //! inner nodes are not sent: bodies and the tree nodes are not needed
-//! (the nodes are rebuilt from the leaves), the rest is not committed by
+//! (the import hashes the nodes from the leaves), the rest is not committed by
 //! any header and so could not be checked.
 //!
 //! [`StateDb::import_snapshot`] creates a new store from such a stream,
 //! checking its framing, the order of every table's keys (strictly
 //! ascending, so no key twice), the fixed lengths and a BLAKE2b-256
-//! checksum, and rebuilds the tree nodes. It trusts nothing else: the
-//! caller must then check the store against a header it verified (the
-//! chain's `verify_state` and the header chain from the genesis). The
+//! checksum, and builds the tree nodes: the leaves are hashed as they are
+//! written (complete subtrees of `2^14` leaves on other cores while the
+//! import goes on), and the root it computed is returned
+//! ([`SnapshotInfo::note_root`]). It trusts nothing else: the caller must
+//! then check the store against a header it verified (the chain's
+//! `verify_imported_state` with that root, or `verify_state`, and the
+//! header chain from the genesis). The
 //! imported store is final at the snapshot's height and stores no body up
 //! to it ([`StateDb::pruned_below`] is `height + 1`).
 //!

@@ -67,22 +67,34 @@ pub(crate) fn append_nodes(
     let (mut s, mut e) = (start, start + new.len() as u64);
     for level in 0..DEPTH {
         let (ps, pe) = (s >> 1, ((e - 1) >> 1) + 1);
-        let mut above = Vec::with_capacity((pe - ps) as usize);
-        for j in ps..pe {
-            let left = if 2 * j >= s {
-                cur[(2 * j - s) as usize]
-            } else {
-                get_node(leaves, &*nodes, level, 2 * j)?.ok_or_else(|| {
-                    StateError::Corrupt(format!("tree node {level}/{} missing", 2 * j))
-                })?
+        // Only the first pair can start left of the new nodes (`s` odd):
+        // its left child is a stored node.
+        let stored_left = if 2 * ps < s {
+            Some(get_node(leaves, &*nodes, level, 2 * ps)?.ok_or_else(|| {
+                StateError::Corrupt(format!("tree node {level}/{} missing", 2 * ps))
+            })?)
+        } else {
+            None
+        };
+        let pair = |j: u64| {
+            let left = match stored_left {
+                Some(l) if j == ps => l,
+                _ => cur[(2 * j - s) as usize],
             };
             let right = if 2 * j + 1 < e {
                 cur[(2 * j + 1 - s) as usize]
             } else {
                 empty_root(level)
             };
-            above.push(node_hash(left, right));
-        }
+            node_hash(left, right)
+        };
+        // Many new nodes (a bulk load): hashed in parallel.
+        let above: Vec<Base> = if pe - ps >= 64 {
+            use rayon::prelude::*;
+            (ps..pe).into_par_iter().map(pair).collect()
+        } else {
+            (ps..pe).map(pair).collect()
+        };
         for (j, v) in (ps..).zip(&above) {
             nodes.insert(node_key(level + 1, j), &encode_base(v))?;
         }

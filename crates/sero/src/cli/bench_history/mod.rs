@@ -74,6 +74,22 @@ fn vm_rss() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// CPU time (user + system, all threads) of this process so far, seconds
+/// (`/proc/self/stat`, in clock ticks of 1/100 s).
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // After the command name (in parentheses): state is field 3, utime 14,
+    // stime 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    f.get(11)
+        .zip(f.get(12))
+        .map_or(0.0, |(u, s)| (u + s) as f64 / 100.0)
+}
+
 /// The compact block at `h`, read from the store as `sero_getCompactBlocks`
 /// serves it (synthetic blocks have no spends).
 fn compact(db: &StateDb, h: u64) -> Result<CompactBlock, CliError> {
@@ -181,12 +197,14 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
     )];
     for &n in &sizes {
         let t = Instant::now();
+        let c = cpu_s();
         {
             let db = StateDb::open(&path).map_err(fail)?;
             synthetic::extend(&db, n, per_block, &wallet.payment_address(), 10_000, |_| {})
                 .map_err(fail)?;
         }
         let build_s = t.elapsed().as_secs_f64();
+        let build_cpu_s = cpu_s() - c;
 
         // Open: what a restart costs, measured in a fresh process.
         let child = std::process::Command::new(std::env::current_exe().map_err(fail)?)
@@ -261,7 +279,7 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
         // against the tip header. The header chain cannot be verified on
         // synthetic blocks; its cost is `blocks` × the per-header cost of
         // `--header-ms` (reported apart).
-        let (snap_bytes, export_s, import_s, verify_s) = {
+        let (snap_bytes, export_s, import_s, verify_s, import_cpu_s, verify_cpu_s) = {
             let db = StateDb::open(&path).map_err(fail)?;
             let (tip, _) = db.tip().map_err(fail)?.ok_or_else(|| fail("empty"))?;
             db.set_finalized(tip).map_err(fail)?;
@@ -278,10 +296,12 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             // the scan of the contract state and spent set, the open and
             // the state check against the tip header.
             let t = Instant::now();
+            let c0 = cpu_s();
             let file = std::fs::File::open(&snap).map_err(fail)?;
             let imported = sero_node::snapshot::import(&joined, file, |_| {}).map_err(fail)?;
             let import_s = imported.import_time().as_secs_f64();
             let scan_s = t.elapsed().as_secs_f64() - import_s;
+            let c1 = cpu_s();
             let t = Instant::now();
             let chain = Chain::open(&joined, params.clone(), cfg.clone(), || {
                 genesis_block(&[(premine_pkr, 1_000)], &[], 0, &cfg)
@@ -289,10 +309,12 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             .map_err(fail)?;
             sero_node::snapshot::verify_state(&chain, &imported).map_err(fail)?;
             let verify_s = scan_s + t.elapsed().as_secs_f64();
+            let c2 = cpu_s();
             drop(chain);
             let _ = std::fs::remove_file(&joined);
             let _ = std::fs::remove_file(&snap);
-            (info.bytes, export_s, import_s, verify_s)
+            // CPU: the scan is counted with the import here (one figure).
+            (info.bytes, export_s, import_s, verify_s, c1 - c0, c2 - c1)
         };
         let blocks = tip + 1 + 10;
         let headers_s = blocks as f64 * a.header_ms / 1e3;
@@ -315,6 +337,7 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             "notes": leaves,
             "blocks": tip + 1,
             "build_s": build_s,
+            "build_cpu_s": build_cpu_s,
             "open_ms": open_ms,
             "open_rss_bytes": open_rss,
             "disk_bytes": disk,
@@ -329,6 +352,9 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             "snapshot_write_s": export_s,
             "snapshot_import_s": import_s,
             "snapshot_verify_state_s": verify_s,
+            "snapshot_import_and_scan_cpu_s": import_cpu_s,
+            "snapshot_open_and_check_cpu_s": verify_cpu_s,
+            "load_average": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
             "join_headers_s_estimated": headers_s,
             "join_s_without_headers": import_s + verify_s,
         }));

@@ -11,6 +11,7 @@
 
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
 use sero_assets::Asset;
 use sero_crypto::curve::encode_base;
 use sero_crypto::Base;
@@ -21,7 +22,8 @@ use sero_state::{BlockEffects, StateDb};
 use sero_tree::{cm_auth, Frontier};
 
 /// Appends blocks of `per_block` synthetic outputs to `db` until it holds
-/// at least `notes` leaves; `progress(leaves)` after each block.
+/// at least `notes` leaves; `progress(leaves)` after each batch of blocks
+/// written.
 pub fn extend(
     db: &StateDb,
     notes: u64,
@@ -49,12 +51,22 @@ pub fn extend(
         .state_acc(&stored.hash)
         .map_err(|x| e(&x))?
         .unwrap_or_default();
+    // Blocks are made and written in batches of about `BATCH_NOTES` notes
+    // (one write transaction each, the tree nodes updated once): the
+    // commitments, records and block roots are hashed in parallel; only
+    // the frontier appends are sequential.
+    const BATCH_NOTES: u64 = 50_000;
+    let batch_blocks = (BATCH_NOTES / per_block).max(1);
     while frontier.len() < notes {
-        let height = parent.height + 1;
-        let mut leaves = Vec::with_capacity(per_block as usize);
-        let mut outputs = Vec::with_capacity(per_block as usize);
-        for _ in 0..per_block {
-            let pos = frontier.len();
+        let blocks = (notes - frontier.len())
+            .div_ceil(per_block)
+            .min(batch_blocks);
+        let first = frontier.len();
+        // The outputs, in the order of the random draws of one block after
+        // the other (the same store as block by block).
+        let mut drawn = Vec::with_capacity((blocks * per_block) as usize);
+        for i in 0..blocks * per_block {
+            let pos = first + i;
             let ours = pos % wallet_every == wallet_every / 2;
             let pkr = if ours {
                 mine[(pos / wallet_every) as usize % mine.len()]
@@ -74,35 +86,57 @@ pub fn extend(
             } else {
                 Base::from(rng.next_u64()) * Base::from(rng.next_u64())
             };
-            let r = OutputRecord::Plain {
-                pkr,
-                cm_out,
-                asset: Asset::sero(1),
-                memo_hash: Base::from(0u64),
-            };
-            let leaf = cm_auth(pos, cm_out);
-            frontier.append(leaf).map_err(|x| e(&x))?;
-            leaves.push(encode_base(&leaf));
-            outputs.push(r.to_bytes());
+            drawn.push((pos, pkr, cm_out));
         }
-        let mut block = Block::empty(height, &parent);
-        block.header.leaf_count = frontier.len();
-        block.header.note_root = frontier.root();
-        let effects = BlockEffects {
-            height,
-            hash: block.hash(),
-            parent: parent.hash(),
-            header: block.header.to_bytes(),
-            body: block.body_bytes(),
-            note_root: encode_base(&block.header.note_root),
-            leaves,
-            outputs,
-            seed,
-            state_acc: acc.clone(),
-            ..Default::default()
-        };
-        db.apply_block(&effects).map_err(|x| e(&x))?;
-        parent = block.header;
+        let made: Vec<(Base, Vec<u8>)> = drawn
+            .par_iter()
+            .map(|(pos, pkr, cm_out)| {
+                let r = OutputRecord::Plain {
+                    pkr: *pkr,
+                    cm_out: *cm_out,
+                    asset: Asset::sero(1),
+                    memo_hash: Base::from(0u64),
+                };
+                (cm_auth(*pos, *cm_out), r.to_bytes())
+            })
+            .collect();
+        // The frontier after each block, then each block's root.
+        let mut ends = Vec::with_capacity(blocks as usize);
+        for (i, (leaf, _)) in made.iter().enumerate() {
+            frontier.append(*leaf).map_err(|x| e(&x))?;
+            if (i as u64 + 1).is_multiple_of(per_block) {
+                ends.push(frontier.clone());
+            }
+        }
+        let roots: Vec<(u64, Base)> = ends.par_iter().map(|f| (f.len(), f.root())).collect();
+        let mut made = made.into_iter();
+        let mut effects = Vec::with_capacity(blocks as usize);
+        for (leaf_count, note_root) in roots {
+            let height = parent.height + 1;
+            let (leaves, outputs): (Vec<[u8; 32]>, Vec<Vec<u8>>) = made
+                .by_ref()
+                .take(per_block as usize)
+                .map(|(l, o)| (encode_base(&l), o))
+                .unzip();
+            let mut block = Block::empty(height, &parent);
+            block.header.leaf_count = leaf_count;
+            block.header.note_root = note_root;
+            effects.push(BlockEffects {
+                height,
+                hash: block.hash(),
+                parent: parent.hash(),
+                header: block.header.to_bytes(),
+                body: block.body_bytes(),
+                note_root: encode_base(&note_root),
+                leaves,
+                outputs,
+                seed,
+                state_acc: acc.clone(),
+                ..Default::default()
+            });
+            parent = block.header;
+        }
+        db.apply_blocks(&effects).map_err(|x| e(&x))?;
         progress(frontier.len());
     }
     Ok(())
