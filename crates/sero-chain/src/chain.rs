@@ -198,14 +198,79 @@ pub struct Chain {
 /// each block prunes one).
 pub const MAX_PRUNE_PER_BLOCK: u64 = 256;
 
+/// An entry of the state accumulator, as read by [`scan_state_acc`].
+enum AccEntry {
+    Contract(Vec<u8>, Vec<u8>),
+    Spent(Spent, [u8; 32]),
+}
+
+/// Entries hashed per parallel job of [`scan_state_acc`].
+const ACC_BATCH: usize = 4_096;
+
+/// The accumulator of `batch` (its entries hashed in parallel).
+fn acc_of(batch: &[AccEntry]) -> LtHash {
+    use rayon::prelude::*;
+    batch
+        .par_iter()
+        .fold(LtHash::default, |mut a, e| {
+            match e {
+                AccEntry::Contract(k, v) => a.add(k, v),
+                AccEntry::Spent(kind, id) => a.add_spent(*kind, id),
+            }
+            a
+        })
+        .reduce(LtHash::default, |mut a, b| {
+            a.merge(&b);
+            a
+        })
+}
+
 /// The state accumulator over every stored contract-state entry, spent
-/// nullifier and til (one streamed scan of each table).
-fn scan_state_acc(db: &StateDb) -> Result<LtHash, ChainError> {
-    let mut acc = LtHash::default();
-    db.for_each_evm_entry(|k, v| acc.add(k, v))?;
-    db.for_each_nullifier(|n, _| acc.add_spent(Spent::Nullifier, n))?;
-    db.for_each_til(|t, _, _| acc.add_spent(Spent::Til, t))?;
-    Ok(acc)
+/// nullifier and til: one streamed scan of each table, recomputed from
+/// the entries (nothing persisted is read). The entries are hashed in
+/// batches on the other cores while the scan reads on (the sum does not
+/// depend on the order); at most a few batches are in flight, so memory
+/// does not grow with the state.
+pub fn scan_state_acc(db: &StateDb) -> Result<LtHash, ChainError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let total = Mutex::new(LtHash::default());
+    let in_flight = AtomicUsize::new(0);
+    let max_in_flight = rayon::current_num_threads().max(2);
+    let res = rayon::scope(|s| -> Result<(), ChainError> {
+        let mut batch = Vec::with_capacity(ACC_BATCH);
+        let flush = |batch: &mut Vec<AccEntry>| {
+            let b = std::mem::replace(batch, Vec::with_capacity(ACC_BATCH));
+            if in_flight.load(Ordering::Acquire) >= max_in_flight {
+                // Enough queued: hash this one here.
+                let part = acc_of(&b);
+                total.lock().expect("not poisoned").merge(&part);
+            } else {
+                in_flight.fetch_add(1, Ordering::AcqRel);
+                let (total, in_flight) = (&total, &in_flight);
+                s.spawn(move |_| {
+                    let part = acc_of(&b);
+                    total.lock().expect("not poisoned").merge(&part);
+                    in_flight.fetch_sub(1, Ordering::AcqRel);
+                });
+            }
+        };
+        let push = |e: AccEntry, batch: &mut Vec<AccEntry>| {
+            batch.push(e);
+            if batch.len() == ACC_BATCH {
+                flush(batch);
+            }
+        };
+        db.for_each_evm_entry(|k, v| push(AccEntry::Contract(k.to_vec(), v.to_vec()), &mut batch))?;
+        db.for_each_nullifier(|n, _| push(AccEntry::Spent(Spent::Nullifier, *n), &mut batch))?;
+        db.for_each_til(|t, _, _| push(AccEntry::Spent(Spent::Til, *t), &mut batch))?;
+        if !batch.is_empty() {
+            flush(&mut batch);
+        }
+        Ok(())
+    });
+    res?;
+    Ok(total.into_inner().expect("not poisoned"))
 }
 
 /// The accumulator at the tip: the persisted one if it was written for the
@@ -549,22 +614,103 @@ impl Chain {
     pub fn verify_state(&self) -> Result<(), ChainError> {
         let h = self.tip_header();
         let bad = |what: &str| Err(ChainError::Corrupt(format!("state check: {what}")));
-        let n = self.db.leaf_count()?;
         let mut frontier = Frontier::new();
-        let mut pos = 0u64;
-        while pos < n {
+        let n = self.check_records(|leaves| {
+            for l in leaves {
+                frontier.append(*l).map_err(|_| ChainError::TreeFull)?;
+            }
+            Ok(())
+        })?;
+        if n != h.leaf_count || frontier.len() != h.leaf_count || frontier.root() != h.note_root {
+            return bad("the leaves do not give the header's note root and leaf count");
+        }
+        if self.db.tree_root()? != h.note_root {
+            return bad("the persisted tree nodes do not give the header's note root");
+        }
+        if scan_state_acc(&self.db)?.root() != h.state_root {
+            return bad("the contract state and spent set do not give the header's state root");
+        }
+        if load_registry(&self.db)?.validators_hash() != h.validators_hash {
+            return bad("the registry does not give the header's validators hash");
+        }
+        Ok(())
+    }
+
+    /// [`verify_state`](Self::verify_state) for a store this process has
+    /// just imported from a snapshot, doing each piece of work once: the
+    /// tree and the state accumulator are not hashed again but taken from
+    /// what the caller computed itself while importing, and compared with
+    /// the tip header.
+    ///
+    /// * `note_root`: the root the import computed from the leaves it
+    ///   wrote (`sero_state::SnapshotInfo::note_root` of
+    ///   `StateDb::import_snapshot`, which also wrote the tree nodes from
+    ///   them; nothing in a snapshot carries a tree node);
+    /// * `state_acc`: [`scan_state_acc`] of this store (not the persisted
+    ///   accumulator, which anyone could have written).
+    ///
+    /// Checked here: the leaf count, `note_root`, the persisted root node
+    /// (one read), each output record against its leaf (`CMauth`, in
+    /// parallel: the one pass over the leaves and records), `state_acc`'s
+    /// root and the registry's validators hash. Passing values that were
+    /// not computed that way voids the check: use [`verify_state`] for any
+    /// other store.
+    ///
+    /// [`verify_state`]: Self::verify_state
+    pub fn verify_imported_state(
+        &self,
+        note_root: &[u8; 32],
+        state_acc: &LtHash,
+    ) -> Result<(), ChainError> {
+        let h = self.tip_header();
+        let bad = |what: &str| Err(ChainError::Corrupt(format!("state check: {what}")));
+        if self.db.leaf_count()? != h.leaf_count || *note_root != encode_base(&h.note_root) {
+            return bad("the leaves do not give the header's note root and leaf count");
+        }
+        if self.db.tree_root()? != h.note_root {
+            return bad("the persisted tree nodes do not give the header's note root");
+        }
+        if self.check_records(|_| Ok(()))? != h.leaf_count {
+            return bad("the leaves do not give the header's note root and leaf count");
+        }
+        if state_acc.root() != h.state_root {
+            return bad("the contract state and spent set do not give the header's state root");
+        }
+        if load_registry(&self.db)?.validators_hash() != h.validators_hash {
+            return bad("the registry does not give the header's validators hash");
+        }
+        Ok(())
+    }
+
+    /// Checks every stored output record against its leaf (`CMauth(pos,
+    /// cm_out)`, one Poseidon each, in parallel; the record's layout is
+    /// checked, its PKr points are not decoded: the leaf commits to
+    /// `cm_out` only, see `OutputRecord::cm_out_of`) and gives `each` the
+    /// leaves, in order, in ranges of at most [`sero_state::MAX_RANGE`].
+    /// The next range is read while one is hashed. Returns the number of
+    /// leaves.
+    fn check_records(
+        &self,
+        mut each: impl FnMut(&[Base]) -> Result<(), ChainError>,
+    ) -> Result<u64, ChainError> {
+        use rayon::prelude::*;
+        type Range = (Vec<[u8; 32]>, Vec<(u64, Vec<u8>)>);
+        let bad = |what: &str| ChainError::Corrupt(format!("state check: {what}"));
+        let n = self.db.leaf_count()?;
+        let read = |pos: u64| -> Result<Range, ChainError> {
             let to = (pos + sero_state::MAX_RANGE).min(n);
             let leaves = self.db.leaves(pos, to)?;
             let outputs = self.db.outputs(pos, to)?;
             if leaves.len() as u64 != to - pos || outputs.len() as u64 != to - pos {
-                return bad("leaves or outputs missing");
+                return Err(bad("leaves or outputs missing"));
             }
-            // Each record against its leaf, in parallel (one Poseidon
-            // each); the record's layout is checked, its PKr points are
-            // not decoded (the leaf commits to `cm_out` only; see
-            // `OutputRecord::cm_out_of`).
-            use rayon::prelude::*;
-            let checked: Vec<Result<Base, ChainError>> = leaves
+            Ok((leaves, outputs))
+        };
+        let check = |pos: u64, (leaves, outputs): &Range| -> Result<Vec<Base>, ChainError> {
+            if outputs.iter().zip(pos..).any(|((p, _), want)| *p != want) {
+                return Err(bad("output positions out of order"));
+            }
+            leaves
                 .par_iter()
                 .zip(outputs.par_iter())
                 .map(|(l, (p, o))| {
@@ -580,28 +726,22 @@ impl Chain {
                     }
                     Ok(leaf)
                 })
-                .collect();
-            for (i, leaf) in checked.into_iter().enumerate() {
-                if outputs[i].0 != pos + i as u64 {
-                    return bad("output positions out of order");
-                }
-                frontier.append(leaf?).map_err(|_| ChainError::TreeFull)?;
-            }
-            pos = to;
+                .collect()
+        };
+        let mut pos = 0u64;
+        let mut cur = if n > 0 { Some(read(0)?) } else { None };
+        while let Some(range) = cur.take() {
+            let len = range.0.len() as u64;
+            let next_pos = pos + len;
+            let (checked, next) = rayon::join(
+                || check(pos, &range),
+                || (next_pos < n).then(|| read(next_pos)).transpose(),
+            );
+            each(&checked?)?;
+            cur = next?;
+            pos = next_pos;
         }
-        if frontier.len() != h.leaf_count || frontier.root() != h.note_root {
-            return bad("the leaves do not give the header's note root and leaf count");
-        }
-        if self.db.tree_root()? != h.note_root {
-            return bad("the persisted tree nodes do not give the header's note root");
-        }
-        if scan_state_acc(&self.db)?.root() != h.state_root {
-            return bad("the contract state and spent set do not give the header's state root");
-        }
-        if load_registry(&self.db)?.validators_hash() != h.validators_hash {
-            return bad("the registry does not give the header's validators hash");
-        }
-        Ok(())
+        Ok(pos)
     }
 
     /// Turns pruning on (`Some(depth)`: keep the bodies of the last `depth`

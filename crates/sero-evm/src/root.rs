@@ -165,6 +165,15 @@ impl LtHash {
         }
     }
 
+    /// Adds every entry of `other` (lane-wise): the accumulator of the
+    /// union of two disjoint sets, so a set can be hashed in parts (in
+    /// parallel) and the parts added, in any order.
+    pub fn merge(&mut self, other: &LtHash) {
+        for (a, b) in self.0.iter_mut().zip(other.0.iter()) {
+            *a = a.wrapping_add(*b);
+        }
+    }
+
     /// The accumulator's bytes (1,024 little-endian u16).
     pub fn to_bytes(&self) -> Vec<u8> {
         self.0.iter().flat_map(|l| l.to_le_bytes()).collect()
@@ -222,6 +231,10 @@ mod tests {
         assert_ne!(t, d);
         d.remove_spent(Spent::Nullifier, &[7; 32]);
         assert_eq!(d, a);
+        // Parts hashed apart and merged give the whole.
+        let mut m = LtHash::of([(b"k1".as_slice(), b"v1".as_slice())]);
+        m.merge(&LtHash::of([(b"k2".as_slice(), b"v2".as_slice())]));
+        assert_eq!(m, a);
         // Key/value boundaries are framed: (k1, v) ≠ (k, 1v).
         assert_ne!(
             LtHash::of([(b"k1".as_slice(), b"v".as_slice())]),

@@ -2,10 +2,12 @@
 //! import a snapshot that anyone may have served, then believe it only
 //! after checking it against the genesis the node was given.
 //!
-//! [`join`] imports the stream into a temporary store
-//! (`sero_state::StateDb::import_snapshot`: framing, key order, lengths,
-//! checksum), opens it as a chain of the genesis's configuration, and
-//! checks:
+//! [`join`] imports the stream into a temporary store ([`import`]:
+//! `sero_state::StateDb::import_snapshot` checks the framing, key order,
+//! lengths and checksum and hashes the tree nodes from the leaves as they
+//! are written, giving their root; then one scan of the contract state and
+//! spent set gives the state accumulator, recorded as the tip's), opens it
+//! as a chain of the genesis's configuration, and checks:
 //!
 //! 1. the header chain from the genesis to the snapshot's tip
 //!    ([`verify_headers`]): every header's links, stored hash, root and
@@ -19,9 +21,15 @@
 //!    changes); the tip must be final;
 //! 2. that the stored round seeds are the chained ones — the seeds decide
 //!    every later sortition;
-//! 3. [`Chain::verify_state`] against the tip header: every leaf and
-//!    output record (note root and leaf count), the contract state and the
-//!    spent set (state root), the active validators (validators hash).
+//! 3. [`verify_state`] against the tip header
+//!    ([`Chain::verify_imported_state`]): the note root the import
+//!    computed from the leaves it wrote and the leaf count, each output
+//!    record against its leaf, the accumulator of the scan (state root),
+//!    the active validators (validators hash). Each leaf and entry is
+//!    hashed once in the whole join: the import's tree and the scan's
+//!    accumulator are this process's own work on the stored records, so
+//!    they are not recomputed ([`Chain::verify_state`] is the same check
+//!    for a store of unknown history, hashing everything itself).
 //!
 //! Only then is the store moved to its place; on any failure it is deleted
 //! and the node has no chain, as before. What a snapshot carries that no
@@ -29,7 +37,8 @@
 //! listed in §18.7.
 
 use crate::genesis::Genesis;
-use sero_chain::chain::{Chain, ChainError};
+use sero_chain::chain::{scan_state_acc, Chain, ChainError};
+use sero_chain::evm::LtHash;
 use sero_consensus::ba::Certificate;
 use sero_crypto::curve::encode_base;
 use crate::checkpoint;
@@ -87,6 +96,77 @@ pub struct HeaderReport {
     /// Headers verified one by one (seal and BA★ certificate): where no
     /// complete checkpoint certificate was stored, and after the last one.
     pub certified: u64,
+}
+
+/// A store [`import`] made from a snapshot, with what it computed from
+/// the records it wrote: the root of the leaves ([`SnapshotInfo::note_root`])
+/// and the accumulator of the contract state and spent set. Only
+/// [`import`] makes one (its fields are private), so [`verify_state`]
+/// compares the header with values this process computed itself.
+#[derive(Debug)]
+pub struct Imported {
+    info: SnapshotInfo,
+    state_acc: LtHash,
+    import: Duration,
+    scan: Duration,
+}
+
+impl Imported {
+    /// What the snapshot is of, with the note root computed on import.
+    pub fn info(&self) -> &SnapshotInfo {
+        &self.info
+    }
+
+    /// Time of the import proper (reading, writing, the tree nodes).
+    pub fn import_time(&self) -> Duration {
+        self.import
+    }
+
+    /// Time of the scan of the contract state and spent set.
+    pub fn scan_time(&self) -> Duration {
+        self.scan
+    }
+}
+
+/// Creates the store `path` (which must not exist) from the snapshot `r`
+/// (`StateDb::import_snapshot`, which also hashes the tree nodes from the
+/// leaves), then scans its contract state and spent set into a fresh
+/// state accumulator ([`scan_state_acc`]) and records it as the tip's, so
+/// that `Chain::open` reads it instead of scanning again. Nothing is
+/// checked against a header yet ([`verify_state`]); on an error the store
+/// is removed. `progress` gets the bytes read.
+pub fn import(path: &Path, r: impl Read, progress: impl FnMut(u64)) -> Result<Imported, JoinError> {
+    let t0 = Instant::now();
+    let (db, info) = StateDb::import_snapshot(path, r, progress).map_err(JoinError::Import)?;
+    let import = t0.elapsed();
+    let t1 = Instant::now();
+    let scanned = (|| {
+        let acc = scan_state_acc(&db)?;
+        db.put_state_acc(&info.hash, &acc.to_bytes())?;
+        Ok::<_, ChainError>(acc)
+    })();
+    drop(db);
+    match scanned {
+        Ok(state_acc) => Ok(Imported {
+            info,
+            state_acc,
+            import,
+            scan: t1.elapsed(),
+        }),
+        Err(e) => {
+            let _ = std::fs::remove_file(path);
+            Err(JoinError::State(e.to_string()))
+        }
+    }
+}
+
+/// Step 3 of [`join`] (module docs): `chain`, opened on the store
+/// `imported` made, against its tip header, with
+/// [`Chain::verify_imported_state`] and what the import computed.
+pub fn verify_state(chain: &Chain, imported: &Imported) -> Result<(), JoinError> {
+    chain
+        .verify_imported_state(&imported.info.note_root, &imported.state_acc)
+        .map_err(|e| JoinError::State(e.to_string()))
 }
 
 /// Checks the header chain of `chain` from `genesis` to its tip (module
@@ -324,11 +404,7 @@ pub fn join(
     if tmp.exists() {
         std::fs::remove_file(&tmp)?;
     }
-    let t0 = Instant::now();
-    let (db, info) =
-        StateDb::import_snapshot(&tmp, r, |b| progress("import", b)).map_err(JoinError::Import)?;
-    drop(db);
-    let import = t0.elapsed();
+    let imported = import(&tmp, r, |b| progress("import", b))?;
     let checked = (|| {
         let chain = Chain::open(&tmp, params.clone(), genesis.chain_config(), || {
             genesis.block()
@@ -338,10 +414,8 @@ pub fn join(
         let header_report = verify_headers(&chain, genesis, |h| progress("headers", h))?;
         let headers = t1.elapsed();
         let t2 = Instant::now();
-        chain
-            .verify_state()
-            .map_err(|e| JoinError::State(e.to_string()))?;
-        Ok::<_, JoinError>((headers, t2.elapsed(), header_report))
+        verify_state(&chain, &imported)?;
+        Ok::<_, JoinError>((headers, imported.scan + t2.elapsed(), header_report))
     })();
     let (headers, state, header_report) = match checked {
         Ok(t) => t,
@@ -356,8 +430,8 @@ pub fn join(
     Ok((
         chain,
         JoinReport {
-            info,
-            import,
+            info: imported.info,
+            import: imported.import,
             headers,
             state,
             header_report,

@@ -373,52 +373,41 @@ impl StateDb {
     /// stored; on success all of it is, durably, when this returns. Leaves
     /// and outputs get positions from the current leaf count.
     pub fn apply_block(&self, e: &BlockEffects) -> Result<(), StateError> {
-        self.apply_blocks(std::slice::from_ref(e))
-    }
-
-    /// [`apply_block`](Self::apply_block) for several consecutive blocks in
-    /// ONE durable write transaction (one fsync): all of them are stored,
-    /// or, on any error, none.
-    pub fn apply_blocks(&self, blocks: &[BlockEffects]) -> Result<(), StateError> {
-        let mut records = Vec::with_capacity(blocks.len());
-        for e in blocks {
-            records.push(check_effects(e)?);
-        }
+        let record = check_effects(e)?;
         let mut txn = self.db.begin_write()?;
         txn.set_durability(Durability::Immediate);
-        let r = blocks
-            .iter()
-            .zip(&records)
-            .try_for_each(|(e, record)| write_block(&txn, e, record));
+        let r = write_block(&txn, e, &record, true);
         finish(txn, r)
     }
-}
 
-/// The checks of [`StateDb::apply_block`] that need no store; the block
-/// record to write.
-fn check_effects(e: &BlockEffects) -> Result<Vec<u8>, StateError> {
-    {
-        if e.leaves.len() != e.outputs.len() {
-            return Err(StateError::LengthMismatch {
-                leaves: e.leaves.len(),
-                outputs: e.outputs.len(),
-            });
-        }
-        if u32::try_from(e.txids.len()).is_err() {
-            return Err(StateError::TooLarge {
-                what: "transactions in a block",
-                len: e.txids.len(),
-            });
-        }
-        let mut keys = std::collections::HashSet::new();
-        for (k, _) in &e.registry {
-            if !keys.insert(*k) {
-                return Err(StateError::DuplicateValidator {
-                    hex: hex::encode(k),
-                });
+    /// Applies `blocks`, in order, as [`apply_block`](Self::apply_block)
+    /// would one after the other, but in ONE write transaction: all of
+    /// them are stored, durably, or none. The tree nodes are updated once
+    /// for all their leaves (the same nodes: they depend on the leaves
+    /// only). For bulk loading (`sero bench history`'s synthetic history,
+    /// tests); a node commits each block on its own.
+    pub fn apply_blocks(&self, blocks: &[BlockEffects]) -> Result<(), StateError> {
+        let records = blocks
+            .iter()
+            .map(check_effects)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut txn = self.db.begin_write()?;
+        txn.set_durability(Durability::Immediate);
+        let r = (|| {
+            let start = read_leaf_count(&txn.open_table(META)?)?;
+            for (e, record) in blocks.iter().zip(&records) {
+                write_block(&txn, e, record, false)?;
             }
-        }
-        encode_block_record(e.height, &e.header, &e.body)
+            let new: Vec<[u8; 32]> = blocks
+                .iter()
+                .flat_map(|e| e.leaves.iter().copied())
+                .collect();
+            let leaves = txn.open_table(LEAVES)?;
+            let mut nodes = txn.open_table(TREE_NODES)?;
+            tree::append_nodes(&leaves, &mut nodes, start, &new)?;
+            Ok(())
+        })();
+        finish(txn, r)
     }
 }
 
@@ -988,7 +977,40 @@ impl StateDb {
 
 /// The body of [`StateDb::apply_block`]; any error makes the caller abort
 /// the transaction, discarding what was already inserted.
-fn write_block(txn: &WriteTransaction, e: &BlockEffects, record: &[u8]) -> Result<(), StateError> {
+/// The checks of [`StateDb::apply_block`] that need no store; the block's
+/// record.
+fn check_effects(e: &BlockEffects) -> Result<Vec<u8>, StateError> {
+    if e.leaves.len() != e.outputs.len() {
+        return Err(StateError::LengthMismatch {
+            leaves: e.leaves.len(),
+            outputs: e.outputs.len(),
+        });
+    }
+    if u32::try_from(e.txids.len()).is_err() {
+        return Err(StateError::TooLarge {
+            what: "transactions in a block",
+            len: e.txids.len(),
+        });
+    }
+    let mut keys = std::collections::HashSet::new();
+    for (k, _) in &e.registry {
+        if !keys.insert(*k) {
+            return Err(StateError::DuplicateValidator {
+                hex: hex::encode(k),
+            });
+        }
+    }
+    encode_block_record(e.height, &e.header, &e.body)
+}
+
+/// Writes the block `e` (see [`StateDb::apply_block`]); the tree nodes
+/// too when `nodes` (else the caller updates them).
+fn write_block(
+    txn: &WriteTransaction,
+    e: &BlockEffects,
+    record: &[u8],
+    nodes: bool,
+) -> Result<(), StateError> {
     let mut meta = txn.open_table(META)?;
     let tip = read_tip(&meta)?;
     let (expected_height, expected_parent) = match tip {
@@ -1088,8 +1110,10 @@ fn write_block(txn: &WriteTransaction, e: &BlockEffects, record: &[u8]) -> Resul
                 )));
             }
         }
-        let mut nodes = txn.open_table(TREE_NODES)?;
-        tree::append_nodes(&leaves, &mut nodes, leaf_count, &e.leaves)?;
+        if nodes {
+            let mut nodes = txn.open_table(TREE_NODES)?;
+            tree::append_nodes(&leaves, &mut nodes, leaf_count, &e.leaves)?;
+        }
     }
     {
         let mut t = txn.open_table(SEEDS)?;

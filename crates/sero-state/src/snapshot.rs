@@ -11,15 +11,19 @@
 //! finality checkpoint certificates (version 2; version 1 had no table 13).
 //! Block bodies, receipts, pruned spends, undo records and the tree's
 //! inner nodes are not sent: bodies and the tree nodes are not needed
-//! (the nodes are rebuilt from the leaves), the rest is not committed by
+//! (the import hashes the nodes from the leaves), the rest is not committed by
 //! any header and so could not be checked.
 //!
 //! [`StateDb::import_snapshot`] creates a new store from such a stream,
 //! checking its framing, the order of every table's keys (strictly
 //! ascending, so no key twice), the fixed lengths and a BLAKE2b-256
-//! checksum, and rebuilds the tree nodes. It trusts nothing else: the
-//! caller must then check the store against a header it verified (the
-//! chain's `verify_state` and the header chain from the genesis). The
+//! checksum, and builds the tree nodes: the leaves are hashed as they are
+//! written (complete subtrees of `2^14` leaves on other cores while the
+//! import goes on), and the root it computed is returned
+//! ([`SnapshotInfo::note_root`]). It trusts nothing else: the caller must
+//! then check the store against a header it verified (the chain's
+//! `verify_imported_state` with that root, or `verify_state`, and the
+//! header chain from the genesis). The
 //! imported store is final at the snapshot's height and stores no body up
 //! to it ([`StateDb::pruned_below`] is `height + 1`).
 //!
@@ -39,6 +43,8 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use redb::{Durability, ReadableTable, ReadableTableMetadata, Table, WriteTransaction};
+
+use sero_crypto::curve::{base_from_canonical, encode_base};
 
 use crate::codec::{decode_block_record, encode_block_record, encode_tip};
 use crate::error::StateError;
@@ -70,6 +76,13 @@ pub struct SnapshotInfo {
     pub hash: [u8; 32],
     /// Number of notes (leaves) in it.
     pub leaf_count: u64,
+    /// The root of the note tree of its leaves (canonical encoding). On
+    /// [`StateDb::write_snapshot`], the root the writer's store holds; on
+    /// [`StateDb::import_snapshot`], the root the import computed itself
+    /// from the leaves it wrote (the one its stored tree nodes give): what
+    /// a joining node compares with the `note_root` of a header it
+    /// verified, instead of hashing the leaves a second time.
+    pub note_root: [u8; 32],
     /// Records written or read.
     pub records: u64,
     /// Bytes of the whole stream.
@@ -265,6 +278,10 @@ impl SnapshotSource {
     ) -> Result<SnapshotInfo, StateError> {
         let r = &self.txn;
         let (height, hash, leaf_count) = (self.height, self.hash, self.leaf_count);
+        let note_root = encode_base(&tree::root(
+            &r.open_table(LEAVES)?,
+            &r.open_table(TREE_NODES)?,
+        )?);
         let mut out = Hashing {
             inner: std::io::BufWriter::with_capacity(1 << 20, w),
             hash: checksum_state(),
@@ -330,6 +347,7 @@ impl SnapshotSource {
             height,
             hash,
             leaf_count,
+            note_root,
             records,
             bytes,
         })
@@ -404,6 +422,9 @@ impl StateDb {
         let mut records = 0u64;
         let mut last: Option<(Tbl, Vec<u8>)> = None;
         let mut done = false;
+        // The tree nodes are hashed from the leaves as they are written,
+        // on other cores, while the rest of the stream is imported.
+        let mut tree = tree::NodeBuilder::new();
         let mut txn = loop {
             let mut txn = self.db_write()?;
             txn.set_durability(Durability::None);
@@ -436,14 +457,31 @@ impl StateDb {
                             )));
                         }
                     }
+                    if t == Tbl::Leaves {
+                        let pos = u64_of(&k);
+                        if pos != tree.count() {
+                            return Err(corrupt(format!(
+                                "leaf {pos} where leaf {} was due (a gap)",
+                                tree.count()
+                            )));
+                        }
+                        let leaf = base_from_canonical(arr::<32>(&v)).map_err(|_| {
+                            corrupt(format!("leaf {pos} is not a canonical field element"))
+                        })?;
+                        tree.push(leaf)?;
+                    }
                     tables.insert(t, &k, &v)?;
                     last = Some((t, k));
                     records += 1;
                     in_txn += 1;
-                    if records.is_multiple_of(65_536) {
-                        progress(rd.bytes);
+                    if records.is_multiple_of(4_096) {
+                        tree.drain(&mut tables.nodes)?;
+                        if records.is_multiple_of(65_536) {
+                            progress(rd.bytes);
+                        }
                     }
                 }
+                tree.drain(&mut tables.nodes)?;
             }
             if done {
                 break txn;
@@ -467,7 +505,7 @@ impl StateDb {
         if rd.inner.read(&mut extra)? != 0 {
             return Err(corrupt("bytes after the checksum"));
         }
-        {
+        let note_root = {
             let hashes = txn.open_table(BLOCK_HASHES)?;
             match hashes.get(height)? {
                 Some(g) if *g.value() == hash => {}
@@ -477,17 +515,18 @@ impl StateDb {
                 return Err(corrupt("block hashes do not cover every height"));
             }
             let leaves = txn.open_table(LEAVES)?;
-            if leaves.len()? != leaf_count {
+            if leaves.len()? != leaf_count || tree.count() != leaf_count {
                 return Err(corrupt("the leaf count does not match the leaves"));
             }
             let mut nodes = txn.open_table(TREE_NODES)?;
-            tree::rebuild_nodes(&leaves, &mut nodes, leaf_count)?;
+            let root = tree.finish(&mut nodes)?;
             let mut meta = txn.open_table(META)?;
             meta.insert(META_TIP, &encode_tip(height, &hash)[..])?;
             meta.insert(META_LEAF_COUNT, &leaf_count.to_le_bytes()[..])?;
             meta.insert(META_FINALIZED, &height.to_le_bytes()[..])?;
             meta.insert(META_PRUNED_BELOW, &(height + 1).to_le_bytes()[..])?;
-        }
+            encode_base(&root)
+        };
         txn.set_durability(Durability::Immediate);
         txn.commit()?;
         progress(rd.bytes);
@@ -495,6 +534,7 @@ impl StateDb {
             height,
             hash,
             leaf_count,
+            note_root,
             records,
             bytes: rd.bytes,
         })
@@ -590,6 +630,8 @@ struct Tables<'t> {
     certificates: Table<'t, u64, &'static [u8]>,
     evm: Table<'t, &'static [u8], &'static [u8]>,
     checkpoints: Table<'t, u64, &'static [u8]>,
+    /// Not a snapshot table: the nodes the import computes.
+    nodes: Table<'t, u64, &'static [u8; 32]>,
 }
 
 impl<'t> Tables<'t> {
@@ -608,6 +650,7 @@ impl<'t> Tables<'t> {
             certificates: txn.open_table(CERTIFICATES)?,
             evm: txn.open_table(EVM_STATE)?,
             checkpoints: txn.open_table(CHECKPOINTS)?,
+            nodes: txn.open_table(TREE_NODES)?,
         })
     }
 

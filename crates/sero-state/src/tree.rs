@@ -67,22 +67,34 @@ pub(crate) fn append_nodes(
     let (mut s, mut e) = (start, start + new.len() as u64);
     for level in 0..DEPTH {
         let (ps, pe) = (s >> 1, ((e - 1) >> 1) + 1);
-        let mut above = Vec::with_capacity((pe - ps) as usize);
-        for j in ps..pe {
-            let left = if 2 * j >= s {
-                cur[(2 * j - s) as usize]
-            } else {
-                get_node(leaves, &*nodes, level, 2 * j)?.ok_or_else(|| {
-                    StateError::Corrupt(format!("tree node {level}/{} missing", 2 * j))
-                })?
+        // Only the first pair can start left of the new nodes (`s` odd):
+        // its left child is a stored node.
+        let stored_left = if 2 * ps < s {
+            Some(get_node(leaves, &*nodes, level, 2 * ps)?.ok_or_else(|| {
+                StateError::Corrupt(format!("tree node {level}/{} missing", 2 * ps))
+            })?)
+        } else {
+            None
+        };
+        let pair = |j: u64| {
+            let left = match stored_left {
+                Some(l) if j == ps => l,
+                _ => cur[(2 * j - s) as usize],
             };
             let right = if 2 * j + 1 < e {
                 cur[(2 * j + 1 - s) as usize]
             } else {
                 empty_root(level)
             };
-            above.push(node_hash(left, right));
-        }
+            node_hash(left, right)
+        };
+        // Many new nodes (a bulk load): hashed in parallel.
+        let above: Vec<Base> = if pe - ps >= 64 {
+            use rayon::prelude::*;
+            (ps..pe).into_par_iter().map(pair).collect()
+        } else {
+            (ps..pe).map(pair).collect()
+        };
         for (j, v) in (ps..).zip(&above) {
             nodes.insert(node_key(level + 1, j), &encode_base(v))?;
         }
@@ -214,4 +226,173 @@ pub(crate) fn rebuild_nodes(
         n = n.div_ceil(2);
     }
     Ok(())
+}
+
+/// Leaves per chunk of [`NodeBuilder`]: a complete subtree of this many
+/// leaves is hashed as one job (`2^CHUNK_LEVELS − 1` nodes).
+const CHUNK_LEVELS: usize = 14;
+
+/// The inner nodes of one chunk, ready to insert, and its root (the node
+/// at level [`CHUNK_LEVELS`]).
+type ChunkNodes = (u64, Vec<(u64, [u8; 32])>, Base);
+
+/// Builds the inner nodes of a tree from its leaves as they arrive, in
+/// order (a snapshot import): each chunk of `2^CHUNK_LEVELS` leaves is
+/// hashed on a worker thread (in parallel, level by level, with rayon)
+/// while the caller goes on writing, and its nodes come back to be
+/// inserted with [`drain`](Self::drain); [`finish`](Self::finish) hashes
+/// the levels above the chunks. The nodes and the root are exactly those
+/// of [`rebuild_nodes`] (and so of [`sero_tree::WitnessTree`]): each
+/// computed here from the leaves given to [`push`](Self::push), nothing
+/// read back.
+pub(crate) struct NodeBuilder {
+    count: u64,
+    chunk: Vec<Base>,
+    chunks_sent: u64,
+    received: u64,
+    roots: Vec<Option<Base>>,
+    jobs: Option<std::sync::mpsc::SyncSender<(u64, Vec<Base>)>>,
+    done: std::sync::mpsc::Receiver<ChunkNodes>,
+    worker: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The nodes of the subtree over `leaves` (at most `2^CHUNK_LEVELS`),
+/// chunk `index`, the right edge padded with empty subtrees.
+fn hash_chunk(index: u64, leaves: Vec<Base>) -> ChunkNodes {
+    use rayon::prelude::*;
+    let mut out = Vec::with_capacity(leaves.len());
+    let mut cur = leaves;
+    for level in 0..CHUNK_LEVELS {
+        let next: Vec<Base> = cur
+            .par_chunks(2)
+            .map(|p| node_hash(p[0], p.get(1).copied().unwrap_or(empty_root(level))))
+            .collect();
+        let first = index << (CHUNK_LEVELS - level - 1);
+        out.extend(
+            next.iter()
+                .enumerate()
+                .map(|(j, v)| (node_key(level + 1, first + j as u64), encode_base(v))),
+        );
+        cur = next;
+    }
+    (index, out, cur[0])
+}
+
+impl NodeBuilder {
+    pub(crate) fn new() -> Self {
+        // A few chunks in flight at most (bounded memory): the caller
+        // waits for the worker when hashing is the slower part.
+        let (jobs, rx) = std::sync::mpsc::sync_channel::<(u64, Vec<Base>)>(4);
+        let (tx, done) = std::sync::mpsc::channel();
+        let worker = std::thread::spawn(move || {
+            for (i, leaves) in rx {
+                if tx.send(hash_chunk(i, leaves)).is_err() {
+                    return;
+                }
+            }
+        });
+        NodeBuilder {
+            count: 0,
+            chunk: Vec::with_capacity(1 << CHUNK_LEVELS),
+            chunks_sent: 0,
+            received: 0,
+            roots: vec![],
+            jobs: Some(jobs),
+            done,
+            worker: Some(worker),
+        }
+    }
+
+    /// Leaves pushed so far (the position the next one must have).
+    pub(crate) fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Appends the next leaf.
+    pub(crate) fn push(&mut self, leaf: Base) -> Result<(), StateError> {
+        if self.count >= sero_tree::CAPACITY {
+            return Err(StateError::Corrupt(
+                "more leaves than the tree holds".into(),
+            ));
+        }
+        self.chunk.push(leaf);
+        self.count += 1;
+        if self.chunk.len() == 1 << CHUNK_LEVELS {
+            self.send()?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self) -> Result<(), StateError> {
+        let chunk = std::mem::replace(&mut self.chunk, Vec::with_capacity(1 << CHUNK_LEVELS));
+        let jobs = self.jobs.as_ref().expect("not finished");
+        jobs.send((self.chunks_sent, chunk))
+            .map_err(|_| StateError::Corrupt("the tree hashing thread stopped".into()))?;
+        self.chunks_sent += 1;
+        Ok(())
+    }
+
+    fn insert(
+        &mut self,
+        nodes: &mut Table<u64, &'static [u8; 32]>,
+        (index, batch, root): ChunkNodes,
+    ) -> Result<(), StateError> {
+        for (k, v) in &batch {
+            nodes.insert(*k, v)?;
+        }
+        let i = index as usize;
+        if self.roots.len() <= i {
+            self.roots.resize(i + 1, None);
+        }
+        self.roots[i] = Some(root);
+        self.received += 1;
+        Ok(())
+    }
+
+    /// Inserts the nodes of the chunks hashed so far.
+    pub(crate) fn drain(
+        &mut self,
+        nodes: &mut Table<u64, &'static [u8; 32]>,
+    ) -> Result<(), StateError> {
+        while let Ok(c) = self.done.try_recv() {
+            self.insert(nodes, c)?;
+        }
+        Ok(())
+    }
+
+    /// Hashes the last (partial) chunk, waits for every chunk, inserts
+    /// the rest of the nodes and the levels above the chunks, and returns
+    /// the root of the tree of the leaves pushed.
+    pub(crate) fn finish(
+        mut self,
+        nodes: &mut Table<u64, &'static [u8; 32]>,
+    ) -> Result<Base, StateError> {
+        if !self.chunk.is_empty() {
+            self.send()?;
+        }
+        drop(self.jobs.take());
+        let stopped = || StateError::Corrupt("the tree hashing thread stopped".into());
+        while self.received < self.chunks_sent {
+            let c = self.done.recv().map_err(|_| stopped())?;
+            self.insert(nodes, c)?;
+        }
+        if let Some(w) = self.worker.take() {
+            w.join().map_err(|_| stopped())?;
+        }
+        if self.count == 0 {
+            return Ok(empty_root(DEPTH));
+        }
+        let mut cur: Vec<Base> = self.roots.iter().map(|r| r.expect("every chunk")).collect();
+        for level in CHUNK_LEVELS..DEPTH {
+            let next: Vec<Base> = cur
+                .chunks(2)
+                .map(|p| node_hash(p[0], p.get(1).copied().unwrap_or(empty_root(level))))
+                .collect();
+            for (j, v) in next.iter().enumerate() {
+                nodes.insert(node_key(level + 1, j as u64), &encode_base(v))?;
+            }
+            cur = next;
+        }
+        Ok(cur[0])
+    }
 }

@@ -7,6 +7,7 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use sero_crypto::curve::encode_base;
 use sero_state::snapshot::SNAPSHOT_MAGIC;
 use sero_state::{BlockEffects, StateDb, StateError, ValidatorRecord};
 use std::path::Path;
@@ -103,6 +104,7 @@ fn a_snapshot_round_trips_the_state_without_bodies() {
     assert_eq!(got.leaves(0, 36).unwrap(), db.leaves(0, 36).unwrap());
     assert_eq!(got.outputs(0, 36).unwrap(), db.outputs(0, 36).unwrap());
     assert_eq!(got.tree_root().unwrap(), db.tree_root().unwrap());
+    assert_eq!(info.note_root, encode_base(&db.tree_root().unwrap()));
     assert_eq!(got.tree_frontier().unwrap(), db.tree_frontier().unwrap());
     assert_eq!(got.tree_path(5).unwrap(), db.tree_path(5).unwrap());
     assert_eq!(got.all_validators().unwrap(), db.all_validators().unwrap());
@@ -132,6 +134,53 @@ fn a_snapshot_round_trips_the_state_without_bodies() {
     ));
     // The same state writes the same snapshot again.
     assert_eq!(snapshot(&got), bytes);
+}
+
+#[test]
+fn the_import_hashes_the_same_tree_over_several_chunks() {
+    // More leaves than two of the import's hashing chunks (2^14 leaves),
+    // the last one partial: every node, the root and the paths are the
+    // ones the writer's store built block by block.
+    let dir = tempfile::tempdir().unwrap();
+    let db = StateDb::open(&dir.path().join("a.redb")).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut parent = [0u8; 32];
+    let per_block = 12_345u64;
+    for h in 0..3u64 {
+        let hash: [u8; 32] = rng.gen();
+        let mut e = BlockEffects {
+            height: h,
+            hash,
+            parent,
+            header: format!("header {h}").into_bytes(),
+            ..Default::default()
+        };
+        for i in 0..per_block {
+            e.leaves.push(leaf(&mut rng));
+            e.outputs.push((h * per_block + i).to_le_bytes().to_vec());
+        }
+        db.apply_block(&e).unwrap();
+        parent = hash;
+    }
+    db.set_finalized(2).unwrap();
+    let n = 3 * per_block;
+    let bytes = snapshot(&db);
+    let path = dir.path().join("b.redb");
+    let (got, info) = StateDb::import_snapshot(&path, &bytes[..], |_| {}).unwrap();
+    assert_eq!(info.leaf_count, n);
+    assert_eq!(info.note_root, encode_base(&db.tree_root().unwrap()));
+    assert_eq!(got.tree_root().unwrap(), db.tree_root().unwrap());
+    assert_eq!(got.tree_frontier().unwrap(), db.tree_frontier().unwrap());
+    for p in [0, 1, 16_383, 16_384, 16_385, 32_767, 32_768, n - 2, n - 1] {
+        assert_eq!(got.tree_path(p).unwrap(), db.tree_path(p).unwrap(), "{p}");
+    }
+    for count in [1, 16_384, 20_000, n] {
+        assert_eq!(
+            got.tree_frontier_at(count).unwrap(),
+            db.tree_frontier_at(count).unwrap(),
+            "{count}"
+        );
+    }
 }
 
 #[test]
@@ -232,6 +281,11 @@ fn every_damaged_stream_is_refused_and_leaves_nothing() {
     b[y..y + rec_len].copy_from_slice(&first);
     reseal(&mut b);
     refused(&b, "leaf repeated");
+    // A leaf that is not a canonical field element (no tree has it).
+    let mut b = good.clone();
+    b[x + rec_len - 32..x + rec_len].copy_from_slice(&[0xff; 32]);
+    reseal(&mut b);
+    refused(&b, "non-canonical leaf");
     // A table after a later one.
     let mut b = good.clone();
     let seed_at = recs.iter().find(|r| r.1 == 10).unwrap().0;

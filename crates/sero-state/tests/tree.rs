@@ -96,6 +96,50 @@ fn nodes_follow_appends_and_rollbacks() {
 }
 
 #[test]
+fn blocks_applied_in_one_transaction_give_the_same_store() {
+    // `apply_blocks` (bulk loading) against `apply_block` one by one: the
+    // same tip, roots, leaves and tree nodes, large batches included (the
+    // nodes of a level hashed in parallel).
+    let dir = tempfile::tempdir().unwrap();
+    let one = StateDb::open(&dir.path().join("one.redb")).unwrap();
+    let bulk = StateDb::open(&dir.path().join("bulk.redb")).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut tree = WitnessTree::new();
+    let mut parent = [0u8; 32];
+    let mut height = 0;
+    for batch in [&[3usize, 0, 70][..], &[300, 1], &[], &[129, 2, 1000, 5]] {
+        let mut blocks = vec![];
+        for &n in batch {
+            let mut e = block(&mut rng, height, parent, n);
+            for l in &e.leaves {
+                tree.append(sero_crypto::curve::base_from_canonical(l).unwrap())
+                    .unwrap();
+            }
+            e.note_root = encode_base(&tree.root());
+            one.apply_block(&e).unwrap();
+            parent = e.hash;
+            height += 1;
+            blocks.push(e);
+        }
+        bulk.apply_blocks(&blocks).unwrap();
+        assert_eq!(bulk.tip().unwrap(), one.tip().unwrap());
+        assert_eq!(bulk.tree_root().unwrap(), tree.root());
+        check(&bulk);
+    }
+    for h in 0..height {
+        assert_eq!(bulk.root_at(h).unwrap(), one.root_at(h).unwrap());
+    }
+    // A bad block anywhere in a batch stores none of it.
+    let before = bulk.tip().unwrap();
+    let good = block(&mut rng, height, parent, 4);
+    let mut bad = block(&mut rng, height + 1, good.hash, 4);
+    bad.leaves[2] = [0xff; 32];
+    assert!(bulk.apply_blocks(&[good, bad]).is_err());
+    assert_eq!(bulk.tip().unwrap(), before);
+    check(&bulk);
+}
+
+#[test]
 fn non_canonical_leaf_is_refused_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = StateDb::open(&dir.path().join("s.redb")).unwrap();

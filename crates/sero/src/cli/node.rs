@@ -61,8 +61,9 @@ pub struct NodeArgs {
     /// snapshot file, or the JSON-RPC URL of any node of the network
     /// (`http://host:port`; its `sero_getSnapshot`). Used only when the
     /// data directory holds no chain yet. Nothing in it is trusted: the
-    /// headers are verified from the genesis by their BA★ certificates,
-    /// then the whole state against the final tip header (note root,
+    /// headers are verified from the genesis by their links and the
+    /// finality checkpoints (a signature set every K blocks; the BA★
+    /// certificates where none covers them), then the whole state against the final tip header (note root,
     /// state root incl. the spent set, validators); a snapshot that fails
     /// is deleted and the node does not start. Blocks after it are synced
     /// from peers as usual; bodies below it are not stored.

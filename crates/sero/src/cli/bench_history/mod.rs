@@ -74,6 +74,22 @@ fn vm_rss() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// CPU time (user + system, all threads) of this process so far, seconds
+/// (`/proc/self/stat`, in clock ticks of 1/100 s).
+fn cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // After the command name (in parentheses): state is field 3, utime 14,
+    // stime 15.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    f.get(11)
+        .zip(f.get(12))
+        .map_or(0.0, |(u, s)| (u + s) as f64 / 100.0)
+}
+
 /// The compact block at `h`, read from the store as `sero_getCompactBlocks`
 /// serves it (synthetic blocks have no spends).
 fn compact(db: &StateDb, h: u64) -> Result<CompactBlock, CliError> {
@@ -197,6 +213,7 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
     )];
     for &n in &sizes {
         let t = Instant::now();
+        let c = cpu_s();
         {
             let db = StateDb::open(&path).map_err(fail)?;
             synthetic::extend(
@@ -211,6 +228,7 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             .map_err(fail)?;
         }
         let build_s = t.elapsed().as_secs_f64();
+        let build_cpu_s = cpu_s() - c;
 
         // Open: what a restart costs, measured in a fresh process.
         let child = std::process::Command::new(std::env::current_exe().map_err(fail)?)
@@ -295,9 +313,9 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
         // from it as `sero node --snapshot` does: import, the header chain
         // from the genesis (links of every header, the checkpoints'
         // certificates), the state against the tip header.
-        let (snap_bytes, export_s, rep) = {
+        let (snap_bytes, export_s, rep, join_cpu_s) = {
             let db = StateDb::open(&path).map_err(fail)?;
-            synthetic::pad_to_checkpoint(&db, &wallet.payment_address(), &signers)
+            synthetic::pad_to_checkpoint(&db, &signers)
                 .map_err(fail)?;
             let snap = dir.0.join("snapshot.bin");
             let t = Instant::now();
@@ -308,13 +326,15 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             let joined = dir.0.join("joined.redb");
             let _ = std::fs::remove_file(&joined);
             let file = std::io::BufReader::new(std::fs::File::open(&snap).map_err(fail)?);
+            let c0 = cpu_s();
             let (chain, rep) =
                 sero_node::snapshot::join(&joined, &genesis, params.clone(), file, |_, _| {})
                     .map_err(fail)?;
+            let join_cpu_s = cpu_s() - c0;
             drop(chain);
             let _ = std::fs::remove_file(&joined);
             let _ = std::fs::remove_file(&snap);
-            (info.bytes, export_s, rep)
+            (info.bytes, export_s, rep, join_cpu_s)
         };
         let (import_s, headers_s, verify_s) = (
             rep.import.as_secs_f64(),
@@ -340,6 +360,7 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             "notes": leaves,
             "blocks": tip + 1,
             "build_s": build_s,
+            "build_cpu_s": build_cpu_s,
             "open_ms": open_ms,
             "open_rss_bytes": open_rss,
             "disk_bytes": disk,
@@ -358,6 +379,8 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
             "join_headers_s": headers_s,
             "join_headers_checkpoints": rep.header_report.checkpoints,
             "join_headers_certified": rep.header_report.certified,
+            "join_cpu_s": join_cpu_s,
+            "load_average": std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim(),
             "join_s_without_headers": import_s + verify_s,
             "join_s": import_s + headers_s + verify_s,
         }));

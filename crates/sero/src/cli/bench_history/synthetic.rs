@@ -20,6 +20,7 @@
 
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;
+use rayon::prelude::*;
 use sero_assets::Asset;
 use sero_consensus::ba::ValidatorKeys;
 use sero_consensus::checkpoint::{is_checkpoint, CheckpointCertificate, CheckpointVote};
@@ -62,26 +63,96 @@ impl Signers<'_> {
     }
 }
 
-/// Appends blocks without outputs until the tip is a checkpoint height.
-pub fn pad_to_checkpoint(
-    db: &StateDb,
-    wallet: &PaymentAddress,
-    signers: &Signers,
-) -> Result<(), String> {
+/// Writes `effects` (consecutive blocks) in as few durable writes as the
+/// checkpoints allow: each checkpoint block ends a write, then is made
+/// final and signed.
+fn write(db: &StateDb, effects: &[BlockEffects], signers: &Signers) -> Result<(), String> {
     let e = |x: &dyn std::fmt::Display| x.to_string();
-    loop {
-        let (tip, _) = db.tip().map_err(|x| e(&x))?.ok_or("empty store")?;
-        if is_checkpoint(tip, signers.interval) {
-            return Ok(());
+    let mut from = 0;
+    for (i, b) in effects.iter().enumerate() {
+        if is_checkpoint(b.height, signers.interval) {
+            db.apply_blocks(&effects[from..=i]).map_err(|x| e(&x))?;
+            signers.after(db, b.height, b.hash, b.seed)?;
+            from = i + 1;
         }
-        let leaves = db.leaf_count().map_err(|x| e(&x))?;
-        extend_blocks(db, leaves, 0, 1, wallet, 10_000, signers, |_| {})?;
     }
+    if from < effects.len() {
+        db.apply_blocks(&effects[from..]).map_err(|x| e(&x))?;
+    }
+    Ok(())
+}
+
+/// The tip's header, hash and round seed.
+fn tip(db: &StateDb) -> Result<(BlockHeader, [u8; 32], [u8; 32]), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let (tip, _) = db.tip().map_err(|x| e(&x))?.ok_or("empty store")?;
+    let stored = db
+        .block_by_height(tip)
+        .map_err(|x| e(&x))?
+        .ok_or("no tip")?;
+    let header = BlockHeader::from_bytes(&stored.header).map_err(|x| e(&x))?;
+    let seed = db.seed_at(tip).map_err(|x| e(&x))?.unwrap_or_default();
+    Ok((header, stored.hash, seed))
+}
+
+/// The synthetic block after `parent` with the leaves and outputs given:
+/// an empty block's header with the note root and leaf count set, the
+/// round seed chained as an empty block's.
+fn block(
+    parent: &BlockHeader,
+    prev_seed: &[u8; 32],
+    leaf_count: u64,
+    note_root: Base,
+    leaves: Vec<[u8; 32]>,
+    outputs: Vec<Vec<u8>>,
+    acc: &[u8],
+) -> (BlockEffects, BlockHeader) {
+    let height = parent.height + 1;
+    let mut block = Block::empty(height, parent);
+    block.header.leaf_count = leaf_count;
+    block.header.note_root = note_root;
+    let effects = BlockEffects {
+        height,
+        hash: block.hash(),
+        parent: parent.hash(),
+        header: block.header.to_bytes(),
+        body: block.body_bytes(),
+        note_root: encode_base(&note_root),
+        leaves,
+        outputs,
+        seed: round_seed(prev_seed, None, height),
+        state_acc: acc.to_vec(),
+        ..Default::default()
+    };
+    (effects, block.header)
+}
+
+/// Appends blocks without outputs until the tip is a checkpoint height.
+pub fn pad_to_checkpoint(db: &StateDb, signers: &Signers) -> Result<(), String> {
+    let e = |x: &dyn std::fmt::Display| x.to_string();
+    let (mut parent, hash, mut seed) = tip(db)?;
+    let acc = db.state_acc(&hash).map_err(|x| e(&x))?.unwrap_or_default();
+    let mut effects = vec![];
+    while !is_checkpoint(parent.height, signers.interval) {
+        let (b, h) = block(
+            &parent,
+            &seed,
+            parent.leaf_count,
+            parent.note_root,
+            vec![],
+            vec![],
+            &acc,
+        );
+        seed = b.seed;
+        parent = h;
+        effects.push(b);
+    }
+    write(db, &effects, signers)
 }
 
 /// Appends blocks of `per_block` synthetic outputs to `db` until it holds
-/// at least `notes` leaves; `progress(leaves)` after each block.
-#[allow(clippy::too_many_arguments)]
+/// at least `notes` leaves; `progress(leaves)` after each batch of blocks
+/// written.
 pub fn extend(
     db: &StateDb,
     notes: u64,
@@ -89,30 +160,10 @@ pub fn extend(
     wallet: &PaymentAddress,
     wallet_every: u64,
     signers: &Signers,
-    progress: impl FnMut(u64),
-) -> Result<(), String> {
-    extend_blocks(db, notes, per_block, u64::MAX, wallet, wallet_every, signers, progress)
-}
-
-/// [`extend`], stopping also after `max_blocks` blocks.
-#[allow(clippy::too_many_arguments)]
-fn extend_blocks(
-    db: &StateDb,
-    notes: u64,
-    per_block: u64,
-    max_blocks: u64,
-    wallet: &PaymentAddress,
-    wallet_every: u64,
-    signers: &Signers,
     mut progress: impl FnMut(u64),
 ) -> Result<(), String> {
     let e = |x: &dyn std::fmt::Display| x.to_string();
-    let (tip, _) = db.tip().map_err(|x| e(&x))?.ok_or("empty store")?;
-    let stored = db
-        .block_by_height(tip)
-        .map_err(|x| e(&x))?
-        .ok_or("no tip")?;
-    let mut parent = BlockHeader::from_bytes(&stored.header).map_err(|x| e(&x))?;
+    let (mut parent, hash, mut seed) = tip(db)?;
     let mut frontier: Frontier = db.tree_frontier().map_err(|x| e(&x))?;
     let mut rng = ChaCha20Rng::seed_from_u64(frontier.len());
     let other = sero_keys::SecretKey::from_seed(&sero_keys::Seed::from_bytes([9; 32]));
@@ -120,21 +171,23 @@ fn extend_blocks(
         .map(|_| other.payment_address().derive_pkr(&mut rng))
         .collect();
     let mine: Vec<OneTimeAddress> = (0..4).map(|_| wallet.derive_pkr(&mut rng)).collect();
-    let mut seed = db.seed_at(tip).map_err(|x| e(&x))?.unwrap_or_default();
-    let mut made = 0u64;
-    let mut batch: Vec<BlockEffects> = Vec::new();
-    let acc = db
-        .state_acc(&stored.hash)
-        .map_err(|x| e(&x))?
-        .unwrap_or_default();
-    while (frontier.len() < notes || made == 0 && per_block == 0) && made < max_blocks {
-        made += 1;
-        let height = parent.height + 1;
-        seed = round_seed(&seed, None, height);
-        let mut leaves = Vec::with_capacity(per_block as usize);
-        let mut outputs = Vec::with_capacity(per_block as usize);
-        for _ in 0..per_block {
-            let pos = frontier.len();
+    let acc = db.state_acc(&hash).map_err(|x| e(&x))?.unwrap_or_default();
+    // Blocks are made and written in batches of about `BATCH_NOTES` notes
+    // (one write transaction each, split at checkpoints; the tree nodes
+    // updated once): the commitments, records and block roots are hashed
+    // in parallel; only the frontier appends are sequential.
+    const BATCH_NOTES: u64 = 50_000;
+    let batch_blocks = (BATCH_NOTES / per_block).max(1);
+    while frontier.len() < notes {
+        let blocks = (notes - frontier.len())
+            .div_ceil(per_block)
+            .min(batch_blocks);
+        let first = frontier.len();
+        // The outputs, in the order of the random draws of one block after
+        // the other (the same store as block by block).
+        let mut drawn = Vec::with_capacity((blocks * per_block) as usize);
+        for i in 0..blocks * per_block {
+            let pos = first + i;
             let ours = pos % wallet_every == wallet_every / 2;
             let pkr = if ours {
                 mine[(pos / wallet_every) as usize % mine.len()]
@@ -154,51 +207,44 @@ fn extend_blocks(
             } else {
                 Base::from(rng.next_u64()) * Base::from(rng.next_u64())
             };
-            let r = OutputRecord::Plain {
-                pkr,
-                cm_out,
-                asset: Asset::sero(1),
-                memo_hash: Base::from(0u64),
-            };
-            let leaf = cm_auth(pos, cm_out);
-            frontier.append(leaf).map_err(|x| e(&x))?;
-            leaves.push(encode_base(&leaf));
-            outputs.push(r.to_bytes());
+            drawn.push((pos, pkr, cm_out));
         }
-        let mut block = Block::empty(height, &parent);
-        block.header.leaf_count = frontier.len();
-        block.header.note_root = frontier.root();
-        let effects = BlockEffects {
-            height,
-            hash: block.hash(),
-            parent: parent.hash(),
-            header: block.header.to_bytes(),
-            body: block.body_bytes(),
-            note_root: encode_base(&block.header.note_root),
-            leaves,
-            outputs,
-            seed,
-            state_acc: acc.clone(),
-            ..Default::default()
-        };
-        let hash = effects.hash;
-        batch.push(effects);
-        parent = block.header;
-        // Up to 512 blocks per durable write; a checkpoint is signed once
-        // its block is stored.
-        let done = !((frontier.len() < notes || per_block == 0) && made < max_blocks);
-        let checkpoint = is_checkpoint(height, signers.interval);
-        if checkpoint || done || batch.len() >= 512 {
-            db.apply_blocks(&batch).map_err(|x| e(&x))?;
-            batch.clear();
-            progress(frontier.len());
+        let made: Vec<(Base, Vec<u8>)> = drawn
+            .par_iter()
+            .map(|(pos, pkr, cm_out)| {
+                let r = OutputRecord::Plain {
+                    pkr: *pkr,
+                    cm_out: *cm_out,
+                    asset: Asset::sero(1),
+                    memo_hash: Base::from(0u64),
+                };
+                (cm_auth(*pos, *cm_out), r.to_bytes())
+            })
+            .collect();
+        // The frontier after each block, then each block's root.
+        let mut ends = Vec::with_capacity(blocks as usize);
+        for (i, (leaf, _)) in made.iter().enumerate() {
+            frontier.append(*leaf).map_err(|x| e(&x))?;
+            if (i as u64 + 1).is_multiple_of(per_block) {
+                ends.push(frontier.clone());
+            }
         }
-        if checkpoint {
-            signers.after(db, height, hash, seed)?;
+        let roots: Vec<(u64, Base)> = ends.par_iter().map(|f| (f.len(), f.root())).collect();
+        let mut made = made.into_iter();
+        let mut effects = Vec::with_capacity(blocks as usize);
+        for (leaf_count, note_root) in roots {
+            let (leaves, outputs): (Vec<[u8; 32]>, Vec<Vec<u8>>) = made
+                .by_ref()
+                .take(per_block as usize)
+                .map(|(l, o)| (encode_base(&l), o))
+                .unzip();
+            let (b, h) = block(&parent, &seed, leaf_count, note_root, leaves, outputs, &acc);
+            seed = b.seed;
+            parent = h;
+            effects.push(b);
         }
-    }
-    if !batch.is_empty() {
-        db.apply_blocks(&batch).map_err(|x| e(&x))?;
+        write(db, &effects, signers)?;
+        progress(frontier.len());
     }
     Ok(())
 }
