@@ -220,8 +220,9 @@ impl CheckpointCertificate {
 
     /// The canonical encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut b =
-            Vec::with_capacity(CHECKPOINT_CERT_HEADER_LEN + self.signers.len() * CHECKPOINT_SIGNER_LEN);
+        let mut b = Vec::with_capacity(
+            CHECKPOINT_CERT_HEADER_LEN + self.signers.len() * CHECKPOINT_SIGNER_LEN,
+        );
         b.extend_from_slice(&[WIRE_VERSION, TYPE_CHECKPOINT_CERT]);
         b.extend_from_slice(&self.height.to_le_bytes());
         b.extend_from_slice(&self.block_hash);

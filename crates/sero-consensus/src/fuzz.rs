@@ -28,6 +28,10 @@ pub fn decode_consensus(data: &[u8]) {
         let _ = v.signature_ok();
     }
     if let Ok(c) = CheckpointCertificate::from_bytes(data) {
-        assert_eq!(c.to_bytes(), data, "checkpoint certificate is not canonical");
+        assert_eq!(
+            c.to_bytes(),
+            data,
+            "checkpoint certificate is not canonical"
+        );
     }
 }

@@ -97,9 +97,8 @@ fn vectors_match_the_file() {
     )
     .unwrap();
     assert_eq!(c.verify(H, &HASH, &SEED, &set(&keys())), Ok(90));
-    let vote =
-        CheckpointVote::from_bytes(&hex::decode(file["vote_2"].as_str().unwrap()).unwrap())
-            .unwrap();
+    let vote = CheckpointVote::from_bytes(&hex::decode(file["vote_2"].as_str().unwrap()).unwrap())
+        .unwrap();
     assert!(vote.signature_ok());
     assert_eq!(vote.to_bytes().len(), CHECKPOINT_VOTE_LEN);
 }
@@ -246,7 +245,10 @@ fn malformed_encodings_are_refused() {
     let k = keys();
     let c = cert(&k, &[1, 2, 3]).to_bytes();
     let bad = |b: &[u8]| CheckpointCertificate::from_bytes(b).unwrap_err();
-    assert!(matches!(bad(&c[..c.len() - 1]), CheckpointError::Malformed(_)));
+    assert!(matches!(
+        bad(&c[..c.len() - 1]),
+        CheckpointError::Malformed(_)
+    ));
     let mut t = c.clone();
     t.push(0);
     assert!(matches!(bad(&t), CheckpointError::Malformed(_)));

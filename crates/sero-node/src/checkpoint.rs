@@ -70,8 +70,11 @@ pub fn signing_set(chain: &Chain, c: u64, k: u64) -> Result<ValidatorSet, String
     set_of(&vals)
 }
 
+/// A block hash and its round seed.
+pub type BlockAndSeed = ([u8; 32], [u8; 32]);
+
 /// The block hash and round seed stored for `h`.
-pub fn block_and_seed(chain: &Chain, h: u64) -> Result<Option<([u8; 32], [u8; 32])>, String> {
+pub fn block_and_seed(chain: &Chain, h: u64) -> Result<Option<BlockAndSeed>, String> {
     let db = chain.db();
     let hash = db.hash_at(h).map_err(|e| e.to_string())?;
     let seed = db.seed_at(h).map_err(|e| e.to_string())?;

@@ -468,7 +468,10 @@ mod tests {
         type Edit = Box<dyn Fn(&mut GenesisJson)>;
         let cases: Vec<(&str, Edit)> = vec![
             ("seed", Box::new(|j| j.seed = "zz".into())),
-            ("checkpoint_interval", Box::new(|j| j.checkpoint_interval = 0)),
+            (
+                "checkpoint_interval",
+                Box::new(|j| j.checkpoint_interval = 0),
+            ),
             ("vk_hash", Box::new(|j| j.vk_hash = "00".into())),
             (
                 "premine[0].pkr",

@@ -3,8 +3,8 @@
 //! [`scan`]): the durable [`mempool::Mempool`], the consensus [`service`],
 //! its [`wire`] messages and [`journal`], and the [`seal`] rules.
 
-pub mod fuzz;
 pub mod checkpoint;
+pub mod fuzz;
 pub mod genesis;
 pub mod journal;
 pub mod mempool;

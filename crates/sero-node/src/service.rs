@@ -1194,9 +1194,8 @@ impl Service {
         let k = self.cfg.checkpoint_interval;
         let checked = {
             let node = self.lock()?;
-            checkpoint::check_vote(&node.chain, k, &v).and_then(|()| {
-                checkpoint::record(&node.chain, &v)
-            })
+            checkpoint::check_vote(&node.chain, k, &v)
+                .and_then(|()| checkpoint::record(&node.chain, &v))
         };
         let verdict = {
             match checked {

@@ -36,14 +36,14 @@
 //! header commits to (the transaction index, inactive registry records) is
 //! listed in §18.7.
 
+use crate::checkpoint;
 use crate::genesis::Genesis;
 use sero_chain::chain::{scan_state_acc, Chain, ChainError};
 use sero_chain::evm::LtHash;
 use sero_consensus::ba::Certificate;
-use sero_crypto::curve::encode_base;
-use crate::checkpoint;
 use sero_consensus::checkpoint::{CheckpointCertificate, CheckpointError};
 use sero_consensus::{round_seed, vrf};
+use sero_crypto::curve::encode_base;
 use sero_ledger::block::{validators_hash, BlockHeader, Seal};
 use sero_ledger::light::{HeaderVerifier, LightState, ValidatorEntry};
 use sero_state::{SnapshotInfo, StateDb};
@@ -234,7 +234,10 @@ pub fn verify_headers(
                 return Err(bad(h, format!("the header says height {}", header.height)));
             }
             if header.parent != parent_hash {
-                return Err(bad(h, "its parent hash is not the previous header's".into()));
+                return Err(bad(
+                    h,
+                    "its parent hash is not the previous header's".into(),
+                ));
             }
             if header.time < parent.time {
                 return Err(bad(h, "its time is before its parent's".into()));
@@ -259,7 +262,10 @@ pub fn verify_headers(
             };
             seed = round_seed(&seed, beta.as_ref(), h);
             if stored_seed != Some(&seed) {
-                return Err(bad(h, "the stored round seed is not the chained one".into()));
+                return Err(bad(
+                    h,
+                    "the stored round seed is not the chained one".into(),
+                ));
             }
             parent = header;
             parent_hash = hash;

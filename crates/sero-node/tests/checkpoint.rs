@@ -71,8 +71,8 @@ fn valid_votes_build_a_complete_certificate() {
     // A validator signs its own vote (and records it).
     let own = sign(&chain, K, &ks[2], 4).unwrap().unwrap();
     assert_eq!(own, vote(&chain, &ks[2], 4));
-    let stored = CheckpointCertificate::from_bytes(&chain.db().checkpoint(4).unwrap().unwrap())
-        .unwrap();
+    let stored =
+        CheckpointCertificate::from_bytes(&chain.db().checkpoint(4).unwrap().unwrap()).unwrap();
     assert_eq!(stored.signers.len(), 3);
     let set = signing_set(&chain, 4, K).unwrap();
     let hash = chain.db().hash_at(4).unwrap().unwrap();

@@ -49,9 +49,9 @@ use sero_crypto::curve::{base_from_canonical, encode_base};
 use crate::codec::{decode_block_record, encode_block_record, encode_tip};
 use crate::error::StateError;
 use crate::tables::{
-    BLOCKS, BLOCK_HASHES, CERTIFICATES, CHECKPOINTS, EVM_STATE, LEAVES, META, META_FINALIZED, META_LEAF_COUNT,
-    META_PRUNED_BELOW, META_TIP, NULLIFIERS, OUTPUTS, ROOTS, SEEDS, TILS, TREE_NODES, TXS,
-    VALIDATORS,
+    BLOCKS, BLOCK_HASHES, CERTIFICATES, CHECKPOINTS, EVM_STATE, LEAVES, META, META_FINALIZED,
+    META_LEAF_COUNT, META_PRUNED_BELOW, META_TIP, NULLIFIERS, OUTPUTS, ROOTS, SEEDS, TILS,
+    TREE_NODES, TXS, VALIDATORS,
 };
 use crate::{tree, StateDb};
 

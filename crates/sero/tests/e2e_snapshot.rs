@@ -142,8 +142,7 @@ fn must_fail(args: &[String]) -> String {
 fn a_node_joins_a_running_testnet_from_a_verified_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().join("net");
-    let (plan, args, urls, _procs) =
-        start_testnet_with(&d, 4, 2, &["--checkpoint-interval", "4"]);
+    let (plan, args, urls, _procs) = start_testnet_with(&d, 4, 2, &["--checkpoint-interval", "4"]);
     let url = urls[0].clone();
 
     // A private payment, so that the state has a spent nullifier and a til.

@@ -19,10 +19,10 @@ use crate::cli::wallet_sync::SyncState;
 use crate::output::{CliError, Report};
 use clap::Args;
 use serde_json::{json, Value};
+use sero_consensus::ba::{BaParams, ValidatorKeys};
 use sero_crypto::curve::encode_base;
 use sero_keys::{SecretKey, Seed};
 use sero_ledger::block::BlockHeader;
-use sero_consensus::ba::{BaParams, ValidatorKeys};
 use sero_node::genesis::{Genesis, GenesisJson, PremineJson, ValidatorJson};
 use sero_node::Chain;
 use sero_rpc::CompactBlock;
@@ -315,8 +315,7 @@ pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
         // certificates), the state against the tip header.
         let (snap_bytes, export_s, rep, join_cpu_s) = {
             let db = StateDb::open(&path).map_err(fail)?;
-            synthetic::pad_to_checkpoint(&db, &signers)
-                .map_err(fail)?;
+            synthetic::pad_to_checkpoint(&db, &signers).map_err(fail)?;
             let snap = dir.0.join("snapshot.bin");
             let t = Instant::now();
             let file = std::fs::File::create(&snap).map_err(fail)?;
@@ -410,11 +409,7 @@ fn plot(rows: &[Value]) -> String {
             "wallet: first full scan (s)",
             1.0,
         ),
-        (
-            "join_s",
-            "join: import + headers + state check (s)",
-            1.0,
-        ),
+        ("join_s", "join: import + headers + state check (s)", 1.0),
         ("snapshot_bytes", "snapshot size (MB)", 1e-6),
     ];
     let (pw, ph, m) = (300.0, 200.0, 50.0);
