@@ -164,6 +164,11 @@ pub fn import(path: &Path, r: impl Read, progress: impl FnMut(u64)) -> Result<Im
 /// `imported` made, against its tip header, with
 /// [`Chain::verify_imported_state`] and what the import computed.
 pub fn verify_state(chain: &Chain, imported: &Imported) -> Result<(), JoinError> {
+    if chain.tip() != (imported.info.height, imported.info.hash) {
+        return Err(JoinError::State(
+            "the chain is not the store this import made".into(),
+        ));
+    }
     chain
         .verify_imported_state(&imported.info.note_root, &imported.state_acc)
         .map_err(|e| JoinError::State(e.to_string()))

@@ -55,6 +55,46 @@ fn quick_history_bench_reports_every_figure() {
 }
 
 #[test]
+fn ten_notes_per_block_work() {
+    // The shape of the goal's chain (10 notes a block): many small blocks,
+    // written in batches; the join's figures and CPU times are reported.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(SERO)
+        .args([
+            "--json", "bench", "history", "--notes", "300", "--notes", "3000",
+        ])
+        .args(["--per-block", "10", "--dir"])
+        .arg(dir.path().join("store"))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)));
+    assert!(out.status.success(), "{v}");
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{v}");
+    // The genesis, 30 blocks; then 10 blocks of 100 (the commit figure)
+    // and 170 more blocks of 10.
+    assert_eq!(
+        (&rows[0]["notes"], &rows[0]["blocks"]),
+        (&301.into(), &31.into())
+    );
+    assert_eq!(
+        (&rows[1]["notes"], &rows[1]["blocks"]),
+        (&3_001.into(), &211.into())
+    );
+    for r in rows {
+        assert_eq!(r["sync_one_block_outputs"], 10, "{r}");
+        for k in [
+            "build_cpu_s",
+            "snapshot_import_and_scan_cpu_s",
+            "snapshot_open_and_check_cpu_s",
+        ] {
+            assert!(r[k].as_f64().is_some_and(|x| x >= 0.0), "{k}: {r}");
+        }
+    }
+}
+
+#[test]
 fn bad_sizes_exit_2() {
     let out = Command::new(SERO)
         .args(["bench", "history", "--notes", "100", "--notes", "50"])
