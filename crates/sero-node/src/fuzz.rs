@@ -12,9 +12,9 @@ use crate::genesis::{Genesis, GenesisJson};
 /// * serialises back to JSON that re-reads to the same [`GenesisJson`] and
 ///   passes the checks again with the same canonical encoding;
 /// * has a canonical encoding of the length the module docs give
-///   (`15 + 1 + 8 + 32 + 32 + 4 + n·112 + 9·8` bytes for `n` premined
-///   notes), and its checked fields agree with the JSON (counts, `dev`,
-///   `time`).
+///   (`15 + 1 + 8 + 32 + 32 + 4 + n·112 + 9·8 + 8` bytes for `n`
+///   premined notes), and its checked fields agree with the JSON (counts,
+///   `dev`, `time`, `checkpoint_interval` ≥ 1).
 pub fn genesis_file(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -30,10 +30,12 @@ pub fn genesis_file(data: &[u8]) {
     assert_eq!(g.validators.len(), g.json.validators.len());
     assert!(!g.validators.is_empty(), "a genesis without validators");
     assert_eq!((g.dev, g.time), (g.json.dev, g.json.time));
+    assert_eq!(g.checkpoint_interval, g.json.checkpoint_interval);
+    assert!(g.checkpoint_interval >= 1);
     let bytes = g.canonical_bytes();
     assert_eq!(
         bytes.len(),
-        15 + 1 + 8 + 32 + 32 + 4 + g.premine.len() * (96 + 16) + 9 * 8,
+        15 + 1 + 8 + 32 + 32 + 4 + g.premine.len() * (96 + 16) + 9 * 8 + 8,
         "canonical encoding length"
     );
     let text2 = serde_json::to_string(&g.json).expect("a genesis serialises");
