@@ -49,9 +49,19 @@ pub fn tag_element(tag: &str) -> Base {
     Base::from_le_bytes_mod_order(tag.as_bytes())
 }
 
-/// `H_tag(inputs)`: Poseidon with the tag's element as capacity.
+/// `H_tag(inputs)`: Poseidon with the tag's element as capacity. The
+/// elements of the tags in [`tags::ALL`] are computed once.
 pub fn hash_tagged(tag: &str, inputs: &[Base]) -> Base {
-    hash_with_domain(tag_element(tag), inputs)
+    hash_with_domain(cached_tag_element(tag), inputs)
+}
+
+/// [`tag_element`], from a table for the tags of [`tags::ALL`].
+fn cached_tag_element(tag: &str) -> Base {
+    static ELEMENTS: OnceLock<Vec<Base>> = OnceLock::new();
+    match tags::ALL.iter().position(|t| *t == tag) {
+        Some(i) => ELEMENTS.get_or_init(|| tags::ALL.iter().map(|t| tag_element(t)).collect())[i],
+        None => tag_element(tag),
+    }
 }
 
 /// Cached circomlib parameters for `inputs` inputs.
@@ -450,6 +460,13 @@ mod tests {
                 "width {}",
                 n + 1
             );
+        }
+    }
+
+    #[test]
+    fn cached_tag_elements() {
+        for t in tags::ALL.iter().chain(&["sero.not.a.tag", ""]) {
+            assert_eq!(cached_tag_element(t), tag_element(t), "{t}");
         }
     }
 
