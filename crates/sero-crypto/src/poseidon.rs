@@ -94,8 +94,8 @@ pub fn hash(inputs: &[Base]) -> Base {
 /// (circomlib `PoseidonEx` with `initialState = domain`, first output).
 ///
 /// Computed with the optimised partial rounds of the Poseidon paper
-/// (Grassi et al., appendix B, as circomlib's `poseidon_opt`): see
-/// [`Optimized`]. The output is bit-identical to the textbook permutation
+/// (Grassi et al., appendix B, as circomlib's `poseidon_opt`), see
+/// `Optimized` in the source. The output is bit-identical to the textbook permutation
 /// ([`reference::hash_with_domain`], checked by the tests).
 pub fn hash_with_domain(domain: Base, inputs: &[Base]) -> Base {
     match inputs.len() {
