@@ -7,7 +7,7 @@
 //! same constants (a test checks it against `light-poseidon`).
 
 use crate::curve::Base;
-use ark_ff::{Field, PrimeField, Zero};
+use ark_ff::{Field, One, PrimeField, Zero};
 use light_poseidon::PoseidonParameters;
 use std::sync::OnceLock;
 
@@ -49,9 +49,19 @@ pub fn tag_element(tag: &str) -> Base {
     Base::from_le_bytes_mod_order(tag.as_bytes())
 }
 
-/// `H_tag(inputs)`: Poseidon with the tag's element as capacity.
+/// `H_tag(inputs)`: Poseidon with the tag's element as capacity. The
+/// elements of the tags in [`tags::ALL`] are computed once.
 pub fn hash_tagged(tag: &str, inputs: &[Base]) -> Base {
-    hash_with_domain(tag_element(tag), inputs)
+    hash_with_domain(cached_tag_element(tag), inputs)
+}
+
+/// [`tag_element`], from a table for the tags of [`tags::ALL`].
+fn cached_tag_element(tag: &str) -> Base {
+    static ELEMENTS: OnceLock<Vec<Base>> = OnceLock::new();
+    match tags::ALL.iter().position(|t| *t == tag) {
+        Some(i) => ELEMENTS.get_or_init(|| tags::ALL.iter().map(|t| tag_element(t)).collect())[i],
+        None => tag_element(tag),
+    }
 }
 
 /// Cached circomlib parameters for `inputs` inputs.
@@ -82,35 +92,289 @@ pub fn hash(inputs: &[Base]) -> Base {
 
 /// Poseidon of 1..=12 field elements with `domain` as the capacity element
 /// (circomlib `PoseidonEx` with `initialState = domain`, first output).
+///
+/// Computed with the optimised partial rounds of the Poseidon paper
+/// (Grassi et al., appendix B, as circomlib's `poseidon_opt`), see
+/// `Optimized` in the source. The output is bit-identical to the textbook permutation
+/// ([`reference::hash_with_domain`], checked by the tests).
 pub fn hash_with_domain(domain: Base, inputs: &[Base]) -> Base {
-    let p = parameters(inputs.len());
-    let w = p.width;
-    let mut state = Vec::with_capacity(w);
-    state.push(domain);
-    state.extend_from_slice(inputs);
-    let half = p.full_rounds / 2;
-    let total = p.full_rounds + p.partial_rounds;
-    let mut tmp = vec![Base::zero(); w];
-    for round in 0..total {
-        for (i, s) in state.iter_mut().enumerate() {
-            *s += p.ark[round * w + i];
-        }
-        if round < half || round >= half + p.partial_rounds {
-            for s in state.iter_mut() {
-                *s = sbox(*s);
-            }
-        } else {
-            state[0] = sbox(state[0]);
-        }
-        for (i, t) in tmp.iter_mut().enumerate() {
-            *t = state
-                .iter()
-                .zip(&p.mds[i])
-                .fold(Base::zero(), |acc, (s, m)| acc + *s * m);
-        }
-        std::mem::swap(&mut state, &mut tmp);
+    match inputs.len() {
+        1 => permute::<2>(domain, inputs),
+        2 => permute::<3>(domain, inputs),
+        3 => permute::<4>(domain, inputs),
+        4 => permute::<5>(domain, inputs),
+        5 => permute::<6>(domain, inputs),
+        6 => permute::<7>(domain, inputs),
+        7 => permute::<8>(domain, inputs),
+        8 => permute::<9>(domain, inputs),
+        9 => permute::<10>(domain, inputs),
+        10 => permute::<11>(domain, inputs),
+        11 => permute::<12>(domain, inputs),
+        12 => permute::<13>(domain, inputs),
+        _ => panic!("Poseidon supports 1..=12 inputs"),
     }
-    state[0]
+}
+
+/// The permutation's constants rearranged for the optimised partial rounds,
+/// derived once per width from circomlib's plain constants
+/// ([`parameters`]); `t` is the width, `R_P` the number of partial rounds,
+/// `M` the MDS matrix.
+///
+/// * Round constants: in a partial round only element 0 goes through the
+///   S-box, so the other elements of its round constant pass through it
+///   unchanged and can be added after the matrix instead (`M c'`), that is
+///   folded into the next round's constant. Each partial round then adds one
+///   constant (to element 0); what is left after the last one joins the
+///   constant of the first full round of the second half.
+/// * Matrices: write `M·A = [[a, bᵀ], [c, D]]` (`A` the block still to apply,
+///   initially the identity). Then `M·A = diag(1, D) · [[a, bᵀ], [D⁻¹c, I]]`,
+///   and `diag(1, D)` commutes with the next partial round's S-box and
+///   constant (it leaves element 0 alone), so each partial round applies the
+///   sparse right factor (`2t − 1` multiplications instead of `t²`) and hands
+///   `A = diag(1, D)` on; the last partial round applies `M·A` densely.
+struct Optimized {
+    /// Rounds of each half of the full rounds (`R_F / 2`).
+    half_full: usize,
+    /// Round constants of the full rounds, `t` per round, first half then
+    /// second half (including the constants carried out of the partial rounds).
+    full_ark: Vec<Base>,
+    /// The single round constant (element 0) of each partial round.
+    partial_ark: Vec<Base>,
+    /// MDS matrix, row-major.
+    mds: Vec<Base>,
+    /// Sparse factors of partial rounds `0..R_P - 1`, `2t − 1` elements each:
+    /// the dense first row `[a, b…]` then the first column below it `w = D⁻¹c`.
+    sparse: Vec<Base>,
+    /// The dense matrix of the last partial round, row-major.
+    last: Vec<Base>,
+}
+
+/// `m · a`, both `n × n` row-major.
+fn mat_mul(n: usize, m: &[Base], a: &[Base]) -> Vec<Base> {
+    let mut out = vec![Base::zero(); n * n];
+    for i in 0..n {
+        for j in 0..n {
+            out[i * n + j] = (0..n).map(|k| m[i * n + k] * a[k * n + j]).sum();
+        }
+    }
+    out
+}
+
+/// Inverse of an invertible `n × n` row-major matrix (Gauss–Jordan).
+fn mat_inverse(n: usize, m: &[Base]) -> Vec<Base> {
+    let mut a = m.to_vec();
+    let mut inv = vec![Base::zero(); n * n];
+    for i in 0..n {
+        inv[i * n + i] = Base::one();
+    }
+    for col in 0..n {
+        let pivot = (col..n)
+            .find(|&r| !a[r * n + col].is_zero())
+            .expect("MDS submatrices are invertible");
+        for k in 0..n {
+            a.swap(col * n + k, pivot * n + k);
+            inv.swap(col * n + k, pivot * n + k);
+        }
+        let f = a[col * n + col].inverse().expect("non-zero pivot");
+        for k in 0..n {
+            a[col * n + k] *= f;
+            inv[col * n + k] *= f;
+        }
+        for r in 0..n {
+            if r != col && !a[r * n + col].is_zero() {
+                let g = a[r * n + col];
+                for k in 0..n {
+                    let (x, y) = (a[col * n + k], inv[col * n + k]);
+                    a[r * n + k] -= g * x;
+                    inv[r * n + k] -= g * y;
+                }
+            }
+        }
+    }
+    inv
+}
+
+impl Optimized {
+    fn new(p: &PoseidonParameters<Base>) -> Self {
+        let t = p.width;
+        let half_full = p.full_rounds / 2;
+        let rp = p.partial_rounds;
+        assert!(rp >= 1 && p.ark.len() == (p.full_rounds + rp) * t);
+        let mds: Vec<Base> = p.mds.iter().flatten().copied().collect();
+        let round = |r: usize| &p.ark[r * t..(r + 1) * t];
+
+        // Constants: carry the non-first elements of each partial round's
+        // constant through the MDS matrix into the next round.
+        let mut full_ark = Vec::with_capacity(p.full_rounds * t);
+        for r in 0..half_full {
+            full_ark.extend_from_slice(round(r));
+        }
+        let mut partial_ark = Vec::with_capacity(rp);
+        let mut carry = vec![Base::zero(); t];
+        for r in half_full..half_full + rp {
+            let c: Vec<Base> = round(r).iter().zip(&carry).map(|(c, d)| *c + d).collect();
+            partial_ark.push(c[0]);
+            for (i, d) in carry.iter_mut().enumerate() {
+                *d = (1..t).map(|j| mds[i * t + j] * c[j]).sum();
+            }
+        }
+        for r in half_full + rp..p.full_rounds + rp {
+            let c = round(r);
+            if r == half_full + rp {
+                full_ark.extend(c.iter().zip(&carry).map(|(c, d)| *c + d));
+            } else {
+                full_ark.extend_from_slice(c);
+            }
+        }
+
+        // Matrices. With M = [[m00, m0ᵀ], [mc, Mr]] and A = diag(1, D_prev),
+        // M·A = [[m00, m0ᵀ·D_prev], [mc, Mr·D_prev]], so D = Mr·D_prev and
+        // D⁻¹ = D_prev⁻¹·Mr⁻¹.
+        let n = t - 1;
+        let mr: Vec<Base> = (1..t)
+            .flat_map(|i| mds[i * t + 1..(i + 1) * t].to_vec())
+            .collect();
+        let mr_inv = mat_inverse(n, &mr);
+        let mc: Vec<Base> = (1..t).map(|i| mds[i * t]).collect();
+        let mut d_prev = vec![Base::zero(); n * n];
+        for i in 0..n {
+            d_prev[i * n + i] = Base::one();
+        }
+        let mut d_prev_inv = d_prev.clone();
+        let first_row = |d_prev: &[Base]| -> Vec<Base> {
+            let mut row = vec![mds[0]];
+            row.extend(
+                (0..n).map(|j| (0..n).map(|k| mds[1 + k] * d_prev[k * n + j]).sum::<Base>()),
+            );
+            row
+        };
+        let mut sparse = Vec::with_capacity((rp - 1) * (2 * t - 1));
+        for _ in 0..rp - 1 {
+            let d = mat_mul(n, &mr, &d_prev);
+            let d_inv = mat_mul(n, &d_prev_inv, &mr_inv);
+            sparse.extend(first_row(&d_prev));
+            sparse.extend((0..n).map(|i| (0..n).map(|k| d_inv[i * n + k] * mc[k]).sum::<Base>()));
+            d_prev = d;
+            d_prev_inv = d_inv;
+        }
+        let mut last = first_row(&d_prev);
+        let rest = mat_mul(n, &mr, &d_prev);
+        for i in 0..n {
+            last.push(mc[i]);
+            last.extend_from_slice(&rest[i * n..(i + 1) * n]);
+        }
+        Optimized {
+            half_full,
+            full_ark,
+            partial_ark,
+            mds,
+            sparse,
+            last,
+        }
+    }
+}
+
+/// Cached optimised constants for `inputs` inputs.
+fn optimized(inputs: usize) -> &'static Optimized {
+    static CACHE: [OnceLock<Optimized>; MAX_INPUTS] = [const { OnceLock::new() }; MAX_INPUTS];
+    CACHE[inputs - 1].get_or_init(|| Optimized::new(parameters(inputs)))
+}
+
+/// `Σ row[j]·s[j]` for a row of `T` elements (one Montgomery reduction per
+/// three products, see `ark_ff`'s `sum_of_products`).
+#[inline(always)]
+fn dot<const T: usize>(row: &[Base], s: &[Base; T]) -> Base {
+    let row: &[Base; T] = row.try_into().expect("row of T elements");
+    Base::sum_of_products(row, s)
+}
+
+/// `m · s` for a dense row-major `T × T` matrix.
+#[inline(always)]
+fn mat_vec<const T: usize>(m: &[Base], s: &[Base; T]) -> [Base; T] {
+    std::array::from_fn(|i| dot(&m[i * T..(i + 1) * T], s))
+}
+
+/// The permutation of width `T` (`T - 1` inputs), first output.
+fn permute<const T: usize>(domain: Base, inputs: &[Base]) -> Base {
+    let o = optimized(T - 1);
+    let mut s = [Base::zero(); T];
+    s[0] = domain;
+    s[1..].copy_from_slice(inputs);
+    let (first, second) = o.full_ark.split_at(o.half_full * T);
+
+    for c in first.chunks_exact(T) {
+        for (x, c) in s.iter_mut().zip(c) {
+            *x = sbox(*x + c);
+        }
+        s = mat_vec(&o.mds, &s);
+    }
+
+    let (last_c, partial_c) = o.partial_ark.split_last().expect("partial rounds");
+    for (c, m) in partial_c.iter().zip(o.sparse.chunks_exact(2 * T - 1)) {
+        let s0 = sbox(s[0] + c);
+        s[0] = s0;
+        let (row, w) = m.split_at(T);
+        let new0 = dot(row, &s);
+        for (x, w) in s[1..].iter_mut().zip(w) {
+            *x += *w * s0;
+        }
+        s[0] = new0;
+    }
+    s[0] = sbox(s[0] + last_c);
+    s = mat_vec(&o.last, &s);
+
+    let (second, final_c) = second.split_at(second.len() - T);
+    for c in second.chunks_exact(T) {
+        for (x, c) in s.iter_mut().zip(c) {
+            *x = sbox(*x + c);
+        }
+        s = mat_vec(&o.mds, &s);
+    }
+    // The last round: only the first output is needed.
+    for (x, c) in s.iter_mut().zip(final_c) {
+        *x = sbox(*x + c);
+    }
+    dot(&o.mds[..T], &s)
+}
+
+/// The textbook permutation (every round adds `t` constants and multiplies
+/// by the dense MDS matrix), kept as the reference the optimised one is
+/// tested (and benchmarked) against.
+#[doc(hidden)]
+pub mod reference {
+    use super::*;
+
+    /// Same as [`super::hash_with_domain`], computed round by round.
+    pub fn hash_with_domain(domain: Base, inputs: &[Base]) -> Base {
+        let p = parameters(inputs.len());
+        let w = p.width;
+        let mut state = Vec::with_capacity(w);
+        state.push(domain);
+        state.extend_from_slice(inputs);
+        let half = p.full_rounds / 2;
+        let total = p.full_rounds + p.partial_rounds;
+        let mut tmp = vec![Base::zero(); w];
+        for round in 0..total {
+            for (i, s) in state.iter_mut().enumerate() {
+                *s += p.ark[round * w + i];
+            }
+            if round < half || round >= half + p.partial_rounds {
+                for s in state.iter_mut() {
+                    *s = sbox(*s);
+                }
+            } else {
+                state[0] = sbox(state[0]);
+            }
+            for (i, t) in tmp.iter_mut().enumerate() {
+                *t = state
+                    .iter()
+                    .zip(&p.mds[i])
+                    .fold(Base::zero(), |acc, (s, m)| acc + *s * m);
+            }
+            std::mem::swap(&mut state, &mut tmp);
+        }
+        state[0]
+    }
 }
 
 #[cfg(test)]
@@ -148,6 +412,62 @@ mod tests {
             h.to_string(),
             "7853200120776062878684798364095072458815029376092732009249414926327459813530"
         );
+    }
+
+    #[test]
+    fn matches_reference_on_random_inputs() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
+        let domains = [
+            Base::zero(),
+            tag_element(tags::NODE),
+            tag_element(tags::AUTH),
+            -Base::one(),
+        ];
+        for n in 1..=MAX_INPUTS {
+            for i in 0..64 {
+                let d = if i < domains.len() {
+                    domains[i]
+                } else {
+                    Base::rand(&mut rng)
+                };
+                let inputs: Vec<Base> = (0..n)
+                    .map(|j| match (i + j) % 7 {
+                        0 => Base::zero(),
+                        1 => -Base::one(),
+                        _ => Base::rand(&mut rng),
+                    })
+                    .collect();
+                assert_eq!(
+                    hash_with_domain(d, &inputs),
+                    reference::hash_with_domain(d, &inputs),
+                    "width {}, case {i}",
+                    n + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn domain_matches_light_poseidon_for_all_widths() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+        for n in 1..=MAX_INPUTS {
+            let d = Base::rand(&mut rng);
+            let inputs: Vec<Base> = (0..n).map(|_| Base::rand(&mut rng)).collect();
+            let mut lp = Poseidon::<Base>::with_domain_tag_circom(n, d).unwrap();
+            assert_eq!(
+                hash_with_domain(d, &inputs),
+                lp.hash(&inputs).unwrap(),
+                "width {}",
+                n + 1
+            );
+        }
+    }
+
+    #[test]
+    fn cached_tag_elements() {
+        for t in tags::ALL.iter().chain(&["sero.not.a.tag", ""]) {
+            assert_eq!(cached_tag_element(t), tag_element(t), "{t}");
+        }
     }
 
     #[test]
