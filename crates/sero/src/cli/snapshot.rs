@@ -86,10 +86,25 @@ pub fn fetch(rpc: &str, out: &Path, quiet: bool) -> Result<(u64, String, u64), C
         .build()
         .map_err(fail)?;
     rt.block_on(async {
-        let entry = client
-            .snapshot()
-            .await
-            .map_err(|e| fail(format!("{rpc}: sero_getSnapshot: {e}")))?;
+        // A node makes its snapshot on the first request (about 25 s for
+        // 10^7 notes), longer than its RPC request timeout (15 s, then
+        // `408`): it goes on writing, so ask again until it is ready.
+        let started = std::time::Instant::now();
+        let entry = loop {
+            match client.snapshot().await {
+                Ok(e) => break e,
+                Err(e)
+                    if e.to_string().contains("408")
+                        && started.elapsed() < std::time::Duration::from_secs(1800) =>
+                {
+                    if !quiet {
+                        eprintln!("  the node is writing its snapshot; asking again…");
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                }
+                Err(e) => return Err(fail(format!("{rpc}: sero_getSnapshot: {e}"))),
+            }
+        };
         let part = out.with_extension("part");
         let mut file = std::io::BufWriter::new(
             std::fs::File::create(&part).map_err(|e| fail(format!("{}: {e}", part.display())))?,
