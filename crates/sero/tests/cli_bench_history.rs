@@ -52,6 +52,19 @@ fn quick_history_bench_reports_every_figure() {
     }
     let plot = std::fs::read_to_string(&svg).unwrap();
     assert!(plot.starts_with("<svg") && plot.contains("polyline"));
+    // The plot again, from the saved report (`--plot-from`).
+    let saved = dir.path().join("rows.json");
+    std::fs::write(&saved, &out.stdout).unwrap();
+    let svg2 = dir.path().join("again.svg");
+    let again = Command::new(SERO)
+        .args(["--json", "bench", "history", "--plot-from"])
+        .arg(&saved)
+        .arg("--svg")
+        .arg(&svg2)
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stdout));
+    assert_eq!(std::fs::read_to_string(&svg2).unwrap(), plot);
 }
 
 #[test]

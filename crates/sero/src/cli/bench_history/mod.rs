@@ -60,6 +60,11 @@ pub struct HistoryArgs {
     /// resident memory it added, in this fresh process.
     #[arg(long, hide = true)]
     open_only: bool,
+    /// Draw the plot (--svg) from the rows of earlier `--json` runs saved
+    /// in these files (repeat the flag), sorted by notes, instead of
+    /// running: one plot over sizes measured in separate runs.
+    #[arg(long, value_name = "FILE")]
+    plot_from: Vec<PathBuf>,
 }
 
 fn fail(e: impl std::fmt::Display) -> CliError {
@@ -135,6 +140,27 @@ impl Drop for Dir {
 }
 
 pub fn run(a: HistoryArgs, _json: bool) -> Result<Report, CliError> {
+    if !a.plot_from.is_empty() {
+        let svg = a
+            .svg
+            .as_ref()
+            .ok_or_else(|| CliError::Usage("--plot-from needs --svg FILE".into()))?;
+        let mut rows: Vec<Value> = vec![];
+        for f in &a.plot_from {
+            let text = std::fs::read_to_string(f)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", f.display())))?;
+            let v: Value = serde_json::from_str(&text)
+                .map_err(|e| CliError::Usage(format!("{}: {e}", f.display())))?;
+            let r = v["rows"]
+                .as_array()
+                .ok_or_else(|| CliError::Usage(format!("{}: no \"rows\"", f.display())))?;
+            rows.extend(r.iter().cloned());
+        }
+        rows.sort_by_key(|r| r["notes"].as_u64().unwrap_or(0));
+        std::fs::write(svg, plot(&rows)).map_err(fail)?;
+        let j = json!({ "plot": svg, "rows": rows.len() });
+        return Ok(Report::new(format!("plot: {}", svg.display()), j));
+    }
     let (sizes, per_block) = if a.quick {
         (vec![2_000, 5_000], 500)
     } else if a.notes.is_empty() {
