@@ -63,7 +63,11 @@ fn quick_history_bench_reports_every_figure() {
         .arg(&svg2)
         .output()
         .unwrap();
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stdout));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
     assert_eq!(std::fs::read_to_string(&svg2).unwrap(), plot);
 }
 
