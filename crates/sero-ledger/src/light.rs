@@ -238,6 +238,13 @@ impl HeaderVerifier {
         &self.state
     }
 
+    /// The validator set of the round after the verified header
+    /// (`state().validators`, checked against its `validators_hash`);
+    /// `None` on a dev chain.
+    pub fn next_validators(&self) -> Option<&Arc<ValidatorSet>> {
+        self.set.as_ref()
+    }
+
     /// The last verified height.
     pub fn height(&self) -> u64 {
         self.state.header.height

@@ -17,8 +17,7 @@
 //! tip.
 
 use crate::chain::Chain;
-use sero_consensus::ba::{BaParams, ValidatorSet, VotePublicKey};
-use sero_consensus::VrfPublicKey;
+use sero_consensus::ba::{BaParams, ValidatorSet};
 use sero_ledger::block::{Block, Seal};
 use sero_ledger::license::LicenseConfig;
 pub use sero_ledger::seal::{check_seal, SealError};
@@ -29,21 +28,9 @@ pub fn validator_set(chain: &Chain) -> Result<Arc<ValidatorSet>, SealError> {
     let vals = chain
         .validators()
         .map_err(|e| SealError::Chain(e.to_string()))?;
-    let mut out = vec![];
-    for v in vals {
-        let vote_key =
-            VotePublicKey::from_bytes(&v.vote_key).map_err(|e| SealError::Chain(e.to_string()))?;
-        let vrf_key =
-            VrfPublicKey::from_bytes(&v.vrf_key).map_err(|e| SealError::Chain(e.to_string()))?;
-        out.push(sero_consensus::ba::Validator {
-            vote_key,
-            vrf_key,
-            stake: v.stake,
-        });
-    }
-    Ok(Arc::new(
-        ValidatorSet::new(out).map_err(|e| SealError::Chain(e.to_string()))?,
-    ))
+    crate::checkpoint::set_of(&vals)
+        .map(Arc::new)
+        .map_err(SealError::Chain)
 }
 
 /// Checks `block`'s seal as the next block of `chain` and returns its round
