@@ -231,6 +231,23 @@ fn a_node_joins_a_running_testnet_from_a_verified_snapshot() {
             "no certificate",
         ),
         (
+            // A checkpoint of one signer (a quarter of the stake) is not
+            // trusted: the headers it would cover need their certificates.
+            "the checkpoints cut to one signer and a certificate dropped",
+            rewrite(&good, |t, k, v| {
+                if t == 11 && k == 2u64.to_le_bytes() {
+                    return None;
+                }
+                if t == 13 {
+                    let mut c = v[..78 + 96].to_vec();
+                    c[74..78].copy_from_slice(&1u32.to_le_bytes());
+                    return Some((k.to_vec(), c));
+                }
+                Some((k.to_vec(), v.to_vec()))
+            }),
+            "no certificate",
+        ),
+        (
             "a checkpoint signature forged",
             rewrite(&good, |t, k, v| {
                 let mut v = v.to_vec();
