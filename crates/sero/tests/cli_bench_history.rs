@@ -7,20 +7,32 @@ use std::process::Command;
 
 const SERO: &str = env!("CARGO_BIN_EXE_sero");
 
-#[test]
-fn quick_history_bench_reports_every_figure() {
-    let dir = tempfile::tempdir().unwrap();
-    let svg = dir.path().join("history.svg");
+/// `sero --json bench history ARGS`, which must succeed: its report and
+/// its standard output.
+fn history<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (Value, Vec<u8>) {
     let out = Command::new(SERO)
-        .args(["--json", "bench", "history", "--quick", "--svg"])
-        .arg(&svg)
-        .arg("--dir")
-        .arg(dir.path().join("store"))
+        .args(["--json", "bench", "history"])
+        .args(args)
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)));
     assert!(out.status.success(), "{v}");
+    (v, out.stdout)
+}
+
+#[test]
+fn quick_history_bench_reports_every_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("history.svg");
+    let store = dir.path().join("store");
+    let (v, stdout) = history(&[
+        "--quick".as_ref(),
+        "--svg".as_ref(),
+        svg.as_os_str(),
+        "--dir".as_ref(),
+        store.as_os_str(),
+    ]);
     assert_eq!(v["quick"], true);
     let rows = v["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2, "{v}");
@@ -54,20 +66,14 @@ fn quick_history_bench_reports_every_figure() {
     assert!(plot.starts_with("<svg") && plot.contains("polyline"));
     // The plot again, from the saved report (`--plot-from`).
     let saved = dir.path().join("rows.json");
-    std::fs::write(&saved, &out.stdout).unwrap();
+    std::fs::write(&saved, &stdout).unwrap();
     let svg2 = dir.path().join("again.svg");
-    let again = Command::new(SERO)
-        .args(["--json", "bench", "history", "--plot-from"])
-        .arg(&saved)
-        .arg("--svg")
-        .arg(&svg2)
-        .output()
-        .unwrap();
-    assert!(
-        again.status.success(),
-        "{}",
-        String::from_utf8_lossy(&again.stdout)
-    );
+    history(&[
+        "--plot-from".as_ref(),
+        saved.as_os_str(),
+        "--svg".as_ref(),
+        svg2.as_os_str(),
+    ]);
     assert_eq!(std::fs::read_to_string(&svg2).unwrap(), plot);
 }
 
@@ -76,17 +82,19 @@ fn ten_notes_per_block_work() {
     // The shape of the goal's chain (10 notes a block): many small blocks,
     // written in batches; the join's figures and CPU times are reported.
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(SERO)
-        .args([
-            "--json", "bench", "history", "--notes", "300", "--notes", "3000",
-        ])
-        .args(["--per-block", "10", "--checkpoint-interval", "10", "--dir"])
-        .arg(dir.path().join("store"))
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)));
-    assert!(out.status.success(), "{v}");
+    let store = dir.path().join("store");
+    let (v, _) = history(&[
+        "--notes".as_ref(),
+        "300".as_ref(),
+        "--notes".as_ref(),
+        "3000".as_ref(),
+        "--per-block".as_ref(),
+        "10".as_ref(),
+        "--checkpoint-interval".as_ref(),
+        "10".as_ref(),
+        "--dir".as_ref(),
+        store.as_os_str(),
+    ]);
     let rows = v["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 2, "{v}");
     // The genesis, 30 blocks; then 10 blocks of 100 (the commit figure;
