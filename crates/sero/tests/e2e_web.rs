@@ -340,6 +340,10 @@ fn web_wallet_and_explorer_in_chromium() {
         (nullifier.clone(), format!("/tx/{txid}")),
         (height.to_string(), format!("/block/{height}")),
     ] {
+        // Start each search from the front page, so that the wait below
+        // sees this search's navigation (the nullifier's search lands on
+        // the page the txid's search already showed).
+        b.goto(&format!("http://{web}/"));
         b.type_into("#search-q", &q);
         b.click("#search-go");
         let t0 = Instant::now();

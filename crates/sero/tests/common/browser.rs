@@ -320,7 +320,9 @@ impl Browser {
     /// finding it and typing: then it is found again (a few times at most).
     pub fn type_into(&self, css: &str, text: &str) {
         for _ in 0..4 {
-            let e = self.find(css);
+            // A page that is still loading (after a click that navigates)
+            // may not have the element yet: wait for it.
+            let e = self.wait(css, 10);
             if self
                 .try_cmd("POST", &format!("/element/{e}/clear"), json!({}))
                 .is_some()
