@@ -46,7 +46,7 @@ use sero_crypto::schnorr;
 use sero_crypto::{Base, Point};
 use sero_zk::note::pkr_hash;
 use sero_zk::params::Parameters;
-use sero_zk::{batch_verify, verify, InputProofPublic, OutputProofPublic, ZkProof};
+use sero_zk::{batch_verify_groups, verify, InputProofPublic, OutputProofPublic, ZkProof};
 use std::collections::HashSet;
 
 /// What stateful validation needs from the ledger.
@@ -278,8 +278,9 @@ fn verify_one_tx_proofs(tx: &Transaction, params: &Parameters) -> Result<(), TxE
 }
 
 /// Stateless validation of many transactions: rules 1–4 in parallel, then
-/// all proofs in two batches. If a batch fails, the proofs are checked one
-/// transaction at a time to blame the right ones. Returns one result per
+/// all proofs in one batch (both circuits, one final exponentiation). If
+/// the batch fails, the proofs are checked one transaction at a time to
+/// blame the right ones. Returns one result per
 /// transaction.
 pub fn validate_stateless_batch(
     txs: &[Transaction],
@@ -293,8 +294,14 @@ pub fn validate_stateless_batch(
         ins.extend(a);
         outs.extend(b);
     }
-    let batch_ok = batch_verify(&params.input, &ins, &mut OsRng).is_ok()
-        && batch_verify(&params.output, &outs, &mut OsRng).is_ok();
+    let batch_ok = batch_verify_groups(
+        &[
+            (&params.input, ins.as_slice()),
+            (&params.output, outs.as_slice()),
+        ],
+        &mut OsRng,
+    )
+    .is_ok();
     if !batch_ok {
         let blame: Vec<(usize, Result<(), TxError>)> = ok
             .par_iter()
@@ -308,7 +315,7 @@ pub fn validate_stateless_batch(
 }
 
 /// Whether *every* transaction of `txs` is statelessly valid (rules 1–5),
-/// without blame: one signature batch and one proof batch per circuit, and
+/// without blame: one signature batch and one proof batch (both circuits), and
 /// `false` as soon as anything fails, without finding out which transaction
 /// did (that is [`validate_stateless_batch`]'s job). A syncing node uses it
 /// to verify a whole range of blocks at once; a `false` costs it nothing
@@ -334,8 +341,14 @@ pub fn stateless_batch_ok(txs: &[Transaction], params: &Parameters) -> bool {
         ins.extend(a);
         outs.extend(b);
     }
-    batch_verify(&params.input, &ins, &mut OsRng).is_ok()
-        && batch_verify(&params.output, &outs, &mut OsRng).is_ok()
+    batch_verify_groups(
+        &[
+            (&params.input, ins.as_slice()),
+            (&params.output, outs.as_slice()),
+        ],
+        &mut OsRng,
+    )
+    .is_ok()
 }
 
 /// Stateless validation of one transaction (rules 1–5).

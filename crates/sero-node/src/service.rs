@@ -166,6 +166,10 @@ pub struct Service {
     checkpoint_done: u64,
     /// Checkpoint votes for heights not final here yet.
     early_checkpoints: Vec<(CheckpointVote, sero_network::MessageId, PeerId)>,
+    /// Consecutive rounds this node saw end with the empty block: the next
+    /// round runs with timeouts doubled this often and proposes blocks
+    /// halved as often ([`BaParams::backed_off`]); 0 after a block.
+    empty_streak: u32,
 }
 
 /// Shared counters for status reporting.
@@ -193,6 +197,7 @@ impl Service {
             epoch: Instant::now(),
             round: None,
             tentative: None,
+            empty_streak: 0,
             held: vec![],
             announced: HashSet::new(),
             peers: vec![],
@@ -280,13 +285,18 @@ impl Service {
             );
         }
         let now = self.now();
-        let (agreement, outs) = Agreement::new(
-            ctx.clone(),
-            self.cfg.params,
-            self.cfg.keys.clone(),
-            now,
-            prior,
-        );
+        let params = self.cfg.params.backed_off(self.empty_streak);
+        if self.empty_streak > 0 {
+            tracing::info!(
+                round,
+                empty_rounds = self.empty_streak,
+                lambda_block_ms = params.lambda_block_ms,
+                max_txs = self.proposal_cap(),
+                "backing off after empty rounds: longer timeouts, smaller proposals"
+            );
+        }
+        let (agreement, outs) =
+            Agreement::new(ctx.clone(), params, self.cfg.keys.clone(), now, prior);
         tracing::debug!(round, "round started");
         self.round = Some(Round {
             ctx,
@@ -443,7 +453,7 @@ impl Service {
         let ctx = &self.round.as_ref().expect("round").ctx;
         let node = self.lock()?;
         let coinbase = self.cfg.payout.derive_pkr(&mut rand_core::OsRng);
-        let txs = node.mempool.select(self.cfg.max_block_txs);
+        let txs = node.mempool.select(self.proposal_cap());
         let (beta, seed_proof) = vrf::prove(&keys.vrf, &seed_alpha(&ctx.seed, ctx.round));
         let seal = Seal::Proposed(ProposerSeal {
             proposer: keys.vote.public_key().to_bytes(),
@@ -463,6 +473,17 @@ impl Service {
         let seed = round_seed(&ctx.seed, Some(&beta), ctx.round);
         let header = block.header.to_bytes();
         Ok((block, seed, header))
+    }
+
+    /// Transactions to propose: the configured maximum, halved for every
+    /// empty round in a row (at least one), so that a proposal too costly
+    /// to validate within the round's timeouts shrinks while the timeouts
+    /// grow.
+    fn proposal_cap(&self) -> usize {
+        match self.cfg.max_block_txs {
+            0 => 0,
+            n => (n >> self.empty_streak.min(sero_consensus::ba::MAX_BACKOFF)).max(1),
+        }
     }
 
     /// Fetches a block body (and header) by hash from `peer` or any peer.
@@ -515,6 +536,7 @@ impl Service {
         let Some(r) = self.round.as_ref() else {
             return Ok(());
         };
+        let t0 = Instant::now();
         let verdict = match Block::from_parts(header, body) {
             Err(e) => Err(format!("malformed: {e}")),
             Ok(b) if b.hash() != hash => Err("hash mismatch".to_string()),
@@ -536,6 +558,13 @@ impl Service {
                 res.map(|seed| (b, seed))
             }
         };
+        tracing::debug!(
+            hash = %hex::encode(&hash[..8]),
+            ms = t0.elapsed().as_millis() as u64,
+            since_round_start_ms = r.started.elapsed().as_millis() as u64,
+            valid = verdict.is_ok(),
+            "proposed block checked"
+        );
         let now = self.now();
         let r = self.round.as_mut().expect("round");
         r.fetching.remove(&hash);
@@ -652,6 +681,11 @@ impl Service {
         }
         mempool.prune(chain);
         drop(node);
+        self.empty_streak = if matches!(block.header.seal, Seal::Empty) {
+            self.empty_streak.saturating_add(1)
+        } else {
+            0
+        };
         let _ = self.cfg.journal.prune(block.header.height);
         tracing::info!(
             height = block.header.height,

@@ -33,7 +33,7 @@ pub use circuits::output::{OutputCircuit, OutputProofPrivate, OutputProofPublic}
 pub use error::ZkError;
 pub use note::Note;
 pub use params::{CircuitParams, Parameters};
-pub use proof::{batch_verify, verify, ZkProof};
+pub use proof::{batch_verify, batch_verify_groups, verify, ProofGroup, ZkProof};
 
 /// The pairing-friendly curve of the proofs.
 pub type Curve = ark_bn254::Bn254;

@@ -58,13 +58,21 @@ from a public seed, so anyone can compute their trapdoor and forge proofs that m
 pub struct CircuitParams {
     pub pk: ProvingKey<Curve>,
     pub pvk: PreparedVerifyingKey<Curve>,
+    /// `β` of the verifying key, prepared for batch verification's
+    /// Miller loop ([`crate::batch_verify_groups`]).
+    pub beta_g2_pc: <Curve as ark_ec::pairing::Pairing>::G2Prepared,
 }
 
 impl CircuitParams {
     /// The keys of a proving key (its verifying key prepared).
     pub fn new(pk: ProvingKey<Curve>) -> Self {
         let pvk = prepare_verifying_key(&pk.vk);
-        CircuitParams { pk, pvk }
+        let beta_g2_pc = pk.vk.beta_g2.into();
+        CircuitParams {
+            pk,
+            pvk,
+            beta_g2_pc,
+        }
     }
 
     /// The R1CS-to-QAP reduction the proving key was made for, which the

@@ -7,7 +7,7 @@ use crate::qap::{CircomReduction, Reduction};
 use crate::{Curve, Fr, ZkError};
 use ark_ec::pairing::{MillerLoopOutput, Pairing};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{Field, One, PrimeField, Zero};
+use ark_ff::{One, PrimeField, Zero};
 use ark_groth16::{Groth16, Proof};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
@@ -147,76 +147,107 @@ pub fn verify(params: &CircuitParams, public: &[Fr], proof: &ZkProof) -> Result<
     }
 }
 
-/// Verifies many proofs of one circuit at once with a random linear
-/// combination: with 128-bit weights `rᵢ` from a secure RNG,
-///
-/// `∏ e(rᵢ·Aᵢ, Bᵢ) · e(−Σ rᵢ·ICᵢ, γ) · e(−Σ rᵢ·Cᵢ, δ) = e(α, β)^{Σ rᵢ}`
-///
-/// holds for a batch containing an invalid proof with probability at most
-/// 2⁻¹²⁸. One Miller loop per proof plus two, one final exponentiation, the
-/// Miller loops split across threads. On failure, callers that need to know
-/// which proof is bad verify them one by one.
+/// Verifies many proofs of one circuit at once: [`batch_verify_groups`]
+/// with one group.
 pub fn batch_verify<R: RngCore + CryptoRng>(
     params: &CircuitParams,
     items: &[(Vec<Fr>, ZkProof)],
     rng: &mut R,
 ) -> Result<(), ZkError> {
-    if items.is_empty() {
+    batch_verify_groups(&[(params, items)], rng)
+}
+
+/// A batch of proofs of one circuit: its keys and `(public inputs, proof)`
+/// pairs.
+pub type ProofGroup<'a> = (&'a CircuitParams, &'a [(Vec<Fr>, ZkProof)]);
+
+/// Verifies many proofs of one or several circuits at once with a random
+/// linear combination: with independent 128-bit weights `rᵢ` from a secure
+/// RNG, for every circuit `k` with its proofs `i ∈ k`,
+///
+/// `∏ₖ [ ∏ᵢ e(rᵢ·Aᵢ, Bᵢ) · e(−Σ rᵢ·ICᵢ, γₖ) · e(−Σ rᵢ·Cᵢ, δₖ) · e(−(Σ rᵢ)·αₖ, βₖ) ] = 1`
+///
+/// (each factor in brackets is 1 for valid proofs, since Groth16's check
+/// is `e(A, B) = e(α, β)·e(IC, γ)·e(C, δ)`). A batch containing an invalid
+/// proof passes with probability at most 2⁻¹²⁸ (the weights are chosen
+/// after the proofs; `GT` has prime order). One Miller loop per proof plus
+/// three per circuit, all in one multi-Miller loop split across threads,
+/// and **one** final exponentiation for the whole batch: a transaction's
+/// input and output proofs together cost one, not one per circuit, and the
+/// `e(α, β)^{Σr}` exponentiation in `GT` becomes a Miller-loop pair with the
+/// prepared `β`. On failure, callers that need to know which proof is bad
+/// verify them one by one.
+pub fn batch_verify_groups<R: RngCore + CryptoRng>(
+    groups: &[ProofGroup<'_>],
+    rng: &mut R,
+) -> Result<(), ZkError> {
+    let total: usize = groups.iter().map(|(_, items)| items.len()).sum();
+    if total == 0 {
         return Ok(());
     }
-    for (public, _) in items {
-        check_inputs(params, public)?;
-    }
-    let weights: Vec<Fr> = items
-        .iter()
-        .map(|_| {
-            let mut b = [0u8; 16];
-            rng.fill_bytes(&mut b);
-            Fr::from_le_bytes_mod_order(&b)
-        })
-        .collect();
-    let vk = &params.pvk.vk;
-    let n_pub = vk.gamma_abc_g1.len() - 1;
-
-    // Σ rᵢ·ICᵢ = (Σ rᵢ)·γ_abc₀ + Σⱼ (Σᵢ rᵢ·xᵢⱼ)·γ_abcⱼ
-    let mut ic_scalars = vec![Fr::zero(); n_pub + 1];
-    for ((public, _), r) in items.iter().zip(&weights) {
-        ic_scalars[0] += r;
-        for (j, x) in public.iter().enumerate() {
-            ic_scalars[j + 1] += *r * x;
+    for (params, items) in groups {
+        for (public, _) in items.iter() {
+            check_inputs(params, public)?;
         }
     }
-    let sum_ic = G1::msm_unchecked(&vk.gamma_abc_g1, &ic_scalars);
-    let cs: Vec<G1Affine> = items.iter().map(|(_, p)| p.0.c).collect();
-    let sum_c = G1::msm_unchecked(&cs, &weights);
+    // Per proof: (weight, A, B). Per circuit: the three fixed pairs.
+    let mut fixed_g1: Vec<G1> = Vec::with_capacity(3 * groups.len());
+    let mut fixed_g2: Vec<<Curve as Pairing>::G2Prepared> = Vec::with_capacity(3 * groups.len());
+    let mut weights_all: Vec<Fr> = Vec::with_capacity(total);
+    for (params, items) in groups {
+        if items.is_empty() {
+            continue;
+        }
+        let weights: Vec<Fr> = items
+            .iter()
+            .map(|_| {
+                let mut b = [0u8; 16];
+                rng.fill_bytes(&mut b);
+                Fr::from_le_bytes_mod_order(&b)
+            })
+            .collect();
+        let vk = &params.pvk.vk;
+        let n_pub = vk.gamma_abc_g1.len() - 1;
+        // Σ rᵢ·ICᵢ = (Σ rᵢ)·γ_abc₀ + Σⱼ (Σᵢ rᵢ·xᵢⱼ)·γ_abcⱼ
+        let mut ic_scalars = vec![Fr::zero(); n_pub + 1];
+        for ((public, _), r) in items.iter().zip(&weights) {
+            ic_scalars[0] += r;
+            for (j, x) in public.iter().enumerate() {
+                ic_scalars[j + 1] += *r * x;
+            }
+        }
+        let r_sum = ic_scalars[0];
+        fixed_g1.push(G1::msm_unchecked(&vk.gamma_abc_g1, &ic_scalars));
+        fixed_g2.push(params.pvk.gamma_g2_neg_pc.clone());
+        let cs: Vec<G1Affine> = items.iter().map(|(_, p)| p.0.c).collect();
+        fixed_g1.push(G1::msm_unchecked(&cs, &weights));
+        fixed_g2.push(params.pvk.delta_g2_neg_pc.clone());
+        fixed_g1.push(-(vk.alpha_g1 * r_sum));
+        fixed_g2.push(params.beta_g2_pc.clone());
+        weights_all.extend(weights);
+    }
+    let proofs: Vec<&ZkProof> = groups
+        .iter()
+        .flat_map(|(_, items)| items.iter().map(|(_, p)| p))
+        .collect();
 
     // rᵢ·Aᵢ, then the Miller loops in parallel chunks.
-    let ra: Vec<G1> = items
+    let ra: Vec<G1> = proofs
         .par_iter()
-        .zip(&weights)
-        .map(|((_, p), r)| p.0.a.mul_bigint(r.into_bigint()))
+        .zip(&weights_all)
+        .map(|(p, r)| p.0.a.mul_bigint(r.into_bigint()))
         .collect();
     let ra = G1::normalize_batch(&ra);
-    let chunk = items.len().div_ceil(rayon::current_num_threads()).max(1);
+    let chunk = proofs.len().div_ceil(rayon::current_num_threads()).max(1);
     let ml = ra
         .par_chunks(chunk)
-        .zip(items.par_chunks(chunk))
-        .map(|(a, ps)| Curve::multi_miller_loop(a.iter().copied(), ps.iter().map(|(_, p)| p.0.b)).0)
+        .zip(proofs.par_chunks(chunk))
+        .map(|(a, ps)| Curve::multi_miller_loop(a.iter().copied(), ps.iter().map(|p| p.0.b)).0)
         .reduce(<Curve as Pairing>::TargetField::one, |x, y| x * y);
-    let rest = Curve::multi_miller_loop(
-        [sum_ic.into_affine(), sum_c.into_affine()],
-        [
-            params.pvk.gamma_g2_neg_pc.clone(),
-            params.pvk.delta_g2_neg_pc.clone(),
-        ],
-    );
-    let total = MillerLoopOutput::<Curve>(ml * rest.0);
-    let lhs = Curve::final_exponentiation(total).ok_or(ZkError::InvalidBatch(items.len()))?;
-    let r_sum: Fr = weights.iter().sum();
-    let rhs = params.pvk.alpha_g1_beta_g2.pow(r_sum.into_bigint());
-    if lhs.0 == rhs {
-        Ok(())
-    } else {
-        Err(ZkError::InvalidBatch(items.len()))
+    let rest = Curve::multi_miller_loop(G1::normalize_batch(&fixed_g1), fixed_g2);
+    let product = MillerLoopOutput::<Curve>(ml * rest.0);
+    match Curve::final_exponentiation(product) {
+        Some(v) if v.0.is_one() => Ok(()),
+        _ => Err(ZkError::InvalidBatch(total)),
     }
 }

@@ -10,7 +10,10 @@ use rand_chacha::ChaCha20Rng;
 use sero_crypto::Base;
 use sero_zk::params::Parameters;
 use sero_zk::proof::{prove, prove_all, prove_input, prove_output};
-use sero_zk::{batch_verify, verify, InputProofPublic, OutputProofPublic, ZkError, ZkProof};
+use sero_zk::{
+    batch_verify, batch_verify_groups, verify, InputProofPublic, OutputProofPublic, ZkError,
+    ZkProof,
+};
 
 fn rng() -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(11)
@@ -92,6 +95,60 @@ fn proof_encoding_roundtrip_and_rejection() {
             assert!(verify(&p.output, &public, &q).is_err(), "byte {i}");
         }
     }
+}
+
+#[test]
+fn one_batch_over_both_circuits_accepts_valid_and_rejects_any_invalid() {
+    let p = Parameters::dev();
+    let outs: Vec<(Vec<Base>, ZkProof)> = (0..3u128)
+        .map(|v| {
+            let c = output_for(gold(v + 1));
+            let public = c.public.to_field_elements();
+            (public, prove(&p.output, c, &mut rng()).unwrap())
+        })
+        .collect();
+    let ins: Vec<(Vec<Base>, ZkProof)> = (0..2u8)
+        .map(|k| {
+            let (c, _) = input_for(&account(k + 7), gold(9));
+            let public = c.public.to_field_elements();
+            (public, prove(&p.input, c, &mut rng()).unwrap())
+        })
+        .collect();
+    let os = &mut rand::rngs::OsRng;
+    batch_verify_groups(&[(&p.input, &ins), (&p.output, &outs)], os).unwrap();
+    batch_verify_groups(&[(&p.output, &outs), (&p.input, &ins)], os).unwrap();
+    batch_verify_groups(&[(&p.input, &ins), (&p.output, &[])], os).unwrap();
+    batch_verify_groups(&[(&p.input, &[]), (&p.output, &[])], os).unwrap();
+    batch_verify_groups(&[], os).unwrap();
+    // A changed public input in either circuit's group.
+    let mut bad = ins.clone();
+    bad[1].0[0] += Base::from(1u64);
+    assert!(matches!(
+        batch_verify_groups(&[(&p.input, &bad), (&p.output, &outs)], os),
+        Err(ZkError::InvalidBatch(5))
+    ));
+    let mut bad = outs.clone();
+    bad[2].0[1] += Base::from(1u64);
+    assert!(batch_verify_groups(&[(&p.input, &ins), (&p.output, &bad)], os).is_err());
+    // Each group checked against its own keys: the groups' keys swapped
+    // (arity matching) or a proof moved to the other circuit's group.
+    let one_in = vec![ins[0].clone()];
+    assert!(batch_verify_groups(&[(&p.output, &one_in[..0]), (&p.input, &one_in)], os).is_ok());
+    let mut moved = outs.clone();
+    moved[0].1 = ins[0].1.clone();
+    assert!(batch_verify_groups(&[(&p.input, &ins), (&p.output, &moved)], os).is_err());
+    // A tampered proof point (B of one proof replaced by another's).
+    let mut bad = outs.clone();
+    bad[0].1 .0.b = outs[1].1 .0.b;
+    assert!(batch_verify_groups(&[(&p.input, &ins), (&p.output, &bad)], os).is_err());
+    // The same statements in two groups of the same circuit also verify
+    // (a group is just a set of proofs with its keys).
+    batch_verify_groups(&[(&p.output, &outs[..1]), (&p.output, &outs[1..])], os).unwrap();
+    // Wrong arity stays a clear error.
+    assert!(matches!(
+        batch_verify_groups(&[(&p.output, &ins), (&p.input, &[])], os),
+        Err(ZkError::PublicInputs { .. })
+    ));
 }
 
 #[test]

@@ -32,7 +32,7 @@ pub use message::{
     MAX_CERTIFICATE_LEN, MAX_CERTIFICATE_VOTES, PROPOSAL_LEN, TAG_PROPOSAL_SIG, TAG_VOTE_SIG,
     VOTE_LEN, WIRE_VERSION,
 };
-pub use params::{BaParams, ParamsError, FULL_COMMITTEE};
+pub use params::{BaParams, ParamsError, FULL_COMMITTEE, MAX_BACKOFF};
 pub use validators::{RoundContext, Validator, ValidatorSet, ValidatorSetError};
 pub use verify::{
     is_deciding, proposer_credential, sign_proposal, sign_vote, sign_vote_in, verify_certificate,

@@ -8,6 +8,11 @@ use thiserror::Error;
 /// `τ ≥ W` case), so committees are the whole validator set.
 pub const FULL_COMMITTEE: u64 = u64::MAX;
 
+/// Most doublings of the BA★ timeouts after consecutive empty rounds
+/// ([`BaParams::backed_off`]): 16× (devnet: an 8-s proposal window and a
+/// 16-s block wait).
+pub const MAX_BACKOFF: u32 = 4;
+
 /// The parameters of BA★ (Gilad et al., SOSP 2017, §7 and Fig. 4).
 ///
 /// **Thresholds** are in permille and compared in integers: a value passes
@@ -171,6 +176,25 @@ impl BaParams {
             .saturating_add(self.lambda_step_ms.saturating_mul(8))
     }
 
+    /// These parameters with the three timeouts doubled `k` times (at most
+    /// [`MAX_BACKOFF`]); thresholds and committees unchanged. A node uses it
+    /// for a round after `k` consecutive rounds that ended with the empty
+    /// block, as Tendermint lengthens its timeouts round after round: a
+    /// proposal that takes longer to fetch and validate than `λ_proposal +
+    /// λ_block` (a large block on a slow or loaded machine) would otherwise
+    /// be voted down again every round, forever. Timeouts are local (no
+    /// message carries them), so safety does not depend on them; every
+    /// honest node sees the same empty blocks and backs off alike.
+    pub fn backed_off(&self, k: u32) -> Self {
+        let f = 1u64 << k.min(MAX_BACKOFF);
+        BaParams {
+            lambda_proposal_ms: self.lambda_proposal_ms.saturating_mul(f),
+            lambda_block_ms: self.lambda_block_ms.saturating_mul(f),
+            lambda_step_ms: self.lambda_step_ms.saturating_mul(f),
+            ..*self
+        }
+    }
+
     /// The weight at a later step that makes a lagging node skip ahead:
     /// more than `(1000 − T_step)` ‰ of the committee, which the
     /// adversary's stake alone cannot reach, so honest nodes are there.
@@ -194,6 +218,28 @@ mod tests {
             (26, 2000, 685, 10_000)
         );
         assert_eq!((p.t_final_permille, p.max_steps), (740, 150));
+    }
+
+    #[test]
+    fn backing_off_doubles_the_timeouts_only() {
+        let p = BaParams::devnet();
+        assert_eq!(p.backed_off(0), p);
+        let b = p.backed_off(2);
+        assert_eq!(
+            (b.lambda_proposal_ms, b.lambda_block_ms, b.lambda_step_ms),
+            (2_000, 4_000, 2_000)
+        );
+        assert_eq!(
+            (b.tau_proposer, b.tau_step, b.t_step_permille, b.tau_final),
+            (p.tau_proposer, p.tau_step, p.t_step_permille, p.tau_final)
+        );
+        assert_eq!(
+            (b.t_final_permille, b.max_steps),
+            (p.t_final_permille, p.max_steps)
+        );
+        assert_eq!(p.backed_off(MAX_BACKOFF), p.backed_off(1000));
+        assert_eq!(p.backed_off(MAX_BACKOFF).lambda_block_ms, 16_000);
+        b.validate().unwrap();
     }
 
     #[test]
