@@ -295,8 +295,18 @@ mod tests {
             }
             let ls = LadderScalar::with_backend(&s, backend);
             let items: Vec<&[u8]> = vec![
-                &good, &bit254, &bit254q, &big_y, &p_exact, &off_curve, &ident, &two, &short,
-                &[0u8; 64], &[0xffu8; 64], &good,
+                &good,
+                &bit254,
+                &bit254q,
+                &big_y,
+                &p_exact,
+                &off_curve,
+                &ident,
+                &two,
+                &short,
+                &[0u8; 64],
+                &[0xffu8; 64],
+                &good,
             ];
             let c = ls.candidates(&items);
             assert_eq!(

@@ -93,13 +93,6 @@ impl Consts {
             a24: limbs_of(Base::from(A24) * r),
         }
     }
-
-    pub(crate) fn p(&self) -> [u64; 5] {
-        self.p
-    }
-    pub(crate) fn one(&self) -> [u64; 5] {
-        self.one
-    }
 }
 
 impl Default for Consts {
@@ -502,7 +495,10 @@ mod tests {
             for l in 0..8 {
                 let v: [u64; 5] = core::array::from_fn(|k| r[k][l]);
                 assert!(v.iter().take(4).all(|&x| x <= MASK));
-                assert!((0..5).rev().find(|&k| v[k] != p2[k]).is_none_or(|k| v[k] < p2[k]));
+                assert!((0..5)
+                    .rev()
+                    .find(|&k| v[k] != p2[k])
+                    .is_none_or(|k| v[k] < p2[k]));
             }
         }
     }
@@ -510,7 +506,7 @@ mod tests {
     #[test]
     fn parse_and_canonical() {
         let c = Consts::new();
-        let p = c.p();
+        let p = c.p;
         assert_eq!(canonical(p, &p), [0; 5]);
         let mut b = Base::MODULUS.to_bytes_le();
         assert_eq!(parse_y(&b, &p), None);
@@ -520,6 +516,6 @@ mod tests {
         assert!(parse_y(&b, &p).is_some());
         b[31] |= 0x40;
         assert_eq!(parse_y(&b, &p), None);
-        assert_eq!(c.one(), limbs_of(Base::from(2u64).pow([260u64])));
+        assert_eq!(c.one, limbs_of(Base::from(2u64).pow([260u64])));
     }
 }
