@@ -318,9 +318,7 @@ mod tests {
         assert_eq!(want.len(), 4);
         let got = find_notes_encoded(&sk.trace_key(), &encoded);
         assert_eq!(
-            got.iter()
-                .map(|(p, _, n)| (*p, n.clone()))
-                .collect::<Vec<_>>(),
+            got.iter().map(|(p, _, n)| (*p, *n)).collect::<Vec<_>>(),
             want
         );
         for (p, r, _) in &got {

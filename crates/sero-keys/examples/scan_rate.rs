@@ -34,13 +34,32 @@ fn main() {
         .collect();
     let bytes: Vec<[u8; 96]> = (0..n).map(|i| distinct[i % distinct.len()]).collect();
     let threads = rayon::current_num_threads();
+    {
+        // The former path: one decompression and wNAF multiplication per PKr.
+        use rayon::prelude::*;
+        let s = Scanner::new(&tk);
+        let m = n / 8;
+        let (c0, t0) = (cpu_seconds(), std::time::Instant::now());
+        let found = bytes[..m].par_iter().filter(|p| s.is_mine_bytes(p)).count();
+        let (cpu, wall) = (cpu_seconds() - c0, t0.elapsed().as_secs_f64());
+        assert_eq!(found, 0);
+        println!(
+            "reference: {m} PKr, {threads} threads, wall {wall:.3} s ({:.0}/s), CPU {cpu:.2} s ({:.0} per CPU-second)",
+            m as f64 / wall,
+            m as f64 / cpu
+        );
+    }
     for backend in [Backend::Ifma, Backend::Portable] {
         if !backend.available() {
             println!("{backend:?}: not available on this CPU");
             continue;
         }
         let s = Scanner::with_backend(&tk, backend);
-        let m = if backend == Backend::Portable { n / 8 } else { n };
+        let m = if backend == Backend::Portable {
+            n / 8
+        } else {
+            n
+        };
         let (c0, t0) = (cpu_seconds(), std::time::Instant::now());
         let found = s.scan_bytes(&bytes[..m]).iter().filter(|&&x| x).count();
         let (cpu, wall) = (cpu_seconds() - c0, t0.elapsed().as_secs_f64());

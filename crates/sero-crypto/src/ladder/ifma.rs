@@ -364,6 +364,7 @@ unsafe fn ladder_lanes(
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)] // limb and lane indices read best as such
 mod tests {
     use super::*;
     use ark_ff::{UniformRand, Zero};
