@@ -17,6 +17,7 @@ pub mod curve;
 pub mod error;
 pub mod h2c;
 pub mod hash;
+pub mod ladder;
 pub mod poseidon;
 pub mod scan;
 pub mod schnorr;

@@ -41,7 +41,7 @@ use sero_keys::TraceKey;
 use sero_ledger::block::BlockHeader;
 use sero_ledger::light::{HeaderVerifier, LightState, ValidatorEntry};
 use sero_node::genesis::{Genesis, GenesisJson};
-use sero_node::scan::{find_notes, OutputRecord};
+use sero_node::scan::{find_notes, find_notes_encoded, OutputRecord};
 use sero_rpc::SeroApiClient;
 use sero_tree::{cm_auth, Frontier, MerklePath};
 use sero_zk::note::{trace_tag, Note};
@@ -269,19 +269,24 @@ impl SyncState {
                 self.frontier.len()
             )));
         }
+        // The leaves need each record's layout and commitment only; the
+        // PKr is recognised from its bytes and only our records are decoded
+        // in full (three point decodings with subgroup checks each, which
+        // cost more than the recognition). A PKr whose bytes are not valid
+        // points is not ours: a node could as well have sent a foreign PKr.
         let mut records = Vec::with_capacity(b.outputs.len());
         let mut leaves = Vec::with_capacity(b.outputs.len());
         for (i, hex_record) in b.outputs.iter().enumerate() {
             let pos = b.start + i as u64;
-            let r = hex::decode(hex_record)
-                .ok()
-                .and_then(|bytes| OutputRecord::from_bytes(&bytes))
+            let bytes =
+                hex::decode(hex_record).map_err(|_| fail("node sent a malformed output record"))?;
+            let cm = OutputRecord::cm_out_of(&bytes)
                 .ok_or_else(|| fail("node sent a malformed output record"))?;
-            leaves.push(cm_auth(pos, r.cm_out()));
-            records.push((pos, r));
+            leaves.push(cm_auth(pos, cm));
+            records.push((pos, bytes));
         }
-        let found = find_notes(tk, &records);
-        let marks: Vec<u64> = found.iter().map(|(p, _)| *p).collect();
+        let found = find_notes_encoded(tk, &records);
+        let marks: Vec<u64> = found.iter().map(|(p, _, _)| *p).collect();
         let mut paths: Vec<MerklePath> = self.notes.iter().map(|n| n.path).collect();
         let new_paths = self
             .frontier
@@ -299,8 +304,7 @@ impl SyncState {
         for (n, p) in self.notes.iter_mut().zip(paths) {
             n.path = p;
         }
-        for ((pos, note), path) in found.into_iter().zip(new_paths) {
-            let record = records[(pos - b.start) as usize].1.clone();
+        for ((pos, record, note), path) in found.into_iter().zip(new_paths) {
             let cm = note.cm_out().map_err(fail)?;
             if cm != record.cm_out() {
                 // A plain record whose asset or memo is not the one its
