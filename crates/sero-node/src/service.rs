@@ -843,9 +843,12 @@ impl Service {
                 r.headers
                     .entry(p.block_hash)
                     .or_insert((header, Some(source)));
+                // The agreement asks for the body of the best proposal only
+                // (`Output::FetchBlock`, with this peer as the first source):
+                // validating every proposal of a round would cost each node
+                // one block validation per proposer.
                 let outs = r.agreement.on_proposal(vp, now);
                 self.handle(outs)?;
-                self.fetch(p.block_hash, Some(source));
             }
             Topic::Votes if CheckpointVote::is_checkpoint_vote(&data) => {
                 match CheckpointVote::from_bytes(&data) {
