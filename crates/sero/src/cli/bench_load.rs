@@ -63,6 +63,9 @@ pub struct LoadArgs {
 }
 
 const POOL_MAGIC: &[u8; 8] = b"SEROPOOL";
+/// Submissions in flight per node: below the RPC server's 16 connections
+/// per IP address (`sero_rpc::RpcLimits`), which would answer `429`.
+const PER_NODE_INFLIGHT: usize = 12;
 /// Each fan-out note, and what a pool transaction pays and its fee.
 const NOTE: u128 = 10_000;
 const PAY: u128 = 1_000;
@@ -400,8 +403,14 @@ fn build_pool(
     drop(procs);
     let base = dir.join("base");
     let _ = std::fs::remove_dir_all(&base);
+    // Every node restarts on node 0's chain: the nodes were killed at
+    // slightly different heights, and the pool's anchor (node 0's tip root)
+    // must be known to all of them.
     for (i, p) in plans.iter().enumerate() {
-        copy_stores(&p.dir, &base.join(format!("node{i}")))?;
+        let to = base.join(format!("node{i}"));
+        copy_stores(&p.dir, &to)?;
+        std::fs::copy(plans[0].dir.join("chain.redb"), to.join("chain.redb"))
+            .map_err(|e| fail(format!("cannot copy node 0's chain: {e}")))?;
     }
     let chain = open_copy(genesis, &base.join("node0").join("chain.redb"), &scratch)?;
     let notes: Vec<SpendableNote> = dev_notes(&chain, Some(NOTE))?.into_iter().take(n).collect();
@@ -525,20 +534,26 @@ async fn drive(
         let errors = errors.clone();
         tokio::spawn(async move {
             let mut handles = vec![];
-            let inflight = Arc::new(tokio::sync::Semaphore::new(64));
+            let inflight: Vec<Arc<tokio::sync::Semaphore>> = clients
+                .iter()
+                .map(|_| Arc::new(tokio::sync::Semaphore::new(PER_NODE_INFLIGHT)))
+                .collect();
             for (i, (txid, raw)) in raws.into_iter().enumerate() {
                 tokio::time::sleep_until(tokio::time::Instant::from_std(t0 + period * i as u32))
                     .await;
                 let c = clients[i % clients.len()].clone();
                 let submitted = submitted.clone();
                 let errors = errors.clone();
-                // At most 64 submissions in flight (the nodes' RPC servers
-                // cap their connections); a backlog shows as a later
-                // submission time, not as a refusal.
-                let permit = inflight.clone().acquire_owned().await;
+                // At most PER_NODE_INFLIGHT submissions in flight per node
+                // (the nodes' RPC servers allow 16 connections per IP); a
+                // backlog shows as a longer time to finality, not as a
+                // refusal.
+                // Latency counts from the scheduled time (an open-loop
+                // load), so waiting for a slot is part of it.
+                let at = t0 + period * i as u32;
+                let permit = inflight[i % clients.len()].clone().acquire_owned().await;
                 handles.push(tokio::spawn(async move {
                     let _permit = permit;
-                    let at = Instant::now();
                     match c.send_raw_transaction(raw).await {
                         Ok(_) => {
                             submitted.lock().expect("lock").insert(txid, at);
