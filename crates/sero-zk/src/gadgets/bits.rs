@@ -93,12 +93,15 @@ pub fn enforce_le_constant(bits: &[Boolean<Base>], c: &[bool]) -> Result<(), Syn
         })?;
         w.mul_equals(deficit, &sum)
     };
-    for i in (0..c_len.min(bits.len())).rev() {
+    // Positions beyond the value's bits are zeros of the value.
+    let zero = Boolean::FALSE;
+    for i in (0..c_len).rev() {
+        let bit = bits.get(i).unwrap_or(&zero);
         if c[i] {
             flush(&deficit, &mut run)?;
-            deficit += FrVar::one() - to_fp(&bits[i]);
+            deficit += FrVar::one() - to_fp(bit);
         } else {
-            run.push(&bits[i]);
+            run.push(bit);
         }
     }
     flush(&deficit, &mut run)
@@ -159,8 +162,12 @@ mod tests {
     #[test]
     fn le_constant_exhaustive_small() {
         // Every 7-bit value against every constant below 2⁷ (and constants
-        // shorter than the value, whose top bits must then be zero).
+        // shorter than the value, whose top bits must then be zero); 5-bit
+        // values against longer constants.
         for c in 0..128u64 {
+            for v in 0..32u64 {
+                assert_eq!(le_check(v, 5, c, None), v <= c, "{v} ≤ {c} (5 bits)");
+            }
             for v in 0..128u64 {
                 assert_eq!(le_check(v, 7, c, None), v <= c, "{v} ≤ {c}");
                 if v > c {
