@@ -54,13 +54,13 @@ fn bench_prove(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("prove-cpu");
     g.sample_size(10);
-    for (name, inputs) in [("input", true), ("output", false)] {
+    for (name, is_input) in [("input", true), ("output", false)] {
         g.bench_function(name, |b| {
             b.iter_custom(|iters| {
                 let start = process_cpu_time();
                 for _ in 0..iters {
                     i += 1;
-                    if inputs {
+                    if is_input {
                         prove(&params.input, inputs[i % 5].clone(), &mut rng)
                     } else {
                         prove(&params.output, outputs[i % 5].clone(), &mut rng)
