@@ -17,7 +17,7 @@ use sero_zk::note::{nullifier, trace_tag};
 use sero_zk::InputCircuit;
 
 /// Expected constraint count; a change must be deliberate.
-const INPUT_CONSTRAINTS: usize = 17418;
+const INPUT_CONSTRAINTS: usize = 16047;
 
 fn satisfied(c: InputCircuit) -> bool {
     let cs = ConstraintSystem::<Base>::new_ref();

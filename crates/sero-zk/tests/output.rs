@@ -14,7 +14,7 @@ use sero_zk::note::{note_commitment, pkr_hash};
 use sero_zk::OutputCircuit;
 
 /// Expected constraint count; a change must be deliberate.
-const OUTPUT_CONSTRAINTS: usize = 5032;
+const OUTPUT_CONSTRAINTS: usize = 4779;
 
 fn satisfied(c: OutputCircuit) -> bool {
     let cs = ConstraintSystem::<Base>::new_ref();

@@ -118,7 +118,7 @@ fn a_ceremony_through_the_cli() {
         &["phase2", "new", "--circuit", "input", "p3.bin", "i0.bin"],
         d,
         2,
-        "power at least 16",
+        "power at least 15",
     );
     fails(
         &["phase2", "new", "--circuit", "nope", "p3.bin", "x.bin"],

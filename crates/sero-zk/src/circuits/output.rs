@@ -15,7 +15,7 @@
 
 use super::{asset_fields, value_bits};
 use crate::gadgets::bits::{scalar_bits, witness_bits, SCALAR_BITS};
-use crate::gadgets::ecc::{enforce_point_equal, fixed_base_mul, variable_base_mul};
+use crate::gadgets::ecc::{enforce_point_equal, fixed_base_mul, variable_base_mul_unsigned};
 use crate::gadgets::h2c::{h2c_var, H2cHint};
 use crate::gadgets::poseidon::poseidon_tagged_var;
 use crate::gadgets::{FrVar, PointVar};
@@ -157,7 +157,8 @@ impl ConstraintSynthesizer<Base> for OutputCircuit {
         let g_tk = h2c_var(tags::H2C_TICKET, &ticket, &ticket_hint)?;
 
         // CC = value·G_cy + [ticket]·G_tk ; CM = CC + ar·G_r
-        let vg = variable_base_mul(&g_cy, &value)?;
+        // Unsigned windows: cheaper to prove for a value with leading zeros.
+        let vg = variable_base_mul_unsigned(&g_cy, &value)?;
         let tk = has_ticket.select(&g_tk, &PointVar::zero())?;
         let cc = vg + tk;
         let cm = &cc + fixed_base_mul(&randomness_generator(), &ar)?;
