@@ -39,15 +39,9 @@ fn main() {
         use rayon::prelude::*;
         let s = Scanner::new(&tk);
         let m = n / 8;
-        let (c0, t0) = (cpu_seconds(), std::time::Instant::now());
-        let found = bytes[..m].par_iter().filter(|p| s.is_mine_bytes(p)).count();
-        let (cpu, wall) = (cpu_seconds() - c0, t0.elapsed().as_secs_f64());
-        assert_eq!(found, 0);
-        println!(
-            "reference: {m} PKr, {threads} threads, wall {wall:.3} s ({:.0}/s), CPU {cpu:.2} s ({:.0} per CPU-second)",
-            m as f64 / wall,
-            m as f64 / cpu
-        );
+        measure("reference", m, threads, || {
+            bytes[..m].par_iter().filter(|p| s.is_mine_bytes(p)).count()
+        });
     }
     for backend in [Backend::Ifma, Backend::Portable] {
         if !backend.available() {
@@ -60,14 +54,22 @@ fn main() {
         } else {
             n
         };
-        let (c0, t0) = (cpu_seconds(), std::time::Instant::now());
-        let found = s.scan_bytes(&bytes[..m]).iter().filter(|&&x| x).count();
-        let (cpu, wall) = (cpu_seconds() - c0, t0.elapsed().as_secs_f64());
-        assert_eq!(found, 0);
-        println!(
-            "{backend:?}: {m} PKr, {threads} threads, wall {wall:.3} s ({:.0}/s), CPU {cpu:.2} s ({:.0} per CPU-second)",
-            m as f64 / wall,
-            m as f64 / cpu
-        );
+        measure(&format!("{backend:?}"), m, threads, || {
+            s.scan_bytes(&bytes[..m]).iter().filter(|&&x| x).count()
+        });
     }
+}
+
+/// Runs `scan` over `m` PKr (none of them ours) and prints its wall and CPU
+/// rates.
+fn measure(label: &str, m: usize, threads: usize, scan: impl FnOnce() -> usize) {
+    let (c0, t0) = (cpu_seconds(), std::time::Instant::now());
+    let found = scan();
+    let (cpu, wall) = (cpu_seconds() - c0, t0.elapsed().as_secs_f64());
+    assert_eq!(found, 0);
+    println!(
+        "{label}: {m} PKr, {threads} threads, wall {wall:.3} s ({:.0}/s), CPU {cpu:.2} s ({:.0} per CPU-second)",
+        m as f64 / wall,
+        m as f64 / cpu
+    );
 }
