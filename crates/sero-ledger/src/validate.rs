@@ -280,29 +280,14 @@ fn verify_one_tx_proofs(tx: &Transaction, params: &Parameters) -> Result<(), TxE
 /// Stateless validation of many transactions: rules 1–4 in parallel, then
 /// all proofs in one batch (both circuits, one final exponentiation). If
 /// the batch fails, the proofs are checked one transaction at a time to
-/// blame the right ones. Returns one result per
-/// transaction.
+/// blame the right ones. Returns one result per transaction.
 pub fn validate_stateless_batch(
     txs: &[Transaction],
     params: &Parameters,
 ) -> Vec<Result<(), TxError>> {
     let mut results = check_structure_and_signatures_batch(txs);
     let ok: Vec<usize> = (0..txs.len()).filter(|i| results[*i].is_ok()).collect();
-    let (mut ins, mut outs) = (vec![], vec![]);
-    for &i in &ok {
-        let (a, b) = proof_statements(&txs[i]);
-        ins.extend(a);
-        outs.extend(b);
-    }
-    let batch_ok = batch_verify_groups(
-        &[
-            (&params.input, ins.as_slice()),
-            (&params.output, outs.as_slice()),
-        ],
-        &mut OsRng,
-    )
-    .is_ok();
-    if !batch_ok {
+    if !proofs_batch_ok(ok.iter().map(|&i| &txs[i]), params) {
         let blame: Vec<(usize, Result<(), TxError>)> = ok
             .par_iter()
             .map(|&i| (i, verify_one_tx_proofs(&txs[i], params)))
@@ -315,8 +300,8 @@ pub fn validate_stateless_batch(
 }
 
 /// Whether *every* transaction of `txs` is statelessly valid (rules 1–5),
-/// without blame: one signature batch and one proof batch (both circuits), and
-/// `false` as soon as anything fails, without finding out which transaction
+/// without blame: one signature batch and one proof batch (both
+/// circuits), and `false` as soon as anything fails, without finding out which transaction
 /// did (that is [`validate_stateless_batch`]'s job). A syncing node uses it
 /// to verify a whole range of blocks at once; a `false` costs it nothing
 /// more than the batch, and each block is then validated on its own.
@@ -335,6 +320,12 @@ pub fn stateless_batch_ok(txs: &[Transaction], params: &Parameters) -> bool {
     {
         return false;
     }
+    proofs_batch_ok(txs.iter(), params)
+}
+
+/// Whether all proofs of `txs` pass as one batch over both circuits (one
+/// final exponentiation, [`batch_verify_groups`]), without blame.
+fn proofs_batch_ok<'a>(txs: impl Iterator<Item = &'a Transaction>, params: &Parameters) -> bool {
     let (mut ins, mut outs) = (vec![], vec![]);
     for t in txs {
         let (a, b) = proof_statements(t);

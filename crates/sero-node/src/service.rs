@@ -475,15 +475,9 @@ impl Service {
         Ok((block, seed, header))
     }
 
-    /// Transactions to propose: the configured maximum, halved for every
-    /// empty round in a row (at least one), so that a proposal too costly
-    /// to validate within the round's timeouts shrinks while the timeouts
-    /// grow.
+    /// Transactions to propose this round ([`BaParams::backed_off_txs`]).
     fn proposal_cap(&self) -> usize {
-        match self.cfg.max_block_txs {
-            0 => 0,
-            n => (n >> self.empty_streak.min(sero_consensus::ba::MAX_BACKOFF)).max(1),
-        }
+        BaParams::backed_off_txs(self.cfg.max_block_txs, self.empty_streak)
     }
 
     /// Fetches a block body (and header) by hash from `peer` or any peer.

@@ -195,6 +195,18 @@ impl BaParams {
         }
     }
 
+    /// Transactions a proposer puts in its block after `k` consecutive
+    /// empty rounds: `max_txs` halved `min(k, MAX_BACKOFF)` times, at least
+    /// one (none if `max_txs` is 0), so that a proposal too costly to
+    /// validate within the round's timeouts shrinks while
+    /// [`backed_off`](Self::backed_off) lengthens them.
+    pub fn backed_off_txs(max_txs: usize, k: u32) -> usize {
+        match max_txs {
+            0 => 0,
+            n => (n >> k.min(MAX_BACKOFF)).max(1),
+        }
+    }
+
     /// The weight at a later step that makes a lagging node skip ahead:
     /// more than `(1000 − T_step)` ‰ of the committee, which the
     /// adversary's stake alone cannot reach, so honest nodes are there.
@@ -240,6 +252,16 @@ mod tests {
         assert_eq!(p.backed_off(MAX_BACKOFF), p.backed_off(1000));
         assert_eq!(p.backed_off(MAX_BACKOFF).lambda_block_ms, 16_000);
         b.validate().unwrap();
+    }
+
+    #[test]
+    fn backing_off_halves_proposals_down_to_one() {
+        assert_eq!(BaParams::backed_off_txs(500, 0), 500);
+        assert_eq!(BaParams::backed_off_txs(500, 1), 250);
+        assert_eq!(BaParams::backed_off_txs(500, MAX_BACKOFF), 31);
+        assert_eq!(BaParams::backed_off_txs(500, 1000), 31);
+        assert_eq!(BaParams::backed_off_txs(3, 3), 1);
+        assert_eq!(BaParams::backed_off_txs(0, 2), 0);
     }
 
     #[test]
