@@ -18,7 +18,7 @@ use sero_keys::{OneTimeAddress, SecretKey};
 use sero_tree::MerklePath;
 use sero_zk::note::Note;
 use sero_zk::params::Parameters;
-use sero_zk::proof::{check_satisfied, prove_all};
+use sero_zk::proof::{prove_jobs, ProofJob};
 use sero_zk::{InputCircuit, OutputCircuit};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -506,14 +506,6 @@ fn build_inner<R: RngCore + CryptoRng>(
         sealed.push((r.pkr, pt.seal(&r.pkr, &c.public.cm_out, rng)));
         output_circuits.push(c);
     }
-    if params.is_some() {
-        for c in &input_circuits {
-            check_satisfied(c.clone())?;
-        }
-        for c in &output_circuits {
-            check_satisfied(c.clone())?;
-        }
-    }
 
     // Effects first: the sighash does not cover proofs or signatures.
     let placeholder = sero_zk::ZkProof(Default::default());
@@ -565,33 +557,37 @@ fn build_inner<R: RngCore + CryptoRng>(
         return Ok(tx);
     };
 
-    // Proofs, in parallel.
-    let (n_in, n_out) = (input_circuits.len(), output_circuits.len());
-    let total = n_in + n_out;
+    // Proofs, in parallel: both circuits' statements in one schedule, each
+    // verified before it is kept (a bad witness is named, not submitted).
+    let (n_in, total) = (
+        input_circuits.len(),
+        input_circuits.len() + output_circuits.len(),
+    );
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let tick = |n: usize| {
+    progress(0, total);
+    let jobs = input_circuits
+        .into_iter()
+        .map(|c| {
+            let public = c.public.to_field_elements();
+            ProofJob::checked(&params.input, c, public)
+        })
+        .chain(output_circuits.into_iter().map(|c| {
+            let public = c.public.to_field_elements();
+            ProofJob::checked(&params.output, c, public)
+        }))
+        .collect();
+    let mut proofs = prove_jobs(jobs, &mut rand_core::OsRng, &|| {
         progress(
-            done.fetch_add(n, std::sync::atomic::Ordering::SeqCst) + n,
+            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1,
             total,
         )
-    };
-    progress(0, total);
-    let (ip, op) = rayon::join(
-        || {
-            let r = prove_all(&params.input, input_circuits, &mut rand_core::OsRng);
-            tick(n_in);
-            r
-        },
-        || {
-            let r = prove_all(&params.output, output_circuits, &mut rand_core::OsRng);
-            tick(n_out);
-            r
-        },
-    );
-    for (i, p) in tx.inputs.iter_mut().zip(ip?) {
+    })?;
+    let op = proofs.split_off(n_in);
+    let ip = proofs;
+    for (i, p) in tx.inputs.iter_mut().zip(ip) {
         i.proof = p;
     }
-    for (o, p) in tx.outputs.iter_mut().zip(op?) {
+    for (o, p) in tx.outputs.iter_mut().zip(op) {
         o.proof = p;
     }
     Ok(tx)

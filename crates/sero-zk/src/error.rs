@@ -19,6 +19,8 @@ pub enum ZkError {
     Asset(#[from] sero_assets::AssetError),
     #[error("parameter file: {0}")]
     Params(String),
+    #[error("prover: {0}")]
+    Prover(String),
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -81,8 +81,8 @@ pub fn prove<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
     Ok(ZkProof(proof))
 }
 
-/// Proves many statements in parallel; each gets its own RNG seeded from
-/// `rng`. Proofs come back in input order.
+/// Proves many statements of one circuit; each gets its own RNG seeded from
+/// `rng`. Proofs come back in input order. See [`prove_jobs`].
 pub fn prove_all<C, R>(
     params: &CircuitParams,
     circuits: Vec<C>,
@@ -92,39 +92,176 @@ where
     C: ConstraintSynthesizer<Fr> + Send,
     R: RngCore + CryptoRng,
 {
-    let seeds: Vec<[u8; 32]> = circuits
-        .iter()
+    let jobs = circuits
+        .into_iter()
+        .map(|c| ProofJob::new(params, c))
+        .collect();
+    prove_jobs(jobs, rng, &|| {})
+}
+
+/// One statement to prove, of any circuit: the unit [`prove_jobs`]
+/// schedules.
+pub struct ProofJob<'a> {
+    /// Work estimate: the proving key's query sizes (MSM lengths).
+    cost: usize,
+    run: Box<dyn FnOnce(&mut ChaCha20Rng) -> Result<ZkProof, ZkError> + Send + 'a>,
+}
+
+impl<'a> ProofJob<'a> {
+    pub fn new<C: ConstraintSynthesizer<Fr> + Send + 'a>(
+        params: &'a CircuitParams,
+        circuit: C,
+    ) -> Self {
+        let pk = &params.pk;
+        ProofJob {
+            cost: pk.a_query.len() + 2 * pk.b_g1_query.len() + pk.h_query.len() + pk.l_query.len(),
+            run: Box::new(move |rng| prove(params, circuit, rng)),
+        }
+    }
+
+    /// A job whose proof is checked before it is returned: the proof must
+    /// verify against `public`, the statement's public inputs. When it does
+    /// not, the witness is synthesised again to name the first unsatisfied
+    /// constraint ([`ZkError::Unsatisfied`]); a satisfied witness whose proof
+    /// still fails gives [`ZkError::InvalidProof`] (`public` is not the
+    /// circuit's). One verification (≈ 1–2 ms) instead of checking every
+    /// constraint beforehand: the check evaluated each of the ~16,000
+    /// constraints through arkworks' parallel polynomial evaluation, a
+    /// rayon job per constraint — about as long as the proof itself.
+    pub fn checked<C: ConstraintSynthesizer<Fr> + Clone + Send + 'a>(
+        params: &'a CircuitParams,
+        circuit: C,
+        public: Vec<Fr>,
+    ) -> Self {
+        let mut job = Self::new(params, circuit.clone());
+        job.run = Box::new(move |rng| prove_checked(params, circuit, &public, rng));
+        job
+    }
+}
+
+/// Proves, then verifies the proof against `public`; see [`ProofJob::checked`].
+pub fn prove_checked<C: ConstraintSynthesizer<Fr> + Clone, R: RngCore + CryptoRng>(
+    params: &CircuitParams,
+    circuit: C,
+    public: &[Fr],
+    rng: &mut R,
+) -> Result<ZkProof, ZkError> {
+    let proof = prove(params, circuit.clone(), rng)?;
+    if verify(params, public, &proof).is_ok() {
+        return Ok(proof);
+    }
+    check_satisfied(circuit)?;
+    Err(ZkError::InvalidProof)
+}
+
+/// Proves the jobs (of one or several circuits) and returns the proofs in
+/// the jobs' order; `done` is called after each proof. Each job gets its
+/// own RNG seeded from `rng`.
+///
+/// Called outside any rayon pool (a wallet's send, a dev node), the jobs
+/// are spread over `w = min(jobs, threads)` workers, largest first, and
+/// each worker proves its statements one after the other on a rayon pool
+/// of its own with `threads / w` threads. Nested parallelism (one pool for
+/// the proofs, the same pool for each proof's MSMs and FFTs) left idle
+/// workers spinning in `sched_yield` while a few large MSMs finished — a
+/// third of the samples of a 1-input/2-output send on 2 cores
+/// (`docs/benchmarks.md`, "Proving without nested pools"). Called from
+/// inside a rayon pool (a benchmark proving many transactions at once),
+/// the caller's pool already has the parallelism: the jobs run on it.
+pub fn prove_jobs<R: RngCore + CryptoRng>(
+    jobs: Vec<ProofJob<'_>>,
+    rng: &mut R,
+    done: &(dyn Fn() + Sync),
+) -> Result<Vec<ZkProof>, ZkError> {
+    let n = jobs.len();
+    let seeds: Vec<[u8; 32]> = (0..n)
         .map(|_| {
             let mut s = [0u8; 32];
             rng.fill_bytes(&mut s);
             s
         })
         .collect();
-    circuits
-        .into_par_iter()
+    let run = |job: ProofJob<'_>, seed: [u8; 32]| {
+        let r = (job.run)(&mut ChaCha20Rng::from_seed(seed));
+        done();
+        r
+    };
+    if rayon::current_thread_index().is_some() || n <= 1 {
+        return jobs
+            .into_par_iter()
+            .zip(seeds)
+            .map(|(j, s)| run(j, s))
+            .collect();
+    }
+    let threads = rayon::current_num_threads().max(1);
+    let workers = n.min(threads);
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].cost));
+    let slots: Vec<std::sync::Mutex<Option<(ProofJob<'_>, [u8; 32])>>> = jobs
+        .into_iter()
         .zip(seeds)
-        .map(|(c, s)| prove(params, c, &mut ChaCha20Rng::from_seed(s)))
+        .map(|j| std::sync::Mutex::new(Some(j)))
+        .collect();
+    let results: Vec<std::sync::Mutex<Option<Result<ZkProof, ZkError>>>> =
+        (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for w in 0..workers {
+            let pool_threads = threads / workers + usize::from(w < threads % workers);
+            let (order, slots, results, next, run) = (&order, &slots, &results, &next, &run);
+            scope.spawn(move || {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(pool_threads)
+                    .thread_name(move |i| format!("sero-prover-{w}-{i}"))
+                    .build();
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&i) = order.get(k) else { break };
+                    let taken = slots[i].lock().map(|mut s| s.take());
+                    let Ok(Some((job, seed))) = taken else { break };
+                    let r = match &pool {
+                        Ok(pool) => pool.install(|| run(job, seed)),
+                        // No pool of its own: the global one.
+                        Err(_) => run(job, seed),
+                    };
+                    if let Ok(mut slot) = results[i].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| {
+            r.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| Err(ZkError::Prover("a proving worker stopped".into())))
+        })
         .collect()
 }
 
-/// Proves an output statement (after checking the witness).
+/// Proves an output statement; a bad witness is refused with the first
+/// unsatisfied constraint ([`prove_checked`]).
 pub fn prove_output<R: RngCore + CryptoRng>(
     params: &CircuitParams,
     circuit: OutputCircuit,
     rng: &mut R,
 ) -> Result<ZkProof, ZkError> {
-    check_satisfied(circuit.clone())?;
-    prove(params, circuit, rng)
+    let public = circuit.public.to_field_elements();
+    prove_checked(params, circuit, &public, rng)
 }
 
-/// Proves an input statement (after checking the witness).
+/// Proves an input statement; a bad witness is refused with the first
+/// unsatisfied constraint ([`prove_checked`]).
 pub fn prove_input<R: RngCore + CryptoRng>(
     params: &CircuitParams,
     circuit: InputCircuit,
     rng: &mut R,
 ) -> Result<ZkProof, ZkError> {
-    check_satisfied(circuit.clone())?;
-    prove(params, circuit, rng)
+    let public = circuit.public.to_field_elements();
+    prove_checked(params, circuit, &public, rng)
 }
 
 fn check_inputs(params: &CircuitParams, public: &[Fr]) -> Result<(), ZkError> {

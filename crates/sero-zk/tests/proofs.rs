@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use sero_crypto::Base;
 use sero_zk::params::Parameters;
-use sero_zk::proof::{prove, prove_all, prove_input, prove_output};
+use sero_zk::proof::{prove, prove_all, prove_input, prove_jobs, prove_output, ProofJob};
 use sero_zk::{
     batch_verify, batch_verify_groups, verify, InputProofPublic, OutputProofPublic, ZkError,
     ZkProof,
@@ -74,6 +74,83 @@ fn provers_refuse_bad_witnesses_with_a_clear_error() {
     let public = c.public.to_field_elements();
     let forced = prove(&p.output, c, &mut rng()).unwrap();
     assert!(verify(&p.output, &public, &forced).is_err());
+}
+
+/// Both circuits' statements in one schedule (a transaction's proofs): the
+/// proofs come back in the jobs' order, each verifying against its own
+/// statement, and `done` counts every proof.
+#[test]
+fn proof_jobs_of_both_circuits_come_back_in_order_and_verified() {
+    let p = Parameters::dev();
+    let (input, _tree) = input_for(&account(3), gold(40));
+    let outputs = [output_for(gold(25)), output_for(gold(15))];
+    let publics: Vec<Vec<Base>> = std::iter::once(input.public.to_field_elements())
+        .chain(outputs.iter().map(|c| c.public.to_field_elements()))
+        .collect();
+    let mut jobs = vec![ProofJob::checked(&p.input, input, publics[0].clone())];
+    for (c, public) in outputs.into_iter().zip(&publics[1..]) {
+        jobs.push(ProofJob::checked(&p.output, c, public.clone()));
+    }
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let proofs = prove_jobs(jobs, &mut rng(), &|| {
+        done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    })
+    .unwrap();
+    assert_eq!(proofs.len(), 3);
+    assert_eq!(done.into_inner(), 3);
+    verify(&p.input, &publics[0], &proofs[0]).unwrap();
+    verify(&p.output, &publics[1], &proofs[1]).unwrap();
+    verify(&p.output, &publics[2], &proofs[2]).unwrap();
+    // Order matters: the outputs' proofs do not verify swapped.
+    assert!(verify(&p.output, &publics[1], &proofs[2]).is_err());
+    // From inside a rayon pool (a bench proving many transactions), the
+    // same jobs run on the caller's pool.
+    let c = output_for(gold(5));
+    let public = c.public.to_field_elements();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let inner = pool
+        .install(|| {
+            prove_jobs(
+                vec![ProofJob::checked(&p.output, c, public.clone())],
+                &mut rng(),
+                &|| {},
+            )
+        })
+        .unwrap();
+    verify(&p.output, &public, &inner[0]).unwrap();
+}
+
+/// A checked job refuses a bad witness by naming the constraint, and a
+/// good witness checked against another statement's public inputs with
+/// `InvalidProof`; one failing job fails the whole schedule.
+#[test]
+fn checked_proof_jobs_refuse_bad_witnesses_and_wrong_statements() {
+    let p = Parameters::dev();
+    let mut bad = output_for(gold(77));
+    bad.public.cm_out += Base::from(1u64);
+    let bad_public = bad.public.to_field_elements();
+    let good = output_for(gold(78));
+    let good_public = good.public.to_field_elements();
+    let jobs = vec![
+        ProofJob::checked(&p.output, good.clone(), good_public.clone()),
+        ProofJob::checked(&p.output, bad, bad_public),
+    ];
+    assert!(matches!(
+        prove_jobs(jobs, &mut rng(), &|| {}),
+        Err(ZkError::Unsatisfied(_))
+    ));
+    let other = output_for(gold(79)).public.to_field_elements();
+    assert!(matches!(
+        prove_jobs(
+            vec![ProofJob::checked(&p.output, good, other)],
+            &mut rng(),
+            &|| {}
+        ),
+        Err(ZkError::InvalidProof)
+    ));
 }
 
 #[test]
