@@ -99,12 +99,18 @@ where
     prove_jobs(jobs, rng, &|| {})
 }
 
+/// What a [`ProofJob`] runs: proves with the RNG it is given.
+type ProveFn<'a> = Box<dyn FnOnce(&mut ChaCha20Rng) -> Result<ZkProof, ZkError> + Send + 'a>;
+
+/// A job waiting for a worker, with its RNG seed.
+type Slot<'a> = std::sync::Mutex<Option<(ProofJob<'a>, [u8; 32])>>;
+
 /// One statement to prove, of any circuit: the unit [`prove_jobs`]
 /// schedules.
 pub struct ProofJob<'a> {
     /// Work estimate: the proving key's query sizes (MSM lengths).
     cost: usize,
-    run: Box<dyn FnOnce(&mut ChaCha20Rng) -> Result<ZkProof, ZkError> + Send + 'a>,
+    run: ProveFn<'a>,
 }
 
 impl<'a> ProofJob<'a> {
@@ -197,7 +203,7 @@ pub fn prove_jobs<R: RngCore + CryptoRng>(
     let workers = n.min(threads);
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(jobs[i].cost));
-    let slots: Vec<std::sync::Mutex<Option<(ProofJob<'_>, [u8; 32])>>> = jobs
+    let slots: Vec<Slot<'_>> = jobs
         .into_iter()
         .zip(seeds)
         .map(|j| std::sync::Mutex::new(Some(j)))
