@@ -130,7 +130,13 @@ impl Transaction {
 
     /// `BLAKE2b-256("SERO_TxFull_v1__"; encoding)`: the whole transaction.
     pub fn full_hash(&self) -> [u8; 32] {
-        hash256(tags::TX_FULL, &[&self.to_bytes()])
+        Self::full_hash_of(&self.to_bytes())
+    }
+
+    /// [`full_hash`](Self::full_hash) of a transaction's encoding, without
+    /// decoding it.
+    pub fn full_hash_of(encoding: &[u8]) -> [u8; 32] {
+        hash256(tags::TX_FULL, &[encoding])
     }
 
     /// What both signatures sign.

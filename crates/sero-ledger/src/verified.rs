@@ -17,22 +17,37 @@
 //! never shares one between chains. Only successes are remembered; a failure
 //! is recomputed (and costs the sender its peer score, not us a cache slot).
 //!
+//! # Decoded transactions
+//!
+//! The most recent [`DECODED_CAPACITY`] verified transactions are also kept
+//! decoded, under the same full hash, so that a proposed block made of
+//! transactions the node already holds is not decoded again
+//! ([`Block::from_parts_with`](crate::Block::from_parts_with) with
+//! [`VerifiedCache::decoded`]). Decoding is deterministic and canonical
+//! (every point, scalar and proof has one encoding, checked on decode), so
+//! the transaction kept for a full hash is the one its bytes decode to.
+//!
 //! # Bounds
 //!
-//! At most `capacity` hashes (32 bytes each, plus a queue entry); when full,
-//! the oldest entry is forgotten first (FIFO). A forgotten transaction is
-//! simply verified again at block apply: the cache changes cost, never a
-//! verdict.
+//! At most `capacity` hashes (32 bytes each, plus a queue entry) and at most
+//! [`DECODED_CAPACITY`] decoded transactions (a few KiB each); when full, the
+//! oldest entry is forgotten first (FIFO). A forgotten transaction is
+//! simply decoded and verified again at block apply: the cache changes
+//! cost, never a verdict.
 
 use crate::validate::{stateless_batch_ok, validate_stateless_batch};
 use crate::{Transaction, TxError};
 use sero_zk::params::Parameters;
-use std::collections::{HashSet, VecDeque};
-use std::sync::Mutex;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 
 /// The default bound: enough for a full mempool (10,000 transactions) and
 /// several blocks of gossip on top; 65,536 × ≈ 80 bytes ≈ 5 MiB.
 pub const DEFAULT_CAPACITY: usize = 65_536;
+
+/// How many verified transactions are kept decoded: a minute of blocks at
+/// 150 transactions per second; ≈ 3 KiB each, so ≈ 25 MiB at most.
+pub const DECODED_CAPACITY: usize = 8_192;
 
 /// A bounded set of full hashes of transactions that passed stateless
 /// validation under one chain's parameters. Shared (`Arc`) between the
@@ -47,6 +62,8 @@ pub struct VerifiedCache {
 struct Inner {
     set: HashSet<[u8; 32]>,
     order: VecDeque<[u8; 32]>,
+    decoded: HashMap<[u8; 32], Arc<Transaction>>,
+    decoded_order: VecDeque<[u8; 32]>,
     hits: u64,
     misses: u64,
 }
@@ -107,6 +124,38 @@ impl VerifiedCache {
         }
     }
 
+    /// Records a verified transaction and keeps it decoded.
+    fn insert_tx(&self, full_hash: [u8; 32], tx: &Transaction) {
+        self.insert(full_hash);
+        let cap = self.capacity.min(DECODED_CAPACITY);
+        if cap == 0 {
+            return;
+        }
+        let tx = Arc::new(tx.clone());
+        let mut g = self.lock();
+        if g.decoded.insert(full_hash, tx).is_some() {
+            return;
+        }
+        g.decoded_order.push_back(full_hash);
+        while g.decoded_order.len() > cap {
+            if let Some(old) = g.decoded_order.pop_front() {
+                g.decoded.remove(&old);
+            }
+        }
+    }
+
+    /// The verified transaction whose canonical encoding is `encoding`, if
+    /// it is still kept decoded: what `Transaction::from_bytes(encoding)`
+    /// gives, without the point checks.
+    pub fn decoded(&self, encoding: &[u8]) -> Option<Transaction> {
+        if encoding.len() > crate::tx::MAX_TX_BYTES {
+            return None;
+        }
+        let h = Transaction::full_hash_of(encoding);
+        let tx = self.lock().decoded.get(&h).cloned()?;
+        Some((*tx).clone())
+    }
+
     /// Counters since creation.
     pub fn stats(&self) -> CacheStats {
         let g = self.lock();
@@ -147,7 +196,7 @@ impl VerifiedCache {
         };
         for (&i, r) in todo.iter().zip(verdicts) {
             if r.is_ok() {
-                self.insert(hashes[i]);
+                self.insert_tx(hashes[i], &txs[i]);
             }
             results[i] = r;
         }
@@ -177,8 +226,8 @@ impl VerifiedCache {
             stateless_batch_ok(&batch, params)
         };
         if ok {
-            for (_, h) in todo {
-                self.insert(h);
+            for (i, h) in todo {
+                self.insert_tx(h, &txs[i]);
             }
         }
         ok

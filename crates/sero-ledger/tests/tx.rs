@@ -583,3 +583,68 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_block_takes_verified_transactions_decoded_and_decodes_the_others() {
+    // A node keeps the transactions it verified decoded, by full hash; a
+    // proposed block's body then reuses them instead of decoding their
+    // points again. Only the exact bytes hit, the block is the same as a
+    // plain decode, and the transactions not held are decoded (and a
+    // malformed one still fails the block).
+    use sero_ledger::block::{Block, BlockHeader, Seal};
+    let (tx, _) = payment();
+    let cache = VerifiedCache::new(16);
+    let bytes = tx.to_bytes();
+    assert!(cache.decoded(&bytes).is_none(), "not verified yet");
+    assert_eq!(cache.validate(tx, Parameters::dev()), Ok(()));
+    assert_eq!(cache.decoded(&bytes).as_ref(), Some(tx));
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 1;
+    flipped[last] ^= 1;
+    assert!(cache.decoded(&flipped).is_none(), "other bytes miss");
+    assert!(cache.decoded(&bytes[..bytes.len() - 1]).is_none());
+
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    let mut unverified = tx.clone();
+    unverified.from_sig = alice().sign(&unverified.from, b"other", &mut rng).unwrap();
+    let block = Block {
+        header: BlockHeader {
+            height: 3,
+            parent: [7; 32],
+            time: 11,
+            tx_root: [5; 32],
+            note_root: Base::from(6u64),
+            leaf_count: 2,
+            state_root: [1; 32],
+            validators_hash: [2; 32],
+            seal: Seal::Empty,
+        },
+        coinbase: vec![],
+        txs: vec![unverified.clone(), tx.clone(), unverified],
+    };
+    let (header, body) = (block.header.to_bytes(), block.body_bytes());
+    let hits = std::sync::atomic::AtomicUsize::new(0);
+    let known = |e: &[u8]| {
+        let t = cache.decoded(e);
+        if t.is_some() {
+            hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        t
+    };
+    let via_cache = Block::from_parts_with(&header, &body, &known).unwrap();
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(via_cache, block);
+    assert_eq!(Block::from_parts(&header, &body).unwrap(), block);
+
+    // The first transaction's last byte (inside its encoding) changed: the
+    // block fails with or without the cache, with the same error.
+    let first_len = u32::from_le_bytes(body[6..10].try_into().unwrap()) as usize;
+    let mut bad = body.clone();
+    bad[10 + first_len - 1] ^= 0xff;
+    let plain = Block::from_parts(&header, &bad);
+    assert!(plain.is_err());
+    assert_eq!(
+        Block::from_parts_with(&header, &bad, &known).map_err(|e| e.to_string()),
+        plain.map_err(|e| e.to_string())
+    );
+}

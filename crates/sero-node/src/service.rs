@@ -531,7 +531,13 @@ impl Service {
             return Ok(());
         };
         let t0 = Instant::now();
-        let verdict = match Block::from_parts(header, body) {
+        // The transactions this node already verified (gossip, RPC) are
+        // taken decoded from the chain's cache, not decoded again.
+        let verified = self.lock()?.chain.verified_cache();
+        let decoded = tokio::task::block_in_place(|| {
+            Block::from_parts_with(header, body, &|e| verified.decoded(e))
+        });
+        let verdict = match decoded {
             Err(e) => Err(format!("malformed: {e}")),
             Ok(b) if b.hash() != hash => Err("hash mismatch".to_string()),
             Ok(b) => {
