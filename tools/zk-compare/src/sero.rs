@@ -28,7 +28,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use ark_groth16::{prepare_verifying_key, Groth16, ProvingKey};
+use ark_groth16::{Groth16, ProvingKey};
 use ark_relations::gr1cs::{
     ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
@@ -315,14 +315,8 @@ fn generate_and_cache(dir: &Path, constraints: [u64; 2]) -> Result<SeroParams> {
     let (ipk, in_s) = setup_one(&INPUT)?;
     eprintln!("[sero-input] setup {in_s:.2} s");
     let params = Parameters {
-        output: CircuitParams {
-            pvk: prepare_verifying_key(&opk.vk),
-            pk: opk,
-        },
-        input: CircuitParams {
-            pvk: prepare_verifying_key(&ipk.vk),
-            pk: ipk,
-        },
+        output: CircuitParams::new(opk),
+        input: CircuitParams::new(ipk),
         insecure: true,
     };
     fs::create_dir_all(dir)?;

@@ -314,6 +314,39 @@ async fn wait_up(
     }
 }
 
+/// Waits until every node has committed two blocks after the base stores'
+/// tip: the restarted nodes' first round runs while their gossip mesh
+/// forms (its proposals can be lost, and it often ends empty, which backs
+/// the next round off), so the measurement starts on a running network.
+async fn warm_up(
+    clients: &[jsonrpsee_client::HttpClient],
+    procs: &mut Procs,
+) -> Result<(), CliError> {
+    let tip = clients[0].block_number().await.map_err(fail)?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        for (i, c) in procs.0.iter_mut().enumerate() {
+            if let Ok(Some(s)) = c.try_wait() {
+                return Err(fail(format!("node {i} exited ({s}); see its node.log")));
+            }
+        }
+        let mut warm = true;
+        for c in clients {
+            warm &= c.block_number().await.unwrap_or(0) >= tip + 2;
+        }
+        if warm {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(fail(format!(
+                "the restarted network did not reach block {} within 2 minutes",
+                tip + 2
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 mod jsonrpsee_client {
     pub use sero_rpc::jsonrpsee::http_client::HttpClient;
 }
@@ -498,6 +531,7 @@ pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
     let rt = tokio::runtime::Runtime::new().map_err(fail)?;
     let (human, mut json) = rt.block_on(async {
         wait_up(&cs, &mut procs, 1).await?;
+        warm_up(&cs, &mut procs).await?;
         drive(&args, &txs, &cs, &pids, quiet).await
     })?;
     drop(procs);
