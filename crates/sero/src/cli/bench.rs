@@ -481,10 +481,10 @@ fn cost_rounds(
 
 /// Runs `check` on every transaction, the transactions split over
 /// `threads` scoped threads; the first error wins.
-fn for_each_split(
-    txs: &[Transaction],
+fn for_each_split<T: Sync>(
+    txs: &[T],
     threads: usize,
-    check: impl Fn(&Transaction) -> Result<(), String> + Sync,
+    check: impl Fn(&T) -> Result<(), String> + Sync,
 ) -> Result<(), String> {
     let chunk = txs.len().div_ceil(threads.max(1)).max(1);
     let check = &check;
@@ -653,6 +653,18 @@ fn ledger(args: LedgerArgs, quiet: bool) -> Result<Report, CliError> {
     }
     let tx_bytes = txs.iter().map(|t| t.to_bytes().len()).sum::<usize>() / n;
 
+    // Decoding from the wire (every point decompressed and subgroup-checked,
+    // every proof's points too), as a node receiving them by gossip does.
+    let encoded: Vec<Vec<u8>> = txs.iter().map(Transaction::to_bytes).collect();
+    let decoding = cost_rounds(args.rounds, || {
+        for_each_split(&encoded, threads, |b: &Vec<u8>| {
+            Transaction::from_bytes(b)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| failed(&e))
+    })?;
+
     // (a) Stateless validation, proofs batch-verified.
     let params = chain.params();
     let batched = cost_rounds(args.rounds, || {
@@ -804,6 +816,7 @@ fn ledger(args: LedgerArgs, quiet: bool) -> Result<Report, CliError> {
         "{:<34} {:>12} {:>12} {:>11} {:>6} {:>9}\n",
         "stage", "wall", "wall/tx", "CPU/tx", "sys", "tx/s"
     ));
+    human.push_str(&decoding.row("decoding (points checked)", n));
     human.push_str(&batched.row("stateless, batched proofs", n));
     human.push_str(&signatures.row("  of which rules 1-4 (signatures)", n));
     human.push_str(&signatures_single.row("  rules 1-4, one signature at a time", n));
@@ -854,6 +867,7 @@ fn ledger(args: LedgerArgs, quiet: bool) -> Result<Report, CliError> {
         "load_average_after": load_after,
         "setup_s": setup_s,
         "prove": prove_cost.json(n),
+        "decoding": decoding.json(n),
         "stateless_batched": batched.json(n),
         "stateless_batched_parts": {
             "rules_1_to_4": signatures.json(n),
