@@ -72,6 +72,8 @@ struct Run {
     cpu: Option<f64>,
     blocks: u64,
     txs: u64,
+    /// Input and output proofs of the applied transactions.
+    proofs: u64,
 }
 
 pub fn run(args: SyncArgs, quiet: bool) -> Result<Report, CliError> {
@@ -132,7 +134,7 @@ pub fn run(args: SyncArgs, quiet: bool) -> Result<Report, CliError> {
     drop(source);
     let bytes: usize = messages.iter().map(Vec::len).sum();
     // Transactions per block of each range, counted before the clock runs.
-    let counts: Vec<Vec<u64>> = messages
+    let counts: Vec<Vec<[u64; 2]>> = messages
         .iter()
         .map(|m| match SyncResponse::from_bytes(m) {
             Ok(SyncResponse::Blocks(range)) => range.iter().map(tx_count).collect(),
@@ -152,7 +154,7 @@ pub fn run(args: SyncArgs, quiet: bool) -> Result<Report, CliError> {
         let pb = progress(tip, &format!("sync run {}/{runs}", i + 1), quiet);
         let cpu0 = process_cpu_s();
         let t = Instant::now();
-        let (mut blocks, mut txs) = (0u64, 0u64);
+        let (mut blocks, mut txs, mut proofs) = (0u64, 0u64, 0u64);
         for (m, in_range) in messages.iter().zip(&counts) {
             // Decoding the message is part of the work of a syncing node.
             let Ok(SyncResponse::Blocks(range)) = SyncResponse::from_bytes(m) else {
@@ -168,7 +170,8 @@ pub fn run(args: SyncArgs, quiet: bool) -> Result<Report, CliError> {
             )
             .map_err(fail)?;
             blocks += out.applied as u64;
-            txs += in_range[..out.applied].iter().sum::<u64>();
+            txs += in_range[..out.applied].iter().map(|c| c[0]).sum::<u64>();
+            proofs += in_range[..out.applied].iter().map(|c| c[1]).sum::<u64>();
             pb.set_position(blocks);
             if out.applied < n {
                 break;
@@ -199,6 +202,7 @@ pub fn run(args: SyncArgs, quiet: bool) -> Result<Report, CliError> {
             cpu,
             blocks,
             txs,
+            proofs,
         });
     }
     results.sort_by(|a, b| a.wall.partial_cmp(&b.wall).expect("no NaN"));
@@ -210,7 +214,7 @@ pub fn run(args: SyncArgs, quiet: bool) -> Result<Report, CliError> {
     let walls: Vec<f64> = results.iter().map(|r| r.wall).collect();
     let human = format!(
         "source: {} (tip #{tip}, final #{final_height}, {source_txs} transactions, {:.1} MiB in {} ranges)\n\
-         fresh node, median of {runs}: {} blocks and {} transactions in {:.3} s\n\
+         fresh node, median of {runs}: {} blocks, {} transactions ({} input and output proofs) in {:.3} s\n\
          {bps:.1} blocks/s, {tps:.0} tx/s, CPU {} per transaction ({} s in all)\n\
          load average: {}",
         store.display(),
@@ -218,6 +222,7 @@ pub fn run(args: SyncArgs, quiet: bool) -> Result<Report, CliError> {
         messages.len(),
         m.blocks,
         m.txs,
+        m.proofs,
         m.wall,
         cpu_per_tx_ms
             .map(|c| format!("{c:.2} ms"))
@@ -238,6 +243,7 @@ pub fn run(args: SyncArgs, quiet: bool) -> Result<Report, CliError> {
             "runs": runs,
             "blocks": m.blocks,
             "txs": m.txs,
+            "proofs": m.proofs,
             "wall_s": m.wall,
             "wall_s_all": walls,
             "blocks_per_s": bps,
@@ -249,8 +255,16 @@ pub fn run(args: SyncArgs, quiet: bool) -> Result<Report, CliError> {
     ))
 }
 
-/// Transactions in a served block (0 when the body does not decode: the
-/// apply refuses it anyway).
-fn tx_count(sb: &SyncedBlock) -> u64 {
-    sero_ledger::block::Block::from_parts(&sb.header, &sb.body).map_or(0, |b| b.txs.len() as u64)
+/// Transactions and proofs (inputs + outputs) in a served block (none when
+/// the body does not decode: the apply refuses it anyway).
+fn tx_count(sb: &SyncedBlock) -> [u64; 2] {
+    sero_ledger::block::Block::from_parts(&sb.header, &sb.body).map_or([0, 0], |b| {
+        [
+            b.txs.len() as u64,
+            b.txs
+                .iter()
+                .map(|t| (t.inputs.len() + t.outputs.len()) as u64)
+                .sum(),
+        ]
+    })
 }
