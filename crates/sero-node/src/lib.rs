@@ -11,6 +11,7 @@ pub mod mempool;
 pub mod seal;
 pub mod service;
 pub mod snapshot;
+pub mod sync;
 pub mod txqueue;
 pub mod wire;
 

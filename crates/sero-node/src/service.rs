@@ -20,12 +20,13 @@
 
 use crate::checkpoint;
 use crate::journal::VoteJournal;
-use crate::seal::{validator_set, verify_seal};
+use crate::seal::verify_seal;
+use crate::sync;
 use crate::wire::{ProposalGossip, SyncRequest, SyncResponse, SyncedBlock, MAX_SYNC_BLOCKS};
 use crate::{Chain, Node};
 use sero_consensus::ba::{
-    verify_certificate, verify_proposal, verify_vote, Agreement, BaParams, Certificate, Decision,
-    DecisionKind, Message, MessageError, Output, Proposal, RoundContext, ValidatorKeys, Vote,
+    verify_proposal, verify_vote, Agreement, BaParams, Certificate, Decision, DecisionKind,
+    Message, MessageError, Output, Proposal, RoundContext, ValidatorKeys, Vote,
 };
 use sero_consensus::checkpoint::CheckpointVote;
 use sero_consensus::{round_seed, seed_alpha, vrf};
@@ -250,23 +251,7 @@ impl Service {
     }
 
     fn context(chain: &Chain) -> Result<RoundContext, ServiceError> {
-        let (tip, prev_hash) = chain.tip();
-        let round = tip + 1;
-        let seed = chain
-            .seed(tip)
-            .map_err(fatal)?
-            .ok_or_else(|| fatal("no seed stored for the tip"))?;
-        let parent = chain
-            .header(tip)
-            .map_err(fatal)?
-            .ok_or_else(|| fatal("missing tip header"))?;
-        Ok(RoundContext {
-            round,
-            prev_hash,
-            seed,
-            empty_hash: Block::empty(round, &parent).hash(),
-            validators: validator_set(chain).map_err(fatal)?,
-        })
+        sync::round_context(chain).map_err(fatal)
     }
 
     /// Starts the round after the chain's tip.
@@ -929,24 +914,7 @@ impl Service {
                 }
             }
             SyncRequest::Blocks { from, count } => {
-                let mut out = vec![];
-                let mut size = 0usize;
-                for h in from..from.saturating_add(count as u64).min(chain.tip().0 + 1) {
-                    let Ok(Some(b)) = chain.db().block_by_height(h) else {
-                        break;
-                    };
-                    let certificate = chain.db().certificate(h).ok().flatten().unwrap_or_default();
-                    size += b.header.len() + b.body.len() + certificate.len();
-                    out.push(SyncedBlock {
-                        header: b.header,
-                        body: b.body,
-                        certificate,
-                    });
-                    if size > 8 << 20 {
-                        break;
-                    }
-                }
-                SyncResponse::Blocks(out)
+                SyncResponse::Blocks(sync::serve_blocks(chain, from, count))
             }
             SyncRequest::Block { hash } => {
                 if let Some(r) = &self.round {
@@ -1099,111 +1067,44 @@ impl Service {
         Ok(())
     }
 
-    /// Verifies and applies synced blocks in order; returns how many.
+    /// Verifies and applies synced blocks in order ([`sync::apply_range`]);
+    /// returns how many. A range whose first block forks below our tip
+    /// rolls back our tentative blocks when the peer claims a later final
+    /// one.
     fn apply_synced(
         &mut self,
         peer: PeerId,
         blocks: Vec<SyncedBlock>,
     ) -> Result<usize, ServiceError> {
-        let mut applied = 0;
-        let decoded: Vec<_> = blocks
-            .iter()
-            .map(|sb| Block::from_parts(&sb.header, &sb.body))
-            .collect();
-        // The range's transactions in one batch (signatures and proofs),
-        // without the node's lock: each block's apply below then finds them
-        // verified (the chain's cache). A range that fails the batch is
-        // simply validated block by block, with blame.
-        let txs: Vec<Transaction> = decoded
-            .iter()
-            .filter_map(|b| b.as_ref().ok())
-            .flat_map(|b| b.txs.iter().cloned())
-            .collect();
-        if !txs.is_empty() {
-            let (params, verified) = {
-                let node = self.lock()?;
-                (node.chain.params_arc(), node.chain.verified_cache())
-            };
-            if !tokio::task::block_in_place(|| verified.preverify(&txs, &params)) {
-                tracing::debug!(%peer, "sync: the range's batch failed; validating block by block");
-            }
-        }
-        for (sb, block) in blocks.into_iter().zip(decoded) {
-            let mut node = self.lock()?;
-            let ctx = Self::context(&node.chain)?;
-            let block = match block {
-                Ok(b) => b,
-                Err(e) => {
-                    tracing::warn!(%peer, "sync: malformed block: {e}");
-                    break;
-                }
-            };
-            if block.header.height != ctx.round {
-                break;
-            }
-            if applied == 0 && block.header.parent != ctx.prev_hash {
-                // The peer's chain forks below our tip. Only Tentative
-                // blocks can lose: roll back to our last Final block if the
-                // peer claims a later one, and sync again from there (its
-                // blocks are then checked with their certificates).
-                let fin = node.chain.db().finalized_height().map_err(fatal)?;
-                let tip = ctx.round - 1;
-                if tip > fin && self.peer_finalized > fin {
-                    tracing::warn!(%peer, tip, finalized = fin, "sync: our tentative blocks fork from the peer's chain; rolling back");
-                    node.chain.rollback_to(fin).map_err(fatal)?;
-                    drop(node);
-                    self.start_round()?;
-                    self.behind = true;
-                    return Ok(0);
-                }
-                tracing::warn!(%peer, height = ctx.round, "sync: the peer's block does not extend our chain");
-                break;
-            }
-            let cert = match Certificate::from_bytes(&sb.certificate) {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!(%peer, height = ctx.round, "sync: malformed certificate: {e}");
-                    break;
-                }
-            };
-            if cert.round != ctx.round || cert.value != block.hash() {
-                tracing::warn!(%peer, height = ctx.round, "sync: certificate is for another block");
-                break;
-            }
-            if let Err(e) = verify_certificate(&ctx, &self.cfg.params, &cert) {
-                tracing::warn!(%peer, height = ctx.round, "sync: bad certificate: {e}");
-                break;
-            }
-            let seed = match verify_seal(
-                &node.chain,
-                &ctx.validators,
+        let outcome = tokio::task::block_in_place(|| {
+            sync::apply_range(
+                &self.node,
                 &self.cfg.params,
                 self.cfg.license.as_ref(),
-                &block,
-            ) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(%peer, height = ctx.round, "sync: bad seal: {e}");
-                    break;
-                }
-            };
-            let Node { chain, mempool } = &mut *node;
-            if let Err(e) = tokio::task::block_in_place(|| {
-                chain.apply_block_with(&block, seed, sb.certificate.clone())
-            }) {
-                tracing::warn!(%peer, height = ctx.round, "sync: block refused: {e}");
-                break;
+                &peer,
+                blocks,
+            )
+        })
+        .map_err(fatal)?;
+        if outcome.fork {
+            // The peer's chain forks below our tip. Only Tentative blocks
+            // can lose: roll back to our last Final block if the peer
+            // claims a later one, and sync again from there (its blocks
+            // are then checked with their certificates).
+            let mut node = self.lock()?;
+            let fin = node.chain.db().finalized_height().map_err(fatal)?;
+            let tip = node.chain.tip().0;
+            if tip > fin && self.peer_finalized > fin {
+                tracing::warn!(%peer, tip, finalized = fin, "sync: our tentative blocks fork from the peer's chain; rolling back");
+                node.chain.rollback_to(fin).map_err(fatal)?;
+                drop(node);
+                self.start_round()?;
+                self.behind = true;
+                return Ok(0);
             }
-            if cert.kind == DecisionKind::Final {
-                chain
-                    .db()
-                    .set_finalized(block.header.height)
-                    .map_err(fatal)?;
-            }
-            mempool.prune(chain);
-            applied += 1;
+            tracing::warn!(%peer, height = tip + 1, "sync: the peer's block does not extend our chain");
         }
-        Ok(applied)
+        Ok(outcome.applied)
     }
 
     fn request_blocks(&mut self, peer: PeerId, from: u64, count: u32) {

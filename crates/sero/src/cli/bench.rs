@@ -43,6 +43,8 @@ mod bench_evm;
 mod bench_history;
 #[path = "bench_load.rs"]
 mod bench_load;
+#[path = "bench_sync.rs"]
+mod bench_sync;
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -72,6 +74,11 @@ enum BenchCommand {
     /// finalised tx/s, submission-to-finality p50/p99, CPU and memory per
     /// node. The pool is proved once and cached in --dir.
     Load(bench_load::LoadArgs),
+    /// A fresh node syncing finalized blocks with transactions: the blocks
+    /// and certificates of a store (node 0 of a `sero bench load` run)
+    /// applied to a fresh store through the node's sync path; prints
+    /// blocks/s, tx/s and CPU per transaction.
+    Sync(bench_sync::SyncArgs),
     /// (internal) prove once in this process and print peak memory.
     #[command(hide = true)]
     ProveOnce {
@@ -910,6 +917,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Report, CliError> {
         BenchCommand::Evm(a) => bench_evm::run(a, json),
         BenchCommand::History(a) => bench_history::run(a, json),
         BenchCommand::Load(a) => bench_load::run(a, json),
+        BenchCommand::Sync(a) => bench_sync::run(a, json),
         BenchCommand::ProveOnce { circuit, params } => prove_once(circuit, params),
     }
 }

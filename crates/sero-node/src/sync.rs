@@ -1,0 +1,202 @@
+//! Catching up: a range of blocks with their agreement certificates, as a
+//! peer serves it ([`serve_blocks`]), verified and applied in order
+//! ([`apply_range`]). This is the whole of request-response sync but the
+//! network: the consensus [`service`](crate::service) calls it for every
+//! range a peer sends, and `sero bench sync` calls it on the ranges a
+//! store serves, so the benchmark times the node's own code.
+//!
+//! Per range: every block is decoded once, and the transactions of all of
+//! them are verified as one batch ([`VerifiedCache::preverify`]: signatures
+//! and proofs, no blame; when it fails nothing is remembered and each block
+//! is validated on its own). Then per block, in order: height, parent, the
+//! certificate (for this block, of this round, enough valid votes of the
+//! validators at the parent), the seal ([`verify_seal`]), every ledger rule
+//! with the block's apply ([`Chain::apply_block_with`], one atomic write),
+//! the finalized height when the certificate is Final, and the mempool
+//! pruned of what the block spent. The first block that fails stops the
+//! range: the blocks before it stay applied, nothing of it or after it is.
+//!
+//! [`VerifiedCache::preverify`]: sero_ledger::verified::VerifiedCache::preverify
+
+use crate::seal::{validator_set, verify_seal};
+use crate::wire::SyncedBlock;
+use crate::{Chain, Node};
+use rayon::prelude::*;
+use sero_consensus::ba::{verify_certificate, BaParams, Certificate, DecisionKind, RoundContext};
+use sero_ledger::block::Block;
+use sero_ledger::license::LicenseConfig;
+use sero_ledger::tx::Transaction;
+use std::fmt::Display;
+use std::sync::Mutex;
+use thiserror::Error;
+
+/// Most bytes of one served range (headers, bodies and certificates); the
+/// block that crosses it is the last one served.
+pub const MAX_RANGE_BYTES: usize = 8 << 20;
+
+/// A store or lock failure: the node cannot go on (not the peer's fault).
+#[derive(Debug, Error)]
+#[error("{0}")]
+pub struct SyncError(pub String);
+
+fn fatal(e: impl Display) -> SyncError {
+    SyncError(e.to_string())
+}
+
+/// What [`apply_range`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RangeOutcome {
+    /// Blocks applied, from the first of the range on.
+    pub applied: usize,
+    /// The range's first block is at the next height but does not extend
+    /// our tip: the peer's chain forks below it (the caller decides whether
+    /// to roll back its tentative blocks). Nothing was applied.
+    pub fork: bool,
+}
+
+/// The round after `chain`'s tip: its number, parent hash and seed, the
+/// empty block's hash, and the validators (the registry after the tip).
+pub fn round_context(chain: &Chain) -> Result<RoundContext, SyncError> {
+    let (tip, prev_hash) = chain.tip();
+    let round = tip + 1;
+    let seed = chain
+        .seed(tip)
+        .map_err(fatal)?
+        .ok_or_else(|| fatal("no seed stored for the tip"))?;
+    let parent = chain
+        .header(tip)
+        .map_err(fatal)?
+        .ok_or_else(|| fatal("missing tip header"))?;
+    Ok(RoundContext {
+        round,
+        prev_hash,
+        seed,
+        empty_hash: Block::empty(round, &parent).hash(),
+        validators: validator_set(chain).map_err(fatal)?,
+    })
+}
+
+/// The blocks `from..from + count` of `chain` (up to its tip, the first
+/// missing body, or [`MAX_RANGE_BYTES`]) with their stored certificates
+/// (empty where none is stored): a `Blocks` sync answer.
+pub fn serve_blocks(chain: &Chain, from: u64, count: u32) -> Vec<SyncedBlock> {
+    let mut out = vec![];
+    let mut size = 0usize;
+    for h in from..from.saturating_add(count as u64).min(chain.tip().0 + 1) {
+        let Ok(Some(b)) = chain.db().block_by_height(h) else {
+            break;
+        };
+        let certificate = chain.db().certificate(h).ok().flatten().unwrap_or_default();
+        size += b.header.len() + b.body.len() + certificate.len();
+        out.push(SyncedBlock {
+            header: b.header,
+            body: b.body,
+            certificate,
+        });
+        if size > MAX_RANGE_BYTES {
+            break;
+        }
+    }
+    out
+}
+
+/// Verifies and applies the synced `blocks` in order as the next blocks of
+/// `node`'s chain, each under the node's lock (taken per block, so RPC
+/// readers get in between), with the consensus `params` and the genesis
+/// licence rule; `peer` names the source in the logs. See the module
+/// documentation for the checks. Blocking: call it off an async runtime's
+/// reactor (`tokio::task::block_in_place`).
+pub fn apply_range(
+    node: &Mutex<Node>,
+    params: &BaParams,
+    license: Option<&LicenseConfig>,
+    peer: &dyn Display,
+    blocks: Vec<SyncedBlock>,
+) -> Result<RangeOutcome, SyncError> {
+    let lock = || node.lock().map_err(|_| fatal("node lock poisoned"));
+    let mut applied = 0;
+    // Each block decoded once, the blocks (and inside each the
+    // transactions) in parallel: point decompression and subgroup checks
+    // are half the CPU of a range of private transfers. Transactions this
+    // node already verified (a node a few blocks behind got them by
+    // gossip) are taken decoded from the chain's cache.
+    let verified = lock()?.chain.verified_cache();
+    let decoded: Vec<_> = blocks
+        .par_iter()
+        .map(|sb| Block::from_parts_with(&sb.header, &sb.body, &|e| verified.decoded(e)))
+        .collect();
+    // The range's transactions in one batch (signatures and proofs),
+    // without the node's lock: each block's apply below then finds them
+    // verified (the chain's cache). A range that fails the batch is
+    // simply validated block by block, with blame.
+    let txs: Vec<Transaction> = decoded
+        .iter()
+        .filter_map(|b| b.as_ref().ok())
+        .flat_map(|b| b.txs.iter().cloned())
+        .collect();
+    if !txs.is_empty() {
+        let chain_params = lock()?.chain.params_arc();
+        if !verified.preverify(&txs, &chain_params) {
+            tracing::debug!(%peer, "sync: the range's batch failed; validating block by block");
+        }
+    }
+    for (sb, block) in blocks.into_iter().zip(decoded) {
+        let mut node = lock()?;
+        let ctx = round_context(&node.chain)?;
+        let block = match block {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(%peer, "sync: malformed block: {e}");
+                break;
+            }
+        };
+        if block.header.height != ctx.round {
+            break;
+        }
+        if applied == 0 && block.header.parent != ctx.prev_hash {
+            return Ok(RangeOutcome {
+                applied: 0,
+                fork: true,
+            });
+        }
+        let cert = match Certificate::from_bytes(&sb.certificate) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(%peer, height = ctx.round, "sync: malformed certificate: {e}");
+                break;
+            }
+        };
+        if cert.round != ctx.round || cert.value != block.hash() {
+            tracing::warn!(%peer, height = ctx.round, "sync: certificate is for another block");
+            break;
+        }
+        if let Err(e) = verify_certificate(&ctx, params, &cert) {
+            tracing::warn!(%peer, height = ctx.round, "sync: bad certificate: {e}");
+            break;
+        }
+        let seed = match verify_seal(&node.chain, &ctx.validators, params, license, &block) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(%peer, height = ctx.round, "sync: bad seal: {e}");
+                break;
+            }
+        };
+        let Node { chain, mempool } = &mut *node;
+        if let Err(e) = chain.apply_block_with(&block, seed, sb.certificate) {
+            tracing::warn!(%peer, height = ctx.round, "sync: block refused: {e}");
+            break;
+        }
+        if cert.kind == DecisionKind::Final {
+            chain
+                .db()
+                .set_finalized(block.header.height)
+                .map_err(fatal)?;
+        }
+        mempool.prune(chain);
+        applied += 1;
+    }
+    Ok(RangeOutcome {
+        applied,
+        fork: false,
+    })
+}
