@@ -19,9 +19,15 @@ use std::sync::{Arc, Mutex};
 const SERO: &str = env!("CARGO_BIN_EXE_sero");
 
 fn run(dir: &std::path::Path) -> Value {
+    sero_json(&["bench", "load", "--quick", "--dir"], dir)
+}
+
+/// `sero --json ARGS PATH`: its JSON output, which must report success.
+fn sero_json(args: &[&str], path: &Path) -> Value {
     let out = Command::new(SERO)
-        .args(["--json", "bench", "load", "--quick", "--dir"])
-        .arg(dir)
+        .arg("--json")
+        .args(args)
+        .arg(path)
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
@@ -67,19 +73,7 @@ fn quick_load_bench_finalises_the_whole_pool_and_caches_it() {
 }
 
 fn sync_bench(bench: &Path) {
-    let out = Command::new(SERO)
-        .args(["--json", "bench", "sync", "--quick", "--from"])
-        .arg(bench)
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "not JSON: {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    assert!(out.status.success(), "{v}");
+    let v = sero_json(&["bench", "sync", "--quick", "--from"], bench);
     assert_eq!(v["runs"], 1, "{v}");
     assert_eq!(
         v["blocks"], v["source_final"],

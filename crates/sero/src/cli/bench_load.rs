@@ -285,6 +285,18 @@ fn start(genesis: &Path, plans: &[NodePlan]) -> Result<Procs, CliError> {
     Ok(procs)
 }
 
+impl Procs {
+    /// An error naming the first node that has exited, if any.
+    fn check_alive(&mut self) -> Result<(), CliError> {
+        for (i, c) in self.0.iter_mut().enumerate() {
+            if let Ok(Some(s)) = c.try_wait() {
+                return Err(fail(format!("node {i} exited ({s}); see its node.log")));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Waits until every node answers and node 0 has finalised `height`.
 async fn wait_up(
     clients: &[jsonrpsee_client::HttpClient],
@@ -293,11 +305,7 @@ async fn wait_up(
 ) -> Result<(), CliError> {
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        for (i, c) in procs.0.iter_mut().enumerate() {
-            if let Ok(Some(s)) = c.try_wait() {
-                return Err(fail(format!("node {i} exited ({s}); see its node.log")));
-            }
-        }
+        procs.check_alive()?;
         let mut up = true;
         for c in clients {
             up &= c.block_number().await.is_ok();
@@ -325,11 +333,7 @@ async fn warm_up(
     let tip = clients[0].block_number().await.map_err(fail)?;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        for (i, c) in procs.0.iter_mut().enumerate() {
-            if let Ok(Some(s)) = c.try_wait() {
-                return Err(fail(format!("node {i} exited ({s}); see its node.log")));
-            }
-        }
+        procs.check_alive()?;
         let mut warm = true;
         for c in clients {
             warm &= c.block_number().await.unwrap_or(0) >= tip + 2;
