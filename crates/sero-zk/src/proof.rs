@@ -118,11 +118,17 @@ impl<'a> ProofJob<'a> {
         params: &'a CircuitParams,
         circuit: C,
     ) -> Self {
-        let pk = &params.pk;
         ProofJob {
-            cost: pk.a_query.len() + 2 * pk.b_g1_query.len() + pk.h_query.len() + pk.l_query.len(),
+            cost: Self::cost(params),
             run: Box::new(move |rng| prove(params, circuit, rng)),
         }
+    }
+
+    /// The MSM lengths of a proof under `params` (`B` counted twice: it is
+    /// also in G2).
+    fn cost(params: &CircuitParams) -> usize {
+        let pk = &params.pk;
+        pk.a_query.len() + 2 * pk.b_g1_query.len() + pk.h_query.len() + pk.l_query.len()
     }
 
     /// A job whose proof is checked before it is returned: the proof must
@@ -139,9 +145,10 @@ impl<'a> ProofJob<'a> {
         circuit: C,
         public: Vec<Fr>,
     ) -> Self {
-        let mut job = Self::new(params, circuit.clone());
-        job.run = Box::new(move |rng| prove_checked(params, circuit, &public, rng));
-        job
+        ProofJob {
+            cost: Self::cost(params),
+            run: Box::new(move |rng| prove_checked(params, circuit, &public, rng)),
+        }
     }
 }
 
