@@ -4,8 +4,9 @@
 //! Node 0's store then feeds `sero bench sync --quick` (a fresh node
 //! syncing those blocks with transactions) and the sync path's refusals:
 //! a range whose block k has a tampered certificate or body applies the
-//! blocks before k only. No assertion on timings (the figures are the
-//! benchmark's, not the test's).
+//! blocks before k only. `sero bench ledger` in its CI-sized form (two real
+//! transactions) reports every stage. No assertion on timings (the figures
+//! are the benchmark's, not the test's).
 
 use serde_json::Value;
 use sero_node::genesis::Genesis;
@@ -19,15 +20,15 @@ use std::sync::{Arc, Mutex};
 const SERO: &str = env!("CARGO_BIN_EXE_sero");
 
 fn run(dir: &std::path::Path) -> Value {
-    sero_json(&["bench", "load", "--quick", "--dir"], dir)
+    sero_json(&["bench", "load", "--quick", "--dir"], Some(dir))
 }
 
-/// `sero --json ARGS PATH`: its JSON output, which must report success.
-fn sero_json(args: &[&str], path: &Path) -> Value {
+/// `sero --json ARGS [PATH]`: its JSON output, which must report success.
+fn sero_json(args: &[&str], path: Option<&Path>) -> Value {
     let out = Command::new(SERO)
         .arg("--json")
         .args(args)
-        .arg(path)
+        .args(path)
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
@@ -73,7 +74,7 @@ fn quick_load_bench_finalises_the_whole_pool_and_caches_it() {
 }
 
 fn sync_bench(bench: &Path) {
-    let v = sero_json(&["bench", "sync", "--quick", "--from"], bench);
+    let v = sero_json(&["bench", "sync", "--quick", "--from"], Some(bench));
     assert_eq!(v["runs"], 1, "{v}");
     assert_eq!(
         v["blocks"], v["source_final"],
@@ -178,4 +179,30 @@ fn refused_blocks_stop_the_range(bench: &Path) {
     run("another-certificate", &move |b| {
         b.certificate = previous.clone();
     });
+}
+
+#[test]
+fn ledger_bench_reports_every_stage() {
+    // Two real 2-input/2-output transactions proved, decoded, validated,
+    // admitted, built into a block and applied; each stage measured (a
+    // positive, finite wall time), so that a broken bench command is caught.
+    let v = sero_json(&["bench", "ledger", "--txs", "2", "--rounds", "1"], None);
+    assert_eq!(v["txs"], 2, "{v}");
+    assert_eq!(v["inputs_per_tx"], 2, "{v}");
+    for stage in [
+        "prove",
+        "decoding",
+        "stateless_batched",
+        "stateless_single",
+        "mempool_admission",
+        "block_build",
+        "block_apply",
+        "block_apply_cold",
+    ] {
+        let wall = v[stage]["wall_s"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{stage}.wall_s missing: {v}"));
+        assert!(wall.is_finite() && wall > 0.0, "{stage}.wall_s = {wall}");
+    }
+    assert!(v["block_body_bytes"].as_u64().unwrap() > 0, "{v}");
 }
