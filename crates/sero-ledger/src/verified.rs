@@ -109,30 +109,33 @@ impl VerifiedCache {
     /// Records that the transaction with this full hash passed stateless
     /// validation.
     pub fn insert(&self, full_hash: [u8; 32]) {
-        if self.capacity == 0 {
-            return;
+        if self.capacity > 0 {
+            Self::remember(&mut self.lock(), self.capacity, full_hash);
         }
-        let mut g = self.lock();
+    }
+
+    fn remember(g: &mut Inner, capacity: usize, full_hash: [u8; 32]) {
         if !g.set.insert(full_hash) {
             return;
         }
         g.order.push_back(full_hash);
-        while g.order.len() > self.capacity {
+        while g.order.len() > capacity {
             if let Some(old) = g.order.pop_front() {
                 g.set.remove(&old);
             }
         }
     }
 
-    /// Records a verified transaction and keeps it decoded.
+    /// Records a verified transaction and keeps it decoded (one lock for
+    /// both).
     fn insert_tx(&self, full_hash: [u8; 32], tx: &Transaction) {
-        self.insert(full_hash);
         let cap = self.capacity.min(DECODED_CAPACITY);
         if cap == 0 {
             return;
         }
         let tx = Arc::new(tx.clone());
         let mut g = self.lock();
+        Self::remember(&mut g, self.capacity, full_hash);
         if g.decoded.insert(full_hash, tx).is_some() {
             return;
         }

@@ -120,7 +120,10 @@ pub fn apply_range(
     // are half the CPU of a range of private transfers. Transactions this
     // node already verified (a node a few blocks behind got them by
     // gossip) are taken decoded from the chain's cache.
-    let verified = lock()?.chain.verified_cache();
+    let (chain_params, verified) = {
+        let node = lock()?;
+        (node.chain.params_arc(), node.chain.verified_cache())
+    };
     let decoded: Vec<_> = blocks
         .par_iter()
         .map(|sb| Block::from_parts_with(&sb.header, &sb.body, &|e| verified.decoded(e)))
@@ -134,11 +137,8 @@ pub fn apply_range(
         .filter_map(|b| b.as_ref().ok())
         .flat_map(|b| b.txs.iter().cloned())
         .collect();
-    if !txs.is_empty() {
-        let chain_params = lock()?.chain.params_arc();
-        if !verified.preverify(&txs, &chain_params) {
-            tracing::debug!(%peer, "sync: the range's batch failed; validating block by block");
-        }
+    if !txs.is_empty() && !verified.preverify(&txs, &chain_params) {
+        tracing::debug!(%peer, "sync: the range's batch failed; validating block by block");
     }
     for (sb, block) in blocks.into_iter().zip(decoded) {
         let mut node = lock()?;

@@ -69,6 +69,11 @@ impl CliError {
     }
 }
 
+/// A command that could not do its work, with the cause's message.
+pub(crate) fn fail(e: impl fmt::Display) -> CliError {
+    CliError::Failed(e.to_string())
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -541,8 +541,14 @@ fn all_records(chain: &Chain) -> Result<Vec<(u64, OutputRecord)>, CliError> {
     Ok(out)
 }
 
-/// Removes the benchmark's chain directory however the benchmark ends.
-struct TempDir(PathBuf);
+/// A benchmark's scratch directory, removed however the benchmark ends.
+pub(super) struct TempDir(pub(super) PathBuf);
+
+impl TempDir {
+    pub(super) fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
 
 impl Drop for TempDir {
     fn drop(&mut self) {

@@ -23,7 +23,7 @@
 use super::{all_records, progress};
 use crate::cli::bench_net::{free_port, Procs};
 use crate::cli::testnet::{init, spawn_node, NodePlan, TestnetArgs};
-use crate::output::{CliError, Report};
+use crate::output::{fail, CliError, Report};
 use clap::Args;
 use rand_core::OsRng;
 use rayon::prelude::*;
@@ -72,10 +72,6 @@ const PAY: u128 = 1_000;
 const FEE: u128 = 10;
 /// Most notes one fan-out transaction makes (64 outputs with the change).
 const FAN: usize = 63;
-
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
-}
 
 /// `utime + stime` of a process, in seconds (clock ticks of 10 ms).
 fn proc_cpu_s(pid: u32) -> Option<f64> {

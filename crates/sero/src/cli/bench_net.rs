@@ -11,7 +11,7 @@
 //!   the validators' tip.
 
 use crate::cli::testnet::{init, spawn_node, TestnetArgs};
-use crate::output::{CliError, Report};
+use crate::output::{fail, CliError, Report};
 use clap::Args;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -31,10 +31,6 @@ pub struct NetBenchArgs {
     /// Working directory (default: a fresh one under the system temp dir).
     #[arg(long)]
     dir: Option<PathBuf>,
-}
-
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
 }
 
 /// Child processes killed (and reaped) when dropped.

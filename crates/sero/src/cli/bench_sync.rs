@@ -15,8 +15,8 @@
 //! wait between ranges. `sero bench network` measures those on empty
 //! blocks.
 
-use super::{cpu_since, load_average, process_cpu_s, progress};
-use crate::output::{CliError, Report};
+use super::{cpu_since, load_average, process_cpu_s, progress, TempDir};
+use crate::output::{fail, CliError, Report};
 use clap::Args;
 use serde_json::json;
 use sero_node::genesis::Genesis;
@@ -48,25 +48,6 @@ pub struct SyncArgs {
     quick: bool,
 }
 
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
-}
-
-/// A scratch directory removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 struct Run {
     wall: f64,
     cpu: Option<f64>,
@@ -96,7 +77,7 @@ pub fn run(args: SyncArgs, quiet: bool) -> Result<Report, CliError> {
     let genesis = Genesis::load(&genesis_path).map_err(|e| CliError::Usage(e.to_string()))?;
     let params = Arc::new(genesis.load_params(&genesis_path, None).map_err(fail)?);
     let scratch =
-        Scratch(std::env::temp_dir().join(format!("sero-bench-sync-{}", std::process::id())));
+        TempDir(std::env::temp_dir().join(format!("sero-bench-sync-{}", std::process::id())));
     std::fs::create_dir_all(scratch.path()).map_err(fail)?;
     let open = |path: &std::path::Path| {
         Chain::open(path, params.clone(), genesis.chain_config(), || {

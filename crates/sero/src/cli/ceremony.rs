@@ -4,7 +4,7 @@
 //! names by its vk hash. This module does the file IO and the progress
 //! bars; the crate does the rest.
 
-use crate::output::{CliError, Report};
+use crate::output::{fail, CliError, Report};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand_core::{OsRng, RngCore};
@@ -176,10 +176,6 @@ fn parse_hex(s: &str) -> Result<HexBytes, String> {
 
 fn parse_circuit(s: &str) -> Result<Circuit, String> {
     Circuit::parse(s).ok_or_else(|| format!("{s:?}: expected output or input"))
-}
-
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
 }
 
 fn ceremony_err(e: CeremonyError) -> CliError {

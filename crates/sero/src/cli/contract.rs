@@ -8,7 +8,7 @@
 //! remembers (`owner = msg.sender`).
 
 use crate::cli::wallet::{submit_ext, Account, Client, NodeOpts, SendOpts, Submitted};
-use crate::output::{CliError, Report};
+use crate::output::{fail, CliError, Report};
 use alloy_dyn_abi::{DynSolType, DynSolValue};
 use clap::{Args, Subcommand};
 use serde_json::{json, Value};
@@ -137,10 +137,6 @@ enum ContractCommand {
 fn usage(e: impl std::fmt::Display) -> CliError {
     CliError::Usage(e.to_string())
 }
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
-}
-
 fn parse_package(s: &str) -> Result<Ticket, String> {
     let h = s.strip_prefix("0x").unwrap_or(s);
     let b: [u8; 32] = hex::decode(h)

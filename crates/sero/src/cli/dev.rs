@@ -1,6 +1,6 @@
 //! `sero dev`: a single-node development chain on an embedded store.
 
-use crate::output::{CliError, Report};
+use crate::output::{fail, CliError, Report};
 use clap::Args;
 use sero_crypto::Scalar;
 use sero_keys::{SecretKey, Seed};
@@ -74,10 +74,6 @@ fn now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
 }
 
 pub fn run(args: DevArgs) -> Result<Report, CliError> {

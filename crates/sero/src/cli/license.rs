@@ -6,7 +6,7 @@
 //! malformed too (exit 2); a licence that does not verify is a negative
 //! answer (exit 1).
 
-use crate::output::{CliError, Report};
+use crate::output::{fail, CliError, Report};
 use clap::{Args, Subcommand};
 use rand_core::OsRng;
 use serde_json::json;
@@ -85,10 +85,6 @@ fn parse_issuer(s: &str) -> Result<LicenseIssuerPublic, String> {
 
 fn parse_licence(s: &str) -> Result<License, String> {
     License::from_bytes(&hex_bytes(s)?).map_err(|e| e.to_string())
-}
-
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
 }
 
 /// Writes `text` to a new file readable by its owner only.

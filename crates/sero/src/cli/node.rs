@@ -2,7 +2,7 @@
 //! multi-node SERO network: SE-Random consensus over libp2p, JSON-RPC on
 //! loopback.
 
-use crate::output::{CliError, Report};
+use crate::output::{fail, CliError, Report};
 use clap::Args;
 use sero_consensus::ba::ValidatorKeys;
 use sero_keys::PaymentAddress;
@@ -71,10 +71,6 @@ pub struct NodeArgs {
     pub snapshot: Option<String>,
     #[command(flatten)]
     pub web: super::web::WebArgs,
-}
-
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
 }
 
 /// Reads a validator key file (64 hex characters).

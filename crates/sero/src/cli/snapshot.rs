@@ -3,7 +3,7 @@
 //! network from one (`sero_node::snapshot::join`: nothing in it trusted
 //! before the headers and the state are verified from the genesis).
 
-use crate::output::{CliError, Report};
+use crate::output::{fail, CliError, Report};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use sero_node::genesis::Genesis;
@@ -35,10 +35,6 @@ enum SnapshotCommand {
         #[arg(long)]
         quiet: bool,
     },
-}
-
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
 }
 
 pub fn run(args: SnapshotArgs) -> Result<Report, CliError> {

@@ -2,7 +2,7 @@
 //! genesis — N validator processes (`sero node`), each with its own data
 //! directory, validator key and node identity, connected to one another.
 
-use crate::output::{CliError, Report};
+use crate::output::{fail, CliError, Report};
 use clap::Args;
 use serde_json::json;
 use sero_consensus::ba::{BaParams, ValidatorKeys};
@@ -56,10 +56,6 @@ pub struct TestnetCli {
     /// ones: the genesis pins their vk hash and is not marked dev.
     #[arg(long, value_name = "DIR")]
     pub params: Option<PathBuf>,
-}
-
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
 }
 
 fn now() -> u64 {

@@ -8,7 +8,7 @@
 //! terminal, else a prompt. `receive --keystore` needs no passphrase: the
 //! payment address is stored in clear.
 
-use crate::output::{CliError, Report};
+use crate::output::{fail, CliError, Report};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand_core::OsRng;
@@ -332,10 +332,6 @@ fn parse_hex32(s: &str) -> Result<[u8; 32], String> {
     b.as_slice()
         .try_into()
         .map_err(|_| format!("expected 32 bytes (64 hex digits), got {}", b.len()))
-}
-
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
 }
 
 fn seed(mnemonic: &str) -> Result<Seed, CliError> {

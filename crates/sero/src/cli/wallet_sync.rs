@@ -32,7 +32,7 @@
 //! (`sync.verified_height`, `sync.node_tip`). A dev chain (no genesis
 //! file, no validators) has no certificates: its wallet is unverified.
 
-use crate::output::CliError;
+use crate::output::{fail, CliError};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use sero_consensus::ba::Certificate;
@@ -51,10 +51,6 @@ use super::wallet::Client;
 
 /// Version of the file layout (2: the verified header state).
 const VERSION: u32 = 2;
-
-fn fail(e: impl std::fmt::Display) -> CliError {
-    CliError::Failed(e.to_string())
-}
 
 /// A spend of one of the wallet's notes.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
