@@ -1,7 +1,8 @@
 //! Point decoding: `cargo bench -p sero-crypto --bench curve`. Every point a
 //! node receives (transactions by gossip and RPC, synced blocks) is
-//! decompressed and subgroup-checked; `arkworks` is the check the NAF one
-//! replaced, kept here as the baseline.
+//! decompressed and subgroup-checked. `pairing` is the check in use (order-8
+//! Tate pairing); `naf` (ℓ·P with a NAF) and `arkworks` (ℓ·P bit by bit)
+//! are the checks it replaced, kept here as baselines.
 
 use ark_ec::twisted_edwards::TECurveConfig;
 use ark_ff::UniformRand;
@@ -11,13 +12,17 @@ use rand_chacha::ChaCha20Rng;
 use sero_crypto::curve::{
     decode_point, decode_point_on_curve, encode_point, generator, is_in_subgroup, mul, Scalar,
 };
+use sero_crypto::subgroup::is_in_subgroup_by_order;
 
 fn bench_curve(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let p = mul(&generator(), &Scalar::rand(&mut rng));
     let e = encode_point(&p);
-    c.bench_function("curve/subgroup_check/naf", |b| {
+    c.bench_function("curve/subgroup_check/pairing", |b| {
         b.iter(|| is_in_subgroup(black_box(&p)))
+    });
+    c.bench_function("curve/subgroup_check/naf", |b| {
+        b.iter(|| is_in_subgroup_by_order(black_box(&p)))
     });
     c.bench_function("curve/subgroup_check/arkworks", |b| {
         b.iter(|| {

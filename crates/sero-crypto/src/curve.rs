@@ -14,7 +14,7 @@
 use crate::error::CryptoError;
 use ark_ec::{twisted_edwards::TECurveConfig, AffineRepr, CurveGroup};
 use ark_ed_on_bn254::EdwardsConfig;
-use ark_ff::{AdditiveGroup, BigInteger, PrimeField, Zero};
+use ark_ff::{BigInteger, PrimeField, Zero};
 use rand_core::{CryptoRng, RngCore};
 
 /// A point of Baby Jubjub in affine coordinates.
@@ -99,42 +99,10 @@ pub fn decode_nonidentity_point(bytes: &[u8]) -> Result<Point, CryptoError> {
     Ok(p)
 }
 
-/// True iff `ℓ·p = 0`, i.e. `p` is in the prime-order subgroup.
-///
-/// `ℓ·p` with the width-5 NAF of `ℓ` (computed once): 251 doublings and
-/// about 42 additions of precomputed odd multiples, against about 125
-/// additions for arkworks' bit-by-bit `is_in_correct_subgroup_assuming_on_curve`
-/// (the same answer: a test compares them on random, torsion and mixed
-/// points). Every decoded point pays this, so it is most of decoding a
-/// transaction.
-pub fn is_in_subgroup(p: &Point) -> bool {
-    static NAF: std::sync::OnceLock<Vec<i64>> = std::sync::OnceLock::new();
-    let naf = NAF.get_or_init(|| {
-        <Scalar as PrimeField>::MODULUS
-            .find_wnaf(SUBGROUP_WINDOW)
-            .expect("a window of 5 bits is in range")
-    });
-    // Odd multiples p, 3p, …, 15p.
-    let p1 = p.into_group();
-    let twice = p1 + p1;
-    let mut odd = [p1; 1 << (SUBGROUP_WINDOW - 2)];
-    for i in 1..odd.len() {
-        odd[i] = odd[i - 1] + twice;
-    }
-    let mut acc = PointProj::zero();
-    for &d in naf.iter().rev() {
-        acc.double_in_place();
-        match d {
-            0 => {}
-            d if d > 0 => acc += odd[(d as usize) / 2],
-            d => acc -= odd[(d.unsigned_abs() as usize) / 2],
-        }
-    }
-    acc.is_zero()
-}
-
-/// NAF window of [`is_in_subgroup`].
-const SUBGROUP_WINDOW: usize = 5;
+/// True iff `p` is in the prime-order subgroup (`ℓ·p = O`). Every decoded
+/// point pays this; it is computed with the order-8 Tate pairing
+/// ([`crate::subgroup`]), about a fifth of the cost of multiplying by `ℓ`.
+pub use crate::subgroup::is_in_subgroup;
 
 /// Encodes a scalar as 32 little-endian bytes.
 pub fn encode_scalar(s: &Scalar) -> [u8; 32] {

@@ -21,6 +21,7 @@ pub mod ladder;
 pub mod poseidon;
 pub mod scan;
 pub mod schnorr;
+pub mod subgroup;
 pub mod vectors;
 
 pub use curve::{Base, Point, PointProj, Scalar};

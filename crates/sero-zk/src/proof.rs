@@ -10,7 +10,7 @@ use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
 use ark_ff::{One, PrimeField, Zero};
 use ark_groth16::{Groth16, Proof};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, Compress, Validate};
 use ark_snark::SNARK;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
@@ -44,8 +44,22 @@ impl ZkProof {
                 bytes.len()
             )));
         }
-        let p = Proof::<Curve>::deserialize_compressed(bytes)
+        // Decompression puts each point on its curve; G1 has cofactor 1, so
+        // only `B` needs a subgroup check, done with ψ (`crate::g2`) rather
+        // than arkworks' longer multiplication.
+        let p = Proof::<Curve>::deserialize_with_mode(bytes, Compress::Yes, Validate::No)
             .map_err(|e| ZkError::ProofEncoding(e.to_string()))?;
+        if !(p.a.is_on_curve() && p.b.is_on_curve() && p.c.is_on_curve()) {
+            return Err(ZkError::ProofEncoding("point not on its curve".into()));
+        }
+        if !(p.a.is_in_correct_subgroup_assuming_on_curve()
+            && p.c.is_in_correct_subgroup_assuming_on_curve()
+            && crate::g2::is_in_g2(&p.b))
+        {
+            return Err(ZkError::ProofEncoding(
+                "point not in its prime-order subgroup".into(),
+            ));
+        }
         let proof = ZkProof(p);
         if proof.to_bytes()[..] != *bytes {
             return Err(ZkError::ProofEncoding("non-canonical encoding".into()));

@@ -175,6 +175,55 @@ fn proof_encoding_roundtrip_and_rejection() {
 }
 
 #[test]
+fn proof_decoding_rejects_points_off_their_groups() {
+    use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
+    use ark_serialize::CanonicalSerialize;
+    use ark_std::UniformRand;
+    let p = Parameters::dev();
+    let proof = prove(&p.output, output_for(gold(1)), &mut rng()).unwrap();
+    let encode = |a: &G1Affine, b: &G2Affine, c: &G1Affine| {
+        let mut v = Vec::new();
+        a.serialize_compressed(&mut v).unwrap();
+        b.serialize_compressed(&mut v).unwrap();
+        c.serialize_compressed(&mut v).unwrap();
+        v
+    };
+    let (a, b, c) = (proof.0.a, proof.0.b, proof.0.c);
+    assert_eq!(encode(&a, &b, &c), proof.to_bytes().to_vec());
+    // B on the twist but outside G2 (the cofactor not cleared), alone and
+    // added to the honest B (a mixed point): refused at decoding.
+    let mut r = rng();
+    let off = loop {
+        let x = Fq2::rand(&mut r);
+        if let Some(q) = G2Affine::get_point_from_x_unchecked(x, false) {
+            break q;
+        }
+    };
+    assert!(!off.is_in_correct_subgroup_assuming_on_curve());
+    let mixed: G2Affine = (b + off).into();
+    for bad in [off, mixed] {
+        let err = ZkProof::from_bytes(&encode(&a, &bad, &c)).unwrap_err();
+        assert!(
+            matches!(&err, ZkError::ProofEncoding(m) if m.contains("subgroup")),
+            "{err}"
+        );
+    }
+    // A with an x that has no y on G1: not a point.
+    let mut x = Fq::from(1u64);
+    while G1Affine::get_point_from_x_unchecked(x, false).is_some() {
+        x += Fq::from(1u64);
+    }
+    let mut bytes = proof.to_bytes();
+    let mut xb = Vec::new();
+    x.serialize_compressed(&mut xb).unwrap();
+    bytes[..32].copy_from_slice(&xb);
+    assert!(matches!(
+        ZkProof::from_bytes(&bytes),
+        Err(ZkError::ProofEncoding(_))
+    ));
+}
+
+#[test]
 fn one_batch_over_both_circuits_accepts_valid_and_rejects_any_invalid() {
     let p = Parameters::dev();
     let outs: Vec<(Vec<Base>, ZkProof)> = (0..3u128)

@@ -1,0 +1,33 @@
+//! Decoding a proof from the wire: `cargo bench -p sero-zk --bench decode`.
+//! Every proof a node receives is decompressed and its `B` checked in G2;
+//! `g2/psi` is the check in use (`sero_zk::g2`), `g2/arkworks` the
+//! `ψ(P) = [6x₀²]P` check it replaced.
+
+use ark_bn254::{Fr, G2Projective};
+use ark_ec::{short_weierstrass::SWCurveConfig, CurveGroup, PrimeGroup};
+use ark_std::UniformRand;
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use rand_chacha::rand_core::SeedableRng;
+use sero_zk::proof::prove;
+use sero_zk::samples::output_statement;
+use sero_zk::{Parameters, ZkProof};
+
+fn bench_decode(c: &mut Criterion) {
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
+    let b = (G2Projective::generator() * Fr::rand(&mut rng)).into_affine();
+    c.bench_function("g2/psi", |x| {
+        x.iter(|| sero_zk::g2::is_in_g2(black_box(&b)))
+    });
+    c.bench_function("g2/arkworks", |x| {
+        x.iter(|| ark_bn254::g2::Config::is_in_correct_subgroup_assuming_on_curve(black_box(&b)))
+    });
+    let params = Parameters::dev();
+    let proof = prove(&params.output, output_statement(0), &mut rng).expect("proves");
+    let bytes = proof.to_bytes();
+    c.bench_function("proof/from_bytes", |x| {
+        x.iter(|| ZkProof::from_bytes(black_box(&bytes)).expect("decodes"))
+    });
+}
+
+criterion_group!(benches, bench_decode);
+criterion_main!(benches);
