@@ -21,6 +21,7 @@ pub mod ladder;
 pub mod poseidon;
 pub mod scan;
 pub mod schnorr;
+pub mod sqrt;
 pub mod subgroup;
 pub mod vectors;
 
