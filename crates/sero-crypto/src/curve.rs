@@ -14,7 +14,7 @@
 use crate::error::CryptoError;
 use ark_ec::{twisted_edwards::TECurveConfig, AffineRepr, CurveGroup};
 use ark_ed_on_bn254::EdwardsConfig;
-use ark_ff::{BigInteger, PrimeField, Zero};
+use ark_ff::{BigInteger, Field, One, PrimeField, Zero};
 use rand_core::{CryptoRng, RngCore};
 
 /// A point of Baby Jubjub in affine coordinates.
@@ -59,6 +59,45 @@ pub fn encode_point(p: &Point) -> [u8; 32] {
 /// subgroup membership was already established (e.g. chain data a node
 /// validated); everything from outside goes through [`decode_point`].
 pub fn decode_point_on_curve(bytes: &[u8]) -> Result<Point, CryptoError> {
+    let bytes: &[u8; 32] = bytes.try_into().map_err(|_| CryptoError::Length {
+        expected: ENCODED_LEN,
+        got: bytes.len(),
+    })?;
+    let sign = bytes[31] & 0x80 != 0;
+    if bytes[31] & 0x40 != 0 {
+        return Err(CryptoError::NonCanonical { what: "point" });
+    }
+    let mut yb = *bytes;
+    yb[31] &= 0x3f;
+    let y = base_from_canonical(&yb).map_err(|_| CryptoError::NonCanonical { what: "point" })?;
+    let (x_small, x_large) = xs_from_y(&y).ok_or(CryptoError::NotOnCurve)?;
+    if x_small.is_zero() && sign {
+        return Err(CryptoError::NonCanonical { what: "point" });
+    }
+    let x = if sign { x_large } else { x_small };
+    let p = Point::new_unchecked(x, y);
+    debug_assert!(p.is_on_curve());
+    Ok(p)
+}
+
+/// The two `x` with `(x, y)` on the curve, smaller first, or `None`: the
+/// same pair as arkworks' `get_xs_from_y_unchecked`, whose
+/// `x² = (1 − y²)/(a − d·y²)` is solved here by [`crate::sqrt::sqrt_ratio`]
+/// (no separate inversion; table-based Tonelli–Shanks).
+pub fn xs_from_y(y: &Base) -> Option<(Base, Base)> {
+    let y2 = y.square();
+    let num = Base::one() - y2;
+    let den = EdwardsConfig::COEFF_A - y2 * EdwardsConfig::COEFF_D;
+    let x = crate::sqrt::sqrt_ratio(&num, &den)?;
+    // Order the roots exactly as arkworks does.
+    let neg_x = -x;
+    Some(if x <= neg_x { (x, neg_x) } else { (neg_x, x) })
+}
+
+/// The decoder before [`xs_from_y`]: arkworks' inversion and generic
+/// Tonelli–Shanks. Kept as the reference the new one is tested against.
+#[cfg(test)]
+pub(crate) fn decode_point_on_curve_reference(bytes: &[u8]) -> Result<Point, CryptoError> {
     let bytes: &[u8; 32] = bytes.try_into().map_err(|_| CryptoError::Length {
         expected: ENCODED_LEN,
         got: bytes.len(),
@@ -311,6 +350,112 @@ mod tests {
             decode_point(&[0u8; 33]),
             Err(CryptoError::Length { .. })
         ));
+    }
+
+    /// Both decoders, on the same bytes, give the same point or error.
+    fn same_decoding(bytes: &[u8]) {
+        assert_eq!(
+            decode_point_on_curve(bytes),
+            decode_point_on_curve_reference(bytes),
+            "{}",
+            hex::encode(bytes)
+        );
+    }
+
+    #[test]
+    fn xs_from_y_matches_arkworks() {
+        let mut r = rng();
+        let (mut on, mut off) = (0, 0);
+        for _ in 0..3000 {
+            let y = Base::rand(&mut r);
+            let want = Point::get_xs_from_y_unchecked(y);
+            assert_eq!(xs_from_y(&y), want, "{y}");
+            if want.is_some() {
+                on += 1;
+            } else {
+                off += 1;
+            }
+            let mut e = encode_base(&y);
+            same_decoding(&e);
+            e[31] |= 0x80;
+            same_decoding(&e);
+        }
+        assert!(on > 1000 && off > 1000, "{on} {off}");
+        // Points of the curve, both signs.
+        for _ in 0..200 {
+            let p = mul(&generator(), &Scalar::rand(&mut r));
+            assert_eq!(xs_from_y(&p.y), Point::get_xs_from_y_unchecked(p.y));
+            same_decoding(&encode_point(&p));
+            same_decoding(&encode_point(&-p));
+        }
+        // y = ±1 (x = 0), y = 0 (x = ±1), small y.
+        for y in [Base::one(), -Base::one(), Base::zero()] {
+            assert_eq!(xs_from_y(&y), Point::get_xs_from_y_unchecked(y));
+        }
+        for k in 0..500u64 {
+            let y = Base::from(k);
+            assert_eq!(xs_from_y(&y), Point::get_xs_from_y_unchecked(y));
+            assert_eq!(xs_from_y(&-y), Point::get_xs_from_y_unchecked(-y));
+        }
+    }
+
+    #[test]
+    fn small_order_encodings_decode_as_before() {
+        // The eight torsion points (identity included), every combination
+        // of the sign bit and bit 254, and y ≥ p aliases.
+        let eight = small_order_point().into_group();
+        let mut t = PointProj::zero();
+        for _ in 0..8 {
+            let q = t.into_affine();
+            let e = encode_point(&q);
+            assert_eq!(decode_point_on_curve(&e).unwrap(), q);
+            for top in [0x00u8, 0x40, 0x80, 0xc0] {
+                let mut b = e;
+                b[31] = (b[31] & 0x3f) | top;
+                same_decoding(&b);
+                assert_eq!(decode_point(&b), {
+                    let p = decode_point_on_curve_reference(&b);
+                    p.and_then(|p| {
+                        if is_in_subgroup(&p) {
+                            Ok(p)
+                        } else {
+                            Err(CryptoError::NotInSubgroup)
+                        }
+                    })
+                });
+            }
+            t += eight;
+        }
+        // y + p where it still fits in 254 bits, and y = p, p + 1, 2^254 − 1.
+        for k in 0..4u64 {
+            let mut b = [0u8; 32];
+            let mut m = Base::MODULUS;
+            m.add_with_carry(&ark_ff::BigInteger256::from(k));
+            b.copy_from_slice(&m.to_bytes_le());
+            same_decoding(&b);
+            b[31] |= 0x80;
+            same_decoding(&b);
+        }
+        let mut b = [0xffu8; 32];
+        b[31] = 0x3f;
+        same_decoding(&b);
+        for len in [0usize, 1, 31, 33, 64] {
+            same_decoding(&vec![0u8; len]);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        #[test]
+        fn decoders_agree_on_random_bytes(bytes in proptest::array::uniform32(proptest::prelude::any::<u8>())) {
+            same_decoding(&bytes);
+            // The same y with bit 254 cleared, so most inputs reach the root.
+            let mut b = bytes;
+            b[31] &= 0xbf;
+            same_decoding(&b);
+            b[31] &= 0x1f;
+            same_decoding(&b);
+        }
     }
 
     #[test]
