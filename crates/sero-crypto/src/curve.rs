@@ -59,6 +59,15 @@ pub fn encode_point(p: &Point) -> [u8; 32] {
 /// subgroup membership was already established (e.g. chain data a node
 /// validated); everything from outside goes through [`decode_point`].
 pub fn decode_point_on_curve(bytes: &[u8]) -> Result<Point, CryptoError> {
+    decode_with(bytes, xs_from_y)
+}
+
+/// The canonical decoding, with `xs` giving the two `x` of a `y` (smaller
+/// first) or `None` off the curve.
+fn decode_with(
+    bytes: &[u8],
+    xs: impl Fn(&Base) -> Option<(Base, Base)>,
+) -> Result<Point, CryptoError> {
     let bytes: &[u8; 32] = bytes.try_into().map_err(|_| CryptoError::Length {
         expected: ENCODED_LEN,
         got: bytes.len(),
@@ -70,7 +79,7 @@ pub fn decode_point_on_curve(bytes: &[u8]) -> Result<Point, CryptoError> {
     let mut yb = *bytes;
     yb[31] &= 0x3f;
     let y = base_from_canonical(&yb).map_err(|_| CryptoError::NonCanonical { what: "point" })?;
-    let (x_small, x_large) = xs_from_y(&y).ok_or(CryptoError::NotOnCurve)?;
+    let (x_small, x_large) = xs(&y).ok_or(CryptoError::NotOnCurve)?;
     if x_small.is_zero() && sign {
         return Err(CryptoError::NonCanonical { what: "point" });
     }
@@ -98,25 +107,7 @@ pub fn xs_from_y(y: &Base) -> Option<(Base, Base)> {
 /// Tonelli–Shanks. Kept as the reference the new one is tested against.
 #[cfg(test)]
 pub(crate) fn decode_point_on_curve_reference(bytes: &[u8]) -> Result<Point, CryptoError> {
-    let bytes: &[u8; 32] = bytes.try_into().map_err(|_| CryptoError::Length {
-        expected: ENCODED_LEN,
-        got: bytes.len(),
-    })?;
-    let sign = bytes[31] & 0x80 != 0;
-    if bytes[31] & 0x40 != 0 {
-        return Err(CryptoError::NonCanonical { what: "point" });
-    }
-    let mut yb = *bytes;
-    yb[31] &= 0x3f;
-    let y = base_from_canonical(&yb).map_err(|_| CryptoError::NonCanonical { what: "point" })?;
-    let (x_small, x_large) = Point::get_xs_from_y_unchecked(y).ok_or(CryptoError::NotOnCurve)?;
-    if x_small.is_zero() && sign {
-        return Err(CryptoError::NonCanonical { what: "point" });
-    }
-    let x = if sign { x_large } else { x_small };
-    let p = Point::new_unchecked(x, y);
-    debug_assert!(p.is_on_curve());
-    Ok(p)
+    decode_with(bytes, |y| Point::get_xs_from_y_unchecked(*y))
 }
 
 /// Decodes a point canonically and checks that it lies in the prime-order

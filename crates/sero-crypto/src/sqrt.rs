@@ -86,14 +86,13 @@ impl Tables {
         Tables { g, dlog, schedule }
     }
 
-    /// The `k < 2^W` with `y·h^k = 1`, for `y` of order dividing `2^W`.
-    fn dlog(&self, y: &Base) -> usize {
+    /// The `k < 2^W` with `y·h^k = 1`, for `y` of order dividing `2^W`
+    /// (always so for the `y` passed here; `None` otherwise, never a panic).
+    fn dlog(&self, y: &Base) -> Option<usize> {
         let k = key(y);
-        match self.dlog.binary_search_by_key(&k, |e| e.0) {
-            Ok(i) => self.dlog[i].1 as usize,
-            // Unreachable: every y passed here has order dividing 2^W.
-            Err(_) => panic!("sqrt: element outside the 2^W-torsion"),
-        }
+        let i = self.dlog.binary_search_by_key(&k, |e| e.0).ok();
+        debug_assert!(i.is_some(), "sqrt: element outside the 2^W-torsion");
+        i.map(|i| self.dlog[i].1 as usize)
     }
 
     /// `x^((T−1)/2)`.
@@ -238,7 +237,7 @@ fn sqrt_common(tab: &Tables, x: &Base) -> Option<u32> {
                 alpha *= tab.g[k + shift][j];
             }
         }
-        e |= (tab.dlog(&alpha) as u32) << (W * i as u32);
+        e |= (tab.dlog(&alpha)? as u32) << (W * i as u32);
     }
     if e & 1 == 1 {
         return None;
