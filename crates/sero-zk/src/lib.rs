@@ -23,6 +23,7 @@ pub mod circuits;
 mod error;
 pub mod g2;
 pub mod gadgets;
+pub mod miller;
 pub mod note;
 pub mod params;
 pub mod proof;

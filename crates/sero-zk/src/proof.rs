@@ -6,7 +6,7 @@ use crate::params::CircuitParams;
 use crate::qap::{CircomReduction, Reduction};
 use crate::{Curve, Fr, ZkError};
 use ark_ec::pairing::{MillerLoopOutput, Pairing};
-use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, VariableBaseMSM};
 use ark_ff::{One, PrimeField, Zero};
 use ark_groth16::{Groth16, Proof};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
@@ -325,6 +325,15 @@ pub fn batch_verify<R: RngCore + CryptoRng>(
 /// pairs.
 pub type ProofGroup<'a> = (&'a CircuitParams, &'a [(Vec<Fr>, ZkProof)]);
 
+/// `Σ wᵢ·Pᵢ` for 128-bit `wᵢ`, as two 64-bit multi-scalar
+/// multiplications (`lo + 2⁶⁴·hi`): arkworks' MSM over field scalars
+/// runs its windows over all 254 bits whatever the scalars' size.
+fn msm_u128(bases: &[G1Affine], weights: &[u128]) -> G1 {
+    let lo: Vec<u64> = weights.iter().map(|w| *w as u64).collect();
+    let hi: Vec<u64> = weights.iter().map(|w| (*w >> 64) as u64).collect();
+    G1::msm_u64(bases, &hi).mul_bigint([0, 1]) + G1::msm_u64(bases, &lo)
+}
+
 /// Verifies many proofs of one or several circuits at once with a random
 /// linear combination: with independent 128-bit weights `rᵢ` from a secure
 /// RNG, for every circuit `k` with its proofs `i ∈ k`,
@@ -362,14 +371,15 @@ pub fn batch_verify_groups<R: RngCore + CryptoRng>(
         if items.is_empty() {
             continue;
         }
-        let weights: Vec<Fr> = items
+        let weights128: Vec<u128> = items
             .iter()
             .map(|_| {
                 let mut b = [0u8; 16];
                 rng.fill_bytes(&mut b);
-                Fr::from_le_bytes_mod_order(&b)
+                u128::from_le_bytes(b)
             })
             .collect();
+        let weights: Vec<Fr> = weights128.iter().map(|w| Fr::from(*w)).collect();
         let vk = &params.pvk.vk;
         let n_pub = vk.gamma_abc_g1.len() - 1;
         // Σ rᵢ·ICᵢ = (Σ rᵢ)·γ_abc₀ + Σⱼ (Σᵢ rᵢ·xᵢⱼ)·γ_abcⱼ
@@ -384,7 +394,7 @@ pub fn batch_verify_groups<R: RngCore + CryptoRng>(
         fixed_g1.push(G1::msm_unchecked(&vk.gamma_abc_g1, &ic_scalars));
         fixed_g2.push(params.pvk.gamma_g2_neg_pc.clone());
         let cs: Vec<G1Affine> = items.iter().map(|(_, p)| p.0.c).collect();
-        fixed_g1.push(G1::msm_unchecked(&cs, &weights));
+        fixed_g1.push(msm_u128(&cs, &weights128));
         fixed_g2.push(params.pvk.delta_g2_neg_pc.clone());
         fixed_g1.push(-(vk.alpha_g1 * r_sum));
         fixed_g2.push(params.beta_g2_pc.clone());
@@ -402,12 +412,8 @@ pub fn batch_verify_groups<R: RngCore + CryptoRng>(
         .map(|(p, r)| p.0.a.mul_bigint(r.into_bigint()))
         .collect();
     let ra = G1::normalize_batch(&ra);
-    let chunk = proofs.len().div_ceil(rayon::current_num_threads()).max(1);
-    let ml = ra
-        .par_chunks(chunk)
-        .zip(proofs.par_chunks(chunk))
-        .map(|(a, ps)| Curve::multi_miller_loop(a.iter().copied(), ps.iter().map(|p| p.0.b)).0)
-        .reduce(<Curve as Pairing>::TargetField::one, |x, y| x * y);
+    let bs: Vec<_> = proofs.iter().map(|p| p.0.b).collect();
+    let ml = crate::miller::multi_miller_loop(&ra, &bs);
     let rest = Curve::multi_miller_loop(G1::normalize_batch(&fixed_g1), fixed_g2);
     let product = MillerLoopOutput::<Curve>(ml * rest.0);
     match Curve::final_exponentiation(product) {
