@@ -26,7 +26,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 mod common;
-use common::net::{finalized, free_port, wait_until, Proc};
+use common::net::{finalized, free_ports, wait_until, Proc};
 use common::SERO;
 
 fn rng(i: u64) -> ChaCha20Rng {
@@ -200,7 +200,8 @@ fn cli(args: &[&str]) -> (bool, Value, String) {
 /// node, and a private payment proved with the ceremony's keys.
 fn run_network(d: &Path, params: &Parameters) {
     let net = d.join("net");
-    let (p2p, rpc_port) = (free_port(), free_port());
+    let p2p = free_ports(2);
+    let rpc_port = p2p + 1;
     let (ok, plan, text) = cli(&[
         "testnet",
         "--nodes",

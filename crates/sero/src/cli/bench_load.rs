@@ -21,7 +21,7 @@
 //! default rate do.
 
 use super::{all_records, progress};
-use crate::cli::bench_net::{free_port, Procs};
+use crate::cli::bench_net::{testnet_ports, Procs};
 use crate::cli::testnet::{init, spawn_node, NodePlan, TestnetArgs};
 use crate::output::{fail, CliError, Report};
 use clap::Args;
@@ -140,11 +140,12 @@ fn copy_stores(from: &Path, to: &Path) -> Result<(), CliError> {
 /// (reused while it has `--nodes` validators; otherwise the directory
 /// starts over).
 fn prepare(args: &LoadArgs) -> Result<(PathBuf, Vec<NodePlan>), CliError> {
+    let (base_port, rpc_base_port) = testnet_ports(args.nodes)?;
     let t = TestnetArgs {
         nodes: args.nodes,
         dir: args.dir.clone(),
-        base_port: free_port()?,
-        rpc_base_port: free_port()?,
+        base_port,
+        rpc_base_port,
         stake: 1000,
         init_only: true,
         reset: false,

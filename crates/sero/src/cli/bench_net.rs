@@ -62,12 +62,44 @@ fn rpc_u64(addr: &str, method: &str) -> Option<u64> {
     v.get("result")?.as_u64()
 }
 
+/// `span` consecutive loopback ports, all free now; the first is
+/// returned. Drawn below the kernel's ephemeral range (32768–60999 on
+/// Linux), so that no outgoing connection is given one of them before the
+/// node binds it, and as one range, so that a testnet's `base + i` ports of
+/// two kinds cannot overlap (two `bind(0)` draws can land within `--nodes`
+/// of each other).
+pub(crate) fn free_ports(span: u16) -> Result<u16, CliError> {
+    let seed = std::process::id().wrapping_mul(0x9e37_79b9)
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+    for k in 0..10_000u32 {
+        let x = seed.wrapping_add(k).wrapping_mul(0x9e37_79b9);
+        let base = (10_000 + (x >> 8) % (22_000 - u32::from(span))) as u16;
+        if (0..span).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return Ok(base);
+        }
+    }
+    Err(CliError::Failed(format!(
+        "no {span} consecutive free loopback ports below 32000"
+    )))
+}
+
+/// One free port ([`free_ports`]).
 pub(crate) fn free_port() -> Result<u16, CliError> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")
-        .map_err(fail)?
-        .local_addr()
-        .map_err(fail)?
-        .port())
+    free_ports(1)
+}
+
+/// The first libp2p port and the first RPC port of a testnet of `nodes`
+/// validators: one range of `2·nodes` free ports ([`free_ports`]).
+pub(crate) fn testnet_ports(nodes: u32) -> Result<(u16, u16), CliError> {
+    let n = u16::try_from(nodes)
+        .ok()
+        .filter(|n| *n <= 1000)
+        .ok_or_else(|| CliError::Failed(format!("{nodes} nodes: at most 1000 on loopback")))?;
+    let base = free_ports(2 * n)?;
+    Ok((base, base + n))
 }
 
 fn percentile(sorted: &[u64], p: usize) -> u64 {
@@ -81,11 +113,12 @@ pub fn run(args: NetBenchArgs) -> Result<Report, CliError> {
     let dir = args.dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("sero-bench-net-{}", std::process::id()))
     });
+    let (base_port, rpc_base_port) = testnet_ports(args.nodes)?;
     let t = TestnetArgs {
         nodes: args.nodes,
         dir: dir.clone(),
-        base_port: free_port()?,
-        rpc_base_port: free_port()?,
+        base_port,
+        rpc_base_port,
         stake: 1000,
         init_only: true,
         reset: true,

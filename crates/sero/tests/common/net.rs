@@ -65,12 +65,37 @@ pub fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     panic!("timed out after {secs} s waiting for {what}");
 }
 
+/// `span` consecutive ports, all free now, the first returned. Drawn
+/// below the kernel's ephemeral range (32768–60999 on Linux): a port the
+/// kernel hands out for `bind(0)` or for an outgoing connection (a node
+/// dialling a peer, an RPC client) can be taken by another process before
+/// the node binds it, and two `bind(0)` draws can fall within a testnet's
+/// `base + i` of each other. A node that cannot bind never answers, and the
+/// test waits out its timeout.
+pub fn free_ports(span: u16) -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static DRAWS: AtomicU32 = AtomicU32::new(0);
+    let seed = std::process::id().wrapping_mul(0x9e37_79b9)
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+    for _ in 0..10_000 {
+        let x = seed
+            .wrapping_add(DRAWS.fetch_add(1, Ordering::Relaxed))
+            .wrapping_mul(0x9e37_79b9);
+        let base = 10_000 + (x >> 8) % (32_000 - 10_000 - span as u32);
+        let base = base as u16;
+        if (0..span).all(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).is_ok()) {
+            return base;
+        }
+    }
+    panic!("no {span} consecutive free ports below 32000");
+}
+
+/// One free port ([`free_ports`]).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    free_ports(1)
 }
 
 pub fn spawn(args: &[String], log: &Path) -> Proc {
@@ -92,15 +117,17 @@ pub fn spawn(args: &[String], log: &Path) -> Proc {
 }
 
 /// `sero testnet --nodes n --init-only` into `d`: the plan (JSON) and the
-/// first libp2p port. Consecutive ports from a free one: retry-free enough
-/// on a test box.
+/// first libp2p port. The `n` libp2p ports and then the `n` RPC ports are
+/// one range of free ports ([`free_ports`]).
 pub fn init_testnet(d: &Path, n: u32) -> (Value, u16) {
     init_testnet_with(d, n, &[])
 }
 
 /// [`init_testnet`] with more `sero testnet` options.
 pub fn init_testnet_with(d: &Path, n: u32, extra: &[&str]) -> (Value, u16) {
-    let (p2p, rpc_port) = (free_port(), free_port());
+    let nodes = u16::try_from(n).expect("a small testnet");
+    let p2p = free_ports(2 * nodes);
+    let rpc_port = p2p + nodes;
     let out = Command::new(SERO)
         .args(["--json", "testnet", "--nodes", &n.to_string()])
         .args(["--init-only", "--dir"])
