@@ -205,17 +205,6 @@ pub fn sqrt_ratio(num: &Base, den: &Base) -> Option<Base> {
     Some(uv * tab.g_pow(sqrt_common(tab, &(uv * v))?))
 }
 
-/// A square root of `a`, or `None` when `a` is not a square.
-pub fn sqrt(a: &Base) -> Option<Base> {
-    if a.is_zero() {
-        return Some(Base::zero());
-    }
-    let tab = tables();
-    let v = tab.pow_t_minus_one_div_two(a);
-    let uv = v * a;
-    Some(uv * tab.g_pow(sqrt_common(tab, &(uv * v))?))
-}
-
 /// Given `x = u^T` (order dividing `2^S`), finds `e` with `x·g^e = 1` and
 /// returns `e/2`, or `None` when `e` is odd (`u` not a square).
 fn sqrt_common(tab: &Tables, x: &Base) -> Option<u32> {
@@ -270,10 +259,6 @@ mod tests {
             }
             (None, None) => {}
             _ => panic!("sqrt_ratio({num}, {den}) = {got:?}, arkworks {want:?}"),
-        }
-        if den.is_one() {
-            assert_eq!(sqrt(num).map(|r| r.square()), want.map(|a| a.square()));
-            assert_eq!(sqrt(num).is_some(), want.is_some());
         }
     }
 
@@ -335,7 +320,6 @@ mod tests {
         assert_eq!(sqrt_ratio(&zero, &Base::from(5u64)), Some(zero));
         assert_eq!(sqrt_ratio(&zero, &zero), None);
         assert_eq!(sqrt_ratio(&one, &zero), None);
-        assert_eq!(sqrt(&zero), Some(zero));
         let one_root = sqrt_ratio(&one, &one).unwrap();
         assert!(one_root == one || one_root == -one);
         // num/den = −1 (a square: p ≡ 1 mod 4).

@@ -13,7 +13,7 @@
 use ark_bn254::{Bn254, Fr, G1Affine, G2Affine};
 use ark_ec::pairing::Pairing;
 use ark_ec::AffineRepr;
-use ark_ff::{PrimeField, UniformRand};
+use ark_ff::PrimeField;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use sero_zk::proof::{batch_verify, prove};
@@ -64,7 +64,6 @@ fn bench_verify(c: &mut Criterion) {
     g.bench_function("part/final_exponentiation", |b| {
         b.iter(|| Bn254::final_exponentiation(black_box(ml)))
     });
-    let _ = Fr::rand(&mut rng);
     g.finish();
 }
 

@@ -17,23 +17,14 @@ use ark_ec::AffineRepr;
 use ark_ff::{CyclotomicMultSubgroup, Field, One};
 use rayon::prelude::*;
 
-/// `f ← f · ℓ(p)`: one line of the loop evaluated at `p` (arkworks' `ell`,
-/// which is private).
+/// `f ← f · ℓ(p)`: one line of the loop evaluated at `p` (arkworks'
+/// private `ell` for BN254's D-type twist).
 fn ell(f: &mut Fq12, coeffs: &EllCoeff<Config>, p: &G1Affine) {
+    const _: () = assert!(matches!(<Config as BnConfig>::TWIST_TYPE, TwistType::D));
     let (mut c0, mut c1, c2) = *coeffs;
-    match <Config as BnConfig>::TWIST_TYPE {
-        TwistType::M => {
-            let mut c2 = c2;
-            c2.mul_assign_by_fp(&p.y);
-            c1.mul_assign_by_fp(&p.x);
-            f.mul_by_014(&c0, &c1, &c2);
-        }
-        TwistType::D => {
-            c0.mul_assign_by_fp(&p.y);
-            c1.mul_assign_by_fp(&p.x);
-            f.mul_by_034(&c0, &c1, &c2);
-        }
-    }
+    c0.mul_assign_by_fp(&p.y);
+    c1.mul_assign_by_fp(&p.x);
+    f.mul_by_034(&c0, &c1, &c2);
 }
 
 /// The Miller loop of a few pairs with one accumulator, including the
