@@ -17,6 +17,8 @@ pub mod curve;
 pub mod error;
 pub mod h2c;
 pub mod hash;
+#[cfg(target_arch = "x86_64")]
+pub mod ifma;
 pub mod ladder;
 pub mod poseidon;
 pub mod scan;
