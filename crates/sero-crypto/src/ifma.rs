@@ -170,7 +170,10 @@ impl Modulus {
     /// representative below 2^256).
     pub fn unmont<F: PrimeField>(&self, l: [u64; 5]) -> F {
         let x: F = field_of(canonical(l, &self.p));
-        x * F::from(2u64).pow([260u64]).inverse().expect("R is invertible")
+        x * F::from(2u64)
+            .pow([260u64])
+            .inverse()
+            .expect("R is invertible")
     }
 }
 
@@ -415,7 +418,11 @@ mod tests {
             let lb: [[u64; 5]; 8] = core::array::from_fn(|i| value_limbs(bv[i], 7 - k, &m));
             let got = lanes(&m, &la, &lb, 0);
             for i in 0..8 {
-                assert_eq!(val(got[i]), av[i] * bv[i] * rinv, "mul lane {i} round {round}");
+                assert_eq!(
+                    val(got[i]),
+                    av[i] * bv[i] * rinv,
+                    "mul lane {i} round {round}"
+                );
                 assert!(below(&got[i], &m.p2), "mul below 2p");
             }
             let la: [[u64; 5]; 8] = core::array::from_fn(|i| value_limbs(av[i], k % 4, &m));
@@ -448,7 +455,11 @@ mod tests {
         let m = Modulus::of::<Base>();
         assert_eq!(canonical(m.p, &m.p), [0; 5]);
         assert_eq!(m.one, limbs_of(Base::from(2u64).pow([260u64])));
-        for x in [Base::zero(), -Base::from(1u64), Base::from(0x0123_4567_89ab_cdefu64)] {
+        for x in [
+            Base::zero(),
+            -Base::from(1u64),
+            Base::from(0x0123_4567_89ab_cdefu64),
+        ] {
             assert_eq!(field_of::<Base>(limbs_of(x)), x);
             assert_eq!(m.unmont::<Base>(m.mont(x)), x);
         }

@@ -8,11 +8,14 @@
 //! (the line coefficients of its Miller loop) and the final
 //! exponentiation the batch pays once. `miller_loop_32/*` is the
 //! multi-Miller loop of the 32 pairs `(Aᵢ, Bᵢ)`, preparation included,
-//! by arkworks and by [`sero_zk::miller`].
+//! by arkworks and by [`sero_zk::miller`] (`sero`: IFMA lanes where the
+//! CPU has them; `sero-portable`: arkworks' field arithmetic), and
+//! `miller_loop_4/*` the same for the first four pairs (one transaction's
+//! proofs).
 
 use ark_bn254::{Bn254, Fr, G1Affine, G2Affine};
 use ark_ec::pairing::Pairing;
-use ark_ec::AffineRepr;
+use ark_ec::{AffineRepr, PrimeGroup, VariableBaseMSM};
 use ark_ff::PrimeField;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -49,6 +52,13 @@ fn bench_verify(c: &mut Criterion) {
     g.bench_function("part/weight_mul_g1", |b| {
         b.iter(|| black_box(a).mul_bigint(black_box(r).into_bigint()))
     });
+    g.bench_function("part/weight_mul_g1_glv", |b| {
+        b.iter(|| black_box(a).into_group().mul_bigint(black_box(r).into_bigint()))
+    });
+    let full = weight(&mut rng) * weight(&mut rng);
+    g.bench_function("part/full_mul_g1_glv", |b| {
+        b.iter(|| black_box(a).into_group().mul_bigint(black_box(full).into_bigint()))
+    });
     g.bench_function("part/prepare_g2", |b| {
         b.iter(|| <Bn254 as Pairing>::G2Prepared::from(black_box(bpt)))
     });
@@ -59,6 +69,27 @@ fn bench_verify(c: &mut Criterion) {
     });
     g.bench_function("miller_loop_32/sero", |b| {
         b.iter(|| sero_zk::miller::multi_miller_loop(black_box(&g1s), black_box(&g2s)))
+    });
+    g.bench_function("miller_loop_32/sero-portable", |b| {
+        b.iter(|| sero_zk::miller::multi_miller_loop_portable(black_box(&g1s), black_box(&g2s)))
+    });
+    g.bench_function("miller_loop_4/sero", |b| {
+        b.iter(|| sero_zk::miller::multi_miller_loop(black_box(&g1s[..4]), black_box(&g2s[..4])))
+    });
+    g.bench_function("miller_loop_4/sero-portable", |b| {
+        b.iter(|| {
+            sero_zk::miller::multi_miller_loop_portable(black_box(&g1s[..4]), black_box(&g2s[..4]))
+        })
+    });
+    let ic = &params.output.pvk.vk.gamma_abc_g1;
+    let ic_scalars: Vec<Fr> = ic.iter().map(|_| weight(&mut rng) * weight(&mut rng)).collect();
+    g.bench_function("part/public_input_msm", |b| {
+        b.iter(|| ark_bn254::G1Projective::msm_unchecked(black_box(ic), black_box(&ic_scalars)))
+    });
+    let cs: Vec<G1Affine> = items.iter().map(|(_, p)| p.0.c).collect();
+    let w64: Vec<u64> = cs.iter().map(|_| rng.next_u64()).collect();
+    g.bench_function("part/c_msm_u64_32", |b| {
+        b.iter(|| ark_bn254::G1Projective::msm_u64(black_box(&cs), black_box(&w64)))
     });
     let ml = Bn254::multi_miller_loop(g1s.clone(), g2s.clone());
     g.bench_function("part/final_exponentiation", |b| {

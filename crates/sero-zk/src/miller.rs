@@ -77,6 +77,20 @@ fn lanes() -> Option<&'static ifma::Consts> {
         .as_ref()
 }
 
+/// Whether [`multi_miller_loop`] runs in vector lanes on this CPU (then a
+/// pair costs about a quarter of an arkworks pair with a prepared `G2`
+/// point, so callers pass fixed `G2` points as plain pairs too).
+pub fn lanes_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        lanes().is_some()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// The pairs with neither point at infinity (those contribute 1).
 fn finite_pairs(ps: &[G1Affine], qs: &[G2Affine]) -> Vec<(G1Affine, G2Affine)> {
     assert_eq!(ps.len(), qs.len(), "one G2 point per G1 point");
@@ -99,7 +113,9 @@ pub fn multi_miller_loop(ps: &[G1Affine], qs: &[G2Affine]) -> Fq12 {
             return Fq12::one();
         }
         // Groups of at most eight, as even as possible, one vector pass each.
-        let size = pairs.len().div_ceil(pairs.len().div_ceil(sero_crypto::ifma::LANES));
+        let size = pairs
+            .len()
+            .div_ceil(pairs.len().div_ceil(sero_crypto::ifma::LANES));
         return pairs
             .par_chunks(size)
             .map(|g| ifma::miller_lanes(c, g).into_iter().product::<Fq12>())

@@ -106,12 +106,7 @@ pub(crate) fn candidates<T: AsRef<[u8]>>(c: &Consts, bits: &[bool], items: &[T])
 /// # Safety
 /// The CPU must support avx512f, avx512vl and avx512ifma.
 #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
-unsafe fn ladder_lanes(
-    c: &Consts,
-    bits: &[bool],
-    yp: &Rows,
-    yq: &Rows,
-) -> (Rows, Rows) {
+unsafe fn ladder_lanes(c: &Consts, bits: &[bool], yp: &Rows, yq: &Rows) -> (Rows, Rows) {
     let f = Lanes::new(&c.m);
     let r2 = splat(&c.m.r2);
     let one = splat(&c.m.one);
@@ -183,6 +178,9 @@ mod tests {
         b[31] |= 0x40;
         assert_eq!(parse_y(&b, &p), None);
         assert_eq!(c.m.one, limbs_of(Base::from(2u64).pow([260u64])));
-        assert_eq!(c.a24, limbs_of(Base::from(A24) * Base::from(2u64).pow([260u64])));
+        assert_eq!(
+            c.a24,
+            limbs_of(Base::from(A24) * Base::from(2u64).pow([260u64]))
+        );
     }
 }

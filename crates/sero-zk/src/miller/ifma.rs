@@ -102,10 +102,7 @@ pub fn miller_lanes(c: &Consts, pairs: &[(G1Affine, G2Affine)]) -> Vec<Fq12> {
     (0..pairs.len())
         .map(|lane| {
             let e = |i: usize| Fq2::new(fq(&out[2 * i], lane), fq(&out[2 * i + 1], lane));
-            Fq12::new(
-                Fq6::new(e(0), e(1), e(2)),
-                Fq6::new(e(3), e(4), e(5)),
-            )
+            Fq12::new(Fq6::new(e(0), e(1), e(2)), Fq6::new(e(3), e(4), e(5)))
         })
         .collect()
 }
@@ -180,13 +177,21 @@ impl T {
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
     fn a6(&self, a: &F6, b: &F6) -> F6 {
-        [self.a2(&a[0], &b[0]), self.a2(&a[1], &b[1]), self.a2(&a[2], &b[2])]
+        [
+            self.a2(&a[0], &b[0]),
+            self.a2(&a[1], &b[1]),
+            self.a2(&a[2], &b[2]),
+        ]
     }
 
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
     fn s6(&self, a: &F6, b: &F6) -> F6 {
-        [self.s2(&a[0], &b[0]), self.s2(&a[1], &b[1]), self.s2(&a[2], &b[2])]
+        [
+            self.s2(&a[0], &b[0]),
+            self.s2(&a[1], &b[1]),
+            self.s2(&a[2], &b[2]),
+        ]
     }
 
     /// v·a = ξa₂ + a₀v + a₁v².
@@ -241,10 +246,7 @@ impl T {
         let (a, b) = (&x[0], &x[1]);
         let ab = self.m6(a, b);
         let t = self.m6(&self.a6(a, b), &self.a6(a, &self.v6(b)));
-        [
-            self.s6(&self.s6(&t, &ab), &self.v6(&ab)),
-            self.a6(&ab, &ab),
-        ]
+        [self.s6(&self.s6(&t, &ab), &self.v6(&ab)), self.a6(&ab, &ab)]
     }
 
     /// x · (c₀ + (c₃ + c₄v)w), as arkworks' `mul_by_034`.
@@ -254,10 +256,7 @@ impl T {
         let a = self.m6_2(&x[0], c0);
         let b = self.m6_01(&x[1], c3, c4);
         let e = self.m6_01(&self.a6(&x[0], &x[1]), &self.a2(c0, c3), c4);
-        [
-            self.a6(&self.v6(&b), &a),
-            self.s6(&e, &self.a6(&a, &b)),
-        ]
+        [self.a6(&self.v6(&b), &a), self.s6(&e, &self.a6(&a, &b))]
     }
 
     /// f ← f·ℓ(P) for the line (c₀, c₁, c₂) of BN254's D-type twist.
@@ -286,10 +285,7 @@ impl T {
         let j = self.q2(&x);
         let e_sq = self.q2(&e);
         r[0] = self.m2(&a, &self.s2(&b, &f));
-        r[1] = self.s2(
-            &self.q2(&g),
-            &self.a2(&self.a2(&e_sq, &e_sq), &e_sq),
-        );
+        r[1] = self.s2(&self.q2(&g), &self.a2(&self.a2(&e_sq, &e_sq), &e_sq));
         r[2] = self.m2(&b, &h);
         (self.n2(&h), self.a2(&self.a2(&j, &j), &j), i)
     }
