@@ -53,11 +53,19 @@ fn bench_verify(c: &mut Criterion) {
         b.iter(|| black_box(a).mul_bigint(black_box(r).into_bigint()))
     });
     g.bench_function("part/weight_mul_g1_glv", |b| {
-        b.iter(|| black_box(a).into_group().mul_bigint(black_box(r).into_bigint()))
+        b.iter(|| {
+            black_box(a)
+                .into_group()
+                .mul_bigint(black_box(r).into_bigint())
+        })
     });
     let full = weight(&mut rng) * weight(&mut rng);
     g.bench_function("part/full_mul_g1_glv", |b| {
-        b.iter(|| black_box(a).into_group().mul_bigint(black_box(full).into_bigint()))
+        b.iter(|| {
+            black_box(a)
+                .into_group()
+                .mul_bigint(black_box(full).into_bigint())
+        })
     });
     g.bench_function("part/prepare_g2", |b| {
         b.iter(|| <Bn254 as Pairing>::G2Prepared::from(black_box(bpt)))
@@ -82,7 +90,10 @@ fn bench_verify(c: &mut Criterion) {
         })
     });
     let ic = &params.output.pvk.vk.gamma_abc_g1;
-    let ic_scalars: Vec<Fr> = ic.iter().map(|_| weight(&mut rng) * weight(&mut rng)).collect();
+    let ic_scalars: Vec<Fr> = ic
+        .iter()
+        .map(|_| weight(&mut rng) * weight(&mut rng))
+        .collect();
     g.bench_function("part/public_input_msm", |b| {
         b.iter(|| ark_bn254::G1Projective::msm_unchecked(black_box(ic), black_box(&ic_scalars)))
     });

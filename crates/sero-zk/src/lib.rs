@@ -21,6 +21,7 @@
 
 pub mod circuits;
 mod error;
+pub mod g1_lanes;
 pub mod g2;
 pub mod gadgets;
 pub mod miller;

@@ -366,9 +366,14 @@ pub fn batch_verify_groups<R: RngCore + CryptoRng>(
         }
     }
     // Per proof: (weight, A, B). Per circuit: the three fixed pairs.
+    // Where the CPU has vector lanes, the G1 multiplications run there
+    // (`g1_lanes`), collected first: the 128-bit rᵢ·Cᵢ, then per circuit
+    // the public-input bases and α with full-size scalars.
+    let lanes = crate::miller::lanes_available();
     let mut fixed_g1: Vec<G1> = Vec::with_capacity(3 * groups.len());
     let mut fixed_g2: Vec<<Curve as Pairing>::G2Prepared> = Vec::with_capacity(3 * groups.len());
     let mut weights_all: Vec<Fr> = Vec::with_capacity(total);
+    let (mut c_jobs, mut full_jobs, mut segments) = (Vec::new(), Vec::new(), Vec::new());
     for (params, items) in groups {
         if items.is_empty() {
             continue;
@@ -393,13 +398,30 @@ pub fn batch_verify_groups<R: RngCore + CryptoRng>(
             }
         }
         let r_sum = ic_scalars[0];
-        fixed_g1.push(G1::msm_unchecked(&vk.gamma_abc_g1, &ic_scalars));
-        fixed_g2.push(params.pvk.gamma_g2_neg_pc.clone());
-        let cs: Vec<G1Affine> = items.iter().map(|(_, p)| p.0.c).collect();
-        fixed_g1.push(msm_u128(&cs, &weights128));
-        fixed_g2.push(params.pvk.delta_g2_neg_pc.clone());
-        fixed_g1.push(-(vk.alpha_g1 * r_sum));
-        fixed_g2.push(params.beta_g2_pc.clone());
+        if lanes {
+            c_jobs.extend(
+                items
+                    .iter()
+                    .zip(&weights)
+                    .map(|((_, p), r)| (p.0.c, r.into_bigint())),
+            );
+            full_jobs.extend(
+                vk.gamma_abc_g1
+                    .iter()
+                    .zip(&ic_scalars)
+                    .map(|(b, s)| (*b, s.into_bigint())),
+            );
+            full_jobs.push((vk.alpha_g1, (-r_sum).into_bigint()));
+            segments.push((items.len(), n_pub + 2));
+        } else {
+            fixed_g1.push(G1::msm_unchecked(&vk.gamma_abc_g1, &ic_scalars));
+            fixed_g2.push(params.pvk.gamma_g2_neg_pc.clone());
+            let cs: Vec<G1Affine> = items.iter().map(|(_, p)| p.0.c).collect();
+            fixed_g1.push(msm_u128(&cs, &weights128));
+            fixed_g2.push(params.pvk.delta_g2_neg_pc.clone());
+            fixed_g1.push(-(vk.alpha_g1 * r_sum));
+            fixed_g2.push(params.beta_g2_pc.clone());
+        }
         weights_all.extend(weights);
     }
     let proofs: Vec<&ZkProof> = groups
@@ -408,15 +430,36 @@ pub fn batch_verify_groups<R: RngCore + CryptoRng>(
         .collect();
 
     // rᵢ·Aᵢ, then the Miller loops in parallel chunks.
-    let ra: Vec<G1> = proofs
-        .par_iter()
-        .zip(&weights_all)
-        .map(|(p, r)| p.0.a.mul_bigint(r.into_bigint()))
-        .collect();
+    let ra: Vec<G1> = if lanes {
+        let (pts, sc): (Vec<G1Affine>, Vec<_>) = proofs
+            .iter()
+            .zip(&weights_all)
+            .map(|(p, r)| (p.0.a, r.into_bigint()))
+            .chain(c_jobs)
+            .unzip();
+        let mut ra = crate::g1_lanes::mul_many(&pts, &sc, 128);
+        let c_terms = ra.split_off(total);
+        let (pts, sc): (Vec<G1Affine>, Vec<_>) = full_jobs.into_iter().unzip();
+        let full = crate::g1_lanes::mul_many(&pts, &sc, 256);
+        let (mut ci, mut fi) = (0, 0);
+        for (nc, nf) in segments {
+            fixed_g1.push(full[fi..fi + nf - 1].iter().sum());
+            fixed_g1.push(c_terms[ci..ci + nc].iter().sum());
+            fixed_g1.push(full[fi + nf - 1]);
+            (ci, fi) = (ci + nc, fi + nf);
+        }
+        ra
+    } else {
+        proofs
+            .par_iter()
+            .zip(&weights_all)
+            .map(|(p, r)| p.0.a.mul_bigint(r.into_bigint()))
+            .collect()
+    };
     let mut ra = G1::normalize_batch(&ra);
     let mut bs: Vec<G2Affine> = proofs.iter().map(|p| p.0.b).collect();
     let fixed = G1::normalize_batch(&fixed_g1);
-    let (ml, rest) = if crate::miller::lanes_available() {
+    let (ml, rest) = if lanes {
         // In vector lanes a pair costs less than arkworks' line evaluation
         // with a prepared point: the fixed pairs join the proofs' pairs.
         for (p, g) in groups
