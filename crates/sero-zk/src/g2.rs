@@ -55,8 +55,10 @@ fn psi(p: &G2Projective) -> G2Projective {
 
 /// True iff `p` (on the curve) is in G2, the subgroup of order `r`.
 pub fn is_in_g2(p: &G2Affine) -> bool {
-    let p = p.into_group();
+    // From the affine point: arkworks' double-and-add then adds it with
+    // mixed (affine + Jacobian) additions.
     let xp = p.mul_bigint([X0]);
+    let p = p.into_group();
     let psi_xp = psi(&xp);
     let psi2_xp = psi(&psi_xp);
     let lhs = xp + p + psi_xp + psi2_xp;
