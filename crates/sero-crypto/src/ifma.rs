@@ -20,6 +20,11 @@
 //! [`available`] returned true; a [`Lanes`] value is built only after that
 //! check, which is what the callers' `unsafe` blocks rely on.
 
+// The `pub` functions below are `#[target_feature]` functions, which Rust
+// treats as unsafe to call outside code with the same features; their one
+// safety condition is the module's (a CPU for which `available()` is true).
+#![allow(clippy::missing_safety_doc)]
+
 use ark_ff::{BigInteger, PrimeField};
 use core::arch::x86_64::*;
 
@@ -438,8 +443,8 @@ mod tests {
             // The reducing operations: inputs below 2p, outputs below 2p.
             let la: [[u64; 5]; 8] = core::array::from_fn(|i| value_limbs(av[i], k % 2, &m));
             let lb: [[u64; 5]; 8] = core::array::from_fn(|i| value_limbs(bv[i], 1 - k % 2, &m));
-            let ops: [(u8, fn(Base, Base) -> Base); 3] =
-                [(3, |a, b| a + b), (4, |a, b| a - b), (5, |a, _| -a)];
+            type Op = (u8, fn(Base, Base) -> Base);
+            let ops: [Op; 3] = [(3, |a, b| a + b), (4, |a, b| a - b), (5, |a, _| -a)];
             for (op, want) in ops {
                 let got = lanes(&m, &la, &lb, op);
                 for i in 0..8 {

@@ -10,7 +10,7 @@
 //! compare it with `[r]P = O` on subgroup, off-subgroup and mixed points.
 
 use ark_bn254::{Fq, Fq2, G2Affine, G2Projective};
-use ark_ec::{AffineRepr, PrimeGroup};
+use ark_ec::AffineRepr;
 use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField};
 use std::sync::OnceLock;
 
@@ -70,7 +70,7 @@ pub fn is_in_g2(p: &G2Affine) -> bool {
 mod tests {
     use super::*;
     use ark_bn254::Fr;
-    use ark_ec::CurveGroup;
+    use ark_ec::{CurveGroup, PrimeGroup};
     use ark_ff::Zero;
     use ark_std::UniformRand;
     use rand::SeedableRng;
