@@ -417,11 +417,32 @@ impl Block {
             raw.push(r.take(len, "transaction")?);
         }
         r.finish()?;
-        let txs = raw
+        // The proofs' `B` points of all the transactions are checked in G2
+        // together (eight per vector pass), up to the first transaction that
+        // fails to decode: so the first error in block order is still the
+        // block's.
+        let decoded = raw
             .par_iter()
-            .map(|b| known(b).map_or_else(|| Transaction::from_bytes(b), Ok))
-            .collect::<Vec<_>>()
+            .map(|b| match known(b) {
+                Some(tx) => Ok((tx, Vec::new())),
+                None => crate::codec::decode_deferred(b),
+            })
+            .collect::<Vec<_>>();
+        let first_err = decoded.iter().position(|d| d.is_err());
+        let pending: Vec<crate::codec::PendingG2> = decoded
+            .iter()
+            .take(first_err.unwrap_or(decoded.len()))
+            .flat_map(|d| {
+                d.as_ref()
+                    .map(|(_, p)| p.iter().copied())
+                    .into_iter()
+                    .flatten()
+            })
+            .collect();
+        crate::codec::check_pending_g2(&pending)?;
+        let txs = decoded
             .into_iter()
+            .map(|d| d.map(|(tx, _)| tx))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Block {
             header,

@@ -26,6 +26,7 @@
 
 use crate::error::DecodeError;
 use crate::tx::*;
+use ark_bn254::G2Affine;
 use sero_assets::{Asset, AssetCommitment, BalanceSignature, Category, Currency, Ticket, TicketId};
 use sero_crypto::curve::{base_from_canonical, encode_base};
 use sero_crypto::Base;
@@ -158,11 +159,34 @@ pub fn encode_effects(tx: &Transaction) -> Vec<u8> {
 /// A cursor over untrusted bytes; every read is bounds-checked.
 pub(crate) struct Reader<'a> {
     buf: &'a [u8],
+    /// The `B` points of the proofs read so far, whose G2 membership is
+    /// checked together (eight per vector pass) by [`Reader::finish`], or
+    /// handed to the caller by [`Reader::finish_deferred`].
+    pending_g2: Vec<PendingG2>,
+}
+
+/// A proof's `B` awaiting its G2 membership check, and the field it came
+/// from (for the error).
+pub(crate) type PendingG2 = (G2Affine, &'static str);
+
+/// Checks the pending points; the first outside G2 is the error.
+pub(crate) fn check_pending_g2(pending: &[PendingG2]) -> Result<(), DecodeError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let points: Vec<G2Affine> = pending.iter().map(|(p, _)| *p).collect();
+    match sero_zk::g2::all_in_g2(&points).iter().position(|ok| !ok) {
+        Some(i) => Err(invalid(pending[i].1, ZkProof::not_in_subgroup())),
+        None => Ok(()),
+    }
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(buf: &'a [u8]) -> Self {
-        Reader { buf }
+        Reader {
+            buf,
+            pending_g2: Vec::new(),
+        }
     }
 
     pub(crate) fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
@@ -223,7 +247,10 @@ impl<'a> Reader<'a> {
     }
 
     fn proof(&mut self, what: &'static str) -> Result<ZkProof, DecodeError> {
-        ZkProof::from_bytes(self.take(ZkProof::LEN, what)?).map_err(|e| invalid(what, e))
+        let p = ZkProof::from_bytes_deferred(self.take(ZkProof::LEN, what)?)
+            .map_err(|e| invalid(what, e))?;
+        self.pending_g2.push((p.0.b, what));
+        Ok(p)
     }
 
     pub(crate) fn asset(&mut self) -> Result<Asset, DecodeError> {
@@ -246,9 +273,17 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// No bytes left, and every proof's `B` in G2.
     pub(crate) fn finish(self) -> Result<(), DecodeError> {
+        let pending = self.finish_deferred()?;
+        check_pending_g2(&pending)
+    }
+
+    /// No bytes left; the proofs' `B` points, which the caller must check
+    /// with [`check_pending_g2`] before the decoded value is used.
+    pub(crate) fn finish_deferred(self) -> Result<Vec<PendingG2>, DecodeError> {
         if self.buf.is_empty() {
-            Ok(())
+            Ok(self.pending_g2)
         } else {
             Err(DecodeError::TrailingBytes(self.buf.len()))
         }
@@ -309,6 +344,15 @@ impl Reader<'_> {
 
 /// Decodes a transaction from untrusted bytes.
 pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
+    let (tx, pending) = decode_deferred(bytes)?;
+    check_pending_g2(&pending)?;
+    Ok(tx)
+}
+
+/// [`decode`] without the G2 membership check of the proofs' `B` points,
+/// which are returned for the caller to check with [`check_pending_g2`]
+/// (a block checks all its transactions' points together).
+pub(crate) fn decode_deferred(bytes: &[u8]) -> Result<(Transaction, Vec<PendingG2>), DecodeError> {
     if bytes.len() > MAX_TX_BYTES {
         return Err(DecodeError::TooLarge(bytes.len(), MAX_TX_BYTES));
     }
@@ -374,8 +418,8 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
         .map_err(|e| invalid("balance signature", e))?;
     let from_sig = PkrSignature::from_bytes(r.take(64, "from signature")?)
         .map_err(|e| invalid("from signature", e))?;
-    r.finish()?;
-    Ok(Transaction {
+    let pending = r.finish_deferred()?;
+    let tx = Transaction {
         chain_id,
         fee,
         from,
@@ -387,5 +431,6 @@ pub fn decode(bytes: &[u8]) -> Result<Transaction, DecodeError> {
         package,
         balance_sig,
         from_sig,
-    })
+    };
+    Ok((tx, pending))
 }

@@ -648,3 +648,82 @@ fn a_block_takes_verified_transactions_decoded_and_decodes_the_others() {
         plain.map_err(|e| e.to_string())
     );
 }
+
+#[test]
+fn a_proof_whose_b_is_outside_g2_fails_its_transaction_and_block_in_order() {
+    // Decoding checks the `B` points of a transaction's (a block's) proofs
+    // together, after the rest of the bytes: a `B` on the twist but outside
+    // G2 must still fail the transaction, and a block fails at its first
+    // failing transaction in block order.
+    use ark_bn254::{Fq2, G2Affine};
+    use ark_std::UniformRand;
+    use sero_ledger::block::{Block, BlockHeader, Seal};
+    let (tx, _) = payment();
+    let good = tx.to_bytes();
+    let mut r = ChaCha20Rng::seed_from_u64(31);
+    let off = loop {
+        let x = Fq2::rand(&mut r);
+        if let Some(q) = G2Affine::get_point_from_x_unchecked(x, false) {
+            break q;
+        }
+    };
+    assert!(!off.is_in_correct_subgroup_assuming_on_curve());
+    let proofs: Vec<_> = tx
+        .inputs
+        .iter()
+        .map(|i| &i.proof)
+        .chain(tx.outputs.iter().map(|o| &o.proof))
+        .collect();
+    assert!(proofs.len() >= 3, "enough proofs for the lane check");
+    let header = BlockHeader {
+        height: 3,
+        parent: [7; 32],
+        time: 11,
+        tx_root: [5; 32],
+        note_root: Base::from(6u64),
+        leaf_count: 2,
+        state_root: [1; 32],
+        validators_hash: [2; 32],
+        seal: Seal::Empty,
+    }
+    .to_bytes();
+    let body = |txs: &[&[u8]]| {
+        let mut b = vec![0u8, 0];
+        b.extend_from_slice(&(txs.len() as u32).to_le_bytes());
+        for t in txs {
+            b.extend_from_slice(&(t.len() as u32).to_le_bytes());
+            b.extend_from_slice(t);
+        }
+        b
+    };
+    let truncated = &good[..good.len() - 1];
+    let truncated_err = Transaction::from_bytes(truncated).unwrap_err().to_string();
+    assert!(!truncated_err.contains("subgroup"), "{truncated_err}");
+    for (k, proof) in proofs.iter().enumerate() {
+        let mut forged = (*proof).clone();
+        forged.0.b = off;
+        let at = good
+            .windows(128)
+            .position(|w| w == proof.to_bytes())
+            .expect("the proof's bytes");
+        let mut bad = good.clone();
+        bad[at..at + 128].copy_from_slice(&forged.to_bytes());
+        let err = Transaction::from_bytes(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("not in its prime-order subgroup"),
+            "proof {k}: {err}"
+        );
+        // In a block, among honest transactions, and before or after one
+        // that fails to decode: the first failing one is the block's error.
+        let e = Block::from_parts(&header, &body(&[&good, &bad, &good])).unwrap_err();
+        assert_eq!(e.to_string(), err, "proof {k}");
+        let e = Block::from_parts(&header, &body(&[&good, &bad, truncated])).unwrap_err();
+        assert_eq!(e.to_string(), err, "proof {k}");
+        let e = Block::from_parts(&header, &body(&[truncated, &bad])).unwrap_err();
+        assert_eq!(e.to_string(), truncated_err, "proof {k}");
+    }
+    // The honest ones still decode, alone and in a block.
+    assert_eq!(&Transaction::from_bytes(&good).unwrap(), tx);
+    let b = Block::from_parts(&header, &body(&[&good, &good, &good, &good])).unwrap();
+    assert_eq!(b.txs.len(), 4);
+}

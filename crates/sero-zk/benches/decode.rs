@@ -1,7 +1,8 @@
 //! Decoding a proof from the wire: `cargo bench -p sero-zk --bench decode`.
 //! Every proof a node receives is decompressed and its `B` checked in G2;
 //! `g2/psi` is the check in use (`sero_zk::g2`), `g2/arkworks` the
-//! `ψ(P) = [6x₀²]P` check it replaced.
+//! `ψ(P) = [6x₀²]P` check it replaced; `g2/all_in_g2/*` the batched check
+//! of a transaction's (4) and a full vector's (8) points.
 
 use ark_bn254::{Fr, G2Projective};
 use ark_ec::{short_weierstrass::SWCurveConfig, CurveGroup, PrimeGroup};
@@ -20,6 +21,16 @@ fn bench_decode(c: &mut Criterion) {
     });
     c.bench_function("g2/arkworks", |x| {
         x.iter(|| ark_bn254::g2::Config::is_in_correct_subgroup_assuming_on_curve(black_box(&b)))
+    });
+    let four: Vec<_> = (0..4)
+        .map(|_| (G2Projective::generator() * Fr::rand(&mut rng)).into_affine())
+        .collect();
+    let eight: Vec<_> = four.iter().chain(&four).copied().collect();
+    c.bench_function("g2/all_in_g2/4", |x| {
+        x.iter(|| sero_zk::g2::all_in_g2(black_box(&four)))
+    });
+    c.bench_function("g2/all_in_g2/8", |x| {
+        x.iter(|| sero_zk::g2::all_in_g2(black_box(&eight)))
     });
     let params = Parameters::dev();
     let proof = prove(&params.output, output_statement(0), &mut rng).expect("proves");

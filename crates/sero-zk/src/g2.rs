@@ -53,6 +53,34 @@ fn psi(p: &G2Projective) -> G2Projective {
     r
 }
 
+#[cfg(target_arch = "x86_64")]
+mod lanes;
+
+/// The lane check's constants, where the CPU has the instructions.
+#[cfg(target_arch = "x86_64")]
+fn lane_check() -> Option<&'static lanes::Check> {
+    static C: OnceLock<Option<lanes::Check>> = OnceLock::new();
+    C.get_or_init(|| sero_crypto::ifma::available().then(lanes::Check::new))
+        .as_ref()
+}
+
+/// [`is_in_g2`] for many points (on the curve): eight per vector pass
+/// where the CPU has AVX-512 IFMA (complete formulas, see `g2/lanes.rs`),
+/// one at a time otherwise. Same answers as [`is_in_g2`]. A pass costs
+/// about two scalar checks (`cargo bench -p sero-zk --bench decode`), so
+/// one or two points are checked one at a time.
+pub fn all_in_g2(points: &[G2Affine]) -> Vec<bool> {
+    #[cfg(target_arch = "x86_64")]
+    if let (Some(c), true) = (lane_check(), points.len() >= 3) {
+        use rayon::prelude::*;
+        return points
+            .par_chunks(sero_crypto::ifma::LANES)
+            .flat_map_iter(|g| lanes::in_g2_lanes(c, g))
+            .collect();
+    }
+    points.iter().map(is_in_g2).collect()
+}
+
 /// True iff `p` (on the curve) is in G2, the subgroup of order `r`.
 pub fn is_in_g2(p: &G2Affine) -> bool {
     // From the affine point: arkworks' double-and-add then adds it with

@@ -39,6 +39,19 @@ impl ZkProof {
     /// Decodes a proof: canonical encodings, points on their curves and in
     /// their prime-order subgroups.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, ZkError> {
+        let proof = Self::from_bytes_deferred(bytes)?;
+        if !crate::g2::is_in_g2(&proof.0.b) {
+            return Err(Self::not_in_subgroup());
+        }
+        Ok(proof)
+    }
+
+    /// [`ZkProof::from_bytes`] except for one check, `B`'s membership of
+    /// G2, which the caller **must** make before the proof is used —
+    /// for many proofs at once with [`crate::g2::all_in_g2`] (eight per
+    /// vector pass), refusing a failure with
+    /// [`ZkProof::not_in_subgroup`]. Block and transaction decoding do so.
+    pub fn from_bytes_deferred(bytes: &[u8]) -> Result<Self, ZkError> {
         if bytes.len() != Self::LEN {
             return Err(ZkError::ProofEncoding(format!(
                 "expected {} bytes, got {}",
@@ -55,18 +68,20 @@ impl ZkProof {
             return Err(ZkError::ProofEncoding("point not on its curve".into()));
         }
         if !(p.a.is_in_correct_subgroup_assuming_on_curve()
-            && p.c.is_in_correct_subgroup_assuming_on_curve()
-            && crate::g2::is_in_g2(&p.b))
+            && p.c.is_in_correct_subgroup_assuming_on_curve())
         {
-            return Err(ZkError::ProofEncoding(
-                "point not in its prime-order subgroup".into(),
-            ));
+            return Err(Self::not_in_subgroup());
         }
         let proof = ZkProof(p);
         if proof.to_bytes()[..] != *bytes {
             return Err(ZkError::ProofEncoding("non-canonical encoding".into()));
         }
         Ok(proof)
+    }
+
+    /// The error of a point outside its prime-order subgroup.
+    pub fn not_in_subgroup() -> ZkError {
+        ZkError::ProofEncoding("point not in its prime-order subgroup".into())
     }
 }
 

@@ -23,7 +23,7 @@ use ark_ec::short_weierstrass::SWCurveConfig;
 use ark_ff::Field;
 use sero_crypto::ifma::{field_of, limbs_of, load, splat, store, Fe, Lanes, Modulus, Rows, LANES};
 
-type F2 = [Fe; 2];
+pub(crate) type F2 = [Fe; 2];
 type F6 = [F2; 3];
 type F12 = [F6; 2];
 
@@ -109,36 +109,53 @@ pub fn miller_lanes(c: &Consts, pairs: &[(G1Affine, G2Affine)]) -> Vec<Fq12> {
 
 /// The operations of the tower on eight lanes.
 #[derive(Clone, Copy)]
-struct T {
-    f: Lanes,
+pub(crate) struct T {
+    pub(crate) f: Lanes,
     two_inv: Fe,
     nine: Fe,
     b2: F2,
 }
 
 impl T {
+    /// The tower's operations with `c`'s constants.
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
-    fn a2(&self, a: &F2, b: &F2) -> F2 {
+    pub(crate) fn new(c: &Consts) -> T {
+        T {
+            f: Lanes::new(&c.m),
+            two_inv: splat(&c.two_inv),
+            nine: splat(&c.nine),
+            b2: [splat(&c.b2[0]), splat(&c.b2[1])],
+        }
+    }
+
+    /// The modulus's constants (to enter and leave Montgomery form).
+    pub(crate) fn modulus(c: &Consts) -> &Modulus {
+        &c.m
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
+    pub(crate) fn a2(&self, a: &F2, b: &F2) -> F2 {
         [self.f.add_r(&a[0], &b[0]), self.f.add_r(&a[1], &b[1])]
     }
 
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
-    fn s2(&self, a: &F2, b: &F2) -> F2 {
+    pub(crate) fn s2(&self, a: &F2, b: &F2) -> F2 {
         [self.f.sub_r(&a[0], &b[0]), self.f.sub_r(&a[1], &b[1])]
     }
 
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
-    fn n2(&self, a: &F2) -> F2 {
+    pub(crate) fn n2(&self, a: &F2) -> F2 {
         [self.f.neg_r(&a[0]), self.f.neg_r(&a[1])]
     }
 
     /// Karatsuba: 3 products.
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
-    fn m2(&self, a: &F2, b: &F2) -> F2 {
+    pub(crate) fn m2(&self, a: &F2, b: &F2) -> F2 {
         let f = &self.f;
         let v0 = f.mul(&a[0], &b[0]);
         let v1 = f.mul(&a[1], &b[1]);
@@ -149,7 +166,7 @@ impl T {
     /// (a₀ + a₁)(a₀ − a₁) + 2a₀a₁·u: 2 products.
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
-    fn q2(&self, a: &F2) -> F2 {
+    pub(crate) fn q2(&self, a: &F2) -> F2 {
         let f = &self.f;
         let t = f.mul(&a[0], &a[1]);
         [
@@ -160,7 +177,7 @@ impl T {
 
     #[inline]
     #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
-    fn mfp(&self, a: &F2, s: &Fe) -> F2 {
+    pub(crate) fn mfp(&self, a: &F2, s: &Fe) -> F2 {
         [self.f.mul(&a[0], s), self.f.mul(&a[1], s)]
     }
 
@@ -320,13 +337,8 @@ impl T {
 #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
 unsafe fn run(c: &Consts, rows: &[Rows; 14]) -> [Rows; 12] {
     const _: () = assert!(!<Config as BnConfig>::X_IS_NEGATIVE);
-    let f = Lanes::new(&c.m);
-    let t = T {
-        f,
-        two_inv: splat(&c.two_inv),
-        nine: splat(&c.nine),
-        b2: [splat(&c.b2[0]), splat(&c.b2[1])],
-    };
+    let t = T::new(c);
+    let f = t.f;
     let r2 = splat(&c.m.r2);
     let v: [Fe; 14] = core::array::from_fn(|i| f.mul(&load(&rows[i]), &r2));
     let (px, py) = (v[0], v[1]);
