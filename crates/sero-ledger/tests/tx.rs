@@ -591,7 +591,7 @@ fn a_block_takes_verified_transactions_decoded_and_decodes_the_others() {
     // points again. Only the exact bytes hit, the block is the same as a
     // plain decode, and the transactions not held are decoded (and a
     // malformed one still fails the block).
-    use sero_ledger::block::{Block, BlockHeader, Seal};
+    use sero_ledger::block::Block;
     let (tx, _) = payment();
     let cache = VerifiedCache::new(16);
     let bytes = tx.to_bytes();
@@ -608,17 +608,7 @@ fn a_block_takes_verified_transactions_decoded_and_decodes_the_others() {
     let mut unverified = tx.clone();
     unverified.from_sig = alice().sign(&unverified.from, b"other", &mut rng).unwrap();
     let block = Block {
-        header: BlockHeader {
-            height: 3,
-            parent: [7; 32],
-            time: 11,
-            tx_root: [5; 32],
-            note_root: Base::from(6u64),
-            leaf_count: 2,
-            state_root: [1; 32],
-            validators_hash: [2; 32],
-            seal: Seal::Empty,
-        },
+        header: sample_header(),
         coinbase: vec![],
         txs: vec![unverified.clone(), tx.clone(), unverified],
     };
@@ -657,7 +647,7 @@ fn a_proof_whose_b_is_outside_g2_fails_its_transaction_and_block_in_order() {
     // failing transaction in block order.
     use ark_bn254::{Fq2, G2Affine};
     use ark_std::UniformRand;
-    use sero_ledger::block::{Block, BlockHeader, Seal};
+    use sero_ledger::block::Block;
     let (tx, _) = payment();
     let good = tx.to_bytes();
     let mut r = ChaCha20Rng::seed_from_u64(31);
@@ -675,18 +665,7 @@ fn a_proof_whose_b_is_outside_g2_fails_its_transaction_and_block_in_order() {
         .chain(tx.outputs.iter().map(|o| &o.proof))
         .collect();
     assert!(proofs.len() >= 3, "enough proofs for the lane check");
-    let header = BlockHeader {
-        height: 3,
-        parent: [7; 32],
-        time: 11,
-        tx_root: [5; 32],
-        note_root: Base::from(6u64),
-        leaf_count: 2,
-        state_root: [1; 32],
-        validators_hash: [2; 32],
-        seal: Seal::Empty,
-    }
-    .to_bytes();
+    let header = sample_header().to_bytes();
     let body = |txs: &[&[u8]]| {
         let mut b = vec![0u8, 0];
         b.extend_from_slice(&(txs.len() as u32).to_le_bytes());
@@ -726,4 +705,19 @@ fn a_proof_whose_b_is_outside_g2_fails_its_transaction_and_block_in_order() {
     assert_eq!(&Transaction::from_bytes(&good).unwrap(), tx);
     let b = Block::from_parts(&header, &body(&[&good, &good, &good, &good])).unwrap();
     assert_eq!(b.txs.len(), 4);
+}
+
+/// A header for decoding tests (its fields are not checked by decoding).
+fn sample_header() -> sero_ledger::block::BlockHeader {
+    sero_ledger::block::BlockHeader {
+        height: 3,
+        parent: [7; 32],
+        time: 11,
+        tx_root: [5; 32],
+        note_root: Base::from(6u64),
+        leaf_count: 2,
+        state_root: [1; 32],
+        validators_hash: [2; 32],
+        seal: sero_ledger::block::Seal::Empty,
+    }
 }
