@@ -172,7 +172,8 @@ impl Modulus {
     }
 
     /// The field element whose Montgomery form the limbs hold (any lazy
-    /// representative below 2^256).
+    /// representative below 2^256); slow (an inversion), for tests.
+    #[cfg(test)]
     pub fn unmont<F: PrimeField>(&self, l: [u64; 5]) -> F {
         let x: F = field_of(canonical(l, &self.p));
         x * F::from(2u64)

@@ -16,14 +16,19 @@
 
 use ark_bn254::{G1Affine, G1Projective};
 use ark_ec::AffineRepr;
-use ark_ff::BigInteger256;
+use ark_ff::{BigInteger, BigInteger256};
 use rayon::prelude::*;
 
 /// `scalars[i]·points[i]` for every `i`, where every scalar is below
-/// `2^bits` (`bits` ≤ 256; higher bits are ignored on the lane path, so a
-/// caller passes the bound it knows). Panics if the lengths differ.
+/// `2^bits` (`bits` ≤ 256: the lane path walks that many bits, so a caller
+/// passes the bound it knows). Panics if the lengths differ or a scalar is
+/// wider than `bits` (caller bugs).
 pub fn mul_many(points: &[G1Affine], scalars: &[BigInteger256], bits: u32) -> Vec<G1Projective> {
     assert_eq!(points.len(), scalars.len(), "one scalar per point");
+    assert!(
+        bits <= 256 && scalars.iter().all(|s| s.num_bits() <= bits),
+        "every scalar below 2^{bits}"
+    );
     #[cfg(target_arch = "x86_64")]
     if let Some(c) = consts() {
         let size = if points.len() >= 2 * ifma_impl::LANES {
@@ -334,5 +339,14 @@ mod tests {
         for (g, s) in got.iter().zip(&scalars) {
             assert_eq!(*g, p.mul_bigint(s).into_affine());
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "every scalar below 2^128")]
+    fn a_scalar_wider_than_the_bound_is_a_caller_bug() {
+        let s = Fr::from(u128::MAX).into_bigint();
+        let mut wide = s;
+        wide.0[2] = 1;
+        let _ = mul_many(&[G1Affine::generator(); 2], &[s, wide], 128);
     }
 }
