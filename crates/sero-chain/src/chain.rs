@@ -439,8 +439,8 @@ impl Chain {
         };
         let g = genesis()?;
         if chain.tip.is_none() {
-            let effects = chain.validate_genesis(&g)?;
-            chain.commit(&g.block, effects)?;
+            let (effects, frontier) = chain.validate_genesis(&g)?;
+            chain.commit(&g.block, effects, frontier)?;
         } else {
             let stored = chain
                 .header(0)?
@@ -523,9 +523,24 @@ impl Chain {
             let old = snap.get(k)?;
             acc.update(k, old.as_deref(), new.as_deref());
         }
-        for (kind, id) in spent {
-            acc.add_spent(kind, id);
-        }
+        // Each spent entry costs 32 BLAKE2b calls: in parallel, in parts
+        // that are added (the accumulator is a sum; order is irrelevant).
+        use rayon::prelude::*;
+        let spent: Vec<(Spent, &[u8; 32])> = spent.into_iter().collect();
+        let part = spent
+            .par_chunks(8)
+            .map(|chunk| {
+                let mut h = LtHash::default();
+                for (kind, id) in chunk {
+                    h.add_spent(*kind, id);
+                }
+                h
+            })
+            .reduce(LtHash::default, |mut a, b| {
+                a.merge(&b);
+                a
+            });
+        acc.merge(&part);
         Ok(acc)
     }
 
@@ -840,7 +855,7 @@ impl Chain {
     /// The genesis rules: height 0, no parent, the seal naming this
     /// configuration and these validators, SERO-only coinbase, no
     /// transactions. Reads only.
-    fn validate_genesis(&self, g: &GenesisBlock) -> Result<BlockEffects, ChainError> {
+    fn validate_genesis(&self, g: &GenesisBlock) -> Result<(BlockEffects, Frontier), ChainError> {
         let (block, h) = (&g.block, &g.block.header);
         if self.tip.is_some() || h.height != 0 {
             return Err(ChainError::Genesis("not block 0 of an empty store".into()));
@@ -873,16 +888,26 @@ impl Chain {
         if h.validators_hash != registry.validators_hash() {
             return Err(ChainError::ValidatorsHash);
         }
-        let mut e = self.note_effects(block, 0, [0; 32], &[])?;
+        let (mut e, frontier) = self.note_effects(block, 0, [0; 32], &[])?;
         e.registry = registry.records().map(|(k, v)| (*k, v.clone())).collect();
         e.seed = g.seed;
-        Ok(e)
+        Ok((e, frontier))
     }
 
     /// Checks every rule for `block` as the next block and returns what to
     /// write (with the parent's seed and no certificate; see
     /// [`apply_block_with`](Self::apply_block_with)). Reads only.
     pub fn validate_block(&self, block: &Block) -> Result<BlockEffects, ChainError> {
+        self.validate_block_frontier(block).map(|(e, _)| e)
+    }
+
+    /// [`validate_block`](Self::validate_block) and the note tree's
+    /// frontier after the block (computed to check the header's note root;
+    /// the commit keeps it rather than appending the leaves again).
+    fn validate_block_frontier(
+        &self,
+        block: &Block,
+    ) -> Result<(BlockEffects, Frontier), ChainError> {
         let (height, parent) = self.expected_next();
         let h = &block.header;
         if height == 0 {
@@ -1042,7 +1067,7 @@ impl Chain {
         if h.state_root != self.state_root_after(&exec, &block.txs)? {
             return Err(ChainError::StateRoot);
         }
-        let mut e = self.note_effects(block, height, parent, &extra)?;
+        let (mut e, frontier) = self.note_effects(block, height, parent, &extra)?;
         let first = self.frontier.len() + block.coinbase.len() as u64;
         attach_contract_effects(&mut e, exec, executions, &block.txs, &extra, first);
         e.registry = written
@@ -1050,7 +1075,7 @@ impl Chain {
             .map(|k| (*k, registry.get(k).expect("written").clone()))
             .collect();
         e.seed = self.db.seed_at(height - 1)?.unwrap_or_default();
-        Ok(e)
+        Ok((e, frontier))
     }
 
     /// The note root and leaf count after `block` with the contract notes
@@ -1109,15 +1134,16 @@ impl Chain {
     }
 
     /// The note, nullifier, til and txid effects of `block` (checks the note
-    /// root and leaf count); `extra[i]` are the notes transaction `i`'s
-    /// contract action made, entering the tree after its own outputs.
+    /// root and leaf count) and the tree's frontier after it; `extra[i]`
+    /// are the notes transaction `i`'s contract action made, entering the
+    /// tree after its own outputs.
     fn note_effects(
         &self,
         block: &Block,
         height: u64,
         parent: [u8; 32],
         extra: &[Vec<PlainOutput>],
-    ) -> Result<BlockEffects, ChainError> {
+    ) -> Result<(BlockEffects, Frontier), ChainError> {
         let h = &block.header;
         let mut records = vec![];
         for c in &block.coinbase {
@@ -1138,13 +1164,20 @@ impl Chain {
                 records.push(OutputRecord::plain(p, cm));
             }
         }
+        // The leaves `CMauth(position, cm)` in parallel (a hash each), then
+        // the frontier in order.
+        use rayon::prelude::*;
         let mut frontier = self.frontier.clone();
+        let first = frontier.len();
+        let leaf_values: Vec<Base> = records
+            .par_iter()
+            .enumerate()
+            .map(|(i, r)| cm_auth(first + i as u64, r.cm_out()))
+            .collect();
         let mut leaves = Vec::with_capacity(records.len());
-        for r in &records {
-            let pos = frontier.len();
-            let leaf = cm_auth(pos, r.cm_out());
-            frontier.append(leaf).map_err(|_| ChainError::TreeFull)?;
-            leaves.push(encode_base(&leaf));
+        for leaf in &leaf_values {
+            frontier.append(*leaf).map_err(|_| ChainError::TreeFull)?;
+            leaves.push(encode_base(leaf));
         }
         if h.note_root != frontier.root() || h.leaf_count != frontier.len() {
             return Err(ChainError::NoteRoot);
@@ -1152,15 +1185,15 @@ impl Chain {
         let mut tils = vec![];
         let mut txids = vec![];
         let mut nullifiers = vec![];
-        for t in &block.txs {
-            let id = t.txid();
+        let ids: Vec<[u8; 32]> = block.txs.par_iter().map(Transaction::txid).collect();
+        for (t, id) in block.txs.iter().zip(ids) {
             txids.push(id);
             for i in &t.inputs {
                 nullifiers.push(encode_base(&i.nil));
                 tils.push((encode_base(&i.til), id));
             }
         }
-        Ok(BlockEffects {
+        let effects = BlockEffects {
             height,
             hash: block.hash(),
             parent,
@@ -1168,7 +1201,7 @@ impl Chain {
             body: block.body_bytes(),
             note_root: encode_base(&h.note_root),
             leaves,
-            outputs: records.iter().map(OutputRecord::to_bytes).collect(),
+            outputs: records.par_iter().map(OutputRecord::to_bytes).collect(),
             nullifiers,
             tils,
             txids,
@@ -1179,15 +1212,16 @@ impl Chain {
             receipts: vec![],
             state_acc: vec![],
             prune: vec![],
-        })
+        };
+        Ok((effects, frontier))
     }
 
     /// Validates and applies `block` in one atomic write, keeping the
     /// parent's round seed and storing no certificate (the dev chain and
     /// tests; consensus nodes use [`apply_block_with`](Self::apply_block_with)).
     pub fn apply_block(&mut self, block: &Block) -> Result<(), ChainError> {
-        let effects = self.validate_block(block)?;
-        self.commit(block, effects)
+        let (effects, frontier) = self.validate_block_frontier(block)?;
+        self.commit(block, effects, frontier)
     }
 
     /// Validates and applies `block` with the round `seed` after it and its
@@ -1199,14 +1233,21 @@ impl Chain {
         seed: [u8; 32],
         certificate: Vec<u8>,
     ) -> Result<(), ChainError> {
-        let mut effects = self.validate_block(block)?;
+        let (mut effects, frontier) = self.validate_block_frontier(block)?;
         effects.seed = seed;
         effects.certificate = certificate;
-        self.commit(block, effects)
+        self.commit(block, effects, frontier)
     }
 
-    /// Writes validated effects, then updates the in-memory state.
-    fn commit(&mut self, block: &Block, mut effects: BlockEffects) -> Result<(), ChainError> {
+    /// Writes validated effects, then updates the in-memory state;
+    /// `frontier` is the note tree's after the block (from the validation:
+    /// the tree with the effects' leaves appended).
+    fn commit(
+        &mut self,
+        block: &Block,
+        mut effects: BlockEffects,
+        frontier: Frontier,
+    ) -> Result<(), ChainError> {
         let spent = effects
             .nullifiers
             .iter()
@@ -1217,15 +1258,17 @@ impl Chain {
         if effects.height > 0 {
             effects.prune = self.prune_list(effects.height)?;
         }
-        let mut frontier = self.frontier.clone();
-        for l in &effects.leaves {
-            let leaf = base_from_canonical(l).map_err(|e| ChainError::Corrupt(e.to_string()))?;
-            frontier.append(leaf).map_err(|_| ChainError::TreeFull)?;
-        }
+        debug_assert_eq!(
+            frontier.len(),
+            self.frontier.len() + effects.leaves.len() as u64
+        );
         self.db.apply_block(&effects)?;
         self.state_acc = acc;
         self.frontier = frontier;
-        self.anchors.push(self.frontier.root());
+        // The header's note root is the frontier's (checked by the
+        // validation): no need to hash the 32 levels again.
+        debug_assert_eq!(block.header.note_root, self.frontier.root());
+        self.anchors.push(block.header.note_root);
         for (k, v) in &effects.registry {
             self.registry.insert(*k, v.clone());
         }

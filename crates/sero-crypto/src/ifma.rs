@@ -183,6 +183,48 @@ impl Modulus {
     }
 }
 
+/// `v^e` for every value of `values`, eight per vector pass, for the
+/// exponent `e` whose sliding-window schedule of `width` is `schedule`
+/// ([`crate::sqrt::window_schedule`]); `m` is `F`'s modulus. The users:
+/// the square roots of point decompression and the Tate pairing's final
+/// exponentiation of the Baby Jubjub subgroup check.
+///
+/// # Panics
+/// On a CPU for which [`available`] is false (a caller bug: callers check).
+pub fn pow_many<F: PrimeField>(
+    m: &Modulus,
+    schedule: &[(u32, usize)],
+    width: u32,
+    values: &[F],
+) -> Vec<F> {
+    assert!(available(), "IFMA lanes on this CPU");
+    let mut out = Vec::with_capacity(values.len());
+    for chunk in values.chunks(LANES) {
+        let mut rows: Rows = [[0; LANES]; 5];
+        for (l, v) in chunk.iter().enumerate() {
+            let limbs = limbs_of(*v);
+            for k in 0..5 {
+                rows[k][l] = limbs[k];
+            }
+        }
+        // SAFETY: the CPU has the instructions (checked above).
+        let r = unsafe { pow_rows(m, schedule, width, &rows) };
+        out.extend(
+            (0..chunk.len()).map(|l| field_of::<F>(canonical(core::array::from_fn(|k| r[k][l]), &m.p))),
+        );
+    }
+    out
+}
+
+/// [`pow_many`] on one vector of canonical values (out: below 2p).
+#[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
+fn pow_rows(m: &Modulus, schedule: &[(u32, usize)], width: u32, rows: &Rows) -> Rows {
+    let f = Lanes::new(m);
+    let x = f.mul(&load(rows), &splat(&m.r2));
+    let y = f.pow(&x, schedule, width);
+    store(&f.mul(&y, &splat(&[1, 0, 0, 0, 0])))
+}
+
 #[inline]
 #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
 pub fn splat(l: &[u64; 5]) -> Fe {
@@ -332,6 +374,33 @@ impl Lanes {
         let z = [_mm512_setzero_si512(); 5];
         self.sub_r(&z, a)
     }
+
+    /// `a^e` in every lane (Montgomery form in and out, `a` below 8p,
+    /// result below 2p), for the exponent `e` whose sliding-window
+    /// schedule of `width` (1 to 5) is `schedule`
+    /// ([`crate::sqrt::window_schedule`]); the exponent is public and the
+    /// same in every lane.
+    #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
+    pub fn pow(&self, a: &Fe, schedule: &[(u32, usize)], width: u32) -> Fe {
+        assert!((1..=5).contains(&width), "window width 1 to 5");
+        let (first, rest) = schedule.split_first().expect("nonzero exponent");
+        let n = 1usize << (width - 1);
+        let a2 = self.sq(a);
+        let mut odd = [*a; 16];
+        for i in 1..n {
+            odd[i] = self.mul(&odd[i - 1], &a2);
+        }
+        let mut acc = odd[first.1];
+        for &(sq, idx) in rest {
+            for _ in 0..sq {
+                acc = self.sq(&acc);
+            }
+            if idx != usize::MAX {
+                acc = self.mul(&acc, &odd[idx]);
+            }
+        }
+        acc
+    }
 }
 
 #[cfg(test)]
@@ -451,6 +520,42 @@ mod tests {
                 for i in 0..8 {
                     assert_eq!(val(got[i]), want(av[i], bv[i]), "op {op} lane {i}");
                     assert!(below(&got[i], &m.p2), "op {op} below 2p");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pow_matches_arkworks() {
+        if !available() {
+            eprintln!("no AVX-512 IFMA on this CPU: lane exponentiation not tested");
+            return;
+        }
+        use crate::sqrt::window_schedule;
+        let m = Modulus::of::<Base>();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2);
+        let exps: [&[u64]; 4] = [
+            &[1],
+            &[0b1011_0001_0111],
+            &[u64::MAX, 3],
+            &[5, 0, 0, 1 << 60],
+        ];
+        for (n, e) in exps.iter().enumerate() {
+            let bits = ark_ff::BitIteratorBE::new(e).collect::<Vec<bool>>();
+            for w in 1..=5 {
+                let sch = window_schedule(&bits, w);
+                // 0, −1 and random values; 11 of them: a full and a partial
+                // vector.
+                let xs: Vec<Base> = (0..11)
+                    .map(|i| match i {
+                        0 => Base::zero(),
+                        1 => -Base::from(1u64),
+                        _ => Base::rand(&mut rng),
+                    })
+                    .collect();
+                let got = pow_many(&m, &sch, w, &xs);
+                for (l, x) in xs.iter().enumerate() {
+                    assert_eq!(got[l], x.pow(e), "exponent {n}, width {w}, value {l}");
                 }
             }
         }

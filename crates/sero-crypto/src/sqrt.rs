@@ -118,7 +118,10 @@ impl Tables {
 /// Sliding-window schedule of an exponent given big-endian bits: a list of
 /// `(squarings before the multiplication, index of the odd power x^(2i+1))`
 /// plus, as the last entry, trailing squarings with index `usize::MAX`.
-fn window_schedule(bits_be: &[bool], width: u32) -> Vec<(u32, usize)> {
+/// The first entry's squarings are not applied (the accumulator starts at
+/// its odd power). Also used by the IFMA lanes' [`crate::ifma::Lanes::pow`]
+/// and `sero_zk`'s proof-point decompression.
+pub fn window_schedule(bits_be: &[bool], width: u32) -> Vec<(u32, usize)> {
     let bits: Vec<bool> = bits_be.iter().copied().skip_while(|b| !b).collect();
     let mut out = Vec::new();
     let mut pending = 0u32;
@@ -146,10 +149,12 @@ fn window_schedule(bits_be: &[bool], width: u32) -> Vec<(u32, usize)> {
     out
 }
 
-fn pow_with_schedule(x: &Base, schedule: &[(u32, usize)], width: u32) -> Base {
+/// `x^e` for the exponent `e` whose [`window_schedule`] of `width` ≤ 5 is
+/// `schedule`.
+pub fn pow_with_schedule<F: Field>(x: &F, schedule: &[(u32, usize)], width: u32) -> F {
     // Odd powers x, x^3, …, x^(2^width − 1).
     let n = 1usize << (width - 1);
-    let mut odd = [Base::one(); 16];
+    let mut odd = [F::one(); 16];
     debug_assert!(n <= odd.len());
     odd[0] = *x;
     let x2 = x.square();

@@ -52,8 +52,11 @@ struct Miller {
     /// uniformiser `z = u/v`, so `f` as written leads with `B⁴·B²/(B⁴·B) = B`
     /// and is normalised by dividing by `B`.
     b: Base,
-    /// `(p − 1) / 8`, little-endian limbs.
-    exponent: <Base as PrimeField>::BigInt,
+    /// Sliding-window schedule of `(p − 1) / 8`.
+    schedule: Vec<(u32, usize)>,
+    /// The lanes' modulus, where the CPU has AVX-512 IFMA.
+    #[cfg(target_arch = "x86_64")]
+    lanes: Option<crate::ifma::Modulus>,
 }
 
 /// Edwards `(x, y)` to Montgomery `(u, v) = ((1 + y)/(1 − y), u/x)`; only
@@ -100,7 +103,9 @@ fn miller() -> &'static Miller {
             lambda2: slope(u2, v2),
             u4,
             b,
-            exponent,
+            schedule: crate::sqrt::window_schedule(&exponent.to_bits_be(), POW_WIDTH),
+            #[cfg(target_arch = "x86_64")]
+            lanes: crate::ifma::available().then(crate::ifma::Modulus::of::<Base>),
         }
     })
 }
@@ -108,19 +113,80 @@ fn miller() -> &'static Miller {
 /// True iff `p` is in the prime-order subgroup (`ℓ·p = O`), by the order-8
 /// Tate pairing (module documentation).
 pub fn is_in_subgroup(p: &Point) -> bool {
+    match start(p) {
+        Start::Decided(b) => b,
+        Start::Pending(f) => pow_exponent(&f) == Base::one(),
+    }
+}
+
+/// [`is_in_subgroup`] of each point, the Tate pairings' exponentiations
+/// computed together: eight per vector pass where the CPU has AVX-512
+/// IFMA ([`crate::ifma::pow_many`]), one at a time otherwise.
+pub fn all_in_subgroup(points: &[Point]) -> Vec<bool> {
+    let starts: Vec<Start> = points.iter().map(start).collect();
+    let pending: Vec<Base> = starts
+        .iter()
+        .filter_map(|s| match s {
+            Start::Pending(f) => Some(*f),
+            Start::Decided(_) => None,
+        })
+        .collect();
+    let mut powers = pow_many(&pending).into_iter();
+    starts
+        .into_iter()
+        .map(|s| match s {
+            Start::Decided(b) => b,
+            Start::Pending(_) => powers.next().expect("one power per pending point") == Base::one(),
+        })
+        .collect()
+}
+
+/// The check before its exponentiation.
+enum Start {
+    /// `p ∈ E[8]`: in the subgroup only as the identity.
+    Decided(bool),
+    /// `f_{8,T}(p)`: `p` is in the subgroup iff `f^((p−1)/8) = 1`.
+    Pending(Base),
+}
+
+fn start(p: &Point) -> Start {
     let mut eight = p.into_group();
     for _ in 0..3 {
         eight.double_in_place();
     }
     if eight.is_zero() {
-        // `p ∈ E[8]`: in the subgroup only as the identity.
-        return p.is_zero();
+        Start::Decided(p.is_zero())
+    } else {
+        Start::Pending(miller_value(p))
     }
-    tate(p) == Base::one()
+}
+
+/// Width of the sliding window of the exponentiation by `(p − 1)/8`.
+const POW_WIDTH: u32 = 5;
+
+/// `f^((p−1)/8)` (sliding window).
+fn pow_exponent(f: &Base) -> Base {
+    crate::sqrt::pow_with_schedule(f, &miller().schedule, POW_WIDTH)
+}
+
+/// [`pow_exponent`] of every value, in lanes where the CPU can.
+fn pow_many(values: &[Base]) -> Vec<Base> {
+    #[cfg(target_arch = "x86_64")]
+    if let (Some(m), true) = (&miller().lanes, values.len() >= 2) {
+        return crate::ifma::pow_many(m, &miller().schedule, POW_WIDTH, values);
+    }
+    values.iter().map(pow_exponent).collect()
 }
 
 /// `t(T, p) = f_{8,T}(p)^((p−1)/8) ∈ μ₈`, for `p ∉ E[8]`.
+#[cfg(test)]
 fn tate(p: &Point) -> Base {
+    pow_exponent(&miller_value(p))
+}
+
+/// `f_{8,T}(p)` up to an 8th power (which the exponentiation removes), for
+/// `p ∉ E[8]`.
+fn miller_value(p: &Point) -> Base {
     let m = miller();
     // With U = 1 + y, W = 1 − y: u = U/W, v = U/(W·x). Each factor of f as
     // numerator / denominator, denominators collected:
@@ -144,8 +210,7 @@ fn tate(p: &Point) -> Base {
     // (num/den)^e = (num·den⁷)^e, as den⁸ is an 8th power (e = (p−1)/8).
     let den2 = den.square();
     let den4 = den2.square();
-    let f = num * den4 * den2 * den;
-    f.pow(m.exponent)
+    num * den4 * den2 * den
 }
 
 /// True iff `ℓ·p = O`, computed as written: `ℓ·p` with the width-5 NAF of
@@ -214,12 +279,50 @@ mod tests {
         // (A² − 4 is not a square), which is why E[8] is cyclic.
         assert!(m.u4.is_zero());
         assert!((a.square() - Base::from(4u64)).legendre().is_qnr());
-        // e·8 = p − 1.
-        let mut e8 = m.exponent;
-        e8 <<= 3;
+        // The exponent e with 8·e = p − 1, by its schedule.
         let mut p1 = <Base as PrimeField>::MODULUS;
         p1.sub_with_borrow(&1u64.into());
+        let mut e = p1;
+        e >>= 3;
+        let mut e8 = e;
+        e8 <<= 3;
         assert_eq!(e8, p1);
+        for _ in 0..4 {
+            let x = Base::rand(&mut r);
+            assert_eq!(pow_exponent(&x), x.pow(e));
+        }
+    }
+
+    #[test]
+    fn checks_together_agree_with_one_at_a_time() {
+        // Torsion points, points of every coset and points from random y,
+        // in batches of every size up to 19 (full and partial vectors).
+        let mut r = rand_chacha::ChaCha20Rng::seed_from_u64(13);
+        let torsion = torsion();
+        let mut points = torsion.clone();
+        while points.len() < 19 * 2 {
+            let g = mul(&generator(), &Scalar::rand(&mut r));
+            let t = torsion[points.len() % 8];
+            points.push((g.into_group() + t).into_affine());
+            let y = Base::rand(&mut r);
+            if let Some(p) = Point::get_point_from_y_unchecked(y, bool::rand(&mut r)) {
+                points.push(p);
+            }
+        }
+        let one_by_one: Vec<bool> = points.iter().map(is_in_subgroup).collect();
+        let reference: Vec<bool> = points.iter().map(is_in_subgroup_by_order).collect();
+        assert_eq!(one_by_one, reference);
+        assert!(one_by_one.iter().any(|b| *b) && one_by_one.iter().any(|b| !*b));
+        for n in 0..=19 {
+            for start in [0, 7, 19] {
+                let slice = &points[start..start + n];
+                assert_eq!(
+                    all_in_subgroup(slice),
+                    one_by_one[start..start + n].to_vec(),
+                    "{n} points from {start}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -4,8 +4,8 @@ use ark_ec::AffineRepr;
 use ark_ff::Zero;
 use rand_core::{CryptoRng, RngCore};
 use sero_crypto::curve::{
-    decode_nonidentity_point, decode_nonzero_scalar, encode_point, encode_scalar, generator, mul,
-    random_scalar,
+    decode_nonidentity_point, decode_nonidentity_points, decode_nonzero_scalar, encode_point,
+    encode_scalar, generator, mul, random_scalar,
 };
 use sero_crypto::hash::{hash_to_scalar, tags};
 use sero_crypto::schnorr::{self, SchnorrTags, Signature};
@@ -324,13 +324,18 @@ impl OneTimeAddress {
     }
 
     /// Decodes ZPKr ‖ VPKr ‖ BASEr, each canonical, in the subgroup and not
-    /// the identity.
+    /// the identity (the three subgroup checks computed together); the
+    /// error is the first point's, in that order.
     pub fn from_bytes(b: &[u8]) -> Result<Self, KeyError> {
         check_len("one-time address", b, 96)?;
+        let [zpkr, vpkr, baser]: [Result<_, _>; 3] =
+            decode_nonidentity_points(&[&b[..32], &b[32..64], &b[64..]])
+                .try_into()
+                .expect("three results");
         Ok(OneTimeAddress {
-            zpkr: decode_nonidentity_point(&b[..32]).map_err(KeyError::crypto("ZPKr"))?,
-            vpkr: decode_nonidentity_point(&b[32..64]).map_err(KeyError::crypto("VPKr"))?,
-            baser: decode_nonidentity_point(&b[64..]).map_err(KeyError::crypto("BASEr"))?,
+            zpkr: zpkr.map_err(KeyError::crypto("ZPKr"))?,
+            vpkr: vpkr.map_err(KeyError::crypto("VPKr"))?,
+            baser: baser.map_err(KeyError::crypto("BASEr"))?,
         })
     }
 

@@ -301,8 +301,9 @@ pub fn tx_root(coinbase: &[PlainOutput], txs: &[Transaction]) -> [u8; 32] {
             hash256(tags::TX_ROOT_LEAF, &[&[0], &b])
         })
         .chain(
-            txs.iter()
-                .map(|t| hash256(tags::TX_ROOT_LEAF, &[&[1], &t.to_bytes()])),
+            txs.par_iter()
+                .map(|t| hash256(tags::TX_ROOT_LEAF, &[&[1], &t.to_bytes()]))
+                .collect::<Vec<_>>(),
         )
         .collect();
     if level.is_empty() {

@@ -287,7 +287,8 @@ pub fn validate_stateless_batch(
 ) -> Vec<Result<(), TxError>> {
     let mut results = check_structure_and_signatures_batch(txs);
     let ok: Vec<usize> = (0..txs.len()).filter(|i| results[*i].is_ok()).collect();
-    if !proofs_batch_ok(ok.iter().map(|&i| &txs[i]), params) {
+    let batch: Vec<&Transaction> = ok.iter().map(|&i| &txs[i]).collect();
+    if !proofs_batch_ok(&batch, params) {
         let blame: Vec<(usize, Result<(), TxError>)> = ok
             .par_iter()
             .map(|&i| (i, verify_one_tx_proofs(&txs[i], params)))
@@ -320,15 +321,16 @@ pub fn stateless_batch_ok(txs: &[Transaction], params: &Parameters) -> bool {
     {
         return false;
     }
-    proofs_batch_ok(txs.iter(), params)
+    proofs_batch_ok(&txs.iter().collect::<Vec<_>>(), params)
 }
 
 /// Whether all proofs of `txs` pass as one batch over both circuits (one
 /// final exponentiation, [`batch_verify_groups`]), without blame.
-fn proofs_batch_ok<'a>(txs: impl Iterator<Item = &'a Transaction>, params: &Parameters) -> bool {
+fn proofs_batch_ok(txs: &[&Transaction], params: &Parameters) -> bool {
+    // The statements (a Poseidon hash per output's PKr) in parallel.
+    let statements: Vec<_> = txs.par_iter().map(|t| proof_statements(t)).collect();
     let (mut ins, mut outs) = (vec![], vec![]);
-    for t in txs {
-        let (a, b) = proof_statements(t);
+    for (a, b) in statements {
         ins.extend(a);
         outs.extend(b);
     }

@@ -37,6 +37,7 @@
 
 use crate::validate::{stateless_batch_ok, validate_stateless_batch};
 use crate::{Transaction, TxError};
+use rayon::prelude::*;
 use sero_zk::params::Parameters;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -177,7 +178,7 @@ impl VerifiedCache {
         txs: &[Transaction],
         params: &Parameters,
     ) -> Vec<Result<(), TxError>> {
-        let hashes: Vec<[u8; 32]> = txs.iter().map(Transaction::full_hash).collect();
+        let hashes: Vec<[u8; 32]> = txs.par_iter().map(Transaction::full_hash).collect();
         let todo: Vec<usize> = {
             let mut g = self.lock();
             let todo: Vec<usize> = (0..txs.len())
@@ -211,10 +212,13 @@ impl VerifiedCache {
     /// batch holds; returns whether it held. Nothing is remembered on
     /// failure: each block is then validated (and blamed) on its own.
     pub fn preverify(&self, txs: &[Transaction], params: &Parameters) -> bool {
+        // The hashes (an encoding and BLAKE2b each) in parallel, outside
+        // the lock.
+        let hashes: Vec<[u8; 32]> = txs.par_iter().map(Transaction::full_hash).collect();
         let todo: Vec<(usize, [u8; 32])> = {
             let g = self.lock();
-            txs.iter()
-                .map(Transaction::full_hash)
+            hashes
+                .into_iter()
                 .enumerate()
                 .filter(|(_, h)| !g.set.contains(h))
                 .collect()

@@ -26,6 +26,7 @@ use sero_consensus::ba::{verify_certificate, BaParams, Certificate, DecisionKind
 use sero_ledger::block::Block;
 use sero_ledger::license::LicenseConfig;
 use sero_ledger::tx::Transaction;
+use sero_ledger::DecodeError;
 use std::fmt::Display;
 use std::sync::Mutex;
 use thiserror::Error;
@@ -100,12 +101,48 @@ pub fn serve_blocks(chain: &Chain, from: u64, count: u32) -> Vec<SyncedBlock> {
     out
 }
 
+/// Bytes of block bodies (whole blocks) decoded and verified as one batch
+/// of the pipeline in [`apply_range`].
+pub const PIPELINE_CHUNK_BYTES: usize = 64 << 10;
+
+/// The range cut into chunks of whole blocks of at least
+/// [`PIPELINE_CHUNK_BYTES`] of bodies (the last one may be smaller).
+fn chunks(blocks: Vec<SyncedBlock>) -> Vec<Vec<SyncedBlock>> {
+    let mut out = vec![];
+    let mut cur = vec![];
+    let mut size = 0usize;
+    for b in blocks {
+        size += b.body.len();
+        cur.push(b);
+        if size >= PIPELINE_CHUNK_BYTES {
+            out.push(std::mem::take(&mut cur));
+            size = 0;
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// A chunk decoded and its transactions verified as one batch (`false`:
+/// the batch failed, each block is validated on its own, with blame).
+type Prepared = (Vec<SyncedBlock>, Vec<Result<Block, DecodeError>>, bool);
+
 /// Verifies and applies the synced `blocks` in order as the next blocks of
 /// `node`'s chain, each under the node's lock (taken per block, so RPC
 /// readers get in between), with the consensus `params` and the genesis
 /// licence rule; `peer` names the source in the logs. See the module
 /// documentation for the checks. Blocking: call it off an async runtime's
 /// reactor (`tokio::task::block_in_place`).
+///
+/// A pipeline of two stages: a scoped thread decodes the range chunk by
+/// chunk ([`PIPELINE_CHUNK_BYTES`] of whole blocks; the blocks of a chunk,
+/// and inside each the transactions, in parallel) and verifies each
+/// chunk's transactions as one batch, while this thread applies the
+/// blocks of the chunks before, in order (the apply is serial: each block
+/// builds on the state of the one before). The first block that fails
+/// stops the range, and the decoder with it.
 pub fn apply_range(
     node: &Mutex<Node>,
     params: &BaParams,
@@ -114,89 +151,138 @@ pub fn apply_range(
     blocks: Vec<SyncedBlock>,
 ) -> Result<RangeOutcome, SyncError> {
     let lock = || node.lock().map_err(|_| fatal("node lock poisoned"));
-    let mut applied = 0;
-    // Each block decoded once, the blocks (and inside each the
-    // transactions) in parallel: point decompression and subgroup checks
-    // are half the CPU of a range of private transfers. Transactions this
-    // node already verified (a node a few blocks behind got them by
-    // gossip) are taken decoded from the chain's cache.
+    // Transactions this node already verified (a node a few blocks behind
+    // got them by gossip) are taken decoded from the chain's cache.
     let (chain_params, verified) = {
         let node = lock()?;
         (node.chain.params_arc(), node.chain.verified_cache())
     };
-    let decoded: Vec<_> = blocks
-        .par_iter()
-        .map(|sb| Block::from_parts_with(&sb.header, &sb.body, &|e| verified.decoded(e)))
-        .collect();
-    // The range's transactions in one batch (signatures and proofs),
-    // without the node's lock: each block's apply below then finds them
-    // verified (the chain's cache). A range that fails the batch is
-    // simply validated block by block, with blame.
-    let txs: Vec<Transaction> = decoded
-        .iter()
-        .filter_map(|b| b.as_ref().ok())
-        .flat_map(|b| b.txs.iter().cloned())
-        .collect();
-    if !txs.is_empty() && !verified.preverify(&txs, &chain_params) {
-        tracing::debug!(%peer, "sync: the range's batch failed; validating block by block");
-    }
-    for (sb, block) in blocks.into_iter().zip(decoded) {
-        let mut node = lock()?;
-        let ctx = round_context(&node.chain)?;
-        let block = match block {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(%peer, "sync: malformed block: {e}");
-                break;
+    let chunks = chunks(blocks);
+    // At most one prepared chunk waits while the next is prepared.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Prepared>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for chunk in chunks {
+                // Point decompression and subgroup checks are half the CPU
+                // of a range of private transfers: all cores.
+                let decoded: Vec<_> = chunk
+                    .par_iter()
+                    .map(|sb| {
+                        Block::from_parts_with(&sb.header, &sb.body, &|e| verified.decoded(e))
+                    })
+                    .collect();
+                // The chunk's transactions in one batch (signatures and
+                // proofs), without the node's lock: each block's apply
+                // then finds them verified (the chain's cache).
+                let txs: Vec<Transaction> = decoded
+                    .iter()
+                    .filter_map(|b| b.as_ref().ok())
+                    .flat_map(|b| b.txs.iter().cloned())
+                    .collect();
+                let ok = txs.is_empty() || verified.preverify(&txs, &chain_params);
+                if send.send((chunk, decoded, ok)).is_err() {
+                    // The applier stopped (a bad block, a fork): so do we.
+                    break;
+                }
             }
-        };
-        if block.header.height != ctx.round {
-            break;
-        }
-        if applied == 0 && block.header.parent != ctx.prev_hash {
-            return Ok(RangeOutcome {
-                applied: 0,
-                fork: true,
-            });
-        }
-        let cert = match Certificate::from_bytes(&sb.certificate) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::warn!(%peer, height = ctx.round, "sync: malformed certificate: {e}");
-                break;
+        });
+        let mut applied = 0;
+        for (chunk, decoded, ok) in receive {
+            if !ok {
+                tracing::debug!(%peer, "sync: a batch failed; validating its blocks one by one");
             }
-        };
-        if cert.round != ctx.round || cert.value != block.hash() {
-            tracing::warn!(%peer, height = ctx.round, "sync: certificate is for another block");
-            break;
-        }
-        if let Err(e) = verify_certificate(&ctx, params, &cert) {
-            tracing::warn!(%peer, height = ctx.round, "sync: bad certificate: {e}");
-            break;
-        }
-        let seed = match verify_seal(&node.chain, &ctx.validators, params, license, &block) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(%peer, height = ctx.round, "sync: bad seal: {e}");
-                break;
+            for (sb, block) in chunk.into_iter().zip(decoded) {
+                match apply_one(node, params, license, peer, sb, block, applied == 0)? {
+                    Step::Applied => applied += 1,
+                    Step::Fork => {
+                        return Ok(RangeOutcome {
+                            applied: 0,
+                            fork: true,
+                        })
+                    }
+                    Step::Stop => {
+                        return Ok(RangeOutcome {
+                            applied,
+                            fork: false,
+                        })
+                    }
+                }
             }
-        };
-        let Node { chain, mempool } = &mut *node;
-        if let Err(e) = chain.apply_block_with(&block, seed, sb.certificate) {
-            tracing::warn!(%peer, height = ctx.round, "sync: block refused: {e}");
-            break;
         }
-        if cert.kind == DecisionKind::Final {
-            chain
-                .db()
-                .set_finalized(block.header.height)
-                .map_err(fatal)?;
-        }
-        mempool.prune(chain);
-        applied += 1;
-    }
-    Ok(RangeOutcome {
-        applied,
-        fork: false,
+        Ok(RangeOutcome {
+            applied,
+            fork: false,
+        })
     })
+}
+
+/// What became of one block of a range.
+enum Step {
+    Applied,
+    /// The range's first block does not extend our tip.
+    Fork,
+    /// Refused (logged): the range stops here.
+    Stop,
+}
+
+/// Checks and applies one decoded block of a range (see [`apply_range`]).
+fn apply_one(
+    node: &Mutex<Node>,
+    params: &BaParams,
+    license: Option<&LicenseConfig>,
+    peer: &dyn Display,
+    sb: SyncedBlock,
+    block: Result<Block, DecodeError>,
+    first: bool,
+) -> Result<Step, SyncError> {
+    let mut node = node.lock().map_err(|_| fatal("node lock poisoned"))?;
+    let ctx = round_context(&node.chain)?;
+    let block = match block {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(%peer, "sync: malformed block: {e}");
+            return Ok(Step::Stop);
+        }
+    };
+    if block.header.height != ctx.round {
+        return Ok(Step::Stop);
+    }
+    if first && block.header.parent != ctx.prev_hash {
+        return Ok(Step::Fork);
+    }
+    let cert = match Certificate::from_bytes(&sb.certificate) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(%peer, height = ctx.round, "sync: malformed certificate: {e}");
+            return Ok(Step::Stop);
+        }
+    };
+    if cert.round != ctx.round || cert.value != block.hash() {
+        tracing::warn!(%peer, height = ctx.round, "sync: certificate is for another block");
+        return Ok(Step::Stop);
+    }
+    if let Err(e) = verify_certificate(&ctx, params, &cert) {
+        tracing::warn!(%peer, height = ctx.round, "sync: bad certificate: {e}");
+        return Ok(Step::Stop);
+    }
+    let seed = match verify_seal(&node.chain, &ctx.validators, params, license, &block) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(%peer, height = ctx.round, "sync: bad seal: {e}");
+            return Ok(Step::Stop);
+        }
+    };
+    let Node { chain, mempool } = &mut *node;
+    if let Err(e) = chain.apply_block_with(&block, seed, sb.certificate) {
+        tracing::warn!(%peer, height = ctx.round, "sync: block refused: {e}");
+        return Ok(Step::Stop);
+    }
+    if cert.kind == DecisionKind::Final {
+        chain
+            .db()
+            .set_finalized(block.header.height)
+            .map_err(fatal)?;
+    }
+    mempool.prune(chain);
+    Ok(Step::Applied)
 }

@@ -2,7 +2,11 @@
 //! Every proof a node receives is decompressed and its `B` checked in G2;
 //! `g2/psi` is the check in use (`sero_zk::g2`), `g2/arkworks` the
 //! `ψ(P) = [6x₀²]P` check it replaced; `g2/all_in_g2/*` the batched check
-//! of a transaction's (4) and a full vector's (8) points.
+//! of a transaction's (4) and a full vector's (8) points. `proof/*`:
+//! a whole proof decoded (`from_bytes`, with its G2 check), decompressed
+//! alone (`deferred`, no G2 check), four and eight decompressed together
+//! (`many/*`, per proof eight per vector pass), and arkworks' own
+//! decompression (`arkworks`, `Validate::No`) for comparison.
 
 use ark_bn254::{Fr, G2Projective};
 use ark_ec::{short_weierstrass::SWCurveConfig, CurveGroup, PrimeGroup};
@@ -38,6 +42,26 @@ fn bench_decode(c: &mut Criterion) {
     c.bench_function("proof/from_bytes", |x| {
         x.iter(|| ZkProof::from_bytes(black_box(&bytes)).expect("decodes"))
     });
+    c.bench_function("proof/deferred", |x| {
+        x.iter(|| ZkProof::from_bytes_deferred(black_box(&bytes)).expect("decodes"))
+    });
+    c.bench_function("proof/arkworks", |x| {
+        use ark_serialize::{CanonicalDeserialize, Compress, Validate};
+        x.iter(|| {
+            ark_groth16::Proof::<ark_bn254::Bn254>::deserialize_with_mode(
+                black_box(&bytes[..]),
+                Compress::Yes,
+                Validate::No,
+            )
+            .expect("decodes")
+        })
+    });
+    for n in [4usize, 8] {
+        let many: Vec<&[u8]> = (0..n).map(|_| &bytes[..]).collect();
+        c.bench_function(&format!("proof/many/{n}"), |x| {
+            x.iter(|| ZkProof::many_from_bytes_deferred(black_box(&many)))
+        });
+    }
 }
 
 criterion_group!(benches, bench_decode);

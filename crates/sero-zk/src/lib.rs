@@ -12,7 +12,9 @@
 //!   `*ProofPrivate` pair.
 //! * [`params`]: parameter generation (insecure development seed), the
 //!   versioned file format and the verifying-key hash.
-//! * [`proof`]: proving (in parallel), verification and batch verification.
+//! * [`proof`]: proving (in parallel), verification and batch verification;
+//!   [`decompress`]: the proofs' points from their compressed encoding,
+//!   many at once.
 //! * [`qap`]: the R1CS-to-QAP reductions (arkworks' for the development
 //!   parameters, snarkjs's for ceremony parameters) and the circuits'
 //!   constraint matrices.
@@ -20,6 +22,7 @@
 //! This crate does no IO beyond the explicit `Read`/`Write` of parameters.
 
 pub mod circuits;
+pub mod decompress;
 mod error;
 pub mod g1_lanes;
 pub mod g2;

@@ -345,10 +345,17 @@ pub fn verify_certificate(
             return Err(MessageError::DuplicateVoter);
         }
     }
+    // The votes' signatures and credentials in parallel; the first
+    // failure in vote order is the error.
+    use rayon::prelude::*;
+    let checked: Vec<_> = cert
+        .votes
+        .par_iter()
+        .map(|v| verify_vote(ctx, params, v))
+        .collect();
     let mut weight = 0u64;
-    for v in &cert.votes {
-        let checked = verify_vote(ctx, params, v)?;
-        weight = weight.saturating_add(checked.weight);
+    for c in checked {
+        weight = weight.saturating_add(c?.weight);
     }
     let total = ctx.validators.total();
     let ok = match cert.kind {
