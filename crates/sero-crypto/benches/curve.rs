@@ -60,6 +60,18 @@ fn bench_curve(c: &mut Criterion) {
     c.bench_function("curve/decode_point", |b| {
         b.iter(|| decode_point(black_box(&e)))
     });
+    // A PKr's three points: one at a time, and together (the subgroup
+    // checks' exponentiations in one pass of IFMA lanes).
+    c.bench_function("curve/decode_three/one_at_a_time", |b| {
+        b.iter(|| {
+            (0..3)
+                .map(|_| sero_crypto::curve::decode_nonidentity_point(black_box(&e)))
+                .collect::<Vec<_>>()
+        })
+    });
+    c.bench_function("curve/decode_three/together", |b| {
+        b.iter(|| sero_crypto::curve::decode_nonidentity_points(black_box(&[&e, &e, &e])))
+    });
 }
 
 criterion_group!(benches, bench_curve);

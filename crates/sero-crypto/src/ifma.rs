@@ -210,7 +210,8 @@ pub fn pow_many<F: PrimeField>(
         // SAFETY: the CPU has the instructions (checked above).
         let r = unsafe { pow_rows(m, schedule, width, &rows) };
         out.extend(
-            (0..chunk.len()).map(|l| field_of::<F>(canonical(core::array::from_fn(|k| r[k][l]), &m.p))),
+            (0..chunk.len())
+                .map(|l| field_of::<F>(canonical(core::array::from_fn(|k| r[k][l]), &m.p))),
         );
     }
     out

@@ -207,8 +207,8 @@ pub fn decompress_proofs(
     // Roots of A and C, and δ of each B, in the order pushed above.
     let mut next = first.into_iter();
     // (A, C, δ of B) per proof that parsed.
-    let mut stage: Vec<Option<Result<(G1Affine, G1Affine, Option<Fq>), ZkError>>> =
-        Vec::with_capacity(parts.len());
+    type Staged = Result<(G1Affine, G1Affine, Option<Fq>), ZkError>;
+    let mut stage: Vec<Option<Staged>> = Vec::with_capacity(parts.len());
     let mut second = vec![];
     for p in &parts {
         let Ok((a, b, cc)) = p else {
