@@ -5,10 +5,12 @@
 //! range a peer sends, and `sero bench sync` calls it on the ranges a
 //! store serves, so the benchmark times the node's own code.
 //!
-//! Per range: every block is decoded once, and the transactions of all of
-//! them are verified as one batch ([`VerifiedCache::preverify`]: signatures
-//! and proofs, no blame; when it fails nothing is remembered and each block
-//! is validated on its own). Then per block, in order: height, parent, the
+//! Per range, as a pipeline of two stages (see [`apply_range`]): every
+//! block is decoded once, chunk by chunk, and the transactions of each
+//! chunk are verified as one batch ([`VerifiedCache::preverify`]:
+//! signatures and proofs, no blame; when it fails nothing is remembered
+//! and each block is validated on its own), while the blocks of the chunks
+//! before are applied. Per block, in order: height, parent, the
 //! certificate (for this block, of this round, enough valid votes of the
 //! validators at the parent), the seal ([`verify_seal`]), every ledger rule
 //! with the block's apply ([`Chain::apply_block_with`], one atomic write),
