@@ -193,6 +193,14 @@ pub struct Chain {
     prune_depth: Option<u64>,
 }
 
+/// The in-memory state after a validated block, computed by the
+/// validation (to check the header's note root and state root) and
+/// installed by the commit.
+struct After {
+    frontier: Frontier,
+    acc: LtHash,
+}
+
 /// Most old bodies one block's write prunes (a node that turns pruning on
 /// with a long history catches up over the next blocks; in steady state
 /// each block prunes one).
@@ -439,8 +447,8 @@ impl Chain {
         };
         let g = genesis()?;
         if chain.tip.is_none() {
-            let (effects, frontier) = chain.validate_genesis(&g)?;
-            chain.commit(&g.block, effects, frontier)?;
+            let (effects, after) = chain.validate_genesis(&g)?;
+            chain.commit(&g.block, effects, after)?;
         } else {
             let stored = chain
                 .header(0)?
@@ -550,11 +558,7 @@ impl Chain {
     /// ([`build_block`](Self::build_block)) and the validator
     /// ([`validate_block`](Self::validate_block)) both compute it here;
     /// [`commit`](Self::commit) adds the same entries from the effects.
-    fn state_root_after(
-        &self,
-        exec: &BlockExec,
-        txs: &[Transaction],
-    ) -> Result<[u8; 32], ChainError> {
+    fn state_acc_after(&self, exec: &BlockExec, txs: &[Transaction]) -> Result<LtHash, ChainError> {
         let spent: Vec<(Spent, [u8; 32])> = txs
             .iter()
             .flat_map(|t| &t.inputs)
@@ -565,9 +569,7 @@ impl Chain {
                 ]
             })
             .collect();
-        Ok(self
-            .acc_after(&exec.overlay, spent.iter().map(|(k, id)| (*k, id)))?
-            .root())
+        self.acc_after(&exec.overlay, spent.iter().map(|(k, id)| (*k, id)))
     }
 
     /// The contract state at the tip, as a snapshot that stays consistent
@@ -855,7 +857,7 @@ impl Chain {
     /// The genesis rules: height 0, no parent, the seal naming this
     /// configuration and these validators, SERO-only coinbase, no
     /// transactions. Reads only.
-    fn validate_genesis(&self, g: &GenesisBlock) -> Result<(BlockEffects, Frontier), ChainError> {
+    fn validate_genesis(&self, g: &GenesisBlock) -> Result<(BlockEffects, After), ChainError> {
         let (block, h) = (&g.block, &g.block.header);
         if self.tip.is_some() || h.height != 0 {
             return Err(ChainError::Genesis("not block 0 of an empty store".into()));
@@ -891,23 +893,22 @@ impl Chain {
         let (mut e, frontier) = self.note_effects(block, 0, [0; 32], &[])?;
         e.registry = registry.records().map(|(k, v)| (*k, v.clone())).collect();
         e.seed = g.seed;
-        Ok((e, frontier))
+        // The genesis spends nothing and runs no contract.
+        let acc = self.state_acc.clone();
+        Ok((e, After { frontier, acc }))
     }
 
     /// Checks every rule for `block` as the next block and returns what to
     /// write (with the parent's seed and no certificate; see
     /// [`apply_block_with`](Self::apply_block_with)). Reads only.
     pub fn validate_block(&self, block: &Block) -> Result<BlockEffects, ChainError> {
-        self.validate_block_frontier(block).map(|(e, _)| e)
+        self.validate_block_after(block).map(|(e, _)| e)
     }
 
-    /// [`validate_block`](Self::validate_block) and the note tree's
-    /// frontier after the block (computed to check the header's note root;
-    /// the commit keeps it rather than appending the leaves again).
-    fn validate_block_frontier(
-        &self,
-        block: &Block,
-    ) -> Result<(BlockEffects, Frontier), ChainError> {
+    /// [`validate_block`](Self::validate_block) and the state after the
+    /// block that the validation computed to check the header (the commit
+    /// installs it rather than computing it again).
+    fn validate_block_after(&self, block: &Block) -> Result<(BlockEffects, After), ChainError> {
         let (height, parent) = self.expected_next();
         let h = &block.header;
         if height == 0 {
@@ -1064,7 +1065,8 @@ impl Chain {
                     .unwrap_or_default()
             })
             .collect();
-        if h.state_root != self.state_root_after(&exec, &block.txs)? {
+        let acc = self.state_acc_after(&exec, &block.txs)?;
+        if h.state_root != acc.root() {
             return Err(ChainError::StateRoot);
         }
         let (mut e, frontier) = self.note_effects(block, height, parent, &extra)?;
@@ -1075,7 +1077,7 @@ impl Chain {
             .map(|k| (*k, registry.get(k).expect("written").clone()))
             .collect();
         e.seed = self.db.seed_at(height - 1)?.unwrap_or_default();
-        Ok((e, frontier))
+        Ok((e, After { frontier, acc }))
     }
 
     /// The note root and leaf count after `block` with the contract notes
@@ -1220,8 +1222,8 @@ impl Chain {
     /// parent's round seed and storing no certificate (the dev chain and
     /// tests; consensus nodes use [`apply_block_with`](Self::apply_block_with)).
     pub fn apply_block(&mut self, block: &Block) -> Result<(), ChainError> {
-        let (effects, frontier) = self.validate_block_frontier(block)?;
-        self.commit(block, effects, frontier)
+        let (effects, after) = self.validate_block_after(block)?;
+        self.commit(block, effects, after)
     }
 
     /// Validates and applies `block` with the round `seed` after it and its
@@ -1233,27 +1235,32 @@ impl Chain {
         seed: [u8; 32],
         certificate: Vec<u8>,
     ) -> Result<(), ChainError> {
-        let (mut effects, frontier) = self.validate_block_frontier(block)?;
+        let (mut effects, after) = self.validate_block_after(block)?;
         effects.seed = seed;
         effects.certificate = certificate;
-        self.commit(block, effects, frontier)
+        self.commit(block, effects, after)
     }
 
-    /// Writes validated effects, then updates the in-memory state;
-    /// `frontier` is the note tree's after the block (from the validation:
-    /// the tree with the effects' leaves appended).
+    /// Writes validated effects, then updates the in-memory state to
+    /// `after` (the validation's note-tree frontier and state accumulator
+    /// after the block: the tree with the effects' leaves appended, the
+    /// accumulator with their contract changes and spent entries).
     fn commit(
         &mut self,
         block: &Block,
         mut effects: BlockEffects,
-        frontier: Frontier,
+        after: After,
     ) -> Result<(), ChainError> {
-        let spent = effects
-            .nullifiers
-            .iter()
-            .map(|n| (Spent::Nullifier, n))
-            .chain(effects.tils.iter().map(|(t, _)| (Spent::Til, t)));
-        let acc = self.acc_after(effects.evm_changes.iter().map(|(k, v)| (k, v)), spent)?;
+        let After { frontier, acc } = after;
+        debug_assert!({
+            let spent = effects
+                .nullifiers
+                .iter()
+                .map(|n| (Spent::Nullifier, n))
+                .chain(effects.tils.iter().map(|(t, _)| (Spent::Til, t)));
+            self.acc_after(effects.evm_changes.iter().map(|(k, v)| (k, v)), spent)
+                .is_ok_and(|a| a == acc)
+        });
         effects.state_acc = acc.to_bytes();
         if effects.height > 0 {
             effects.prune = self.prune_list(effects.height)?;
@@ -1431,7 +1438,7 @@ impl Chain {
                 tx_root: [0; 32],
                 note_root: Base::from(0u64),
                 leaf_count: 0,
-                state_root: self.state_root_after(&exec, &txs)?,
+                state_root: self.state_acc_after(&exec, &txs)?.root(),
                 validators_hash: next_validators,
                 seal,
             },

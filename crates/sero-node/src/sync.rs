@@ -152,11 +152,10 @@ pub fn apply_range(
     peer: &dyn Display,
     blocks: Vec<SyncedBlock>,
 ) -> Result<RangeOutcome, SyncError> {
-    let lock = || node.lock().map_err(|_| fatal("node lock poisoned"));
     // Transactions this node already verified (a node a few blocks behind
     // got them by gossip) are taken decoded from the chain's cache.
     let (chain_params, verified) = {
-        let node = lock()?;
+        let node = node.lock().map_err(|_| fatal("node lock poisoned"))?;
         (node.chain.params_arc(), node.chain.verified_cache())
     };
     let chunks = chunks(blocks);

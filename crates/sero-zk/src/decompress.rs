@@ -130,14 +130,13 @@ fn no_point() -> ZkError {
     ZkError::ProofEncoding("point: no curve point has this x coordinate".into())
 }
 
-/// A G1 point from its parse and the next exponentiation result (`None`:
+/// A G1 point from its parse and the next `(x³ + b, (x³ + b)^((p+1)/4))` (`None`:
 /// `x³ + b` is not a square).
-fn g1_point(p: &Parsed<Fq>, roots: &mut impl Iterator<Item = Fq>) -> Option<G1Affine> {
+fn g1_point(p: &Parsed<Fq>, roots: &mut impl Iterator<Item = (Fq, Fq)>) -> Option<G1Affine> {
     match p {
         Parsed::Identity => Some(G1Affine::zero()),
         Parsed::X { x, larger } => {
-            let rhs = x.square() * x + ark_bn254::g1::Config::COEFF_B;
-            let r = roots.next().expect("one root per point");
+            let (rhs, r) = roots.next().expect("one root per point");
             (r.square() == rhs).then(|| G1Affine::new_unchecked(*x, select(r, *larger)))
         }
     }
@@ -203,11 +202,12 @@ pub fn decompress_proofs(
             Ok((a, b, cc))
         })());
     }
-    let first = pow_p_plus_one_div_four(&first);
-    // Roots of A and C, and δ of each B, in the order pushed above.
-    let mut next = first.into_iter();
-    // (A, C, δ of B) per proof that parsed.
-    type Staged = Result<(G1Affine, G1Affine, Option<Fq>), ZkError>;
+    // (value, value^((p+1)/4)) for A and C, and for the norm of each B,
+    // in the order pushed above.
+    let roots = pow_p_plus_one_div_four(&first);
+    let mut next = first.into_iter().zip(roots);
+    // (A, C, δ of B: zero where B needs none) per proof that parsed.
+    type Staged = Result<(G1Affine, G1Affine, Fq), ZkError>;
     let mut stage: Vec<Option<Staged>> = Vec::with_capacity(parts.len());
     let mut second = vec![];
     for p in &parts {
@@ -219,8 +219,8 @@ pub fn decompress_proofs(
         let cc = g1_point(cc, &mut next);
         let delta = match b {
             Twist::Pending { rhs, .. } => {
-                let alpha = next.next().expect("one root per point");
-                (alpha.square() == rhs.norm()).then(|| {
+                let (norm, alpha) = next.next().expect("one root per point");
+                (alpha.square() == norm).then(|| {
                     let d = (alpha + rhs.c0) * c.half;
                     second.push(d);
                     d
@@ -229,7 +229,7 @@ pub fn decompress_proofs(
             _ => Some(Fq::zero()),
         };
         stage.push(Some(match (a, cc, delta) {
-            (Some(a), Some(cc), Some(d)) => Ok((a, cc, Some(d))),
+            (Some(a), Some(cc), Some(d)) => Ok((a, cc, d)),
             _ => Err(no_point()),
         }));
     }
@@ -248,7 +248,6 @@ pub fn decompress_proofs(
                     G2Affine::new_unchecked(x, select(y, larger))
                 }
                 Twist::Pending { x, rhs, larger } => {
-                    let delta = delta.expect("δ of a pending B");
                     let r = next.next().expect("one root per δ");
                     let y = root_from(&rhs, &delta, &r)
                         .or_else(|| rhs.sqrt())
