@@ -30,7 +30,7 @@ use sero_ledger::validate::{check_block_nullifiers, validate_stateful, LedgerVie
 use sero_ledger::verified::VerifiedCache;
 use sero_ledger::{DecodeError, TxError};
 use sero_state::{BlockEffects, StateDb, StateError};
-use sero_tree::{cm_auth, Anchors, Frontier, MerklePath, WitnessTree};
+use sero_tree::{cm_auth, cm_auth_many, Anchors, Frontier, MerklePath, WitnessTree};
 use sero_zk::params::Parameters;
 use std::collections::HashSet;
 use std::path::Path;
@@ -1105,13 +1105,11 @@ impl Chain {
                 })?);
             }
         }
-        for cm in cms {
-            let pos = frontier.len();
-            frontier
-                .append(cm_auth(pos, cm))
-                .map_err(|_| ChainError::TreeFull)?;
-        }
-        Ok((frontier.root(), frontier.len()))
+        let leaves = cm_auth_many(frontier.len(), &cms);
+        let nodes = frontier
+            .append_batch(&leaves)
+            .map_err(|_| ChainError::TreeFull)?;
+        Ok((nodes.root(), frontier.len()))
     }
 
     /// Runs the contract actions of `txs` in order ([`BlockExec`]); an
@@ -1167,23 +1165,18 @@ impl Chain {
             }
         }
         // The leaves `CMauth(position, cm)` in parallel (a hash each), then
-        // the frontier in order.
+        // the tree's new nodes once, level by level (the store keeps them).
         use rayon::prelude::*;
         let mut frontier = self.frontier.clone();
-        let first = frontier.len();
-        let leaf_values: Vec<Base> = records
-            .par_iter()
-            .enumerate()
-            .map(|(i, r)| cm_auth(first + i as u64, r.cm_out()))
-            .collect();
-        let mut leaves = Vec::with_capacity(records.len());
-        for leaf in &leaf_values {
-            frontier.append(*leaf).map_err(|_| ChainError::TreeFull)?;
-            leaves.push(encode_base(leaf));
-        }
-        if h.note_root != frontier.root() || h.leaf_count != frontier.len() {
+        let cms: Vec<Base> = records.iter().map(OutputRecord::cm_out).collect();
+        let leaf_values = cm_auth_many(frontier.len(), &cms);
+        let nodes = frontier
+            .append_batch(&leaf_values)
+            .map_err(|_| ChainError::TreeFull)?;
+        if h.note_root != nodes.root() || h.leaf_count != frontier.len() {
             return Err(ChainError::NoteRoot);
         }
+        let leaves = leaf_values.iter().map(encode_base).collect();
         let mut tils = vec![];
         let mut txids = vec![];
         let mut nullifiers = vec![];
@@ -1214,6 +1207,8 @@ impl Chain {
             receipts: vec![],
             state_acc: vec![],
             prune: vec![],
+            tree_nodes: Some(nodes),
+            finalize: false,
         };
         Ok((effects, frontier))
     }
@@ -1226,18 +1221,31 @@ impl Chain {
         self.commit(block, effects, after)
     }
 
+    /// Validates and applies `block` as [`apply_block`](Self::apply_block)
+    /// does, and makes it the finalized height in the same write (a single
+    /// producer's dev chain: every block is final at once).
+    pub fn apply_final_block(&mut self, block: &Block) -> Result<(), ChainError> {
+        let (mut effects, after) = self.validate_block_after(block)?;
+        effects.finalize = true;
+        self.commit(block, effects, after)
+    }
+
     /// Validates and applies `block` with the round `seed` after it and its
     /// consensus `certificate` (may be empty, and stored later with
-    /// [`StateDb::put_certificate`]), in one atomic write.
+    /// [`StateDb::put_certificate`]), in one atomic write; with `finalize`
+    /// (a Final certificate) the block becomes the finalized height in the
+    /// same write ([`StateDb::set_finalized`]).
     pub fn apply_block_with(
         &mut self,
         block: &Block,
         seed: [u8; 32],
         certificate: Vec<u8>,
+        finalize: bool,
     ) -> Result<(), ChainError> {
         let (mut effects, after) = self.validate_block_after(block)?;
         effects.seed = seed;
         effects.certificate = certificate;
+        effects.finalize = finalize;
         self.commit(block, effects, after)
     }
 
@@ -1252,15 +1260,6 @@ impl Chain {
         after: After,
     ) -> Result<(), ChainError> {
         let After { frontier, acc } = after;
-        debug_assert!({
-            let spent = effects
-                .nullifiers
-                .iter()
-                .map(|n| (Spent::Nullifier, n))
-                .chain(effects.tils.iter().map(|(t, _)| (Spent::Til, t)));
-            self.acc_after(effects.evm_changes.iter().map(|(k, v)| (k, v)), spent)
-                .is_ok_and(|a| a == acc)
-        });
         effects.state_acc = acc.to_bytes();
         if effects.height > 0 {
             effects.prune = self.prune_list(effects.height)?;
@@ -1274,7 +1273,6 @@ impl Chain {
         self.frontier = frontier;
         // The header's note root is the frontier's (checked by the
         // validation): no need to hash the 32 levels again.
-        debug_assert_eq!(block.header.note_root, self.frontier.root());
         self.anchors.push(block.header.note_root);
         for (k, v) in &effects.registry {
             self.registry.insert(*k, v.clone());

@@ -94,13 +94,54 @@ fn decode_with(
 /// `x² = (1 − y²)/(a − d·y²)` is solved here by [`crate::sqrt::sqrt_ratio`]
 /// (no separate inversion; table-based Tonelli–Shanks).
 pub fn xs_from_y(y: &Base) -> Option<(Base, Base)> {
+    let (num, den) = x_squared_ratio(y);
+    ordered_roots(crate::sqrt::sqrt_ratio(&num, &den)?)
+}
+
+/// `(1 − y², a − d·y²)`: `x²` as a ratio.
+fn x_squared_ratio(y: &Base) -> (Base, Base) {
     let y2 = y.square();
-    let num = Base::one() - y2;
-    let den = EdwardsConfig::COEFF_A - y2 * EdwardsConfig::COEFF_D;
-    let x = crate::sqrt::sqrt_ratio(&num, &den)?;
-    // Order the roots exactly as arkworks does.
+    (
+        Base::one() - y2,
+        EdwardsConfig::COEFF_A - y2 * EdwardsConfig::COEFF_D,
+    )
+}
+
+/// `±x`, smaller first, exactly as arkworks orders them.
+fn ordered_roots(x: Base) -> Option<(Base, Base)> {
     let neg_x = -x;
     Some(if x <= neg_x { (x, neg_x) } else { (neg_x, x) })
+}
+
+/// [`decode_point_on_curve`] of each encoding, the square roots computed
+/// together ([`crate::sqrt::sqrt_ratio_many`]). Each result is the one
+/// `decode_point_on_curve` gives for its encoding.
+pub fn decode_points_on_curve(encodings: &[&[u8]]) -> Vec<Result<Point, CryptoError>> {
+    // The y of each encoding whose bytes parse (their roots are needed).
+    let ys: Vec<Option<Base>> = encodings
+        .iter()
+        .map(|b| {
+            let b: &[u8; 32] = (*b).try_into().ok()?;
+            let mut yb = *b;
+            yb[31] &= 0x3f;
+            (b[31] & 0x40 == 0)
+                .then(|| base_from_canonical(&yb).ok())
+                .flatten()
+        })
+        .collect();
+    let ratios: Vec<(Base, Base)> = ys.iter().flatten().map(x_squared_ratio).collect();
+    let mut roots = crate::sqrt::sqrt_ratio_many(&ratios).into_iter();
+    encodings
+        .iter()
+        .zip(&ys)
+        .map(|(b, y)| {
+            let xs = match y {
+                Some(_) => roots.next().expect("one root per parsed y"),
+                None => None, // decode_with reports the parse error
+            };
+            decode_with(b, |_| xs.and_then(ordered_roots))
+        })
+        .collect()
 }
 
 /// The decoder before [`xs_from_y`]: arkworks' inversion and generic
@@ -129,14 +170,13 @@ pub fn decode_nonidentity_point(bytes: &[u8]) -> Result<Point, CryptoError> {
     Ok(p)
 }
 
-/// [`decode_nonidentity_point`] of each encoding, with the subgroup checks
-/// of all the points computed together
+/// [`decode_nonidentity_point`] of each encoding, with the square roots
+/// and the subgroup checks of all the points computed together
 /// ([`crate::subgroup::all_in_subgroup`]: eight exponentiations per vector
 /// pass where the CPU has AVX-512 IFMA). Each result is the one
 /// `decode_nonidentity_point` gives for its encoding.
 pub fn decode_nonidentity_points(encodings: &[&[u8]]) -> Vec<Result<Point, CryptoError>> {
-    let on_curve: Vec<Result<Point, CryptoError>> =
-        encodings.iter().map(|b| decode_point_on_curve(b)).collect();
+    let on_curve = decode_points_on_curve(encodings);
     let points: Vec<Point> = on_curve
         .iter()
         .filter_map(|r| r.as_ref().ok())
@@ -416,6 +456,37 @@ mod tests {
             let y = Base::from(k);
             assert_eq!(xs_from_y(&y), Point::get_xs_from_y_unchecked(y));
             assert_eq!(xs_from_y(&-y), Point::get_xs_from_y_unchecked(-y));
+        }
+    }
+
+    #[test]
+    fn batched_decoding_equals_one_at_a_time() {
+        // Valid points of both signs, the identity, every bad encoding,
+        // random bytes and wrong lengths, in batches of every length up to
+        // three vector passes, each rotated so every kind sits in every lane.
+        let mut r = rng();
+        let mut pool: Vec<Vec<u8>> =
+            vec![encode_point(&Point::zero()).to_vec(), vec![1; 31], vec![]];
+        for _ in 0..6 {
+            let p = mul(&generator(), &Scalar::rand(&mut r));
+            pool.push(encode_point(&p).to_vec());
+            pool.push(encode_point(&-p).to_vec());
+            let mut random = [0u8; 32];
+            rand::RngCore::fill_bytes(&mut r, &mut random);
+            pool.push(random.to_vec());
+        }
+        let good = mul(&generator(), &Scalar::rand(&mut r));
+        pool.extend(bad_encodings::all(&good).into_iter().map(|(_, b)| b));
+        for n in 0..=pool.len().min(25) {
+            for rot in [0, 3, 7] {
+                let batch: Vec<&[u8]> = (0..n)
+                    .map(|i| pool[(i * 5 + rot) % pool.len()].as_slice())
+                    .collect();
+                let want: Vec<_> = batch.iter().map(|b| decode_point_on_curve(b)).collect();
+                assert_eq!(decode_points_on_curve(&batch), want, "{n} encodings");
+                let want: Vec<_> = batch.iter().map(|b| decode_nonidentity_point(b)).collect();
+                assert_eq!(decode_nonidentity_points(&batch), want, "{n} encodings");
+            }
         }
     }
 

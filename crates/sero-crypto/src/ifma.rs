@@ -44,6 +44,16 @@ pub fn available() -> bool {
         && is_x86_feature_detected!("avx512ifma")
 }
 
+/// The lanes' constants of Baby Jubjub's base field (BN254's scalar
+/// field), built once; `None` where the CPU lacks the instructions. Shared
+/// by the square roots of point decompression, the subgroup check and the
+/// lane Poseidon.
+pub fn base_modulus() -> Option<&'static Modulus> {
+    static M: std::sync::OnceLock<Option<Modulus>> = std::sync::OnceLock::new();
+    M.get_or_init(|| available().then(Modulus::of::<crate::curve::Base>))
+        .as_ref()
+}
+
 /// 4 little-endian 64-bit words → 5 limbs of 52 bits (input < 2^260).
 pub fn to_limbs(w: [u64; 4]) -> [u64; 5] {
     [

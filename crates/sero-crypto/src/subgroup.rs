@@ -54,9 +54,6 @@ struct Miller {
     b: Base,
     /// Sliding-window schedule of `(p − 1) / 8`.
     schedule: Vec<(u32, usize)>,
-    /// The lanes' modulus, where the CPU has AVX-512 IFMA.
-    #[cfg(target_arch = "x86_64")]
-    lanes: Option<crate::ifma::Modulus>,
 }
 
 /// Edwards `(x, y)` to Montgomery `(u, v) = ((1 + y)/(1 − y), u/x)`; only
@@ -104,8 +101,6 @@ fn miller() -> &'static Miller {
             u4,
             b,
             schedule: crate::sqrt::window_schedule(&exponent.to_bits_be(), POW_WIDTH),
-            #[cfg(target_arch = "x86_64")]
-            lanes: crate::ifma::available().then(crate::ifma::Modulus::of::<Base>),
         }
     })
 }
@@ -172,7 +167,7 @@ fn pow_exponent(f: &Base) -> Base {
 /// [`pow_exponent`] of every value, in lanes where the CPU can.
 fn pow_many(values: &[Base]) -> Vec<Base> {
     #[cfg(target_arch = "x86_64")]
-    if let (Some(m), true) = (&miller().lanes, values.len() >= 2) {
+    if let (Some(m), true) = (crate::ifma::base_modulus(), values.len() >= 2) {
         return crate::ifma::pow_many(m, &miller().schedule, POW_WIDTH, values);
     }
     values.iter().map(pow_exponent).collect()

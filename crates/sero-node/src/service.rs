@@ -656,14 +656,12 @@ impl Service {
         let started = self.round.as_ref().map(|r| r.started.elapsed());
         let mut node = self.lock()?;
         let Node { chain, mempool } = &mut *node;
-        tokio::task::block_in_place(|| chain.apply_block_with(block, seed, cert.to_bytes()))
-            .map_err(fatal)?;
-        if kind == DecisionKind::Final {
-            chain
-                .db()
-                .set_finalized(block.header.height)
-                .map_err(fatal)?;
-        }
+        // A Final block is finalized in the same write.
+        let finalize = kind == DecisionKind::Final;
+        tokio::task::block_in_place(|| {
+            chain.apply_block_with(block, seed, cert.to_bytes(), finalize)
+        })
+        .map_err(fatal)?;
         mempool.prune(chain);
         drop(node);
         self.empty_streak = if matches!(block.header.seal, Seal::Empty) {

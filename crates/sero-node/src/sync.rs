@@ -13,8 +13,8 @@
 //! before are applied. Per block, in order: height, parent, the
 //! certificate (for this block, of this round, enough valid votes of the
 //! validators at the parent), the seal ([`verify_seal`]), every ledger rule
-//! with the block's apply ([`Chain::apply_block_with`], one atomic write),
-//! the finalized height when the certificate is Final, and the mempool
+//! with the block's apply ([`Chain::apply_block_with`], one atomic write,
+//! with the finalized height when the certificate is Final), and the mempool
 //! pruned of what the block spent. The first block that fails stops the
 //! range: the blocks before it stay applied, nothing of it or after it is.
 //!
@@ -274,15 +274,10 @@ fn apply_one(
         }
     };
     let Node { chain, mempool } = &mut *node;
-    if let Err(e) = chain.apply_block_with(&block, seed, sb.certificate) {
+    let finalize = cert.kind == DecisionKind::Final;
+    if let Err(e) = chain.apply_block_with(&block, seed, sb.certificate, finalize) {
         tracing::warn!(%peer, height = ctx.round, "sync: block refused: {e}");
         return Ok(Step::Stop);
-    }
-    if cert.kind == DecisionKind::Final {
-        chain
-            .db()
-            .set_finalized(block.header.height)
-            .map_err(fatal)?;
     }
     mempool.prune(chain);
     Ok(Step::Applied)

@@ -43,7 +43,7 @@ fn chain(dir: &std::path::Path) -> Chain {
         let parent = chain.header(h - 1).unwrap().unwrap();
         seed = round_seed(&seed, None, h);
         chain
-            .apply_block_with(&Block::empty(h, &parent), seed, vec![])
+            .apply_block_with(&Block::empty(h, &parent), seed, vec![], false)
             .unwrap();
     }
     chain.db().set_finalized(6).unwrap();

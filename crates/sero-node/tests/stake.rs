@@ -576,7 +576,7 @@ fn seals_licences_empty_blocks_seeds_and_genesis() {
     // Block 1, licensed, with a seed and a certificate.
     let b1 = build(&chain, proposed(g, Some(lic)));
     chain
-        .apply_block_with(&b1, [7; 32], b"cert".to_vec())
+        .apply_block_with(&b1, [7; 32], b"cert".to_vec(), false)
         .unwrap();
     assert_eq!(chain.seed(1).unwrap(), Some([7; 32]));
     assert_eq!(chain.db().certificate(1).unwrap(), Some(b"cert".to_vec()));

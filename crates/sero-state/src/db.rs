@@ -21,6 +21,7 @@ use crate::tables::{
     VALIDATORS,
 };
 use crate::tree;
+use sero_tree::NewNodes;
 
 /// A key and its value, as bytes.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
@@ -121,6 +122,16 @@ pub struct BlockEffects {
     /// [`StateDb::pruned_below`]): consecutive heights starting at the
     /// current `pruned_below`, each at or below the finalized height.
     pub prune: Vec<PrunedBody>,
+    /// The witness-tree nodes `leaves` rewrite, as the caller already
+    /// hashed them ([`sero_tree::Frontier::append_batch`] from the tree
+    /// before the block): stored as given, after a check of their shape,
+    /// of level 0 against `leaves` and of the root against `note_root`
+    /// ([`StateError::Corrupt`] otherwise). `None`: the store hashes them.
+    pub tree_nodes: Option<NewNodes>,
+    /// The block is final (a Final certificate): in the same write, the
+    /// finalized height moves to it and the undo records up to it are
+    /// dropped, as [`StateDb::set_finalized`] does.
+    pub finalize: bool,
 }
 
 /// A block body to drop ([`BlockEffects::prune`]): its header, certificate,
@@ -377,7 +388,13 @@ impl StateDb {
         let record = check_effects(e)?;
         let mut txn = self.db.begin_write()?;
         txn.set_durability(Durability::Immediate);
-        let r = write_block(&txn, e, &record, true);
+        let r = write_block(&txn, e, &record, true).and_then(|()| {
+            if e.finalize {
+                finalize(&txn, e.height)
+            } else {
+                Ok(())
+            }
+        });
         finish(txn, r)
     }
 
@@ -924,26 +941,7 @@ impl StateDb {
     pub fn set_finalized(&self, height: u64) -> Result<(), StateError> {
         let mut txn = self.db.begin_write()?;
         txn.set_durability(Durability::Immediate);
-        let r = (|| {
-            let mut meta = txn.open_table(META)?;
-            let tip = read_tip(&meta)?;
-            if tip.is_none_or(|(h, _)| height > h) {
-                return Err(StateError::UnknownHeight { height });
-            }
-            let current = read_finalized(&meta)?;
-            if height < current {
-                return Err(StateError::FinalizedBackwards {
-                    current,
-                    requested: height,
-                });
-            }
-            meta.insert(META_FINALIZED, &height.to_le_bytes()[..])?;
-            let mut undo = txn.open_table(UNDO)?;
-            undo.retain_in(..=height, |_, _| false)?;
-            let mut evm_undo = txn.open_table(EVM_UNDO)?;
-            evm_undo.retain_in(..=height, |_, _| false)?;
-            Ok(())
-        })();
+        let r = finalize(&txn, height);
         finish(txn, r)
     }
 
@@ -1002,6 +1000,29 @@ fn check_effects(e: &BlockEffects) -> Result<Vec<u8>, StateError> {
         }
     }
     encode_block_record(e.height, &e.header, &e.body)
+}
+
+/// Marks every block up to `height` final and drops their undo records
+/// (see [`StateDb::set_finalized`]).
+fn finalize(txn: &WriteTransaction, height: u64) -> Result<(), StateError> {
+    let mut meta = txn.open_table(META)?;
+    let tip = read_tip(&meta)?;
+    if tip.is_none_or(|(h, _)| height > h) {
+        return Err(StateError::UnknownHeight { height });
+    }
+    let current = read_finalized(&meta)?;
+    if height < current {
+        return Err(StateError::FinalizedBackwards {
+            current,
+            requested: height,
+        });
+    }
+    meta.insert(META_FINALIZED, &height.to_le_bytes()[..])?;
+    let mut undo = txn.open_table(UNDO)?;
+    undo.retain_in(..=height, |_, _| false)?;
+    let mut evm_undo = txn.open_table(EVM_UNDO)?;
+    evm_undo.retain_in(..=height, |_, _| false)?;
+    Ok(())
 }
 
 /// Writes the block `e` (see [`StateDb::apply_block`]); the tree nodes
@@ -1113,7 +1134,14 @@ fn write_block(
         }
         if nodes {
             let mut nodes = txn.open_table(TREE_NODES)?;
-            tree::append_nodes(&leaves, &mut nodes, leaf_count, &e.leaves)?;
+            match &e.tree_nodes {
+                Some(given) => {
+                    tree::insert_nodes(&mut nodes, leaf_count, &e.leaves, &e.note_root, given)?
+                }
+                None => {
+                    tree::append_nodes(&leaves, &mut nodes, leaf_count, &e.leaves)?;
+                }
+            }
         }
     }
     {

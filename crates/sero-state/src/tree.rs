@@ -14,7 +14,7 @@
 
 use redb::{ReadableTable, Table};
 use sero_crypto::curve::{base_from_canonical, encode_base};
-use sero_tree::{empty_root, node_hash, Base, Frontier, MerklePath, DEPTH};
+use sero_tree::{empty_root, node_hash, Base, Frontier, MerklePath, NewNodes, DEPTH};
 
 use crate::error::StateError;
 
@@ -102,6 +102,48 @@ pub(crate) fn append_nodes(
         (s, e) = (ps, pe);
     }
     Ok(cur.first().copied())
+}
+
+/// Stores the nodes `given` that the caller hashed for the `new` leaves
+/// appended at `start` ([`sero_tree::Frontier::append_batch`]), after
+/// checking that they are the nodes of exactly those positions, that level
+/// 0 is `new` and that the root is `note_root`: no hashing.
+pub(crate) fn insert_nodes(
+    nodes: &mut Table<u64, &'static [u8; 32]>,
+    start: u64,
+    new: &[[u8; 32]],
+    note_root: &[u8; 32],
+    given: &NewNodes,
+) -> Result<(), StateError> {
+    let bad = |what: &str| StateError::Corrupt(format!("given tree nodes: {what}"));
+    if new.is_empty() {
+        return Ok(());
+    }
+    let end = start + new.len() as u64;
+    let (first, leaves) = given.level(0);
+    if first != start
+        || leaves.len() != new.len()
+        || leaves.iter().zip(new).any(|(a, b)| encode_base(a) != *b)
+    {
+        return Err(bad("level 0 is not the block's leaves"));
+    }
+    for level in 1..=DEPTH {
+        let (first, values) = given.level(level);
+        let (s, e) = (start >> level, ((end - 1) >> level) + 1);
+        if first != s || values.len() as u64 != e - s {
+            return Err(bad(&format!("level {level} has the wrong positions")));
+        }
+    }
+    if encode_base(&given.root()) != *note_root {
+        return Err(bad("the root is not the block's note root"));
+    }
+    for level in 1..=DEPTH {
+        let (first, values) = given.level(level);
+        for (j, v) in (first..).zip(values) {
+            nodes.insert(node_key(level, j), &encode_base(v))?;
+        }
+    }
+    Ok(())
 }
 
 /// After the leaves were cut back to `count`: drops the nodes that cover

@@ -273,3 +273,105 @@ fn frontier_at_an_earlier_count() {
     }
     assert!(db.tree_frontier_at(48).is_err());
 }
+
+#[test]
+fn given_nodes_are_stored_as_the_computed_ones_and_checked() {
+    // Blocks whose nodes the caller hashed (`Frontier::append_batch`, as the
+    // chain does) give the store that hashing them itself gives, and the
+    // block can then be rolled back like any other.
+    let dir = tempfile::tempdir().unwrap();
+    let db = StateDb::open(&dir.path().join("given.redb")).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let mut frontier = sero_tree::Frontier::new();
+    let mut parent = [0u8; 32];
+    for (height, n) in [0usize, 1, 5, 0, 8, 33, 2].into_iter().enumerate() {
+        let mut e = block(&mut rng, height as u64, parent, n);
+        let leaves: Vec<Base> = e
+            .leaves
+            .iter()
+            .map(|l| sero_crypto::curve::base_from_canonical(l).unwrap())
+            .collect();
+        let nodes = frontier.append_batch(&leaves).unwrap();
+        e.note_root = encode_base(&nodes.root());
+        e.tree_nodes = Some(nodes);
+        db.apply_block(&e).unwrap();
+        parent = e.hash;
+        check(&db);
+        assert_eq!(db.tree_frontier().unwrap(), frontier);
+    }
+    db.rollback_to(3).unwrap();
+    check(&db);
+
+    // Nodes that are not the block's are refused, and nothing is written.
+    let (tip, hash) = db.tip().unwrap().unwrap();
+    let before = (db.tree_root().unwrap(), db.leaf_count().unwrap());
+    let base = db.tree_frontier().unwrap();
+    let fresh = |rng: &mut ChaCha8Rng| {
+        let mut e = block(rng, tip + 1, hash, 6);
+        let leaves: Vec<Base> = e
+            .leaves
+            .iter()
+            .map(|l| sero_crypto::curve::base_from_canonical(l).unwrap())
+            .collect();
+        let nodes = base.clone().append_batch(&leaves).unwrap();
+        e.note_root = encode_base(&nodes.root());
+        (e, leaves, nodes)
+    };
+    let (mut e, _, nodes) = fresh(&mut rng);
+    // Another block's nodes: level 0 is not these leaves.
+    let (_, _, other) = fresh(&mut rng);
+    e.tree_nodes = Some(other);
+    assert!(db
+        .apply_block(&e)
+        .unwrap_err()
+        .to_string()
+        .contains("level 0"));
+    // Nodes hashed from another position (a frontier one leaf longer).
+    let (_, leaves, _) = fresh(&mut rng);
+    let (mut e2, ..) = fresh(&mut rng);
+    let mut longer = base.clone();
+    longer.append(Base::from(1u64)).unwrap();
+    let shifted = longer.append_batch(&leaves).unwrap();
+    e2.leaves = leaves.iter().map(encode_base).collect();
+    e2.note_root = encode_base(&shifted.root());
+    e2.tree_nodes = Some(shifted);
+    assert!(db
+        .apply_block(&e2)
+        .unwrap_err()
+        .to_string()
+        .contains("level 0"));
+    // The right nodes under another note root.
+    e.tree_nodes = Some(nodes.clone());
+    let honest_root = e.note_root;
+    e.note_root = encode_base(&Base::from(77u64));
+    assert!(db.apply_block(&e).unwrap_err().to_string().contains("root"));
+    assert_eq!((db.tree_root().unwrap(), db.leaf_count().unwrap()), before);
+    assert_eq!(db.tip().unwrap().unwrap().0, tip);
+    // The honest block goes in.
+    e.note_root = honest_root;
+    db.apply_block(&e).unwrap();
+    check(&db);
+}
+
+#[test]
+fn a_final_block_moves_the_finalized_height_in_its_own_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = StateDb::open(&dir.path().join("final.redb")).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let mut tree = WitnessTree::new();
+    apply(&db, &mut tree, &mut rng, &[2, 3]);
+    assert_eq!(db.finalized_height().unwrap(), 0);
+    let (h, hash) = db.tip().unwrap().unwrap();
+    let mut e = block(&mut rng, h + 1, hash, 4);
+    for l in &e.leaves {
+        tree.append(sero_crypto::curve::base_from_canonical(l).unwrap())
+            .unwrap();
+    }
+    e.note_root = encode_base(&tree.root());
+    e.finalize = true;
+    db.apply_block(&e).unwrap();
+    assert_eq!(db.finalized_height().unwrap(), h + 1);
+    // Final: no rollback below it.
+    assert!(db.rollback_to(h).is_err());
+    check(&db);
+}

@@ -4,7 +4,7 @@ use crate::codec::{
     check_body_len, read_elements, read_header, write_elements, write_header, HEADER_LEN,
 };
 use crate::error::TreeError;
-use crate::{empty_root, next_position, node_hash, Base, DEPTH};
+use crate::{empty_root, next_position, node_hash, node_hash_many, Base, DEPTH};
 use ark_ff::Zero;
 
 const WHAT: &str = "frontier";
@@ -145,29 +145,134 @@ impl Frontier {
     }
 }
 
+/// The nodes an append of several leaves writes: at each level
+/// `0..=DEPTH`, the nodes whose subtree holds a new leaf (level 0: the
+/// leaves themselves; level `DEPTH`: the root), nodes on the right edge
+/// hashed with the empty subtrees to their right, as
+/// [`crate::WitnessTree`] holds them. From [`Frontier::append_batch`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewNodes {
+    /// `levels[l] = (index of the first node, values)`.
+    levels: Vec<(u64, Vec<Base>)>,
+}
+
+impl NewNodes {
+    /// The index of the first new node of `level` (`0..=DEPTH`) and the
+    /// values from it on.
+    pub fn level(&self, level: usize) -> (u64, &[Base]) {
+        let (first, values) = &self.levels[level];
+        (*first, values)
+    }
+
+    /// The tree's root after the append.
+    pub fn root(&self) -> Base {
+        self.levels[DEPTH].1[0]
+    }
+
+    /// The new node `index` of `level`, if the append wrote it.
+    fn get(&self, level: usize, index: u64) -> Option<Base> {
+        let (first, values) = &self.levels[level];
+        index
+            .checked_sub(*first)
+            .and_then(|i| values.get(i as usize).copied())
+    }
+}
+
 impl Frontier {
-    /// The value of the right-edge node at each level `0..=DEPTH` (the node
-    /// holding the last leaf, empty subtrees on its right); `None` when
-    /// empty.
-    fn edge(&self) -> Option<[Base; DEPTH + 1]> {
-        let last = self.last.as_ref()?;
-        let mut out = [Base::zero(); DEPTH + 1];
-        out[0] = last.leaf;
+    /// The complete node just left of the first new node of `level`, when
+    /// that node is a right child (bit `level` of the length is 1). It is
+    /// the ommer there, except at the length's lowest set bit, where it is
+    /// the (full) subtree ending with the last leaf: `level` hashes.
+    fn left_of(&self, level: usize) -> Base {
+        let Some(last) = &self.last else {
+            return Base::zero(); // not reached: an empty tree has no left node
+        };
+        let m = last.position + 1;
+        if level > m.trailing_zeros() as usize {
+            last.ommers[level]
+        } else {
+            // Bits `0..level` of the last position are all 1.
+            (0..level).fold(last.leaf, |node, l| node_hash(last.ommers[l], node))
+        }
+    }
+
+    /// Appends `leaves` (in order) as [`Frontier::append`] would one by one,
+    /// hashing every new node once, level by level (a level's nodes
+    /// together: [`node_hash_many`]), and returns them: about `leaves.len() + DEPTH` hashes in
+    /// all, the root included. [`TreeError::Full`] past 2^32 leaves, and
+    /// nothing changes. An empty `leaves` is an empty append (its root is
+    /// the current one).
+    pub fn append_batch(&mut self, leaves: &[Base]) -> Result<NewNodes, TreeError> {
+        let m = self.len();
+        let e0 = m
+            .checked_add(leaves.len() as u64)
+            .filter(|e| *e <= crate::CAPACITY)
+            .ok_or(TreeError::Full)?;
+        if leaves.is_empty() {
+            let mut levels = vec![(m, vec![]); DEPTH];
+            levels.push((0, vec![self.root()]));
+            return Ok(NewNodes { levels });
+        }
+        let mut levels: Vec<(u64, Vec<Base>)> = Vec::with_capacity(DEPTH + 1);
+        let (mut s, mut e) = (m, e0);
+        let mut cur = leaves.to_vec();
         for level in 0..DEPTH {
-            out[level + 1] = if (last.position >> level) & 1 == 1 {
-                node_hash(last.ommers[level], out[level])
+            let (ps, pe) = (s >> 1, ((e - 1) >> 1) + 1);
+            let left = if s & 1 == 1 {
+                self.left_of(level)
             } else {
-                node_hash(out[level], empty_root(level))
+                Base::zero()
+            };
+            let pair = |j: u64| {
+                let l = if 2 * j >= s {
+                    cur[(2 * j - s) as usize]
+                } else {
+                    left
+                };
+                let r = if 2 * j + 1 < e {
+                    cur[(2 * j + 1 - s) as usize]
+                } else {
+                    empty_root(level)
+                };
+                [l, r]
+            };
+            let above: Vec<Base> = if pe - ps >= 2 {
+                // In lanes (and in parallel when many).
+                node_hash_many(&(ps..pe).map(pair).collect::<Vec<_>>())
+            } else {
+                let [l, r] = pair(ps);
+                vec![node_hash(l, r)]
+            };
+            levels.push((s, std::mem::replace(&mut cur, above)));
+            (s, e) = (ps, pe);
+        }
+        levels.push((s, cur));
+        let nodes = NewNodes { levels };
+        // The new right-most path: the last leaf and, at each set bit of
+        // its position, the node to the left (new, or the old one left of
+        // the new nodes).
+        let position = e0 - 1;
+        let mut ommers = [Base::zero(); DEPTH];
+        for level in set_levels(position) {
+            let i = (position >> level) - 1;
+            ommers[level] = match nodes.get(level, i) {
+                Some(v) => v,
+                None => self.left_of(level),
             };
         }
-        Some(out)
+        self.last = Some(Last {
+            position,
+            leaf: leaves[leaves.len() - 1],
+            ommers,
+        });
+        Ok(nodes)
     }
 
     /// Appends `leaves` and keeps Merkle paths current, as a light wallet
     /// needs for its own notes: every path in `paths` (positions already in
     /// the tree) is updated to the new root, and the paths of the new
     /// positions in `mark` are returned in `mark`'s order. Costs about
-    /// `2·leaves.len() + DEPTH` hashes plus `DEPTH` reads per path, whatever
+    /// `leaves.len() + DEPTH` hashes plus `DEPTH` reads per path, whatever
     /// the size of the tree. [`TreeError::PositionOutOfRange`] if a position
     /// in `paths` is not below the current length or one in `mark` is not
     /// among the new leaves; [`TreeError::Full`] past 2^32 leaves. On error
@@ -198,52 +303,11 @@ impl Frontier {
         if leaves.is_empty() {
             return Ok(vec![]);
         }
-        let edge = self.edge();
-        let ommers = self.last.as_ref().map(|l| l.ommers);
-        // The complete node just left of the new ones at `level`.
-        let left_of = |level: usize| -> Base {
-            let (Some(edge), Some(ommers)) = (&edge, &ommers) else {
-                return Base::zero(); // not reached: m = 0 needs no left node
-            };
-            if (m - 1) >> level == (m >> level) - 1 {
-                edge[level]
-            } else {
-                ommers[level]
-            }
-        };
-        // levels[l] = (first index, values) of the rewritten nodes of level l.
-        let mut levels: Vec<(u64, Vec<Base>)> = Vec::with_capacity(DEPTH + 1);
-        let (mut s, mut e) = (m, e0);
-        let mut cur = leaves.to_vec();
-        for level in 0..DEPTH {
-            let (ps, pe) = (s >> 1, ((e - 1) >> 1) + 1);
-            let above: Vec<Base> = (ps..pe)
-                .map(|j| {
-                    let left = if 2 * j >= s {
-                        cur[(2 * j - s) as usize]
-                    } else {
-                        left_of(level)
-                    };
-                    let right = if 2 * j + 1 < e {
-                        cur[(2 * j + 1 - s) as usize]
-                    } else {
-                        empty_root(level)
-                    };
-                    node_hash(left, right)
-                })
-                .collect();
-            levels.push((s, std::mem::replace(&mut cur, above)));
-            (s, e) = (ps, pe);
-        }
-        let new_node = |level: usize, index: u64| -> Option<Base> {
-            let (first, values) = &levels[level];
-            index
-                .checked_sub(*first)
-                .and_then(|i| values.get(i as usize).copied())
-        };
+        let before = self.clone();
+        let nodes = self.append_batch(leaves)?;
         for path in paths.iter_mut() {
             for (level, sibling) in path.siblings.iter_mut().enumerate() {
-                if let Some(v) = new_node(level, (path.position >> level) ^ 1) {
+                if let Some(v) = nodes.get(level, (path.position >> level) ^ 1) {
                     *sibling = v;
                 }
             }
@@ -254,9 +318,9 @@ impl Frontier {
                 let mut siblings = [Base::zero(); DEPTH];
                 for (level, sibling) in siblings.iter_mut().enumerate() {
                     let i = (p >> level) ^ 1;
-                    *sibling = match new_node(level, i) {
+                    *sibling = match nodes.get(level, i) {
                         Some(v) => v,
-                        None if i < levels[level].0 => left_of(level),
+                        None if i < nodes.level(level).0 => before.left_of(level),
                         None => empty_root(level),
                     };
                 }
@@ -266,9 +330,6 @@ impl Frontier {
                 }
             })
             .collect();
-        for l in leaves {
-            self.append(*l)?;
-        }
         Ok(marked)
     }
 }
@@ -338,6 +399,64 @@ mod tests {
             .append_tracking(&[Base::from(1u64)], &mut future, &[])
             .is_err());
         assert_eq!(f, before);
+    }
+
+    #[test]
+    fn batch_appends_equal_one_by_one_and_the_full_tree() {
+        use crate::WitnessTree;
+        // Sizes crossing many level boundaries, from lengths of every
+        // parity (the left node of a level is an ommer or the full edge).
+        let sizes = [
+            0usize, 1, 1, 2, 3, 0, 5, 8, 1, 16, 7, 9, 31, 33, 64, 2, 100, 1,
+        ];
+        let mut batch = Frontier::new();
+        let mut single = Frontier::new();
+        let mut t = WitnessTree::new();
+        let mut n = 0u64;
+        for k in sizes {
+            let leaves: Vec<Base> = (0..k as u64).map(|i| Base::from(7 + 3 * (n + i))).collect();
+            let nodes = batch.append_batch(&leaves).unwrap();
+            for l in &leaves {
+                single.append(*l).unwrap();
+                t.append(*l).unwrap();
+            }
+            n += k as u64;
+            assert_eq!(batch, single, "after {n} leaves");
+            assert_eq!(nodes.root(), t.root());
+            assert_eq!(batch.root(), t.root());
+            // Every new node is the full tree's node there (level 0: the
+            // leaves; a node covers leaves index·2^l ..).
+            for level in 0..=DEPTH {
+                let (first, values) = nodes.level(level);
+                if k == 0 {
+                    // Nothing new but the (unchanged) root.
+                    assert_eq!(values.len(), usize::from(level == DEPTH));
+                    continue;
+                }
+                assert_eq!(first, (n - k as u64) >> level, "level {level}");
+                assert_eq!(values.len() as u64, ((n - 1) >> level) - first + 1);
+                for (j, v) in (first..).zip(values) {
+                    assert_eq!(Some(*v), t.node(level, j), "node {level}/{j}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_batch_is_refused_and_changes_nothing() {
+        let mut bytes = write_header(MAGIC, VERSION, CAPACITY - 2, 32);
+        write_elements(&mut bytes, &[Base::from(9u64); 32]);
+        let mut f = Frontier::from_bytes(&bytes).unwrap();
+        let before = f.clone();
+        let three = [Base::from(1u64), Base::from(2u64), Base::from(3u64)];
+        assert_eq!(f.append_batch(&three), Err(TreeError::Full));
+        assert_eq!(f, before);
+        let nodes = f.append_batch(&three[..2]).unwrap();
+        let mut single = before;
+        single.append(three[0]).unwrap();
+        single.append(three[1]).unwrap();
+        assert_eq!(f, single);
+        assert_eq!(nodes.root(), single.root());
     }
 
     #[test]

@@ -64,10 +64,11 @@ impl WitnessTree {
         for level in 0..DEPTH {
             let below = &levels[level];
             let empty = empty_root(level);
-            let above: Vec<Base> = below
+            let pairs: Vec<[Base; 2]> = below
                 .chunks(2)
-                .map(|pair| node_hash(pair[0], pair.get(1).copied().unwrap_or(empty)))
+                .map(|pair| [pair[0], pair.get(1).copied().unwrap_or(empty)])
                 .collect();
+            let above = crate::node_hash_many(&pairs);
             levels.push(above);
         }
         Ok(WitnessTree { levels })
@@ -76,6 +77,15 @@ impl WitnessTree {
     /// Number of appended leaves.
     pub fn len(&self) -> u64 {
         self.levels[0].len() as u64
+    }
+
+    /// Node `index` of `level` (`0..=DEPTH`; level 0 = the leaves), if its
+    /// subtree holds a leaf.
+    pub fn node(&self, level: usize, index: u64) -> Option<Base> {
+        self.levels
+            .get(level)?
+            .get(usize::try_from(index).ok()?)
+            .copied()
     }
 
     /// Whether no leaf has been appended.

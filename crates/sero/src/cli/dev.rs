@@ -231,12 +231,9 @@ fn produce(node: &Mutex<Node>, pk: &sero_keys::PaymentAddress) -> Result<String,
     let block = chain
         .build_block(mempool.select(500), &coinbase, now(), Seal::Dev)
         .map_err(fail)?;
-    chain.apply_block(&block).map_err(fail)?;
-    // A single producer: every block is final at once (drops its undo record).
-    chain
-        .db()
-        .set_finalized(block.header.height)
-        .map_err(fail)?;
+    // A single producer: every block is final at once (drops its undo
+    // record), in the block's own write.
+    chain.apply_final_block(&block).map_err(fail)?;
     mempool.prune(chain);
     let mut line = format!(
         "block #{} {} txs={} notes={} pending={}",
