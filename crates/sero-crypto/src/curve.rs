@@ -153,7 +153,12 @@ pub(crate) fn decode_point_on_curve_reference(bytes: &[u8]) -> Result<Point, Cry
 
 /// Decodes a point canonically and checks that it lies in the prime-order
 /// subgroup. The identity is accepted; see [`decode_nonidentity_point`].
+/// Inside [`with_decoded_ahead`], an encoding decoded ahead returns that
+/// result.
 pub fn decode_point(bytes: &[u8]) -> Result<Point, CryptoError> {
+    if let Some(r) = ahead(bytes) {
+        return r;
+    }
     let p = decode_point_on_curve(bytes)?;
     if !is_in_subgroup(&p) {
         return Err(CryptoError::NotInSubgroup);
@@ -170,32 +175,97 @@ pub fn decode_nonidentity_point(bytes: &[u8]) -> Result<Point, CryptoError> {
     Ok(p)
 }
 
-/// [`decode_nonidentity_point`] of each encoding, with the square roots
-/// and the subgroup checks of all the points computed together
-/// ([`crate::subgroup::all_in_subgroup`]: eight exponentiations per vector
-/// pass where the CPU has AVX-512 IFMA). Each result is the one
-/// `decode_nonidentity_point` gives for its encoding.
-pub fn decode_nonidentity_points(encodings: &[&[u8]]) -> Vec<Result<Point, CryptoError>> {
-    let on_curve = decode_points_on_curve(encodings);
+/// [`decode_point`] of each encoding, with the square roots and the
+/// subgroup checks of all the points computed together
+/// ([`crate::sqrt::sqrt_ratio_many`], [`crate::subgroup::all_in_subgroup`]:
+/// eight exponentiations per vector pass where the CPU has AVX-512 IFMA).
+/// Each result is the one `decode_point` gives for its encoding (an
+/// encoding decoded ahead, [`with_decoded_ahead`], is not decoded again).
+pub fn decode_points(encodings: &[&[u8]]) -> Vec<Result<Point, CryptoError>> {
+    let known: Vec<Option<Result<Point, CryptoError>>> =
+        encodings.iter().map(|b| ahead(b)).collect();
+    let rest: Vec<&[u8]> = encodings
+        .iter()
+        .zip(&known)
+        .filter(|(_, k)| k.is_none())
+        .map(|(b, _)| *b)
+        .collect();
+    let on_curve = decode_points_on_curve(&rest);
     let points: Vec<Point> = on_curve
         .iter()
         .filter_map(|r| r.as_ref().ok())
         .copied()
         .collect();
     let mut in_subgroup = crate::subgroup::all_in_subgroup(&points).into_iter();
-    on_curve
+    let mut decoded = on_curve.into_iter().map(|r| {
+        let p = r?;
+        if !in_subgroup.next().expect("one verdict per point") {
+            return Err(CryptoError::NotInSubgroup);
+        }
+        Ok(p)
+    });
+    known
+        .into_iter()
+        .map(|k| k.unwrap_or_else(|| decoded.next().expect("one result per encoding")))
+        .collect()
+}
+
+/// [`decode_nonidentity_point`] of each encoding, as [`decode_points`]
+/// (square roots and subgroup checks computed together).
+pub fn decode_nonidentity_points(encodings: &[&[u8]]) -> Vec<Result<Point, CryptoError>> {
+    decode_points(encodings)
         .into_iter()
         .map(|r| {
             let p = r?;
-            if !in_subgroup.next().expect("one verdict per point") {
-                return Err(CryptoError::NotInSubgroup);
-            }
             if p.is_zero() {
                 return Err(CryptoError::Identity);
             }
             Ok(p)
         })
         .collect()
+}
+
+thread_local! {
+    /// The decodings of [`with_decoded_ahead`] running on this thread.
+    static AHEAD: std::cell::RefCell<Vec<([u8; 32], Result<Point, CryptoError>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The result decoded ahead for `bytes`, if any.
+fn ahead(bytes: &[u8]) -> Option<Result<Point, CryptoError>> {
+    let b: &[u8; 32] = bytes.try_into().ok()?;
+    AHEAD.with(|a| {
+        a.borrow()
+            .iter()
+            .find(|(e, _)| e == b)
+            .map(|(_, r)| r.clone())
+    })
+}
+
+/// Runs `f` with the points of `encodings` decoded ahead, all together
+/// ([`decode_points`]). Inside `f`, on this thread, [`decode_point`],
+/// [`decode_nonidentity_point`] and the batch functions return for one of
+/// those encodings the result computed ahead — the result they would
+/// compute, keyed by the 32 bytes themselves — instead of computing it
+/// again; other encodings are decoded as usual. For decoders that read a
+/// structure's points one at a time (a transaction: the caller finds where
+/// its points are, `f` parses it as before), so that the lanes fill.
+pub fn with_decoded_ahead<R>(encodings: &[&[u8]], f: impl FnOnce() -> R) -> R {
+    let entries: Vec<([u8; 32], Result<Point, CryptoError>)> = encodings
+        .iter()
+        .zip(decode_points(encodings))
+        .filter_map(|(b, r)| Some(((*b).try_into().ok()?, r)))
+        .collect();
+    /// Puts the outer decodings back, also when `f` unwinds.
+    struct Restore(Vec<([u8; 32], Result<Point, CryptoError>)>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let outer = std::mem::take(&mut self.0);
+            AHEAD.with(|a| *a.borrow_mut() = outer);
+        }
+    }
+    let _restore = Restore(AHEAD.with(|a| std::mem::replace(&mut *a.borrow_mut(), entries)));
+    f()
 }
 
 /// True iff `p` is in the prime-order subgroup (`ℓ·p = O`). Every decoded
@@ -488,6 +558,60 @@ mod tests {
                 assert_eq!(decode_nonidentity_points(&batch), want, "{n} encodings");
             }
         }
+    }
+
+    #[test]
+    fn decodings_ahead_are_the_decodings() {
+        // Inside `with_decoded_ahead`, every decoder returns what it
+        // returns outside, for encodings decoded ahead (valid, bad, the
+        // identity) and for others; nesting restores the outer set.
+        let mut r = rng();
+        let good: Vec<[u8; 32]> = (0..5)
+            .map(|_| encode_point(&mul(&generator(), &Scalar::rand(&mut r))))
+            .collect();
+        let mut pool: Vec<Vec<u8>> = good.iter().map(|g| g.to_vec()).collect();
+        pool.push(encode_point(&Point::zero()).to_vec());
+        pool.extend(
+            bad_encodings::all(&decode_point(&good[0]).unwrap())
+                .into_iter()
+                .map(|(_, b)| b),
+        );
+        let all: Vec<&[u8]> = pool.iter().map(|b| b.as_slice()).collect();
+        let outside: Vec<_> = all
+            .iter()
+            .map(|b| (decode_point(b), decode_nonidentity_point(b)))
+            .collect();
+        let check = |which: &[&[u8]]| {
+            for (b, want) in all.iter().zip(&outside) {
+                assert_eq!(
+                    &(decode_point(b), decode_nonidentity_point(b)),
+                    want,
+                    "{which:?}"
+                );
+            }
+            assert_eq!(
+                decode_nonidentity_points(&all),
+                outside.iter().map(|o| o.1.clone()).collect::<Vec<_>>()
+            );
+            assert_eq!(
+                decode_points(&all),
+                outside.iter().map(|o| o.0.clone()).collect::<Vec<_>>()
+            );
+        };
+        // Ahead: every other encoding.
+        let half: Vec<&[u8]> = all.iter().step_by(2).copied().collect();
+        with_decoded_ahead(&half, || {
+            check(&half);
+            with_decoded_ahead(&all[1..3], || check(&all[1..3]));
+            check(&half);
+            AHEAD.with(|a| assert_eq!(a.borrow().len(), half.len()));
+        });
+        AHEAD.with(|a| assert!(a.borrow().is_empty()));
+        // Restored after a panic inside.
+        let caught = std::panic::catch_unwind(|| with_decoded_ahead(&all, || panic!("inside")));
+        assert!(caught.is_err());
+        AHEAD.with(|a| assert!(a.borrow().is_empty()));
+        check(&[]);
     }
 
     #[test]

@@ -163,6 +163,10 @@ pub(crate) struct Reader<'a> {
     /// checked together (eight per vector pass) by [`Reader::finish`], or
     /// handed to the caller by [`Reader::finish_deferred`].
     pending_g2: Vec<PendingG2>,
+    /// Proofs decoded ahead, together ([`decode_deferred`]): the encoding's
+    /// address and length in the buffer, and the result
+    /// [`ZkProof::from_bytes_deferred`] gives for it.
+    proofs_ahead: Vec<(usize, Option<Result<ZkProof, sero_zk::ZkError>>)>,
 }
 
 /// A proof's `B` awaiting its G2 membership check, and the field it came
@@ -186,6 +190,7 @@ impl<'a> Reader<'a> {
         Reader {
             buf,
             pending_g2: Vec::new(),
+            proofs_ahead: Vec::new(),
         }
     }
 
@@ -247,7 +252,15 @@ impl<'a> Reader<'a> {
     }
 
     fn proof(&mut self, what: &'static str) -> Result<ZkProof, DecodeError> {
-        let p = ZkProof::from_bytes_deferred(self.take(ZkProof::LEN, what)?)
+        let bytes = self.take(ZkProof::LEN, what)?;
+        // Decoded ahead (the same bytes at the same place), else now.
+        let ahead = self
+            .proofs_ahead
+            .iter_mut()
+            .find(|(at, _)| *at == bytes.as_ptr() as usize)
+            .and_then(|(_, r)| r.take());
+        let p = ahead
+            .unwrap_or_else(|| ZkProof::from_bytes_deferred(bytes))
             .map_err(|e| invalid(what, e))?;
         self.pending_g2.push((p.0.b, what));
         Ok(p)
@@ -356,7 +369,91 @@ pub(crate) fn decode_deferred(bytes: &[u8]) -> Result<(Transaction, Vec<PendingG
     if bytes.len() > MAX_TX_BYTES {
         return Err(DecodeError::TooLarge(bytes.len(), MAX_TX_BYTES));
     }
+    // The points and proofs are decoded ahead, all of a kind together (so
+    // that the vector lanes fill), then the transaction is parsed as ever,
+    // its decoders finding those results: the same results, the same
+    // checks in the same order, the same first error.
+    let (points, proofs) = layout_hint(bytes);
+    let proofs_ahead = proofs
+        .iter()
+        .map(|p| p.as_ptr() as usize)
+        .zip(
+            ZkProof::many_from_bytes_deferred(&proofs)
+                .into_iter()
+                .map(Some),
+        )
+        .collect();
+    sero_crypto::curve::with_decoded_ahead(&points, || parse(bytes, proofs_ahead))
+}
+
+/// Where a transaction's Baby Jubjub points (`from`, the input and output
+/// commitments, the output PKrs, the two signatures' `R`) and its proofs
+/// lie, by a walk of the layout that stops at the first thing out of
+/// place. Only a hint for decoding ahead: [`parse`] reads every field
+/// itself, and a point or proof not found here is decoded when read.
+fn layout_hint(b: &[u8]) -> (Vec<&[u8]>, Vec<&[u8]>) {
+    let (mut points, mut proofs) = (vec![], vec![]);
+    let n = b.len();
+    let known = b
+        .first()
+        .is_some_and(|v| [VERSION, VERSION_STAKE, VERSION_CONTRACT, VERSION_PACKAGE].contains(v));
+    if !known || n < 1 + 32 + 16 + 96 + 2 + 128 {
+        return (points, proofs);
+    }
+    // The signatures close every version: R ‖ s, balance then from.
+    points.push(&b[n - 128..n - 96]);
+    points.push(&b[n - 64..n - 32]);
+    let body = &b[..n - 128];
+    let mut at = 1 + 32 + 16;
+    let get = |at: usize, len: usize| body.get(at..at.checked_add(len)?);
+    let count = |at: usize| get(at, 2).map(|c| u16::from_le_bytes([c[0], c[1]]) as usize);
+    let Some(from) = get(at, 96) else {
+        return (points, proofs);
+    };
+    points.extend(from.chunks(32));
+    at += 96;
+    let Some(inputs) = count(at).filter(|k| *k <= MAX_INPUTS) else {
+        return (points, proofs);
+    };
+    at += 2;
+    for _ in 0..inputs {
+        // anchor, nullifier, trace tag, commitment, proof
+        let (Some(cm), Some(proof)) = (get(at + 96, 32), get(at + 128, ZkProof::LEN)) else {
+            return (points, proofs);
+        };
+        points.push(cm);
+        proofs.push(proof);
+        at += 128 + ZkProof::LEN;
+    }
+    let Some(outputs) = count(at).filter(|k| *k <= MAX_OUTPUTS) else {
+        return (points, proofs);
+    };
+    at += 2;
+    for _ in 0..outputs {
+        // commitment, note commitment, PKr, sealed note (counted), proof
+        let (Some(cm), Some(pkr), Some(sealed)) = (get(at, 32), get(at + 64, 96), count(at + 160))
+        else {
+            return (points, proofs);
+        };
+        at += 162 + sealed;
+        let Some(proof) = get(at, ZkProof::LEN) else {
+            return (points, proofs);
+        };
+        points.push(cm);
+        points.extend(pkr.chunks(32));
+        proofs.push(proof);
+        at += ZkProof::LEN;
+    }
+    (points, proofs)
+}
+
+/// The parse of [`decode_deferred`], with the proofs decoded ahead.
+fn parse(
+    bytes: &[u8],
+    proofs_ahead: Vec<(usize, Option<Result<ZkProof, sero_zk::ZkError>>)>,
+) -> Result<(Transaction, Vec<PendingG2>), DecodeError> {
     let mut r = Reader::new(bytes);
+    r.proofs_ahead = proofs_ahead;
     let version = r.u8("version")?;
     if LEGACY_VERSIONS.contains(&version) {
         return Err(DecodeError::LegacyVersion(version));
@@ -433,4 +530,56 @@ pub(crate) fn decode_deferred(bytes: &[u8]) -> Result<(Transaction, Vec<PendingG
         from_sig,
     };
     Ok((tx, pending))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layout_hint_finds_every_point_and_proof() {
+        let mut tx = crate::vectors::sample_transaction([7; 32]);
+        tx.outputs.push(tx.outputs[0].clone());
+        tx.outputs[1].sealed_note = vec![9; 3];
+        let bytes = encode(&tx);
+        let (points, proofs) = layout_hint(&bytes);
+        let mut want: Vec<Vec<u8>> = vec![
+            tx.balance_sig.to_bytes()[..32].to_vec(),
+            tx.from_sig.to_bytes()[..32].to_vec(),
+        ];
+        want.extend(tx.from.to_bytes().chunks(32).map(<[u8]>::to_vec));
+        want.extend(tx.inputs.iter().map(|i| i.cm_asset.to_bytes().to_vec()));
+        for o in &tx.outputs {
+            want.push(o.cm_asset.to_bytes().to_vec());
+            want.extend(o.pkr.to_bytes().chunks(32).map(<[u8]>::to_vec));
+        }
+        assert_eq!(points, want);
+        let want: Vec<Vec<u8>> = tx
+            .inputs
+            .iter()
+            .map(|i| i.proof.to_bytes().to_vec())
+            .chain(tx.outputs.iter().map(|o| o.proof.to_bytes().to_vec()))
+            .collect();
+        assert_eq!(proofs, want);
+        // Truncated and altered encodings: the hint stops without a panic
+        // and the decoding is the one without any hint.
+        for cut in 0..bytes.len() {
+            let _ = layout_hint(&bytes[..cut]);
+            assert_eq!(
+                decode_deferred(&bytes[..cut]).map(|(t, _)| t),
+                parse(&bytes[..cut], vec![]).map(|(t, _)| t),
+                "cut at {cut}"
+            );
+        }
+        for at in (0..bytes.len()).step_by(7) {
+            let mut b = bytes.clone();
+            b[at] ^= 0x5a;
+            let _ = layout_hint(&b);
+            assert_eq!(
+                decode_deferred(&b).map(|(t, _)| t),
+                parse(&b, vec![]).map(|(t, _)| t),
+                "byte {at}"
+            );
+        }
+    }
 }
