@@ -225,10 +225,12 @@ pub fn decode_nonidentity_points(encodings: &[&[u8]]) -> Vec<Result<Point, Crypt
         .collect()
 }
 
+/// Encodings decoded ahead and their results.
+type Ahead = Vec<([u8; 32], Result<Point, CryptoError>)>;
+
 thread_local! {
     /// The decodings of [`with_decoded_ahead`] running on this thread.
-    static AHEAD: std::cell::RefCell<Vec<([u8; 32], Result<Point, CryptoError>)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    static AHEAD: std::cell::RefCell<Ahead> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The result decoded ahead for `bytes`, if any.
@@ -251,13 +253,13 @@ fn ahead(bytes: &[u8]) -> Option<Result<Point, CryptoError>> {
 /// structure's points one at a time (a transaction: the caller finds where
 /// its points are, `f` parses it as before), so that the lanes fill.
 pub fn with_decoded_ahead<R>(encodings: &[&[u8]], f: impl FnOnce() -> R) -> R {
-    let entries: Vec<([u8; 32], Result<Point, CryptoError>)> = encodings
+    let entries: Ahead = encodings
         .iter()
         .zip(decode_points(encodings))
         .filter_map(|(b, r)| Some(((*b).try_into().ok()?, r)))
         .collect();
     /// Puts the outer decodings back, also when `f` unwinds.
-    struct Restore(Vec<([u8; 32], Result<Point, CryptoError>)>);
+    struct Restore(Ahead);
     impl Drop for Restore {
         fn drop(&mut self) {
             let outer = std::mem::take(&mut self.0);
