@@ -37,7 +37,7 @@
 //! block's rule (`check_block_nullifiers`).
 
 use crate::error::TxError;
-use crate::tx::{StakeAction, Transaction, ZOutput};
+use crate::tx::{StakeAction, Transaction, ZInput, ZOutput};
 use rand_core::OsRng;
 use rayon::prelude::*;
 use sero_assets::{balance_point_ext, AssetCommitment};
@@ -238,32 +238,34 @@ type Statements = Vec<(Vec<Base>, ZkProof)>;
 
 /// The proof statements of a transaction: (input statements, output statements).
 pub fn proof_statements(tx: &Transaction) -> (Statements, Statements) {
-    let ins = tx
-        .inputs
-        .iter()
-        .map(|i| {
-            let public = InputProofPublic {
-                anchor: i.anchor,
-                nil: i.nil,
-                til: i.til,
-                cm_asset: i.cm_asset.0,
-            };
-            (public.to_field_elements(), i.proof.clone())
-        })
-        .collect();
+    let ins = tx.inputs.iter().map(input_statement).collect();
     let outs = tx
         .outputs
         .iter()
-        .map(|o| {
-            let public = OutputProofPublic {
-                cm_asset: o.cm_asset.0,
-                cm_out: o.cm_out,
-                pkr_hash: pkr_hash(&o.pkr),
-            };
-            (public.to_field_elements(), o.proof.clone())
-        })
+        .map(|o| output_statement(o, pkr_hash(&o.pkr)))
         .collect();
     (ins, outs)
+}
+
+/// An input proof's public inputs, with the proof.
+fn input_statement(i: &ZInput) -> (Vec<Base>, ZkProof) {
+    let public = InputProofPublic {
+        anchor: i.anchor,
+        nil: i.nil,
+        til: i.til,
+        cm_asset: i.cm_asset.0,
+    };
+    (public.to_field_elements(), i.proof.clone())
+}
+
+/// An output proof's public inputs (its PKr's hash given), with the proof.
+fn output_statement(o: &ZOutput, pkr_hash: Base) -> (Vec<Base>, ZkProof) {
+    let public = OutputProofPublic {
+        cm_asset: o.cm_asset.0,
+        cm_out: o.cm_out,
+        pkr_hash,
+    };
+    (public.to_field_elements(), o.proof.clone())
 }
 
 fn verify_one_tx_proofs(tx: &Transaction, params: &Parameters) -> Result<(), TxError> {
@@ -333,15 +335,7 @@ pub fn proof_statements_many(txs: &[&Transaction]) -> (Statements, Statements) {
     let ins = txs
         .iter()
         .flat_map(|t| t.inputs.iter())
-        .map(|i| {
-            let public = InputProofPublic {
-                anchor: i.anchor,
-                nil: i.nil,
-                til: i.til,
-                cm_asset: i.cm_asset.0,
-            };
-            (public.to_field_elements(), i.proof.clone())
-        })
+        .map(input_statement)
         .collect();
     let outputs: Vec<&ZOutput> = txs.iter().flat_map(|t| t.outputs.iter()).collect();
     let hashes: Vec<Base> = outputs
@@ -351,14 +345,7 @@ pub fn proof_statements_many(txs: &[&Transaction]) -> (Statements, Statements) {
     let outs = outputs
         .iter()
         .zip(hashes)
-        .map(|(o, pkr_hash)| {
-            let public = OutputProofPublic {
-                cm_asset: o.cm_asset.0,
-                cm_out: o.cm_out,
-                pkr_hash,
-            };
-            (public.to_field_elements(), o.proof.clone())
-        })
+        .map(|(o, h)| output_statement(o, h))
         .collect();
     (ins, outs)
 }

@@ -721,3 +721,27 @@ fn sample_header() -> sero_ledger::block::BlockHeader {
         seal: sero_ledger::block::Seal::Empty,
     }
 }
+
+#[test]
+fn statements_of_many_transactions_are_each_ones_in_order() {
+    // The batch's statements (output `pkr_hash`es eight at a time in
+    // lanes) are every transaction's own, concatenated in order.
+    let [a, b] = sero_ledger::vectors::vector_chain_ids();
+    let mut t1 = sero_ledger::vectors::sample_transaction(a);
+    let t2 = sero_ledger::vectors::sample_transaction(b);
+    for _ in 0..9 {
+        t1.outputs.push(t2.outputs[0].clone());
+    }
+    let txs = [&t1, &t2, &payment().0, &t1];
+    let (mut ins, mut outs) = (vec![], vec![]);
+    for t in txs {
+        let (i, o) = sero_ledger::validate::proof_statements(t);
+        ins.extend(i);
+        outs.extend(o);
+    }
+    assert!(outs.len() > 2 * 8, "more than two vector passes");
+    assert_eq!(
+        sero_ledger::validate::proof_statements_many(&txs),
+        (ins, outs)
+    );
+}
