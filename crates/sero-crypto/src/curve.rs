@@ -95,7 +95,7 @@ fn decode_with(
 /// (no separate inversion; table-based Tonelli–Shanks).
 pub fn xs_from_y(y: &Base) -> Option<(Base, Base)> {
     let (num, den) = x_squared_ratio(y);
-    ordered_roots(crate::sqrt::sqrt_ratio(&num, &den)?)
+    crate::sqrt::sqrt_ratio(&num, &den).map(ordered_roots)
 }
 
 /// `(1 − y², a − d·y²)`: `x²` as a ratio.
@@ -108,9 +108,13 @@ fn x_squared_ratio(y: &Base) -> (Base, Base) {
 }
 
 /// `±x`, smaller first, exactly as arkworks orders them.
-fn ordered_roots(x: Base) -> Option<(Base, Base)> {
+fn ordered_roots(x: Base) -> (Base, Base) {
     let neg_x = -x;
-    Some(if x <= neg_x { (x, neg_x) } else { (neg_x, x) })
+    if x <= neg_x {
+        (x, neg_x)
+    } else {
+        (neg_x, x)
+    }
 }
 
 /// [`decode_point_on_curve`] of each encoding, the square roots computed
@@ -139,7 +143,7 @@ pub fn decode_points_on_curve(encodings: &[&[u8]]) -> Vec<Result<Point, CryptoEr
                 Some(_) => roots.next().expect("one root per parsed y"),
                 None => None, // decode_with reports the parse error
             };
-            decode_with(b, |_| xs.and_then(ordered_roots))
+            decode_with(b, |_| xs.map(ordered_roots))
         })
         .collect()
 }

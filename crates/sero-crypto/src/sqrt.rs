@@ -186,27 +186,15 @@ fn sqn(mut x: Base, k: u32) -> Base {
 /// `den = 0` or `num/den` is not a square. `num = 0` (with `den ≠ 0`) gives
 /// `Some(0)`. Which of the two roots is returned is unspecified.
 pub fn sqrt_ratio(num: &Base, den: &Base) -> Option<Base> {
-    if den.is_zero() {
-        return None;
-    }
-    if num.is_zero() {
-        return Some(Base::zero());
-    }
-    let tab = tables();
-    let s = den_pow(den);
-    // t = den^(2^29 − 1)
-    let t = s.square() * den;
-    // w = (num·t)^((T−1)/2)·s
-    let w = tab.pow_t_minus_one_div_two(&(t * num)) * s;
-    let v = w * den; // u^((T−1)/2)
-    let uv = w * num; // u^((T+1)/2)
-    Some(uv * tab.g_pow(sqrt_common(tab, &(uv * v))?))
+    sqrt_ratio_many(&[(*num, *den)])
+        .pop()
+        .expect("one result per pair")
 }
 
 /// [`sqrt_ratio`] of every pair `(num, den)`, with the exponentiations by
 /// `(T−1)/2` computed together: eight per vector pass where the CPU has
-/// AVX-512 IFMA ([`crate::ifma::pow_many`]), one at a time otherwise. Each
-/// result is the one `sqrt_ratio` gives for its pair.
+/// AVX-512 IFMA ([`crate::ifma::pow_many`]), one at a time otherwise (and
+/// for a single pair).
 pub fn sqrt_ratio_many(pairs: &[(Base, Base)]) -> Vec<Option<Base>> {
     let tab = tables();
     // Before the exponentiation: `s = den^(2^S − 1)` and its input.
@@ -217,6 +205,7 @@ pub fn sqrt_ratio_many(pairs: &[(Base, Base)]) -> Vec<Option<Base>> {
                 return None;
             }
             let s = den_pow(den);
+            // t = den^(2^29 − 1); the exponentiation's input is num·t.
             let t = s.square() * den;
             Some((s, t * num))
         })
@@ -233,9 +222,10 @@ pub fn sqrt_ratio_many(pairs: &[(Base, Base)]) -> Vec<Option<Base>> {
             let Some((s, _)) = start else {
                 return Some(Base::zero()); // num = 0
             };
+            // w = (num·t)^((T−1)/2)·s
             let w = powers.next().expect("one power per pending pair") * s;
-            let v = w * den;
-            let uv = w * num;
+            let v = w * den; // u^((T−1)/2)
+            let uv = w * num; // u^((T+1)/2)
             Some(uv * tab.g_pow(sqrt_common(tab, &(uv * v))?))
         })
         .collect()

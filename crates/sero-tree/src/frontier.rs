@@ -179,21 +179,29 @@ impl NewNodes {
 }
 
 impl Frontier {
-    /// The complete node just left of the first new node of `level`, when
-    /// that node is a right child (bit `level` of the length is 1). It is
-    /// the ommer there, except at the length's lowest set bit, where it is
-    /// the (full) subtree ending with the last leaf: `level` hashes.
-    fn left_of(&self, level: usize) -> Base {
+    /// At each level where bit `level` of the length is 1 (zero elsewhere),
+    /// the complete node just left of the first new node of an append: the
+    /// ommer there, except at the length's lowest set bit, where it is the
+    /// (full) subtree ending with the last leaf (that many hashes, once).
+    fn left_nodes(&self) -> [Base; DEPTH] {
+        let mut out = [Base::zero(); DEPTH];
         let Some(last) = &self.last else {
-            return Base::zero(); // not reached: an empty tree has no left node
+            return out; // an empty tree has no left node
         };
         let m = last.position + 1;
-        if level > m.trailing_zeros() as usize {
-            last.ommers[level]
-        } else {
-            // Bits `0..level` of the last position are all 1.
-            (0..level).fold(last.leaf, |node, l| node_hash(last.ommers[l], node))
+        let lowest = m.trailing_zeros() as usize;
+        for (level, node) in out.iter_mut().enumerate() {
+            if (m >> level) & 1 == 0 {
+                continue;
+            }
+            *node = if level > lowest {
+                last.ommers[level]
+            } else {
+                // Bits `0..level` of the last position are all 1.
+                (0..level).fold(last.leaf, |node, l| node_hash(last.ommers[l], node))
+            };
         }
+        out
     }
 
     /// Appends `leaves` (in order) as [`Frontier::append`] would one by one,
@@ -203,6 +211,12 @@ impl Frontier {
     /// nothing changes. An empty `leaves` is an empty append (its root is
     /// the current one).
     pub fn append_batch(&mut self, leaves: &[Base]) -> Result<NewNodes, TreeError> {
+        self.append_levels(leaves).map(|(nodes, _)| nodes)
+    }
+
+    /// [`Frontier::append_batch`], also returning the tree's left nodes
+    /// before the append ([`Frontier::left_nodes`]).
+    fn append_levels(&mut self, leaves: &[Base]) -> Result<(NewNodes, [Base; DEPTH]), TreeError> {
         let m = self.len();
         let e0 = m
             .checked_add(leaves.len() as u64)
@@ -211,18 +225,14 @@ impl Frontier {
         if leaves.is_empty() {
             let mut levels = vec![(m, vec![]); DEPTH];
             levels.push((0, vec![self.root()]));
-            return Ok(NewNodes { levels });
+            return Ok((NewNodes { levels }, [Base::zero(); DEPTH]));
         }
+        let lefts = self.left_nodes();
         let mut levels: Vec<(u64, Vec<Base>)> = Vec::with_capacity(DEPTH + 1);
         let (mut s, mut e) = (m, e0);
         let mut cur = leaves.to_vec();
-        for level in 0..DEPTH {
+        for (level, &left) in lefts.iter().enumerate() {
             let (ps, pe) = (s >> 1, ((e - 1) >> 1) + 1);
-            let left = if s & 1 == 1 {
-                self.left_of(level)
-            } else {
-                Base::zero()
-            };
             let pair = |j: u64| {
                 let l = if 2 * j >= s {
                     cur[(2 * j - s) as usize]
@@ -255,17 +265,14 @@ impl Frontier {
         let mut ommers = [Base::zero(); DEPTH];
         for level in set_levels(position) {
             let i = (position >> level) - 1;
-            ommers[level] = match nodes.get(level, i) {
-                Some(v) => v,
-                None => self.left_of(level),
-            };
+            ommers[level] = nodes.get(level, i).unwrap_or(lefts[level]);
         }
         self.last = Some(Last {
             position,
             leaf: leaves[leaves.len() - 1],
             ommers,
         });
-        Ok(nodes)
+        Ok((nodes, lefts))
     }
 
     /// Appends `leaves` and keeps Merkle paths current, as a light wallet
@@ -303,8 +310,7 @@ impl Frontier {
         if leaves.is_empty() {
             return Ok(vec![]);
         }
-        let before = self.clone();
-        let nodes = self.append_batch(leaves)?;
+        let (nodes, lefts) = self.append_levels(leaves)?;
         for path in paths.iter_mut() {
             for (level, sibling) in path.siblings.iter_mut().enumerate() {
                 if let Some(v) = nodes.get(level, (path.position >> level) ^ 1) {
@@ -320,7 +326,7 @@ impl Frontier {
                     let i = (p >> level) ^ 1;
                     *sibling = match nodes.get(level, i) {
                         Some(v) => v,
-                        None if i < nodes.level(level).0 => before.left_of(level),
+                        None if i < nodes.level(level).0 => lefts[level],
                         None => empty_root(level),
                     };
                 }

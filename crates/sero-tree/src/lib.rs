@@ -83,25 +83,27 @@ const CHUNK: usize = 32;
 /// [`node_hash`] of every `[left, right]`: eight per vector pass where the
 /// CPU has AVX-512 IFMA ([`hash_tagged_many`]), and in parallel.
 pub fn node_hash_many(pairs: &[[Base; 2]]) -> Vec<Base> {
-    use rayon::prelude::*;
-    if pairs.len() <= CHUNK {
-        return hash_tagged_many(tags::NODE, pairs);
-    }
-    pairs
-        .par_chunks(CHUNK)
-        .flat_map_iter(|c| hash_tagged_many(tags::NODE, c))
-        .collect()
+    hash_pairs(tags::NODE, pairs)
 }
 
 /// [`cm_auth`] of `cms[i]` at position `first + i`, as [`node_hash_many`].
 pub fn cm_auth_many(first: u64, cms: &[Base]) -> Vec<Base> {
-    use rayon::prelude::*;
     let rows: Vec<[Base; 2]> = (first..)
         .zip(cms)
         .map(|(pos, cm)| [Base::from(pos), *cm])
         .collect();
-    rows.par_chunks(CHUNK)
-        .flat_map_iter(|c| hash_tagged_many(tags::AUTH, c))
+    hash_pairs(tags::AUTH, &rows)
+}
+
+/// `H_tag` of every pair, in lanes, [`CHUNK`] pairs per parallel task.
+fn hash_pairs(tag: &str, pairs: &[[Base; 2]]) -> Vec<Base> {
+    use rayon::prelude::*;
+    if pairs.len() <= CHUNK {
+        return hash_tagged_many(tag, pairs);
+    }
+    pairs
+        .par_chunks(CHUNK)
+        .flat_map_iter(|c| hash_tagged_many(tag, c))
         .collect()
 }
 

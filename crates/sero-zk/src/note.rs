@@ -31,26 +31,18 @@ pub struct Note {
 
 /// `H_PKR` of a one-time address.
 pub fn pkr_hash(pkr: &OneTimeAddress) -> Base {
-    hash_tagged(
-        tags::PKR,
-        &[
-            pkr.zpkr.x,
-            pkr.zpkr.y,
-            pkr.vpkr.x,
-            pkr.vpkr.y,
-            pkr.baser.x,
-            pkr.baser.y,
-        ],
-    )
+    hash_tagged(tags::PKR, &pkr_row(pkr))
+}
+
+/// The inputs of [`pkr_hash`]: ZPKr, VPKr, BASEr as `(x, y)`.
+fn pkr_row(p: &OneTimeAddress) -> [Base; 6] {
+    [p.zpkr.x, p.zpkr.y, p.vpkr.x, p.vpkr.y, p.baser.x, p.baser.y]
 }
 
 /// [`pkr_hash`] of every address, eight per vector pass where the CPU has
 /// AVX-512 IFMA ([`sero_crypto::poseidon::hash_tagged_many`]).
 pub fn pkr_hash_many(pkrs: &[&OneTimeAddress]) -> Vec<Base> {
-    let rows: Vec<[Base; 6]> = pkrs
-        .iter()
-        .map(|p| [p.zpkr.x, p.zpkr.y, p.vpkr.x, p.vpkr.y, p.baser.x, p.baser.y])
-        .collect();
+    let rows: Vec<[Base; 6]> = pkrs.iter().map(|p| pkr_row(p)).collect();
     sero_crypto::poseidon::hash_tagged_many(tags::PKR, &rows)
 }
 
