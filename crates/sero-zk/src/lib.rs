@@ -13,6 +13,8 @@
 //! * [`params`]: parameter generation (insecure development seed), the
 //!   versioned file format and the verifying-key hash.
 //! * [`proof`]: proving (in parallel), verification and batch verification;
+//!   [`prover`]: the Groth16 prover on [`msm`]'s multi-scalar
+//!   multiplications (vector lanes);
 //!   [`decompress`]: the proofs' points from their compressed encoding,
 //!   many at once.
 //! * [`qap`]: the R1CS-to-QAP reductions (arkworks' for the development
@@ -28,9 +30,11 @@ pub mod g1_lanes;
 pub mod g2;
 pub mod gadgets;
 pub mod miller;
+pub mod msm;
 pub mod note;
 pub mod params;
 pub mod proof;
+pub mod prover;
 pub mod qap;
 pub mod samples;
 

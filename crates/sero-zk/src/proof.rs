@@ -8,6 +8,7 @@ use crate::{Curve, Fr, ZkError};
 use ark_ec::pairing::{MillerLoopOutput, Pairing};
 use ark_ec::{AffineRepr, CurveGroup, PrimeGroup, VariableBaseMSM};
 use ark_ff::{One, PrimeField, Zero};
+use ark_groth16::r1cs_to_qap::LibsnarkReduction;
 use ark_groth16::{Groth16, Proof};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use ark_serialize::CanonicalSerialize;
@@ -117,8 +118,12 @@ pub fn prove<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<ZkProof, ZkError> {
     let proof = match params.reduction() {
-        Reduction::Libsnark => Groth16::<Curve>::prove(&params.pk, circuit, rng)?,
-        Reduction::Circom => Groth16::<Curve, CircomReduction>::prove(&params.pk, circuit, rng)?,
+        Reduction::Libsnark => {
+            crate::prover::prove::<LibsnarkReduction, _, _>(&params.pk, circuit, rng)?
+        }
+        Reduction::Circom => {
+            crate::prover::prove::<CircomReduction, _, _>(&params.pk, circuit, rng)?
+        }
     };
     Ok(ZkProof(proof))
 }

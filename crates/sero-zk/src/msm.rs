@@ -1,0 +1,399 @@
+//! Multi-scalar multiplications `Σ sᵢ·Pᵢ` in `G1` and `G2`, the bulk of a
+//! Groth16 proof (the `A`, `B`, `L` and `H` queries of the proving key).
+//!
+//! Pippenger's bucket method with signed 11-bit digits (24 windows, 1,024
+//! buckets each), the windows run eight at a time in AVX-512 IFMA lanes
+//! where the CPU has them ([`lanes`]): one vector step adds a base to one
+//! bucket of each of eight windows. Elsewhere, and for fewer than
+//! [`LANE_MIN`] terms, arkworks' `msm_bigint`. Both give the same group
+//! element; the tests compare them on random, edge and structured inputs.
+//!
+//! Terms with a zero scalar or a base at infinity are dropped first (the
+//! proving key has bases at infinity for variables absent from a
+//! polynomial, and witnesses are often 0).
+
+use ark_bn254::{Fq, Fq2, G1Affine, G1Projective, G2Affine, G2Projective};
+use ark_ec::{AffineRepr, VariableBaseMSM};
+use ark_ff::{BigInteger, BigInteger256, Field, Zero};
+use rayon::prelude::*;
+
+#[cfg(target_arch = "x86_64")]
+mod lanes;
+#[cfg(target_arch = "x86_64")]
+use sero_crypto::ifma::limbs_of;
+
+/// Bits per window.
+const C: usize = 11;
+/// Windows: 24 · 11 = 264 bits hold any scalar below 2^254 with the carry
+/// of the signed digits.
+const WINDOWS: usize = 24;
+/// Buckets per window: digits are in `−1024..=1024`, bucket `|d| − 1`.
+const BUCKETS: usize = 1 << (C - 1);
+/// Fewer terms than this go to arkworks: the lanes' fixed cost (three
+/// passes of 2 × 1,024 bucket sums) outweighs their gain below it.
+pub const LANE_MIN: usize = 1024;
+/// Terms per thread when an MSM is split across the rayon pool.
+const PER_THREAD_MIN: usize = 2048;
+
+/// `Σ scalars[i]·bases[i]` in G1 (scalars as integers, each below the
+/// group order). Panics if the lengths differ (a caller bug).
+pub fn g1(bases: &[G1Affine], scalars: &[BigInteger256]) -> G1Projective {
+    assert_eq!(bases.len(), scalars.len(), "one scalar per base");
+    #[cfg(target_arch = "x86_64")]
+    if let Some(c) = consts() {
+        return split(bases, scalars, |b, s| c.g1(b, s));
+    }
+    g1_portable(bases, scalars)
+}
+
+/// `Σ scalars[i]·bases[i]` in G2; as [`g1`].
+pub fn g2(bases: &[G2Affine], scalars: &[BigInteger256]) -> G2Projective {
+    assert_eq!(bases.len(), scalars.len(), "one scalar per base");
+    #[cfg(target_arch = "x86_64")]
+    if let Some(c) = consts() {
+        return split(bases, scalars, |b, s| c.g2(b, s));
+    }
+    g2_portable(bases, scalars)
+}
+
+/// [`g1`] by arkworks, whatever the CPU.
+pub fn g1_portable(bases: &[G1Affine], scalars: &[BigInteger256]) -> G1Projective {
+    G1Projective::msm_bigint(bases, scalars)
+}
+
+/// [`g2`] by arkworks, whatever the CPU.
+pub fn g2_portable(bases: &[G2Affine], scalars: &[BigInteger256]) -> G2Projective {
+    G2Projective::msm_bigint(bases, scalars)
+}
+
+/// Whether [`g1`] and [`g2`] run in vector lanes on this CPU.
+pub fn lanes_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        consts().is_some()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The terms with a nonzero scalar and a base not at infinity, split into
+/// one chunk per thread of the current rayon pool (at least
+/// [`PER_THREAD_MIN`] terms each), each summed by `one`.
+#[cfg(target_arch = "x86_64")]
+fn split<A, G>(
+    bases: &[A],
+    scalars: &[BigInteger256],
+    one: impl Fn(&[A], &[BigInteger256]) -> G + Sync,
+) -> G
+where
+    A: AffineRepr<Group = G>,
+    G: ark_ec::CurveGroup + Send,
+{
+    let (b, s): (Vec<A>, Vec<BigInteger256>) = bases
+        .iter()
+        .zip(scalars)
+        .filter(|(b, s)| !b.is_zero() && !s.is_zero())
+        .map(|(b, s)| (*b, *s))
+        .unzip();
+    let chunks = (b.len() / PER_THREAD_MIN).clamp(1, rayon::current_num_threads());
+    let size = b.len().div_ceil(chunks).max(1);
+    b.par_chunks(size)
+        .zip(s.par_chunks(size))
+        .map(|(b, s)| one(b, s))
+        .reduce(G::zero, |x, y| x + y)
+}
+
+/// Signed base-2^11 digits `d_w ∈ −1024..=1024` with `s = Σ d_w·2^(11w)`.
+fn digits(s: &BigInteger256) -> [i16; WINDOWS] {
+    let mut out = [0i16; WINDOWS];
+    let mut carry = 0i64;
+    for (w, d) in out.iter_mut().enumerate() {
+        let bit = w * C;
+        let (word, shift) = (bit / 64, bit % 64);
+        let mut v = if word < 4 { s.0[word] >> shift } else { 0 };
+        if shift + C > 64 && word + 1 < 4 {
+            v |= s.0[word + 1] << (64 - shift);
+        }
+        let v = (v & ((1 << C) - 1)) as i64 + carry;
+        if v > BUCKETS as i64 {
+            *d = (v - (1 << C)) as i16;
+            carry = 1;
+        } else {
+            *d = v as i16;
+            carry = 0;
+        }
+    }
+    debug_assert_eq!(carry, 0, "a scalar below 2^263");
+    out
+}
+
+/// `Σ_w 2^(11w)·sums[w]`, from the top window down.
+fn combine<G: ark_ec::CurveGroup>(sums: impl DoubleEndedIterator<Item = G>) -> G {
+    sums.rev().fold(G::zero(), |mut acc, s| {
+        for _ in 0..C {
+            acc.double_in_place();
+        }
+        acc + s
+    })
+}
+
+#[cfg(target_arch = "x86_64")]
+fn consts() -> Option<&'static Consts> {
+    static C: std::sync::OnceLock<Option<Consts>> = std::sync::OnceLock::new();
+    C.get_or_init(|| sero_crypto::ifma::available().then(Consts::new))
+        .as_ref()
+}
+
+/// The lanes' constants (Montgomery forms, R = 2^260).
+#[cfg(target_arch = "x86_64")]
+struct Consts {
+    tower: crate::miller::ifma::Consts,
+    m: sero_crypto::ifma::Modulus,
+    /// R⁻¹ in `Fq`.
+    r_inv: Fq,
+    /// 3·b of G1 (9) and of the twist (3·b′).
+    b3_g1: [u64; 5],
+    b3_g2: [[u64; 5]; 2],
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Consts {
+    fn new() -> Self {
+        use ark_ec::short_weierstrass::SWCurveConfig;
+        let m = sero_crypto::ifma::Modulus::of::<Fq>();
+        let r = Fq::from(2u64).pow([260u64]);
+        let b = <ark_bn254::g2::Config as SWCurveConfig>::COEFF_B;
+        let b3 = b + b + b;
+        let mont = |x: Fq| limbs_of(x * r);
+        Consts {
+            tower: crate::miller::ifma::Consts::new(),
+            b3_g1: mont(Fq::from(9u64)),
+            b3_g2: [mont(b3.c0), mont(b3.c1)],
+            r_inv: r.inverse().expect("R ≠ 0"),
+            m,
+        }
+    }
+
+    fn unmont(&self, l: &[u64; 5]) -> Fq {
+        sero_crypto::ifma::field_of::<Fq>(*l) * self.r_inv
+    }
+
+    /// One chunk of [`g1`]'s terms (no zero scalar, no base at infinity).
+    fn g1(&self, bases: &[G1Affine], scalars: &[BigInteger256]) -> G1Projective {
+        if bases.len() < LANE_MIN {
+            return g1_portable(bases, scalars);
+        }
+        let digits: Vec<_> = scalars.iter().map(digits).collect();
+        let coords: Vec<_> = bases
+            .iter()
+            .flat_map(|p| [p.x, p.y])
+            .map(limbs_of)
+            .collect();
+        assert!(sero_crypto::ifma::available(), "IFMA lanes on this CPU");
+        // SAFETY: the CPU has avx512f, avx512vl and avx512ifma (checked above).
+        let sums = unsafe {
+            let f = sero_crypto::ifma::Lanes::new(&self.m);
+            let mont = lanes::mont_many(&f, &self.m.r2, &coords);
+            let rows: Vec<_> = mont.chunks_exact(2).map(|c| [[c[0]], [c[1]]]).collect();
+            let curve = lanes::Curve {
+                m: lanes::Fq1(f),
+                b3: [sero_crypto::ifma::splat(&self.b3_g1)],
+            };
+            lanes::window_sums(&curve, &self.m.one, &rows, &digits)
+        };
+        combine(sums.iter().map(|[x, y, z]| {
+            let (x, y, z) = (self.unmont(&x[0]), self.unmont(&y[0]), self.unmont(&z[0]));
+            projective_g1(x, y, z)
+        }))
+    }
+
+    /// One chunk of [`g2`]'s terms (no zero scalar, no base at infinity).
+    fn g2(&self, bases: &[G2Affine], scalars: &[BigInteger256]) -> G2Projective {
+        if bases.len() < LANE_MIN {
+            return g2_portable(bases, scalars);
+        }
+        let digits: Vec<_> = scalars.iter().map(digits).collect();
+        let coords: Vec<_> = bases
+            .iter()
+            .flat_map(|p| [p.x.c0, p.x.c1, p.y.c0, p.y.c1])
+            .map(limbs_of)
+            .collect();
+        assert!(sero_crypto::ifma::available(), "IFMA lanes on this CPU");
+        // SAFETY: the CPU has avx512f, avx512vl and avx512ifma (checked above).
+        let sums = unsafe {
+            let t = crate::miller::ifma::T::new(&self.tower);
+            let mont = lanes::mont_many(&t.f, &self.m.r2, &coords);
+            let rows: Vec<_> = mont
+                .chunks_exact(4)
+                .map(|c| [[c[0], c[1]], [c[2], c[3]]])
+                .collect();
+            let curve = lanes::Curve {
+                m: lanes::Fq2L(t),
+                b3: [
+                    sero_crypto::ifma::splat(&self.b3_g2[0]),
+                    sero_crypto::ifma::splat(&self.b3_g2[1]),
+                ],
+            };
+            lanes::window_sums(&curve, &self.m.one, &rows, &digits)
+        };
+        let f2 = |l: &[[u64; 5]; 2]| Fq2::new(self.unmont(&l[0]), self.unmont(&l[1]));
+        combine(
+            sums.iter()
+                .map(|[x, y, z]| projective_g2(f2(x), f2(y), f2(z))),
+        )
+    }
+}
+
+/// The homogeneous projective `(X : Y : Z)` as arkworks' Jacobian point
+/// `(X·Z, Y·Z², Z)`.
+fn projective_g1(x: Fq, y: Fq, z: Fq) -> G1Projective {
+    if z.is_zero() {
+        G1Projective::zero()
+    } else {
+        G1Projective::new_unchecked(x * z, y * z.square(), z)
+    }
+}
+
+fn projective_g2(x: Fq2, y: Fq2, z: Fq2) -> G2Projective {
+    if z.is_zero() {
+        G2Projective::zero()
+    } else {
+        G2Projective::new_unchecked(x * z, y * z.square(), z)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_bn254::Fr;
+    use ark_ec::{CurveGroup, PrimeGroup};
+    use ark_ff::{PrimeField, UniformRand};
+    use rand_chacha::rand_core::SeedableRng;
+
+    fn from_digits(d: &[i16; WINDOWS]) -> Fr {
+        d.iter().rev().fold(Fr::zero(), |acc, &x| {
+            acc * Fr::from(1u64 << C) + Fr::from(x as i64)
+        })
+    }
+
+    #[test]
+    fn digits_are_signed_windows_of_the_scalar() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+        let edge = [
+            Fr::zero(),
+            Fr::from(1u64),
+            Fr::from(1024u64),
+            Fr::from(1025u64),
+            Fr::from(2047u64),
+            Fr::from(2048u64),
+            -Fr::from(1u64),
+            Fr::from(u128::MAX),
+        ];
+        for s in edge.into_iter().chain((0..200).map(|_| Fr::rand(&mut rng))) {
+            let d = digits(&s.into_bigint());
+            assert!(d.iter().all(|x| (-1024..=1024).contains(x)), "{d:?}");
+            assert_eq!(from_digits(&d), s);
+        }
+        // The widest integer a caller may pass (2^254 − 1) also fits.
+        let top = BigInteger256::new([u64::MAX, u64::MAX, u64::MAX, (1 << 62) - 1]);
+        let d = digits(&top);
+        assert_eq!(
+            from_digits(&d),
+            Fr::from_le_bytes_mod_order(&top.to_bytes_le())
+        );
+    }
+
+    fn random_terms<A: AffineRepr>(
+        n: usize,
+        rng: &mut rand_chacha::ChaCha20Rng,
+    ) -> (Vec<A>, Vec<BigInteger256>)
+    where
+        A::ScalarField: PrimeField<BigInt = BigInteger256>,
+    {
+        // A few distinct points, repeated, so that buckets meet equal and
+        // opposite points (the formulas' doubling and identity cases).
+        let g = A::generator();
+        let distinct: Vec<A> = (0..5)
+            .map(|_| (g * A::ScalarField::rand(rng)).into_affine())
+            .collect();
+        let bases = (0..n)
+            .map(|i| match i % 11 {
+                0 => A::zero(),
+                1 => g,
+                2..=4 => distinct[i % 5],
+                _ => (g * A::ScalarField::rand(rng)).into_affine(),
+            })
+            .collect();
+        let scalars = (0..n)
+            .map(|i| match i % 13 {
+                0 => BigInteger256::from(0u64),
+                1 => BigInteger256::from(1u64),
+                2 => (-A::ScalarField::from(1u64)).into_bigint(),
+                3 => BigInteger256::from(1024u64 + (i as u64 % 3)),
+                4 => A::ScalarField::from(u64::MAX).into_bigint(),
+                _ => A::ScalarField::rand(rng).into_bigint(),
+            })
+            .collect();
+        (bases, scalars)
+    }
+
+    #[test]
+    fn g1_equals_arkworks() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        for n in [0, 1, 5, LANE_MIN - 1, LANE_MIN + 3, 3000, 9000] {
+            let (b, s) = random_terms::<G1Affine>(n, &mut rng);
+            assert_eq!(
+                g1(&b, &s).into_affine(),
+                g1_portable(&b, &s).into_affine(),
+                "{n} terms"
+            );
+        }
+    }
+
+    #[test]
+    fn g2_equals_arkworks() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(8);
+        for n in [0, 3, LANE_MIN + 1, 2500] {
+            let (b, s) = random_terms::<G2Affine>(n, &mut rng);
+            assert_eq!(
+                g2(&b, &s).into_affine(),
+                g2_portable(&b, &s).into_affine(),
+                "{n} terms"
+            );
+        }
+    }
+
+    #[test]
+    fn one_base_many_times_sums_to_the_product() {
+        // Every term lands in the same buckets: equal-point additions in
+        // every lane, and opposite points cancelling to the identity.
+        let p = (G1Projective::generator() * Fr::from(987_654_321u64)).into_affine();
+        let n = 2 * LANE_MIN;
+        let bases = vec![p; n];
+        let scalars: Vec<_> = (0..n)
+            .map(|i| {
+                if i % 2 == 0 {
+                    Fr::from(5u64)
+                } else {
+                    -Fr::from(5u64)
+                }
+            })
+            .map(|s| s.into_bigint())
+            .collect();
+        assert!(g1(&bases, &scalars).is_zero());
+        let scalars: Vec<_> = (0..n).map(|i| Fr::from(i as u64).into_bigint()).collect();
+        let want = p * Fr::from((n * (n - 1) / 2) as u64);
+        assert_eq!(g1(&bases, &scalars), want);
+        let q = G2Affine::generator();
+        let bases = vec![q; n];
+        assert_eq!(g2(&bases, &scalars), q * Fr::from((n * (n - 1) / 2) as u64));
+    }
+
+    #[test]
+    #[should_panic(expected = "one scalar per base")]
+    fn lengths_must_agree() {
+        let _ = g1(&[G1Affine::generator()], &[]);
+    }
+}
