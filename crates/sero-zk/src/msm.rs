@@ -1,10 +1,11 @@
 //! Multi-scalar multiplications `Σ sᵢ·Pᵢ` in `G1` and `G2`, the bulk of a
 //! Groth16 proof (the `A`, `B`, `L` and `H` queries of the proving key).
 //!
-//! Pippenger's bucket method with signed 11-bit digits (24 windows, 1,024
-//! buckets each), the windows run eight at a time in AVX-512 IFMA lanes
-//! where the CPU has them ([`lanes`]): one vector step adds a base to one
-//! bucket of each of eight windows. Elsewhere, and for fewer than
+//! Pippenger's bucket method with signed digits (6, 8 or 11 bits per
+//! window, the size of least work for the number of terms: [`Window`]),
+//! the windows run eight at a time in AVX-512 IFMA lanes where the CPU has
+//! them ([`lanes`]): one vector step adds a base to one bucket of each of
+//! eight windows. Elsewhere, and for fewer than
 //! [`LANE_MIN`] terms, arkworks' `msm_bigint`. Both give the same group
 //! element; the tests compare them on random, edge and structured inputs.
 //!
@@ -22,16 +23,43 @@ mod lanes;
 #[cfg(target_arch = "x86_64")]
 use sero_crypto::ifma::limbs_of;
 
-/// Bits per window.
-const C: usize = 11;
-/// Windows: 24 · 11 = 264 bits hold any scalar below 2^254 with the carry
-/// of the signed digits.
-const WINDOWS: usize = 24;
-/// Buckets per window: digits are in `−1024..=1024`, bucket `|d| − 1`.
-const BUCKETS: usize = 1 << (C - 1);
-/// Fewer terms than this go to arkworks: the lanes' fixed cost (three
-/// passes of 2 × 1,024 bucket sums) outweighs their gain below it.
-pub const LANE_MIN: usize = 1024;
+/// A window size: `c` bits per window, `windows` windows (a multiple of
+/// the eight lanes, `c·windows` ≥ 255 so that any scalar below 2^254 and
+/// the carry of its signed digits fit), `2^(c−1)` buckets per window
+/// (digits in `−2^(c−1)..=2^(c−1)`, bucket `|d| − 1`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Window {
+    pub(crate) c: usize,
+    pub(crate) windows: usize,
+}
+
+impl Window {
+    const SMALL: Window = Window { c: 6, windows: 48 };
+    const MEDIUM: Window = Window { c: 8, windows: 32 };
+    const LARGE: Window = Window { c: 11, windows: 24 };
+
+    /// The size of least work for `n` terms: a vector step per term and
+    /// pass (a pass is eight windows) plus `2^c` bucket sums per pass,
+    /// each ≈ 1.3 steps.
+    fn for_terms(n: usize) -> Window {
+        [Self::SMALL, Self::MEDIUM, Self::LARGE]
+            .into_iter()
+            .min_by_key(|w| w.passes() * (10 * n + 13 * (1 << w.c)))
+            .expect("three sizes")
+    }
+
+    pub(crate) fn passes(&self) -> usize {
+        self.windows / 8
+    }
+
+    pub(crate) fn buckets(&self) -> usize {
+        1 << (self.c - 1)
+    }
+}
+
+/// Fewer terms than this go to arkworks: below it the lanes' fixed cost
+/// (the bucket sums of every pass) outweighs their gain.
+pub const LANE_MIN: usize = 256;
 /// Terms per thread when an MSM is split across the rayon pool.
 const PER_THREAD_MIN: usize = 2048;
 
@@ -105,34 +133,43 @@ where
         .reduce(G::zero, |x, y| x + y)
 }
 
-/// Signed base-2^11 digits `d_w ∈ −1024..=1024` with `s = Σ d_w·2^(11w)`.
-fn digits(s: &BigInteger256) -> [i16; WINDOWS] {
-    let mut out = [0i16; WINDOWS];
+/// Signed base-2^c digits `d_w ∈ −2^(c−1)..=2^(c−1)` of `s`, with
+/// `s = Σ d_w·2^(cw)`, into `out` (one per window).
+fn digits(s: &BigInteger256, w: Window, out: &mut [i16]) {
+    let c = w.c;
     let mut carry = 0i64;
-    for (w, d) in out.iter_mut().enumerate() {
-        let bit = w * C;
+    for (i, d) in out[..w.windows].iter_mut().enumerate() {
+        let bit = i * c;
         let (word, shift) = (bit / 64, bit % 64);
         let mut v = if word < 4 { s.0[word] >> shift } else { 0 };
-        if shift + C > 64 && word + 1 < 4 {
+        if shift + c > 64 && word + 1 < 4 {
             v |= s.0[word + 1] << (64 - shift);
         }
-        let v = (v & ((1 << C) - 1)) as i64 + carry;
-        if v > BUCKETS as i64 {
-            *d = (v - (1 << C)) as i16;
+        let v = (v & ((1 << c) - 1)) as i64 + carry;
+        if v > w.buckets() as i64 {
+            *d = (v - (1 << c)) as i16;
             carry = 1;
         } else {
             *d = v as i16;
             carry = 0;
         }
     }
-    debug_assert_eq!(carry, 0, "a scalar below 2^263");
+    debug_assert_eq!(carry, 0, "a scalar below 2^(c·windows − 1)");
+}
+
+/// Every scalar's digits, one row of `w.windows` per scalar.
+fn all_digits(scalars: &[BigInteger256], w: Window) -> Vec<i16> {
+    let mut out = vec![0i16; scalars.len() * w.windows];
+    for (s, row) in scalars.iter().zip(out.chunks_exact_mut(w.windows)) {
+        digits(s, w, row);
+    }
     out
 }
 
-/// `Σ_w 2^(11w)·sums[w]`, from the top window down.
-fn combine<G: ark_ec::CurveGroup>(sums: impl DoubleEndedIterator<Item = G>) -> G {
+/// `Σ_i 2^(c·i)·sums[i]`, from the top window down.
+fn combine<G: ark_ec::CurveGroup>(sums: impl DoubleEndedIterator<Item = G>, w: Window) -> G {
     sums.rev().fold(G::zero(), |mut acc, s| {
-        for _ in 0..C {
+        for _ in 0..w.c {
             acc.double_in_place();
         }
         acc + s
@@ -185,7 +222,8 @@ impl Consts {
         if bases.len() < LANE_MIN {
             return g1_portable(bases, scalars);
         }
-        let digits: Vec<_> = scalars.iter().map(digits).collect();
+        let w = Window::for_terms(bases.len());
+        let digits = all_digits(scalars, w);
         let coords: Vec<_> = bases
             .iter()
             .flat_map(|p| [p.x, p.y])
@@ -201,12 +239,15 @@ impl Consts {
                 m: lanes::Fq1(f),
                 b3: [sero_crypto::ifma::splat(&self.b3_g1)],
             };
-            lanes::window_sums(&curve, &self.m.one, &rows, &digits)
+            lanes::window_sums(&curve, &self.m.one, &rows, &digits, w)
         };
-        combine(sums.iter().map(|[x, y, z]| {
-            let (x, y, z) = (self.unmont(&x[0]), self.unmont(&y[0]), self.unmont(&z[0]));
-            projective_g1(x, y, z)
-        }))
+        combine(
+            sums.iter().map(|[x, y, z]| {
+                let (x, y, z) = (self.unmont(&x[0]), self.unmont(&y[0]), self.unmont(&z[0]));
+                projective_g1(x, y, z)
+            }),
+            w,
+        )
     }
 
     /// One chunk of [`g2`]'s terms (no zero scalar, no base at infinity).
@@ -214,7 +255,8 @@ impl Consts {
         if bases.len() < LANE_MIN {
             return g2_portable(bases, scalars);
         }
-        let digits: Vec<_> = scalars.iter().map(digits).collect();
+        let w = Window::for_terms(bases.len());
+        let digits = all_digits(scalars, w);
         let coords: Vec<_> = bases
             .iter()
             .flat_map(|p| [p.x.c0, p.x.c1, p.y.c0, p.y.c1])
@@ -236,12 +278,13 @@ impl Consts {
                     sero_crypto::ifma::splat(&self.b3_g2[1]),
                 ],
             };
-            lanes::window_sums(&curve, &self.m.one, &rows, &digits)
+            lanes::window_sums(&curve, &self.m.one, &rows, &digits, w)
         };
         let f2 = |l: &[[u64; 5]; 2]| Fq2::new(self.unmont(&l[0]), self.unmont(&l[1]));
         combine(
             sums.iter()
                 .map(|[x, y, z]| projective_g2(f2(x), f2(y), f2(z))),
+            w,
         )
     }
 }
@@ -272,9 +315,9 @@ mod tests {
     use ark_ff::{PrimeField, UniformRand};
     use rand_chacha::rand_core::SeedableRng;
 
-    fn from_digits(d: &[i16; WINDOWS]) -> Fr {
+    fn from_digits(d: &[i16], w: Window) -> Fr {
         d.iter().rev().fold(Fr::zero(), |acc, &x| {
-            acc * Fr::from(1u64 << C) + Fr::from(x as i64)
+            acc * Fr::from(1u64 << w.c) + Fr::from(x as i64)
         })
     }
 
@@ -284,6 +327,10 @@ mod tests {
         let edge = [
             Fr::zero(),
             Fr::from(1u64),
+            Fr::from(32u64),
+            Fr::from(33u64),
+            Fr::from(128u64),
+            Fr::from(129u64),
             Fr::from(1024u64),
             Fr::from(1025u64),
             Fr::from(2047u64),
@@ -291,18 +338,30 @@ mod tests {
             -Fr::from(1u64),
             Fr::from(u128::MAX),
         ];
-        for s in edge.into_iter().chain((0..200).map(|_| Fr::rand(&mut rng))) {
-            let d = digits(&s.into_bigint());
-            assert!(d.iter().all(|x| (-1024..=1024).contains(x)), "{d:?}");
-            assert_eq!(from_digits(&d), s);
-        }
         // The widest integer a caller may pass (2^254 − 1) also fits.
         let top = BigInteger256::new([u64::MAX, u64::MAX, u64::MAX, (1 << 62) - 1]);
-        let d = digits(&top);
-        assert_eq!(
-            from_digits(&d),
-            Fr::from_le_bytes_mod_order(&top.to_bytes_le())
-        );
+        for w in [Window::SMALL, Window::MEDIUM, Window::LARGE] {
+            assert!(w.c * w.windows >= 255 && w.windows % 8 == 0, "{w:?}");
+            let half = w.buckets() as i16;
+            let mut d = vec![0i16; w.windows];
+            for s in edge.into_iter().chain((0..200).map(|_| Fr::rand(&mut rng))) {
+                digits(&s.into_bigint(), w, &mut d);
+                assert!(d.iter().all(|x| (-half..=half).contains(x)), "{d:?}");
+                assert_eq!(from_digits(&d, w), s, "{w:?}");
+            }
+            digits(&top, w, &mut d);
+            assert_eq!(
+                from_digits(&d, w),
+                Fr::from_le_bytes_mod_order(&top.to_bytes_le())
+            );
+        }
+    }
+
+    #[test]
+    fn window_sizes_follow_the_number_of_terms() {
+        assert_eq!(Window::for_terms(LANE_MIN), Window::SMALL);
+        assert_eq!(Window::for_terms(4000), Window::MEDIUM);
+        assert_eq!(Window::for_terms(16_000), Window::LARGE);
     }
 
     fn random_terms<A: AffineRepr>(
@@ -342,7 +401,7 @@ mod tests {
     #[test]
     fn g1_equals_arkworks() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
-        for n in [0, 1, 5, LANE_MIN - 1, LANE_MIN + 3, 3000, 9000] {
+        for n in [0, 1, 5, LANE_MIN - 1, LANE_MIN + 3, 700, 3000, 20_000] {
             let (b, s) = random_terms::<G1Affine>(n, &mut rng);
             assert_eq!(
                 g1(&b, &s).into_affine(),
@@ -355,7 +414,7 @@ mod tests {
     #[test]
     fn g2_equals_arkworks() {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(8);
-        for n in [0, 3, LANE_MIN + 1, 2500] {
+        for n in [0, 3, LANE_MIN + 1, 1200, 15_000] {
             let (b, s) = random_terms::<G2Affine>(n, &mut rng);
             assert_eq!(
                 g2(&b, &s).into_affine(),

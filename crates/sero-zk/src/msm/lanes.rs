@@ -17,7 +17,7 @@
 //! Values stay below 2p (products and the reducing sums of
 //! [`sero_crypto::ifma::Lanes`]).
 
-use super::{BUCKETS, WINDOWS};
+use super::Window;
 use core::arch::x86_64::*;
 use sero_crypto::ifma::{splat, Fe, Lanes, LANES};
 
@@ -197,10 +197,10 @@ unsafe fn scatter<const K: usize>(table: *mut u64, mask: __mmask8, idx: __m512i,
     }
 }
 
-/// The window sums `Σ_b b·bucket_b` of windows `0..WINDOWS` for the bases
+/// The window sums `Σ_b b·bucket_b` of the windows of `w` for the bases
 /// (affine `x`, `y`, Montgomery form, none at infinity) and their signed
-/// digits (`digits[i][w]` in `−1024..=1024`), as projective points in
-/// limbs (Montgomery form, below 2p): `out[w] = [X, Y, Z]`.
+/// digits (`digits[i·w.windows + j]`: base `i`, window `j`), as projective
+/// points in limbs (Montgomery form, below 2p): `out[j] = [X, Y, Z]`.
 ///
 /// # Safety
 /// The CPU must support avx512f, avx512vl and avx512ifma.
@@ -209,9 +209,16 @@ pub(crate) unsafe fn window_sums<const K: usize, M: CoordMul<K>>(
     curve: &Curve<K, M>,
     one: &[u64; 5],
     bases: &[[Limbs<K>; 2]],
-    digits: &[[i16; WINDOWS]],
+    digits: &[i16],
+    w: Window,
 ) -> Vec<[Limbs<K>; 3]> {
-    assert_eq!(bases.len(), digits.len(), "one digit row per base");
+    assert_eq!(
+        bases.len() * w.windows,
+        digits.len(),
+        "one digit row per base"
+    );
+    assert_eq!(w.windows, w.passes() * LANES, "whole passes");
+    let buckets = w.buckets();
     let f = *curve.m.f();
     let r = rows(K);
     let zero = _mm512_setzero_si512();
@@ -220,17 +227,17 @@ pub(crate) unsafe fn window_sums<const K: usize, M: CoordMul<K>>(
         core::array::from_fn(|k| if k == 0 { splat(one) } else { [zero; 5] }),
         [[zero; 5]; K],
     ];
-    // table[(lane·BUCKETS + b)·r + row]: bucket b of this pass's lane
+    // table[(lane·buckets + b)·r + row]: bucket b of this pass's lane
     // `lane`, its rows together (two or four cache lines), so that a step
     // touches few lines.
-    let mut table = vec![0u64; BUCKETS * r * LANES];
+    let mut table = vec![0u64; buckets * r * LANES];
     let tp = table.as_mut_ptr();
     let lane_iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
     let stride = _mm512_set1_epi64(r as i64);
-    let lane_base = _mm512_mullo_epi64(lane_iota, _mm512_set1_epi64(BUCKETS as i64));
+    let lane_base = _mm512_mullo_epi64(lane_iota, _mm512_set1_epi64(buckets as i64));
     let one_v = _mm512_set1_epi64(1);
-    let mut out = vec![[[[0u64; 5]; K]; 3]; WINDOWS];
-    for pass in 0..WINDOWS / LANES {
+    let mut out = vec![[[[0u64; 5]; K]; 3]; w.windows];
+    for pass in 0..w.passes() {
         // Every bucket of every lane at the identity.
         // (0 : 1 : 0): Y's first component is one, every other row zero.
         let mut id_rows = vec![0u64; r];
@@ -238,8 +245,8 @@ pub(crate) unsafe fn window_sums<const K: usize, M: CoordMul<K>>(
         for bucket in table.chunks_exact_mut(r) {
             bucket.copy_from_slice(&id_rows);
         }
-        for (base, d) in bases.iter().zip(digits) {
-            // SAFETY: 8 i16 at offset 8·pass ≤ 16 of a 24-entry row.
+        for (base, d) in bases.iter().zip(digits.chunks_exact(w.windows)) {
+            // SAFETY: 8 i16 at offset 8·pass of a row of 8·passes.
             let d = _mm512_cvtepi16_epi64(_mm_loadu_si128(d.as_ptr().add(pass * LANES).cast()));
             let active = _mm512_test_epi64_mask(d, d);
             if active == 0 {
@@ -248,7 +255,7 @@ pub(crate) unsafe fn window_sums<const K: usize, M: CoordMul<K>>(
             let negative = _mm512_cmplt_epi64_mask(d, zero);
             let bucket = _mm512_max_epi64(_mm512_sub_epi64(_mm512_abs_epi64(d), one_v), zero);
             let idx = _mm512_mullo_epi64(_mm512_add_epi64(lane_base, bucket), stride);
-            // SAFETY: bucket < BUCKETS, row < r, lane < 8: in bounds.
+            // SAFETY: bucket < buckets, row < r, lane < 8: in bounds.
             let acc = gather::<K>(tp.cast_const(), idx);
             let mut x = [[zero; 5]; K];
             let mut y = [[zero; 5]; K];
@@ -267,7 +274,7 @@ pub(crate) unsafe fn window_sums<const K: usize, M: CoordMul<K>>(
         // Σ_b (b + 1)·bucket_b by running sums from the top bucket.
         let mut running = identity;
         let mut total = identity;
-        for b in (0..BUCKETS).rev() {
+        for b in (0..buckets).rev() {
             let idx = _mm512_mullo_epi64(
                 _mm512_add_epi64(lane_base, _mm512_set1_epi64(b as i64)),
                 stride,
