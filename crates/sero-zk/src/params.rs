@@ -61,6 +61,10 @@ pub struct CircuitParams {
     /// `β` of the verifying key, prepared for batch verification's
     /// Miller loop ([`crate::batch_verify_groups`]).
     pub beta_g2_pc: <Curve as ark_ec::pairing::Pairing>::G2Prepared,
+    /// The constraint matrices of the circuit this key proves, kept from
+    /// the first proof ([`crate::prover`]): later proofs synthesise the
+    /// witness only.
+    pub(crate) shape: std::sync::OnceLock<std::sync::Arc<crate::qap::R1csMatrices>>,
 }
 
 impl CircuitParams {
@@ -72,6 +76,7 @@ impl CircuitParams {
             pk,
             pvk,
             beta_g2_pc,
+            shape: std::sync::OnceLock::new(),
         }
     }
 

@@ -119,11 +119,9 @@ pub fn prove<C: ConstraintSynthesizer<Fr>, R: RngCore + CryptoRng>(
 ) -> Result<ZkProof, ZkError> {
     let proof = match params.reduction() {
         Reduction::Libsnark => {
-            crate::prover::prove::<LibsnarkReduction, _, _>(&params.pk, circuit, rng)?
+            crate::prover::prove::<LibsnarkReduction, _, _>(params, circuit, rng)?
         }
-        Reduction::Circom => {
-            crate::prover::prove::<CircomReduction, _, _>(&params.pk, circuit, rng)?
-        }
+        Reduction::Circom => crate::prover::prove::<CircomReduction, _, _>(params, circuit, rng)?,
     };
     Ok(ZkProof(proof))
 }

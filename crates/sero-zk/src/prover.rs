@@ -3,10 +3,13 @@
 //! same randomness `r`, `s` drawn in the same order, same witness map,
 //! same proof for the same `r`, `s`), with the five multi-scalar
 //! multiplications in [`crate::msm`] (vector lanes where the CPU has them)
-//! and run side by side on the rayon pool. The tests check the proof
-//! element by element against arkworks' for the same `r` and `s`.
+//! and run side by side on the rayon pool, and the circuit's constraint
+//! matrices kept from the first proof under a key ([`prove_with`]). The
+//! tests check the proof element by element against arkworks' for the
+//! same `r` and `s`.
 
-use crate::{Curve, Fr};
+use crate::qap::R1csMatrices;
+use crate::{CircuitParams, Curve, Fr, ZkError};
 use ark_bn254::{G1Projective, G2Projective};
 use ark_ec::pairing::Pairing;
 use ark_ec::CurveGroup;
@@ -15,48 +18,89 @@ use ark_groth16::r1cs_to_qap::R1CSToQAP;
 use ark_groth16::{Proof, ProvingKey};
 use ark_poly::GeneralEvaluationDomain;
 use ark_relations::gr1cs::{
-    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisError, SynthesisMode,
+    ConstraintSynthesizer, ConstraintSystem, OptimizationGoal, SynthesisMode,
 };
 use rand_core::RngCore;
 use rayon::prelude::*;
+use std::sync::Arc;
 
-/// A zero-knowledge proof of `circuit` under `pk` with the R1CS-to-QAP
+/// A zero-knowledge proof of `circuit` under `params` with the R1CS-to-QAP
 /// reduction `Q`; `r` and `s` drawn from `rng` (first `r`, then `s`).
 pub fn prove<Q: R1CSToQAP, C: ConstraintSynthesizer<Fr>, R: RngCore>(
-    pk: &ProvingKey<Curve>,
+    params: &CircuitParams,
     circuit: C,
     rng: &mut R,
-) -> Result<Proof<Curve>, SynthesisError> {
+) -> Result<Proof<Curve>, ZkError> {
     let r = Fr::rand(rng);
     let s = Fr::rand(rng);
-    prove_with::<Q, C>(pk, circuit, r, s)
+    prove_with::<Q, C>(params, circuit, r, s)
 }
 
 /// [`prove`] with the given randomness (`r = s = 0` gives arkworks'
 /// proof without zero knowledge; for tests).
+///
+/// A proving key proves one circuit, whose constraints do not depend on
+/// the instance: the first proof under `params` synthesises the circuit
+/// with its constraint matrices, as arkworks' prover does for every proof,
+/// and keeps them; later proofs synthesise the witness only (about half
+/// the synthesis, and no inlining of linear combinations) and take the
+/// kept matrices, provided the numbers of instance and witness variables
+/// agree (otherwise they synthesise the matrices too). A circuit of
+/// another shape proved under the key would give an invalid proof either
+/// way: the matrices only enter `h`, which the verifier checks.
 pub fn prove_with<Q: R1CSToQAP, C: ConstraintSynthesizer<Fr>>(
-    pk: &ProvingKey<Curve>,
+    params: &CircuitParams,
     circuit: C,
     r: Fr,
     s: Fr,
-) -> Result<Proof<Curve>, SynthesisError> {
+) -> Result<Proof<Curve>, ZkError> {
+    let kept = params.shape.get().cloned();
     let cs = ConstraintSystem::new_ref();
     cs.set_optimization_goal(OptimizationGoal::Constraints);
     cs.set_mode(SynthesisMode::Prove {
-        construct_matrices: true,
+        construct_matrices: kept.is_none(),
         generate_lc_assignments: false,
     });
     circuit.generate_constraints(cs.clone())?;
-    cs.finalize();
-    let h = Q::witness_map::<Fr, GeneralEvaluationDomain<Fr>>(cs.clone())?;
-    let prover = cs.borrow().ok_or(SynthesisError::MissingCS)?;
-    let instance = prover
-        .instance_assignment()
-        .map_err(|_| SynthesisError::AssignmentMissing)?;
-    let witness = prover
-        .witness_assignment()
-        .map_err(|_| SynthesisError::AssignmentMissing)?;
-    Ok(from_assignment(pk, r, s, &h, &instance[1..], witness))
+    let shape = match kept {
+        Some(shape) => shape,
+        None => {
+            cs.finalize();
+            let shape = Arc::new(R1csMatrices::of_finalized(&cs)?);
+            // Another proof may have kept its own (equal) matrices first.
+            let _ = params.shape.set(shape.clone());
+            shape
+        }
+    };
+    let prover = cs
+        .borrow()
+        .ok_or_else(|| ZkError::Prover("no constraint system".into()))?;
+    let instance = prover.instance_assignment()?;
+    let witness = prover.witness_assignment()?;
+    if instance.len() != shape.num_instance || witness.len() != shape.num_witness {
+        return Err(ZkError::Prover(format!(
+            "the circuit has {} instance and {} witness variables, the proving key's {} and {}",
+            instance.len(),
+            witness.len(),
+            shape.num_instance,
+            shape.num_witness
+        )));
+    }
+    let full = [instance, witness].concat();
+    let h = Q::witness_map_from_matrices::<Fr, GeneralEvaluationDomain<Fr>>(
+        &shape.matrices,
+        shape.num_instance,
+        shape.num_constraints,
+        &full,
+    )?;
+    Ok(from_assignment(
+        &params.pk,
+        r,
+        s,
+        &h,
+        &instance[1..],
+        witness,
+    ))
 }
 
 fn bigints(v: &[Fr]) -> Vec<BigInteger256> {
@@ -135,66 +179,87 @@ mod tests {
     use crate::samples::{input_statement, output_statement};
     use ark_groth16::r1cs_to_qap::LibsnarkReduction;
     use ark_groth16::Groth16;
+    use ark_relations::gr1cs::ConstraintSynthesizer;
     use rand_chacha::rand_core::SeedableRng;
+
+    fn arkworks<Q: R1CSToQAP, C: ConstraintSynthesizer<Fr>>(
+        pk: &ProvingKey<Curve>,
+        c: C,
+        r: Fr,
+        s: Fr,
+    ) -> Proof<Curve> {
+        Groth16::<Curve, Q>::create_proof_with_reduction(c, pk, r, s).expect("arkworks proves")
+    }
 
     #[test]
     fn proofs_equal_arkworks_for_the_same_randomness() {
-        let params = crate::Parameters::dev();
+        let dev = crate::Parameters::dev();
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
-        for (r, s) in [
+        // Fresh keys: the first proof synthesises the matrices, the later
+        // ones take the kept matrices.
+        let output = CircuitParams::new(dev.output.pk.clone());
+        for (i, (r, s)) in [
             (Fr::rand(&mut rng), Fr::rand(&mut rng)),
             (Fr::zero(), Fr::zero()),
             (Fr::zero(), Fr::from(3u64)),
-        ] {
-            let want = Groth16::<Curve, LibsnarkReduction>::create_proof_with_reduction(
-                output_statement(2),
-                &params.output.pk,
-                r,
-                s,
-            )
-            .expect("arkworks proves");
-            let got =
-                prove_with::<LibsnarkReduction, _>(&params.output.pk, output_statement(2), r, s)
-                    .expect("proves");
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let want = arkworks::<LibsnarkReduction, _>(&output.pk, output_statement(2), r, s);
+            let got = prove_with::<LibsnarkReduction, _>(&output, output_statement(2), r, s)
+                .expect("proves");
             assert_eq!(got, want, "output, r = {r}, s = {s}");
+            assert!(
+                output.shape.get().is_some(),
+                "matrices kept after proof {i}"
+            );
         }
-        let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
-        let want = Groth16::<Curve, LibsnarkReduction>::create_proof_with_reduction(
-            input_statement(3),
-            &params.input.pk,
-            r,
-            s,
-        )
-        .expect("arkworks proves");
-        let got = prove_with::<LibsnarkReduction, _>(&params.input.pk, input_statement(3), r, s)
-            .expect("proves");
-        assert_eq!(got, want, "input");
+        let input = CircuitParams::new(dev.input.pk.clone());
+        for i in 0..2 {
+            let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+            let want = arkworks::<LibsnarkReduction, _>(&input.pk, input_statement(i), r, s);
+            let got = prove_with::<LibsnarkReduction, _>(&input, input_statement(i), r, s)
+                .expect("proves");
+            assert_eq!(got, want, "input {i}");
+        }
         // The other reduction (ceremony parameters) through the same steps.
-        let want = Groth16::<Curve, CircomReduction>::create_proof_with_reduction(
-            output_statement(4),
-            &params.output.pk,
-            r,
-            s,
-        )
-        .expect("arkworks proves");
-        let got = prove_with::<CircomReduction, _>(&params.output.pk, output_statement(4), r, s)
-            .expect("proves");
-        assert_eq!(got, want, "circom reduction");
+        let (r, s) = (Fr::rand(&mut rng), Fr::rand(&mut rng));
+        for _ in 0..2 {
+            let want = arkworks::<CircomReduction, _>(&output.pk, output_statement(4), r, s);
+            let got = prove_with::<CircomReduction, _>(&output, output_statement(4), r, s)
+                .expect("proves");
+            assert_eq!(got, want, "circom reduction");
+        }
     }
 
     #[test]
     fn randomness_is_drawn_as_arkworks_draws_it() {
-        let params = crate::Parameters::dev();
+        let params = &crate::Parameters::dev().output;
         let mut a = rand_chacha::ChaCha20Rng::seed_from_u64(9);
         let mut b = a.clone();
-        let got = prove::<LibsnarkReduction, _, _>(&params.output.pk, output_statement(1), &mut a)
-            .expect("proves");
+        let got =
+            prove::<LibsnarkReduction, _, _>(params, output_statement(1), &mut a).expect("proves");
         let want = <Groth16<Curve> as ark_snark::SNARK<Fr>>::prove(
-            &params.output.pk,
+            &params.pk,
             output_statement(1),
             &mut b,
         )
         .expect("arkworks proves");
         assert_eq!(got, want);
+    }
+
+    #[test]
+    fn a_circuit_of_another_shape_is_refused_once_the_keys_matrices_are_kept() {
+        let dev = crate::Parameters::dev();
+        let input = CircuitParams::new(dev.input.pk.clone());
+        let (r, s) = (Fr::from(5u64), Fr::from(7u64));
+        prove_with::<LibsnarkReduction, _>(&input, input_statement(0), r, s).expect("proves");
+        let err = prove_with::<LibsnarkReduction, _>(&input, output_statement(0), r, s)
+            .expect_err("the output circuit under the input key");
+        assert!(
+            matches!(&err, ZkError::Prover(m) if m.contains("witness variables")),
+            "{err}"
+        );
     }
 }

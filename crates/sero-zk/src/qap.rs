@@ -130,6 +130,12 @@ impl R1csMatrices {
         cs.set_mode(SynthesisMode::Setup);
         circuit.generate_constraints(cs.clone())?;
         cs.finalize();
+        Self::of_finalized(&cs)
+    }
+
+    /// The matrices of a finalised constraint system (setup mode, or
+    /// proving mode with matrices).
+    pub fn of_finalized(cs: &ConstraintSystemRef<Fr>) -> Result<Self, ZkError> {
         let all = cs.to_matrices()?;
         let matrices = all
             .get(R1CS_PREDICATE_LABEL)
