@@ -64,9 +64,10 @@ pub const LANE_MIN: usize = 256;
 const PER_THREAD_MIN: usize = 2048;
 
 /// `Σ scalars[i]·bases[i]` in G1 (scalars as integers, each below the
-/// group order). Panics if the lengths differ (a caller bug).
+/// group order). Panics if the lengths differ or a scalar is not below
+/// 2^254 (caller bugs).
 pub fn g1(bases: &[G1Affine], scalars: &[BigInteger256]) -> G1Projective {
-    assert_eq!(bases.len(), scalars.len(), "one scalar per base");
+    check(bases.len(), scalars);
     #[cfg(target_arch = "x86_64")]
     if let Some(c) = consts() {
         return split(bases, scalars, |b, s| c.g1(b, s));
@@ -76,12 +77,21 @@ pub fn g1(bases: &[G1Affine], scalars: &[BigInteger256]) -> G1Projective {
 
 /// `Σ scalars[i]·bases[i]` in G2; as [`g1`].
 pub fn g2(bases: &[G2Affine], scalars: &[BigInteger256]) -> G2Projective {
-    assert_eq!(bases.len(), scalars.len(), "one scalar per base");
+    check(bases.len(), scalars);
     #[cfg(target_arch = "x86_64")]
     if let Some(c) = consts() {
         return split(bases, scalars, |b, s| c.g2(b, s));
     }
     g2_portable(bases, scalars)
+}
+
+/// The callers' obligations: one scalar per base, each below 2^254.
+fn check(bases: usize, scalars: &[BigInteger256]) {
+    assert_eq!(bases, scalars.len(), "one scalar per base");
+    assert!(
+        scalars.iter().all(|s| s.0[3] >> 62 == 0),
+        "every scalar below 2^254"
+    );
 }
 
 /// [`g1`] by arkworks, whatever the CPU.
@@ -448,6 +458,16 @@ mod tests {
         let q = G2Affine::generator();
         let bases = vec![q; n];
         assert_eq!(g2(&bases, &scalars), q * Fr::from((n * (n - 1) / 2) as u64));
+    }
+
+    #[test]
+    #[should_panic(expected = "every scalar below 2^254")]
+    fn scalars_must_be_field_elements() {
+        let wide = BigInteger256::new([0, 0, 0, 1 << 63]);
+        let _ = g1(
+            &[G1Affine::generator(); 2],
+            &[BigInteger256::from(1u64), wide],
+        );
     }
 
     #[test]
