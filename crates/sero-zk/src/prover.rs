@@ -40,14 +40,13 @@ pub fn prove<Q: R1CSToQAP, C: ConstraintSynthesizer<Fr>, R: RngCore>(
 /// proof without zero knowledge; for tests).
 ///
 /// A proving key proves one circuit, whose constraints do not depend on
-/// the instance: the first proof under `params` synthesises the circuit
-/// with its constraint matrices, as arkworks' prover does for every proof,
-/// and keeps them; later proofs synthesise the witness only (about half
-/// the synthesis, and no inlining of linear combinations) and take the
-/// kept matrices, provided the numbers of instance and witness variables
-/// agree (otherwise they synthesise the matrices too). A circuit of
-/// another shape proved under the key would give an invalid proof either
-/// way: the matrices only enter `h`, which the verifier checks.
+/// the instance: the first proof under `params` that verifies synthesises
+/// the circuit with its constraint matrices, as arkworks' prover does for
+/// every proof, and the key keeps them; later proofs synthesise the
+/// witness only (about half the synthesis, and no inlining of linear
+/// combinations) and take the kept matrices. A circuit whose numbers of
+/// instance and witness variables are not the key's is refused
+/// (`ZkError::Prover`; arkworks would return an invalid proof).
 pub fn prove_with<Q: R1CSToQAP, C: ConstraintSynthesizer<Fr>>(
     params: &CircuitParams,
     circuit: C,
@@ -62,28 +61,36 @@ pub fn prove_with<Q: R1CSToQAP, C: ConstraintSynthesizer<Fr>>(
         generate_lc_assignments: false,
     });
     circuit.generate_constraints(cs.clone())?;
-    let shape = match kept {
-        Some(shape) => shape,
+    let new_shape = match kept {
+        Some(_) => None,
         None => {
             cs.finalize();
-            let shape = Arc::new(R1csMatrices::of_finalized(&cs)?);
-            // Another proof may have kept its own (equal) matrices first.
-            let _ = params.shape.set(shape.clone());
-            shape
+            Some(Arc::new(R1csMatrices::of_finalized(&cs)?))
         }
     };
+    let shape = kept.as_ref().or(new_shape.as_ref()).expect("kept or new");
     let prover = cs
         .borrow()
         .ok_or_else(|| ZkError::Prover("no constraint system".into()))?;
     let instance = prover.instance_assignment()?;
     let witness = prover.witness_assignment()?;
-    if instance.len() != shape.num_instance || witness.len() != shape.num_witness {
+    let pk = &params.pk;
+    let (key_instance, key_witness) = (pk.vk.gamma_abc_g1.len(), pk.l_query.len());
+    let key_variables = [pk.a_query.len(), pk.b_g1_query.len(), pk.b_g2_query.len()];
+    if instance.len() != key_instance
+        || witness.len() != key_witness
+        || key_variables
+            .iter()
+            .any(|&n| n != key_instance + key_witness)
+        || shape.num_instance != key_instance
+        || shape.num_witness != key_witness
+    {
         return Err(ZkError::Prover(format!(
             "the circuit has {} instance and {} witness variables, the proving key's {} and {}",
             instance.len(),
             witness.len(),
-            shape.num_instance,
-            shape.num_witness
+            key_instance,
+            key_witness
         )));
     }
     let full = [instance, witness].concat();
@@ -93,14 +100,16 @@ pub fn prove_with<Q: R1CSToQAP, C: ConstraintSynthesizer<Fr>>(
         shape.num_constraints,
         &full,
     )?;
-    Ok(from_assignment(
-        &params.pk,
-        r,
-        s,
-        &h,
-        &instance[1..],
-        witness,
-    ))
+    let proof = from_assignment(pk, r, s, &h, &instance[1..], witness);
+    // Keep the matrices of a circuit shown to be the key's: its proof
+    // verifies (once per key; another proof may have kept equal ones first).
+    if let Some(shape) = new_shape {
+        let checked = crate::proof::ZkProof(proof.clone());
+        if crate::proof::verify(params, &instance[1..], &checked).is_ok() {
+            let _ = params.shape.set(shape);
+        }
+    }
+    Ok(proof)
 }
 
 fn bigints(v: &[Fr]) -> Vec<BigInteger256> {
@@ -109,7 +118,7 @@ fn bigints(v: &[Fr]) -> Vec<BigInteger256> {
 
 /// arkworks' `create_proof_with_assignment`: `A`, `B` and `C` from the
 /// QAP's `h` and the assignment (instance without the constant 1, then
-/// witness).
+/// witness), whose lengths the caller has checked against the key.
 fn from_assignment(
     pk: &ProvingKey<Curve>,
     r: Fr,
@@ -250,16 +259,48 @@ mod tests {
     }
 
     #[test]
-    fn a_circuit_of_another_shape_is_refused_once_the_keys_matrices_are_kept() {
+    fn a_circuit_of_another_shape_is_refused_before_and_after_the_matrices_are_kept() {
         let dev = crate::Parameters::dev();
         let input = CircuitParams::new(dev.input.pk.clone());
         let (r, s) = (Fr::from(5u64), Fr::from(7u64));
-        prove_with::<LibsnarkReduction, _>(&input, input_statement(0), r, s).expect("proves");
-        let err = prove_with::<LibsnarkReduction, _>(&input, output_statement(0), r, s)
-            .expect_err("the output circuit under the input key");
-        assert!(
-            matches!(&err, ZkError::Prover(m) if m.contains("witness variables")),
-            "{err}"
-        );
+        for kept in [false, true] {
+            let err = prove_with::<LibsnarkReduction, _>(&input, output_statement(0), r, s)
+                .expect_err("the output circuit under the input key");
+            assert!(
+                matches!(&err, ZkError::Prover(m) if m.contains("witness variables")),
+                "{err}"
+            );
+            assert_eq!(
+                input.shape.get().is_some(),
+                kept,
+                "nothing kept from a refusal"
+            );
+            prove_with::<LibsnarkReduction, _>(&input, input_statement(0), r, s).expect("proves");
+        }
+    }
+
+    #[test]
+    fn matrices_are_kept_only_from_a_proof_that_verifies() {
+        // A witness that does not satisfy the circuit (a wrong anchor)
+        // gives an invalid proof, as arkworks' prover does, and the key
+        // keeps nothing from it.
+        let dev = crate::Parameters::dev();
+        let input = CircuitParams::new(dev.input.pk.clone());
+        let mut bad = input_statement(1);
+        bad.public.anchor += Fr::from(1u64);
+        let proof =
+            prove_with::<LibsnarkReduction, _>(&input, bad.clone(), Fr::from(2u64), Fr::from(3u64))
+                .expect("a proof, invalid");
+        let public = bad.public.to_field_elements();
+        assert!(crate::proof::verify(&input, &public, &crate::ZkProof(proof)).is_err());
+        assert!(input.shape.get().is_none());
+        prove_with::<LibsnarkReduction, _>(
+            &input,
+            input_statement(1),
+            Fr::from(2u64),
+            Fr::from(3u64),
+        )
+        .expect("proves");
+        assert!(input.shape.get().is_some());
     }
 }

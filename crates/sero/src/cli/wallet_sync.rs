@@ -233,7 +233,12 @@ impl SyncState {
         };
         let dir = file.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| fail(format!("{}: {e}", dir.display())))?;
-        let tmp = file.with_extension("json.tmp");
+        // A temporary file of this write alone: two wallet commands of one
+        // key (two processes, or threads) may save at once; each renames a
+        // complete file into place and the last one wins.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = file.with_extension(format!("json.{}.{n}.tmp", std::process::id()));
         let io = |e: std::io::Error| fail(format!("writing {}: {e}", file.display()));
         {
             use std::io::Write;
@@ -690,4 +695,33 @@ async fn sync_verified(
         );
     }
     Ok((st, stats))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrent_saves_of_one_wallet_all_succeed() {
+        // Before: one shared `*.json.tmp`, so one save's rename could take
+        // the other's file away ("No such file or directory").
+        let dir = std::env::temp_dir().join(format!("sero-sync-save-{}", std::process::id()));
+        let file = dir.join("w.json");
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..50 {
+                        SyncState::empty().save(&file).expect("saved");
+                    }
+                });
+            }
+        });
+        assert!(file.exists());
+        let left: Vec<_> = std::fs::read_dir(&dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left.len(), 1, "no temporary file left: {left:?}");
+        std::fs::remove_dir_all(&dir).expect("cleaned");
+    }
 }
