@@ -17,6 +17,11 @@
 //! Values stay below 2p (products and the reducing sums of
 //! [`sero_crypto::ifma::Lanes`]).
 
+// Coordinate, component, limb and lane indices read best as such (and the
+// closures of iterator adapters are not always inlined into
+// `#[target_feature]` code).
+#![allow(clippy::needless_range_loop)]
+
 use super::Window;
 use core::arch::x86_64::*;
 use sero_crypto::ifma::{splat, Fe, Lanes, LANES};
@@ -234,14 +239,16 @@ pub(crate) unsafe fn window_sums<const K: usize, M: CoordMul<K>>(
     let tp = table.as_mut_ptr();
     let lane_iota = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
     let stride = _mm512_set1_epi64(r as i64);
-    let lane_base = _mm512_mullo_epi64(lane_iota, _mm512_set1_epi64(buckets as i64));
+    // Products of values below 2^32 (`vpmuludq`, AVX-512F; `vpmullq`
+    // would need AVX-512DQ, which `ifma::available` does not check).
+    let lane_base = _mm512_mul_epu32(lane_iota, _mm512_set1_epi64(buckets as i64));
     let one_v = _mm512_set1_epi64(1);
     let mut out = vec![[[[0u64; 5]; K]; 3]; w.windows];
+    // (0 : 1 : 0): Y's first component is one, every other row zero.
+    let mut id_rows = vec![0u64; r];
+    id_rows[5 * K..5 * K + 5].copy_from_slice(one);
     for pass in 0..w.passes() {
         // Every bucket of every lane at the identity.
-        // (0 : 1 : 0): Y's first component is one, every other row zero.
-        let mut id_rows = vec![0u64; r];
-        id_rows[5 * K..5 * K + 5].copy_from_slice(one);
         for bucket in table.chunks_exact_mut(r) {
             bucket.copy_from_slice(&id_rows);
         }
@@ -254,7 +261,7 @@ pub(crate) unsafe fn window_sums<const K: usize, M: CoordMul<K>>(
             }
             let negative = _mm512_cmplt_epi64_mask(d, zero);
             let bucket = _mm512_max_epi64(_mm512_sub_epi64(_mm512_abs_epi64(d), one_v), zero);
-            let idx = _mm512_mullo_epi64(_mm512_add_epi64(lane_base, bucket), stride);
+            let idx = _mm512_mul_epu32(_mm512_add_epi64(lane_base, bucket), stride);
             // SAFETY: bucket < buckets, row < r, lane < 8: in bounds.
             let acc = gather::<K>(tp.cast_const(), idx);
             let mut x = [[zero; 5]; K];
@@ -275,7 +282,7 @@ pub(crate) unsafe fn window_sums<const K: usize, M: CoordMul<K>>(
         let mut running = identity;
         let mut total = identity;
         for b in (0..buckets).rev() {
-            let idx = _mm512_mullo_epi64(
+            let idx = _mm512_mul_epu32(
                 _mm512_add_epi64(lane_base, _mm512_set1_epi64(b as i64)),
                 stride,
             );
