@@ -13,6 +13,9 @@
 //! proving key has bases at infinity for variables absent from a
 //! polynomial, and witnesses are often 0).
 
+// Without x86-64 only the portable path is compiled in.
+#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code, unused_imports))]
+
 use ark_bn254::{Fq, Fq2, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::{AffineRepr, VariableBaseMSM};
 use ark_ff::{BigInteger, BigInteger256, Field, Zero};
@@ -102,18 +105,6 @@ pub fn g1_portable(bases: &[G1Affine], scalars: &[BigInteger256]) -> G1Projectiv
 /// [`g2`] by arkworks, whatever the CPU.
 pub fn g2_portable(bases: &[G2Affine], scalars: &[BigInteger256]) -> G2Projective {
     G2Projective::msm_bigint(bases, scalars)
-}
-
-/// Whether [`g1`] and [`g2`] run in vector lanes on this CPU.
-pub fn lanes_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        consts().is_some()
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
 }
 
 /// The terms with a nonzero scalar and a base not at infinity, split into
