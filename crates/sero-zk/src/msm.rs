@@ -187,8 +187,8 @@ fn consts() -> Option<&'static Consts> {
 /// The lanes' constants (Montgomery forms, R = 2^260).
 #[cfg(target_arch = "x86_64")]
 struct Consts {
+    /// The `Fq2` tower of the Miller loop's lanes (and its `Fq` modulus).
     tower: crate::miller::ifma::Consts,
-    m: sero_crypto::ifma::Modulus,
     /// R⁻¹ in `Fq`.
     r_inv: Fq,
     /// 3·b of G1 (9) and of the twist (3·b′).
@@ -200,22 +200,47 @@ struct Consts {
 impl Consts {
     fn new() -> Self {
         use ark_ec::short_weierstrass::SWCurveConfig;
-        let m = sero_crypto::ifma::Modulus::of::<Fq>();
-        let r = Fq::from(2u64).pow([260u64]);
+        let tower = crate::miller::ifma::Consts::new();
+        let m = crate::miller::ifma::T::modulus(&tower);
         let b = <ark_bn254::g2::Config as SWCurveConfig>::COEFF_B;
         let b3 = b + b + b;
-        let mont = |x: Fq| limbs_of(x * r);
         Consts {
-            tower: crate::miller::ifma::Consts::new(),
-            b3_g1: mont(Fq::from(9u64)),
-            b3_g2: [mont(b3.c0), mont(b3.c1)],
-            r_inv: r.inverse().expect("R ≠ 0"),
-            m,
+            b3_g1: m.mont(Fq::from(9u64)),
+            b3_g2: [m.mont(b3.c0), m.mont(b3.c1)],
+            r_inv: Fq::from(2u64).pow([260u64]).inverse().expect("R ≠ 0"),
+            tower,
         }
+    }
+
+    fn m(&self) -> &sero_crypto::ifma::Modulus {
+        crate::miller::ifma::T::modulus(&self.tower)
     }
 
     fn unmont(&self, l: &[u64; 5]) -> Fq {
         sero_crypto::ifma::field_of::<Fq>(*l) * self.r_inv
+    }
+
+    /// The window sums of terms whose bases' coordinates are `coords`
+    /// (`x` then `y`, `K` canonical `Fq` elements each, base after base).
+    ///
+    /// # Safety
+    /// The CPU must support avx512f, avx512vl and avx512ifma.
+    #[target_feature(enable = "avx512f,avx512ifma,avx512vl")]
+    unsafe fn sums<const K: usize, M: lanes::CoordMul<K>>(
+        &self,
+        curve: &lanes::Curve<K, M>,
+        coords: &[[u64; 5]],
+        scalars: &[BigInteger256],
+    ) -> (Vec<[lanes::Limbs<K>; 3]>, Window) {
+        let w = Window::for_terms(scalars.len());
+        let digits = all_digits(scalars, w);
+        let mont = lanes::mont_many(curve.m.f(), &self.m().r2, coords);
+        let rows: Vec<[lanes::Limbs<K>; 2]> = mont
+            .chunks_exact(2 * K)
+            .map(|c| [0, 1].map(|i| core::array::from_fn(|k| c[i * K + k])))
+            .collect();
+        let sums = lanes::window_sums(curve, &self.m().one, &rows, &digits, w);
+        (sums, w)
     }
 
     /// One chunk of [`g1`]'s terms (no zero scalar, no base at infinity).
@@ -223,8 +248,6 @@ impl Consts {
         if bases.len() < LANE_MIN {
             return g1_portable(bases, scalars);
         }
-        let w = Window::for_terms(bases.len());
-        let digits = all_digits(scalars, w);
         let coords: Vec<_> = bases
             .iter()
             .flat_map(|p| [p.x, p.y])
@@ -232,21 +255,17 @@ impl Consts {
             .collect();
         assert!(sero_crypto::ifma::available(), "IFMA lanes on this CPU");
         // SAFETY: the CPU has avx512f, avx512vl and avx512ifma (checked above).
-        let sums = unsafe {
-            let f = sero_crypto::ifma::Lanes::new(&self.m);
-            let mont = lanes::mont_many(&f, &self.m.r2, &coords);
-            let rows: Vec<_> = mont.chunks_exact(2).map(|c| [[c[0]], [c[1]]]).collect();
+        let (sums, w) = unsafe {
             let curve = lanes::Curve {
-                m: lanes::Fq1(f),
+                m: lanes::Fq1(sero_crypto::ifma::Lanes::new(self.m())),
                 b3: [sero_crypto::ifma::splat(&self.b3_g1)],
             };
-            lanes::window_sums(&curve, &self.m.one, &rows, &digits, w)
+            self.sums(&curve, &coords, scalars)
         };
+        let f1 = |l: &[[u64; 5]; 1]| self.unmont(&l[0]);
         combine(
-            sums.iter().map(|[x, y, z]| {
-                let (x, y, z) = (self.unmont(&x[0]), self.unmont(&y[0]), self.unmont(&z[0]));
-                projective_g1(x, y, z)
-            }),
+            sums.iter()
+                .map(|[x, y, z]| projective_g1(f1(x), f1(y), f1(z))),
             w,
         )
     }
@@ -256,8 +275,6 @@ impl Consts {
         if bases.len() < LANE_MIN {
             return g2_portable(bases, scalars);
         }
-        let w = Window::for_terms(bases.len());
-        let digits = all_digits(scalars, w);
         let coords: Vec<_> = bases
             .iter()
             .flat_map(|p| [p.x.c0, p.x.c1, p.y.c0, p.y.c1])
@@ -265,21 +282,12 @@ impl Consts {
             .collect();
         assert!(sero_crypto::ifma::available(), "IFMA lanes on this CPU");
         // SAFETY: the CPU has avx512f, avx512vl and avx512ifma (checked above).
-        let sums = unsafe {
-            let t = crate::miller::ifma::T::new(&self.tower);
-            let mont = lanes::mont_many(&t.f, &self.m.r2, &coords);
-            let rows: Vec<_> = mont
-                .chunks_exact(4)
-                .map(|c| [[c[0], c[1]], [c[2], c[3]]])
-                .collect();
+        let (sums, w) = unsafe {
             let curve = lanes::Curve {
-                m: lanes::Fq2L(t),
-                b3: [
-                    sero_crypto::ifma::splat(&self.b3_g2[0]),
-                    sero_crypto::ifma::splat(&self.b3_g2[1]),
-                ],
+                m: lanes::Fq2L(crate::miller::ifma::T::new(&self.tower)),
+                b3: self.b3_g2.map(|b| sero_crypto::ifma::splat(&b)),
             };
-            lanes::window_sums(&curve, &self.m.one, &rows, &digits, w)
+            self.sums(&curve, &coords, scalars)
         };
         let f2 = |l: &[[u64; 5]; 2]| Fq2::new(self.unmont(&l[0]), self.unmont(&l[1]));
         combine(

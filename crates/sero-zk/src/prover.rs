@@ -61,14 +61,13 @@ pub fn prove_with<Q: R1CSToQAP, C: ConstraintSynthesizer<Fr>>(
         generate_lc_assignments: false,
     });
     circuit.generate_constraints(cs.clone())?;
-    let new_shape = match kept {
-        Some(_) => None,
+    let (shape, fresh) = match kept {
+        Some(shape) => (shape, false),
         None => {
             cs.finalize();
-            Some(Arc::new(R1csMatrices::of_finalized(&cs)?))
+            (Arc::new(R1csMatrices::of_finalized(&cs)?), true)
         }
     };
-    let shape = kept.as_ref().or(new_shape.as_ref()).expect("kept or new");
     let prover = cs
         .borrow()
         .ok_or_else(|| ZkError::Prover("no constraint system".into()))?;
@@ -100,12 +99,12 @@ pub fn prove_with<Q: R1CSToQAP, C: ConstraintSynthesizer<Fr>>(
         shape.num_constraints,
         &full,
     )?;
-    let proof = from_assignment(pk, r, s, &h, &instance[1..], witness);
+    let proof = from_assignment(pk, r, s, &h, &full[1..], key_instance - 1);
     // Keep the matrices of a circuit shown to be the key's: its proof
     // verifies (once per key; another proof may have kept equal ones first).
-    if let Some(shape) = new_shape {
+    if fresh {
         let checked = crate::proof::ZkProof(proof.clone());
-        if crate::proof::verify(params, &instance[1..], &checked).is_ok() {
+        if crate::proof::verify(params, &full[1..key_instance], &checked).is_ok() {
             let _ = params.shape.set(shape);
         }
     }
@@ -117,22 +116,23 @@ fn bigints(v: &[Fr]) -> Vec<BigInteger256> {
 }
 
 /// arkworks' `create_proof_with_assignment`: `A`, `B` and `C` from the
-/// QAP's `h` and the assignment (instance without the constant 1, then
-/// witness), whose lengths the caller has checked against the key.
+/// QAP's `h` and the assignment (`inputs` public inputs without the
+/// constant 1, then the witness), whose length the caller has checked
+/// against the key.
 fn from_assignment(
     pk: &ProvingKey<Curve>,
     r: Fr,
     s: Fr,
     h: &[Fr],
-    instance: &[Fr],
-    witness: &[Fr],
+    assignment: &[Fr],
+    inputs: usize,
 ) -> Proof<Curve> {
     // The H query has one base fewer than the domain (h's top coefficient
     // is zero); arkworks' MSM takes the shorter length, as here.
     let h_len = h.len().min(pk.h_query.len());
     let h = bigints(&h[..h_len]);
-    let aux = bigints(witness);
-    let assignment = [bigints(instance), aux.clone()].concat();
+    let assignment = bigints(assignment);
+    let aux = &assignment[inputs..];
     let vk = &pk.vk;
     // Each query's first base belongs to the constant 1 (its scalar is 1).
     let coeff_g1 = |query: &[<Curve as Pairing>::G1Affine]| -> G1Projective {
@@ -142,7 +142,7 @@ fn from_assignment(
         || {
             rayon::join(
                 || crate::msm::g1(&pk.h_query[..h_len], &h),
-                || crate::msm::g1(&pk.l_query, &aux),
+                || crate::msm::g1(&pk.l_query, aux),
             )
         },
         || {
