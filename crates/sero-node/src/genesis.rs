@@ -121,13 +121,28 @@ pub struct GenesisJson {
     /// [`DEFAULT_CHECKPOINT_INTERVAL`]).
     #[serde(default = "default_checkpoint_interval")]
     pub checkpoint_interval: u64,
+    /// How many recent note-tree roots are valid anchors (1 to
+    /// [`MAX_ANCHOR_WINDOW`]; absent means
+    /// [`sero_tree::DEFAULT_ANCHOR_WINDOW`]). A chain rule: the genesis
+    /// seal's config hash covers it.
+    #[serde(default = "default_anchor_window")]
+    pub anchor_window: u64,
 }
 
 /// The checkpoint interval of a genesis that names none.
 pub const DEFAULT_CHECKPOINT_INTERVAL: u64 = 1000;
 
+/// The largest anchor window a genesis may set: a validator keeps that
+/// many roots (32 bytes each) and reads them in one range of its store
+/// when it opens it (`sero_state::MAX_RANGE`).
+pub const MAX_ANCHOR_WINDOW: u64 = sero_state::MAX_RANGE;
+
 fn default_checkpoint_interval() -> u64 {
     DEFAULT_CHECKPOINT_INTERVAL
+}
+
+fn default_anchor_window() -> u64 {
+    sero_tree::DEFAULT_ANCHOR_WINDOW as u64
 }
 
 /// A parsed, checked genesis configuration.
@@ -225,6 +240,12 @@ impl Genesis {
         consensus.validate().map_err(|e| field("consensus", e))?;
         if json.checkpoint_interval == 0 {
             return Err(field("checkpoint_interval", "must be at least 1"));
+        }
+        if !(1..=MAX_ANCHOR_WINDOW).contains(&json.anchor_window) {
+            return Err(field(
+                "anchor_window",
+                format!("must be 1 to {MAX_ANCHOR_WINDOW}"),
+            ));
         }
         let license = match &json.license {
             None => None,
@@ -358,6 +379,7 @@ impl Genesis {
     pub fn chain_config(&self) -> ChainConfig {
         ChainConfig {
             license: self.license,
+            anchor_window: self.json.anchor_window as usize,
             genesis_extra: self.canonical_bytes(),
             ..ChainConfig::default()
         }
@@ -414,6 +436,7 @@ mod tests {
             consensus: BaParams::devnet(),
             license: None,
             checkpoint_interval: 7,
+            anchor_window: 100,
         }
     }
 
@@ -464,6 +487,33 @@ mod tests {
     }
 
     #[test]
+    fn the_anchor_window_is_a_chain_rule_with_a_default() {
+        let g = Genesis::from_json(sample()).unwrap();
+        assert_eq!(g.chain_config().anchor_window, 100);
+        let mut j = sample();
+        j.anchor_window = 4096;
+        let wide = Genesis::from_json(j).unwrap();
+        assert_eq!(wide.chain_config().anchor_window, 4096);
+        // Another window is another chain: the genesis seal differs.
+        assert_ne!(
+            wide.block().unwrap().block.hash(),
+            g.block().unwrap().block.hash()
+        );
+        // Absent from the JSON: the default window, the same chain.
+        let mut v = serde_json::to_value(sample()).unwrap();
+        v.as_object_mut().unwrap().remove("anchor_window");
+        let d = Genesis::from_json(serde_json::from_value(v).unwrap()).unwrap();
+        assert_eq!(
+            d.chain_config().anchor_window,
+            sero_tree::DEFAULT_ANCHOR_WINDOW
+        );
+        assert_eq!(
+            d.block().unwrap().block.hash(),
+            g.block().unwrap().block.hash()
+        );
+    }
+
+    #[test]
     fn bad_fields_are_named_errors() {
         type Edit = Box<dyn Fn(&mut GenesisJson)>;
         let cases: Vec<(&str, Edit)> = vec![
@@ -471,6 +521,11 @@ mod tests {
             (
                 "checkpoint_interval",
                 Box::new(|j| j.checkpoint_interval = 0),
+            ),
+            ("anchor_window", Box::new(|j| j.anchor_window = 0)),
+            (
+                "anchor_window",
+                Box::new(|j| j.anchor_window = MAX_ANCHOR_WINDOW + 1),
             ),
             ("vk_hash", Box::new(|j| j.vk_hash = "00".into())),
             (

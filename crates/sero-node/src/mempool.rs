@@ -24,7 +24,7 @@ use std::sync::Mutex;
 use thiserror::Error;
 
 /// Why the mempool refused a transaction.
-#[derive(Debug, Error, PartialEq)]
+#[derive(Debug, Clone, Error, PartialEq)]
 pub enum MempoolError {
     #[error("transaction already in the mempool")]
     AlreadyKnown,
@@ -235,22 +235,82 @@ impl Mempool {
         tx: Transaction,
         chain: &Chain,
     ) -> Result<[u8; 32], MempoolError> {
-        let raw = tx.to_bytes();
-        let size = raw.len();
-        let removed = self.plan(&tx, size, chain)?;
-        let id = tx.txid();
-        if let Some(s) = &self.store {
-            s.insert(&id, &raw, &removed)?;
+        self.admit_verified_many(vec![tx], chain)
+            .pop()
+            .expect("one result per transaction")
+    }
+
+    /// [`admit_verified`](Self::admit_verified) for many transactions, in
+    /// order (a later one sees the earlier ones: conflicts, room), with one
+    /// durable store commit for all of them: when it returns, every
+    /// admitted transaction is on disk. If that commit fails, nothing of
+    /// the batch is admitted (the pending set is as before) and every
+    /// transaction that would have been gets the store's error.
+    pub fn admit_verified_many(
+        &mut self,
+        txs: Vec<Transaction>,
+        chain: &Chain,
+    ) -> Vec<Result<[u8; 32], MempoolError>> {
+        let mut results = Vec::with_capacity(txs.len());
+        // The store's changes in order, and what left the pending set
+        // (to put back if the commit fails).
+        let mut ops: Vec<StoreOp> = vec![];
+        let mut evicted: Vec<([u8; 32], Transaction)> = vec![];
+        let mut added: Vec<[u8; 32]> = vec![];
+        for tx in txs {
+            let raw = tx.to_bytes();
+            let removed = match self.plan(&tx, raw.len(), chain) {
+                Ok(r) => r,
+                Err(e) => {
+                    results.push(Err(e));
+                    continue;
+                }
+            };
+            for c in &removed {
+                if let Some(t) = self.remove(c) {
+                    evicted.push((*c, t));
+                }
+                ops.push(StoreOp::Remove(*c));
+            }
+            let id = tx.txid();
+            for n in tx.nullifiers() {
+                self.by_nil.insert(*n, id);
+            }
+            self.bytes += raw.len();
+            self.txs.insert(
+                id,
+                Entry {
+                    tx,
+                    size: raw.len(),
+                },
+            );
+            added.push(id);
+            ops.push(StoreOp::Insert(id, raw));
+            results.push(Ok(id));
         }
-        for c in &removed {
-            self.remove(c);
+        let stored = match &self.store {
+            Some(s) if !ops.is_empty() => s.apply(&ops),
+            _ => Ok(()),
+        };
+        if let Err(e) = stored {
+            for id in &added {
+                self.remove(id);
+            }
+            for (id, tx) in evicted.into_iter().rev() {
+                if !added.contains(&id) {
+                    let size = tx.to_bytes().len();
+                    for n in tx.nullifiers() {
+                        self.by_nil.insert(*n, id);
+                    }
+                    self.bytes += size;
+                    self.txs.insert(id, Entry { tx, size });
+                }
+            }
+            for r in results.iter_mut().filter(|r| r.is_ok()) {
+                *r = Err(e.clone());
+            }
         }
-        for n in tx.nullifiers() {
-            self.by_nil.insert(*n, id);
-        }
-        self.bytes += size;
-        self.txs.insert(id, Entry { tx, size });
-        Ok(id)
+        results
     }
 
     /// Admits `tx` after full validation against `chain`, cheap checks
@@ -349,18 +409,30 @@ pub fn submit_batch(
             results[i] = Some(Err(e.into()));
         }
     }
+    let order: Vec<bool> = results.iter().map(Option::is_none).collect();
     let mut n = match node.lock() {
         Ok(n) => n,
         Err(_) => return txs.iter().map(|_| Err(poisoned())).collect(),
     };
     let Node { chain, mempool } = &mut *n;
-    txs.into_iter()
-        .zip(results)
-        .map(|(tx, r)| match r {
-            Some(r) => r,
-            None => mempool.admit_verified(tx, chain),
-        })
-        .collect()
+    // The survivors, admitted together: one durable commit.
+    let (fresh, done): (Vec<_>, Vec<_>) =
+        txs.into_iter().zip(results).partition(|(_, r)| r.is_none());
+    let mut admitted = mempool
+        .admit_verified_many(fresh.into_iter().map(|(tx, _)| tx).collect(), chain)
+        .into_iter();
+    let mut done = done.into_iter().map(|(_, r)| r);
+    // Back in the callers' order.
+    let mut out = Vec::with_capacity(order.len());
+    for fresh in order {
+        let r = if fresh {
+            admitted.next()
+        } else {
+            done.next().flatten()
+        };
+        out.push(r.expect("one result per transaction"));
+    }
+    out
 }
 
 type Reply = std::sync::mpsc::SyncSender<Result<[u8; 32], MempoolError>>;
@@ -419,8 +491,14 @@ type Saved = Vec<([u8; 32], Vec<u8>)>;
 const PENDING: TableDefinition<'static, &'static [u8; 32], &'static [u8]> =
     TableDefinition::new("pending_txs");
 
+/// A change to the durable copy.
+enum StoreOp {
+    Insert([u8; 32], Vec<u8>),
+    Remove([u8; 32]),
+}
+
 /// The durable copy of the mempool: txid → transaction encoding, one redb
-/// commit per change.
+/// commit per admitted batch and per pruning.
 pub struct MempoolStore {
     db: Database,
 }
@@ -449,15 +527,22 @@ impl MempoolStore {
         Ok(out)
     }
 
-    /// Durably records `id` and forgets `removed` (returns once on disk).
-    fn insert(&self, id: &[u8; 32], raw: &[u8], removed: &[[u8; 32]]) -> Result<(), MempoolError> {
+    /// Applies `ops` in order in one durable commit (returns once on
+    /// disk).
+    fn apply(&self, ops: &[StoreOp]) -> Result<(), MempoolError> {
         let w = self.db.begin_write().map_err(se)?;
         {
             let mut t = w.open_table(PENDING).map_err(se)?;
-            for r in removed {
-                t.remove(r).map_err(se)?;
+            for op in ops {
+                match op {
+                    StoreOp::Insert(id, raw) => {
+                        t.insert(id, raw.as_slice()).map_err(se)?;
+                    }
+                    StoreOp::Remove(id) => {
+                        t.remove(id).map_err(se)?;
+                    }
+                }
             }
-            t.insert(id, raw).map_err(se)?;
         }
         w.commit().map_err(se)
     }

@@ -246,6 +246,54 @@ fn a_durable_mempool_survives_a_restart_and_forgets_what_was_included() {
 }
 
 #[test]
+fn a_batch_is_admitted_in_order_with_one_commit_that_survives_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let chain = open(dir.path(), 3);
+    let ns = notes(&chain, &key(1));
+    let a = spend(&chain, &ns[0], 5, 50);
+    // The same note at a higher fee: replaces a within the batch.
+    let a2 = spend(&chain, &ns[0], 9, 51);
+    let b = spend(&chain, &ns[1], 7, 52);
+    let path = dir.path().join("mempool.redb");
+    {
+        let (mut pool, _) = Mempool::open(&path, 100, 1 << 20, &chain).unwrap();
+        let r = pool.admit_verified_many(
+            vec![a.clone(), a2.clone(), b.clone(), a.clone(), b.clone()],
+            &chain,
+        );
+        assert_eq!(
+            r,
+            vec![
+                Ok(a.txid()),
+                Ok(a2.txid()),
+                Ok(b.txid()),
+                // a again: a2 spends its note at a higher fee.
+                Err(MempoolError::Conflict),
+                Err(MempoolError::AlreadyKnown),
+            ]
+        );
+        assert_eq!(pool.len(), 2);
+        assert!(!pool.contains(&a.txid()));
+        assert_eq!(pool.bytes(), a2.to_bytes().len() + b.to_bytes().len());
+        // Dropped without any shutdown step: what a crash leaves.
+    }
+    // The store applied the batch's changes in order: a inserted, then
+    // removed by a2.
+    let (pool, restored) = Mempool::open(&path, 100, 1 << 20, &chain).unwrap();
+    assert_eq!(restored, 2);
+    assert!(pool.contains(&a2.txid()) && pool.contains(&b.txid()));
+    assert!(!pool.contains(&a.txid()));
+    // An empty batch, or one refused entirely, changes nothing.
+    let mut pool = pool;
+    assert!(pool.admit_verified_many(vec![], &chain).is_empty());
+    assert_eq!(
+        pool.admit_verified_many(vec![b.clone()], &chain),
+        vec![Err(MempoolError::AlreadyKnown)]
+    );
+    assert_eq!(pool.len(), 2);
+}
+
+#[test]
 fn submit_checks_cheap_rules_first_and_classifies_misbehaviour() {
     let dir = tempfile::tempdir().unwrap();
     let chain = open(dir.path(), 2);

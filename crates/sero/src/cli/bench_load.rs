@@ -8,17 +8,27 @@
 //!
 //! # The pool, proved once
 //!
-//! A genesis holds at most 16 notes, so the pool's notes are made first: a
-//! few fan-out transactions split the development account's genesis notes
-//! into `--txs` notes on the running network, until final. The nodes are
-//! then stopped and their stores copied (`base/`); the pool is proved
-//! against that state with the nodes down (each transaction spends one
-//! fan-out note), so its anchor is the tip's root when they restart. Every
-//! run restores the nodes from `base/`: the same chain, so the cached
-//! `pool.bin` (tied to the chain id and the base's root) stays valid and a
-//! rerun skips fan-out and proving. A run must end within the anchor window
-//! (100 blocks) of the base tip, which a few hundred transactions at the
-//! default rate do.
+//! A genesis holds at most 16 notes, so the pool's notes are made first:
+//! levels of fan-out transactions (each spends one note and makes up to 63
+//! plain notes) split the development account's genesis notes into
+//! `--txs` notes on the running network (two levels up to 504 notes,
+//! three up to 31,752, ...), each level until final. Between levels, and
+//! after the last, the nodes are stopped and node 0's store copied to
+//! every node (`base/`); the next level and the pool are proved against
+//! that state with the nodes down (each pool transaction spends one
+//! fan-out note), so their anchor is the tip's root when the nodes
+//! restart. Every run restores the nodes from `base/`: the same chain, so
+//! the cached `pool.bin` (tied to the chain id and the base's root) stays
+//! valid and a rerun skips fan-out and proving.
+//!
+//! The pool is appended to `pool.bin` as it is proved (a chunk at a time,
+//! synced), so a long pool (45,000 transactions for five minutes at 150
+//! per second) can be proved over several invocations: an interrupted one
+//! resumes where the file ends (`--prepare-only` proves and stops). The
+//! bench network's genesis accepts anchors from the last
+//! [`ANCHOR_WINDOW`] blocks (a genesis field, `sero testnet
+//! --anchor-window`), so a run of minutes stays within the window of the
+//! base tip.
 
 use super::{all_records, progress};
 use crate::cli::bench_net::{testnet_ports, Procs};
@@ -46,9 +56,11 @@ pub struct LoadArgs {
     /// Validator processes on loopback.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=16))]
     nodes: u32,
-    /// Transactions in the pool (proved once, cached in --dir; at most
-    /// 500: eight fan-out transactions of up to 63 notes).
-    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=500))]
+    /// Transactions in the pool (proved once, cached in --dir and resumed
+    /// where an interrupted proving stopped; the fan-out is made for the
+    /// whole pool, so a rerun with more transactions than the base holds
+    /// starts over).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=MAX_TXS as i64))]
     txs: u32,
     /// Submission rate, transactions per second (spread over the nodes).
     #[arg(long, default_value_t = 150.0)]
@@ -60,17 +72,30 @@ pub struct LoadArgs {
     /// A CI-sized run: 3 nodes, 6 transactions at 3 per second.
     #[arg(long)]
     quick: bool,
+    /// Make the fan-out and prove the pool (or the rest of it), then stop
+    /// without running the load.
+    #[arg(long)]
+    prepare_only: bool,
 }
 
-const POOL_MAGIC: &[u8; 8] = b"SEROPOOL";
+const POOL_MAGIC: &[u8; 8] = b"SEROPOL2";
+/// The largest pool (`--txs`).
+const MAX_TXS: u32 = 60_000;
+/// Anchors the bench network accepts: recent roots, one per block. A run
+/// finalises a few blocks per second; its pool was proved against the
+/// base tip.
+pub const ANCHOR_WINDOW: u64 = sero_node::genesis::MAX_ANCHOR_WINDOW;
+/// Pool transactions proved between two appends to `pool.bin`.
+const CHUNK: usize = 128;
 /// Submissions in flight per node: below the RPC server's 16 connections
 /// per IP address (`sero_rpc::RpcLimits`), which would answer `429`.
 const PER_NODE_INFLIGHT: usize = 12;
-/// Each fan-out note, and what a pool transaction pays and its fee.
-const NOTE: u128 = 10_000;
-const PAY: u128 = 1_000;
+/// Each pool note (a plain fan-out output), what a pool transaction pays
+/// (the rest, less the fee, is its change) and every fee.
+const NOTE: u128 = 100;
+const PAY: u128 = 40;
 const FEE: u128 = 10;
-/// Most notes one fan-out transaction makes (64 outputs with the change).
+/// Most plain notes one fan-out transaction makes.
 const FAN: usize = 63;
 
 /// `utime + stime` of a process, in seconds (clock ticks of 10 ms).
@@ -150,13 +175,16 @@ fn prepare(args: &LoadArgs) -> Result<(PathBuf, Vec<NodePlan>), CliError> {
         init_only: true,
         reset: false,
         checkpoint_interval: sero_node::genesis::DEFAULT_CHECKPOINT_INTERVAL,
+        anchor_window: ANCHOR_WINDOW,
     };
     let genesis_path = args.dir.join("genesis.json");
     if genesis_path.exists() {
         let g: Option<GenesisJson> = std::fs::read(&genesis_path)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
-        if g.is_none_or(|g| g.validators.len() != args.nodes as usize) {
+        if g.is_none_or(|g| {
+            g.validators.len() != args.nodes as usize || g.anchor_window != ANCHOR_WINDOW
+        }) {
             std::fs::remove_dir_all(&args.dir).map_err(fail)?;
         }
     }
@@ -229,39 +257,76 @@ fn prove(
     })
 }
 
-fn read_pool(path: &Path, key: &[u8; 32], n: usize) -> Option<Vec<Transaction>> {
-    let b = std::fs::read(path).ok()?;
-    if b.len() < 44 || &b[..8] != POOL_MAGIC || &b[8..40] != key {
-        return None;
-    }
-    let count = u32::from_le_bytes(b[40..44].try_into().ok()?) as usize;
-    if count < n {
-        return None;
-    }
-    let mut at = 44;
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..n {
-        let len = u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?) as usize;
-        at += 4;
-        out.push(Transaction::from_bytes(b.get(at..at + len)?).ok()?);
-        at += len;
-    }
-    Some(out)
+/// The pool cached at `path`: `POOL_MAGIC ‖ key (32) ‖ (LE32 len ‖
+/// transaction)*`, appended as it is proved.
+struct PoolFile {
+    path: PathBuf,
+    key: [u8; 32],
+    txs: Vec<Transaction>,
+    /// Bytes of the header and the complete records read.
+    len: u64,
 }
 
-fn write_pool(path: &Path, key: &[u8; 32], txs: &[Transaction]) -> Result<(), CliError> {
-    let mut b = Vec::new();
-    b.extend_from_slice(POOL_MAGIC);
-    b.extend_from_slice(key);
-    b.extend_from_slice(&(txs.len() as u32).to_le_bytes());
-    for t in txs {
-        let raw = t.to_bytes();
-        b.extend_from_slice(&(raw.len() as u32).to_le_bytes());
-        b.extend_from_slice(&raw);
+impl PoolFile {
+    /// The transactions cached for `key`: the longest prefix of complete
+    /// records (an interrupted append leaves a torn last record, dropped
+    /// and overwritten by the next append). Another key, or no file: none.
+    fn read(path: &Path, key: [u8; 32]) -> PoolFile {
+        let mut pool = PoolFile {
+            path: path.to_path_buf(),
+            key,
+            txs: vec![],
+            len: 0,
+        };
+        let Ok(b) = std::fs::read(path) else {
+            return pool;
+        };
+        if b.len() < 40 || &b[..8] != POOL_MAGIC || b[8..40] != key {
+            return pool;
+        }
+        let mut at = 40;
+        while let Some(len) = b.get(at..at + 4) {
+            let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
+            let Some(tx) = b
+                .get(at + 4..at + 4 + len)
+                .and_then(|raw| Transaction::from_bytes(raw).ok())
+            else {
+                break;
+            };
+            pool.txs.push(tx);
+            at += 4 + len;
+        }
+        pool.len = at as u64;
+        pool
     }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, &b).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+
+    /// Appends `txs` (a new file starts with the header) and syncs it.
+    fn append(&mut self, txs: Vec<Transaction>) -> Result<(), CliError> {
+        use std::io::{Seek, Write};
+        let mut b = Vec::new();
+        if self.len == 0 {
+            b.extend_from_slice(POOL_MAGIC);
+            b.extend_from_slice(&self.key);
+        }
+        for t in &txs {
+            let raw = t.to_bytes();
+            b.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+            b.extend_from_slice(&raw);
+        }
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&self.path)
+            .map_err(fail)?;
+        f.set_len(self.len).map_err(fail)?;
+        f.seek(std::io::SeekFrom::Start(self.len)).map_err(fail)?;
+        f.write_all(&b).map_err(fail)?;
+        f.sync_data().map_err(fail)?;
+        self.len += b.len() as u64;
+        self.txs.extend(txs);
+        Ok(())
+    }
 }
 
 /// What the cached pool is valid for: the chain id and the base's note
@@ -359,63 +424,56 @@ fn clients(plans: &[NodePlan]) -> Result<Vec<jsonrpsee_client::HttpClient>, CliE
         .collect()
 }
 
-/// Fan-out on the running network, then the base stores and the pool.
-fn build_pool(
+/// The fan-out levels for `n` pool notes from `genesis` notes: how many
+/// notes each level makes (the last is `n`) and the value of each (the
+/// last is [`NOTE`]); a note of one level pays for its share of the next
+/// level's notes and one fee.
+fn fan_levels(genesis: usize, n: usize) -> Vec<(usize, u128)> {
+    let mut sizes = vec![n];
+    while *sizes.last().expect("non-empty") > genesis * FAN {
+        sizes.push(sizes.last().expect("non-empty").div_ceil(FAN));
+    }
+    sizes.reverse();
+    let mut values = vec![NOTE; sizes.len()];
+    for i in (1..sizes.len()).rev() {
+        values[i - 1] = sizes[i].div_ceil(sizes[i - 1]) as u128 * values[i] + FEE;
+    }
+    sizes.into_iter().zip(values).collect()
+}
+
+/// One fan-out level on the network: `fan` submitted to node 0 of nodes
+/// started on `base` (on fresh stores when `fresh`), until final; then the
+/// nodes are stopped and `base` holds node 0's chain for every node.
+fn fan_out_on_network(
     genesis: &Path,
     plans: &[NodePlan],
-    dir: &Path,
-    n: usize,
-    quiet: bool,
-) -> Result<Vec<Transaction>, CliError> {
-    let scratch = dir.join("scratch");
-    // The genesis notes, spendable at the genesis root (in the anchor
-    // window while the fresh network is young).
-    let chain = open_copy(genesis, &dir.join("none.redb"), &scratch)?;
-    let genesis_notes = dev_notes(&chain, None)?;
-    let per = n.div_ceil(genesis_notes.len().max(1)).min(FAN);
-    if per * genesis_notes.len() < n {
-        return Err(fail(format!(
-            "{} genesis notes make at most {} pool notes",
-            genesis_notes.len(),
-            FAN * genesis_notes.len()
-        )));
-    }
-    let payee = crate::cli::dev::dev_account().payment_address();
-    let pb = progress(genesis_notes.len() as u64, "proving fan-out", quiet);
-    let fan = prove(
-        &chain,
-        &genesis_notes,
-        || {
-            (0..per)
-                .map(|_| Recipient {
-                    pkr: payee.derive_pkr(&mut OsRng),
-                    asset: Asset::sero(NOTE),
-                    memo: vec![],
-                    plain: false,
-                })
-                .collect()
-        },
-        &pb,
-    )?;
-    pb.finish_and_clear();
-    drop(chain);
-    for p in plans {
+    base: &Path,
+    fan: &[Transaction],
+    fresh: bool,
+) -> Result<(), CliError> {
+    for (i, p) in plans.iter().enumerate() {
         clear_node_dir(&p.dir)?;
+        if !fresh {
+            copy_stores(&base.join(format!("node{i}")), &p.dir)?;
+        }
     }
     let mut procs = start(genesis, plans)?;
     let cs = clients(plans)?;
     let rt = tokio::runtime::Runtime::new().map_err(fail)?;
     rt.block_on(async {
         wait_up(&cs, &mut procs, 1).await?;
+        if !fresh {
+            warm_up(&cs, &mut procs).await?;
+        }
         let mut last = 0;
-        for t in &fan {
+        for t in fan {
             cs[0]
                 .send_raw_transaction(hex::encode(t.to_bytes()))
                 .await
                 .map_err(|e| fail(format!("fan-out refused: {e}")))?;
         }
-        let deadline = Instant::now() + Duration::from_secs(300);
-        for t in &fan {
+        let deadline = Instant::now() + Duration::from_secs(300 + fan.len() as u64);
+        for t in fan {
             loop {
                 let s = cs[0]
                     .transaction_status(hex::encode(t.txid()))
@@ -426,7 +484,7 @@ fn build_pool(
                     break;
                 }
                 if Instant::now() > deadline {
-                    return Err(fail("fan-out not included within 5 minutes"));
+                    return Err(fail("fan-out not included in time"));
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -435,44 +493,137 @@ fn build_pool(
     })?;
     // Stop (a kill: the stores are crash-safe) and keep the stores.
     drop(procs);
-    let base = dir.join("base");
-    let _ = std::fs::remove_dir_all(&base);
+    let _ = std::fs::remove_dir_all(base);
     // Every node restarts on node 0's chain: the nodes were killed at
-    // slightly different heights, and the pool's anchor (node 0's tip root)
-    // must be known to all of them.
+    // slightly different heights, and the next proofs' anchor (node 0's
+    // tip root) must be known to all of them.
     for (i, p) in plans.iter().enumerate() {
         let to = base.join(format!("node{i}"));
         copy_stores(&p.dir, &to)?;
         std::fs::copy(plans[0].dir.join("chain.redb"), to.join("chain.redb"))
             .map_err(|e| fail(format!("cannot copy node 0's chain: {e}")))?;
     }
-    let chain = open_copy(genesis, &base.join("node0").join("chain.redb"), &scratch)?;
-    let notes: Vec<SpendableNote> = dev_notes(&chain, Some(NOTE))?.into_iter().take(n).collect();
+    Ok(())
+}
+
+/// The fan-out levels on the running network, leaving the base stores
+/// with `n` pool notes (of value [`NOTE`]).
+fn build_base(
+    genesis: &Path,
+    plans: &[NodePlan],
+    dir: &Path,
+    n: usize,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let scratch = dir.join("scratch");
+    let base = dir.join("base");
+    let _ = std::fs::remove_dir_all(&base);
+    let _ = std::fs::remove_file(dir.join("pool.bin"));
+    // The genesis notes, spendable at the genesis root.
+    let mut chain = open_copy(genesis, &dir.join("none.redb"), &scratch)?;
+    let mut parents = dev_notes(&chain, None)?;
+    let levels = fan_levels(parents.len(), n);
+    let top = levels[0].0.div_ceil(parents.len().max(1)) as u128 * levels[0].1 + FEE;
+    if parents.is_empty() || parents.iter().any(|p| p.note.asset.value < top) {
+        return Err(fail(format!(
+            "the genesis notes cannot fund {n} pool notes ({} notes of at least {top} needed)",
+            parents.len()
+        )));
+    }
+    let payee = crate::cli::dev::dev_account().payment_address();
+    for (level, &(count, value)) in levels.iter().enumerate() {
+        let per = count.div_ceil(parents.len());
+        let spend = &parents[..count.div_ceil(per)];
+        let pb = progress(
+            spend.len() as u64,
+            &format!("proving fan-out {}/{}", level + 1, levels.len()),
+            quiet,
+        );
+        let fan = prove(
+            &chain,
+            spend,
+            || {
+                (0..per)
+                    .map(|_| Recipient {
+                        pkr: payee.derive_pkr(&mut OsRng),
+                        asset: Asset::sero(value),
+                        memo: vec![],
+                        plain: true,
+                    })
+                    .collect()
+            },
+            &pb,
+        )?;
+        pb.finish_and_clear();
+        drop(chain);
+        fan_out_on_network(genesis, plans, &base, &fan, level == 0)?;
+        chain = open_copy(genesis, &base.join("node0").join("chain.redb"), &scratch)?;
+        parents = dev_notes(&chain, Some(value))?;
+        if parents.len() < count {
+            return Err(fail(format!(
+                "fan-out level {} made {} notes, {count} needed",
+                level + 1,
+                parents.len()
+            )));
+        }
+    }
+    drop(chain);
+    let _ = std::fs::remove_dir_all(&scratch);
+    Ok(())
+}
+
+/// Proves the pool's transactions missing from `pool.bin` (the first `n`
+/// notes of [`NOTE`] of `chain`, in tree order), appending as it goes.
+fn prove_pool(chain: &Chain, pool: &mut PoolFile, n: usize, quiet: bool) -> Result<(), CliError> {
+    let done = pool.txs.len().min(n);
+    if done == n {
+        return Ok(());
+    }
+    let owner = crate::cli::dev::dev_account();
+    let records = all_records(chain)?;
+    let notes: Vec<_> = find_notes(&owner.trace_key(), &records)
+        .into_iter()
+        .filter(|(_, note)| note.asset.value == NOTE)
+        .collect();
     if notes.len() < n {
         return Err(fail(format!(
-            "fan-out made {} notes, {n} needed",
+            "the base holds {} pool notes, {n} needed",
             notes.len()
         )));
     }
+    let payee = owner.payment_address();
     let pb = progress(n as u64, "proving the pool", quiet);
-    let txs = prove(
-        &chain,
-        &notes,
-        || {
-            vec![Recipient {
-                pkr: payee.derive_pkr(&mut OsRng),
-                asset: Asset::sero(PAY),
-                memo: b"load".to_vec(),
-                plain: false,
-            }]
-        },
-        &pb,
-    )?;
+    pb.set_position(done as u64);
+    for chunk in notes[done..n].chunks(CHUNK) {
+        let spend: Vec<SpendableNote> = chunk
+            .iter()
+            .map(|(pos, note)| {
+                chain
+                    .path(*pos)
+                    .map(|path| SpendableNote {
+                        note: note.clone(),
+                        path,
+                    })
+                    .ok_or_else(|| fail(format!("no path for note {pos}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let txs = prove(
+            chain,
+            &spend,
+            || {
+                vec![Recipient {
+                    pkr: payee.derive_pkr(&mut OsRng),
+                    asset: Asset::sero(PAY),
+                    memo: b"load".to_vec(),
+                    plain: false,
+                }]
+            },
+            &pb,
+        )?;
+        pool.append(txs)?;
+    }
     pb.finish_and_clear();
-    write_pool(&dir.join("pool.bin"), &pool_key(&chain)?, &txs)?;
-    drop(chain);
-    let _ = std::fs::remove_dir_all(&scratch);
-    Ok(txs)
+    Ok(())
 }
 
 pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
@@ -487,31 +638,44 @@ pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
     let n = args.txs as usize;
     let (genesis, plans) = prepare(&args)?;
     let base = args.dir.join("base");
-    let cached = if base.join("node0").join("chain.redb").exists() {
-        let chain = open_copy(
-            &genesis,
-            &base.join("node0").join("chain.redb"),
-            &args.dir.join("scratch"),
-        )?;
-        let key = pool_key(&chain)?;
-        drop(chain);
-        let _ = std::fs::remove_dir_all(args.dir.join("scratch"));
-        read_pool(&args.dir.join("pool.bin"), &key, n)
-    } else {
-        None
-    };
+    let scratch = args.dir.join("scratch");
+    let base_chain = base.join("node0").join("chain.redb");
     let t = Instant::now();
-    let (txs, prove_s) = match cached {
-        Some(txs) => (txs, 0.0),
-        None => {
-            let txs = build_pool(&genesis, &plans, &args.dir, n, quiet)?;
-            (txs, t.elapsed().as_secs_f64())
-        }
+    // The base: kept while it holds notes for the whole pool.
+    let base_notes = if base_chain.exists() {
+        let chain = open_copy(&genesis, &base_chain, &scratch)?;
+        let owner = crate::cli::dev::dev_account();
+        let notes = find_notes(&owner.trace_key(), &all_records(&chain)?)
+            .into_iter()
+            .filter(|(_, note)| note.asset.value == NOTE)
+            .count();
+        notes
+    } else {
+        0
     };
+    let fanned = base_notes < n;
+    if fanned {
+        build_base(&genesis, &plans, &args.dir, n, quiet)?;
+    }
+    let chain = open_copy(&genesis, &base_chain, &scratch)?;
+    let mut pool = PoolFile::read(&args.dir.join("pool.bin"), pool_key(&chain)?);
+    let cached = pool.txs.len().min(n);
+    prove_pool(&chain, &mut pool, n, quiet)?;
+    drop(chain);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let prove_s = if fanned || cached < n {
+        t.elapsed().as_secs_f64()
+    } else {
+        0.0
+    };
+    let mut txs = pool.txs;
+    txs.truncate(n);
     if !quiet {
         if prove_s > 0.0 {
             eprintln!(
-                "fan-out and pool of {n} transactions proved in {prove_s:.1} s (cached in {})",
+                "fan-out and pool of {n} transactions made in {prove_s:.1} s ({} cached before; \
+                 kept in {})",
+                if fanned { 0 } else { cached },
                 args.dir.display()
             );
         } else {
@@ -520,6 +684,16 @@ pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
                 args.dir.join("pool.bin").display()
             );
         }
+    }
+    if args.prepare_only {
+        let human = format!(
+            "pool of {n} transactions ready in {} ({prove_s:.1} s of fan-out and proving)",
+            args.dir.display()
+        );
+        return Ok(Report::new(
+            human,
+            json!({ "txs": n, "prove_pool_s": prove_s, "prepared": true }),
+        ));
     }
     // Every run: the nodes on the base stores.
     for (i, p) in plans.iter().enumerate() {

@@ -123,6 +123,7 @@ pub fn run(args: NetBenchArgs) -> Result<Report, CliError> {
         init_only: true,
         reset: true,
         checkpoint_interval: sero_node::genesis::DEFAULT_CHECKPOINT_INTERVAL,
+        anchor_window: sero_tree::DEFAULT_ANCHOR_WINDOW as u64,
     };
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(fail)?;

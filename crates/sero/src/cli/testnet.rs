@@ -44,6 +44,12 @@ pub struct TestnetArgs {
     #[arg(long, value_name = "K", default_value_t = sero_node::genesis::DEFAULT_CHECKPOINT_INTERVAL,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub checkpoint_interval: u64,
+    /// How many recent note-tree roots (one per block) are valid anchors:
+    /// a transaction proved against an older root is refused. A chain
+    /// rule of the genesis.
+    #[arg(long, value_name = "BLOCKS", default_value_t = sero_tree::DEFAULT_ANCHOR_WINDOW as u64,
+          value_parser = clap::value_parser!(u64).range(1..=sero_node::genesis::MAX_ANCHOR_WINDOW))]
+    pub anchor_window: u64,
 }
 
 /// `sero testnet`: [`TestnetArgs`] and the parameters to run on.
@@ -216,6 +222,7 @@ pub fn init_with(
             consensus: BaParams::devnet(),
             license: None,
             checkpoint_interval: args.checkpoint_interval,
+            anchor_window: args.anchor_window,
         };
         Genesis::from_json(g.clone()).map_err(fail)?;
         std::fs::write(

@@ -554,6 +554,7 @@ fn bench_genesis(
         consensus: BaParams::devnet(),
         license: None,
         checkpoint_interval: interval,
+        anchor_window: sero_tree::DEFAULT_ANCHOR_WINDOW as u64,
     };
     Genesis::from_json(json).map_err(fail)
 }
