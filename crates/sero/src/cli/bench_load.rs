@@ -466,22 +466,36 @@ fn fan_out_on_network(
             warm_up(&cs, &mut procs).await?;
         }
         let mut last = 0;
-        for t in fan {
-            cs[0]
-                .send_raw_transaction(hex::encode(t.to_bytes()))
-                .await
-                .map_err(|e| fail(format!("fan-out refused: {e}")))?;
-        }
         let deadline = Instant::now() + Duration::from_secs(300 + fan.len() as u64);
+        // A node busy applying fan-out blocks may not answer in time: a
+        // request that fails without the node's verdict is asked again.
+        let transient = |e: &sero_rpc::jsonrpsee::core::ClientError| {
+            !matches!(e, sero_rpc::jsonrpsee::core::ClientError::Call(_))
+                && Instant::now() < deadline
+        };
         for t in fan {
             loop {
-                let s = cs[0]
-                    .transaction_status(hex::encode(t.txid()))
-                    .await
-                    .map_err(fail)?;
-                if let (true, Some(h)) = (s.status == "included", s.height) {
-                    last = last.max(h);
-                    break;
+                match cs[0].send_raw_transaction(hex::encode(t.to_bytes())).await {
+                    Ok(_) => break,
+                    Err(e) if e.to_string().contains("already") => break,
+                    Err(e) if transient(&e) => {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    Err(e) => return Err(fail(format!("fan-out refused: {e}"))),
+                }
+            }
+        }
+        for t in fan {
+            loop {
+                match cs[0].transaction_status(hex::encode(t.txid())).await {
+                    Ok(s) => {
+                        if let (true, Some(h)) = (s.status == "included", s.height) {
+                            last = last.max(h);
+                            break;
+                        }
+                    }
+                    Err(e) if transient(&e) => {}
+                    Err(e) => return Err(fail(e)),
                 }
                 if Instant::now() > deadline {
                     return Err(fail("fan-out not included in time"));
@@ -572,6 +586,16 @@ fn build_base(
     Ok(())
 }
 
+/// The pool notes of `chain` (the development account's notes of
+/// [`NOTE`]), in tree order.
+fn pool_notes(chain: &Chain) -> Result<Vec<(u64, sero_zk::note::Note)>, CliError> {
+    let owner = crate::cli::dev::dev_account();
+    Ok(find_notes(&owner.trace_key(), &all_records(chain)?)
+        .into_iter()
+        .filter(|(_, note)| note.asset.value == NOTE)
+        .collect())
+}
+
 /// Proves the pool's transactions missing from `pool.bin` (the first `n`
 /// notes of [`NOTE`] of `chain`, in tree order), appending as it goes.
 fn prove_pool(chain: &Chain, pool: &mut PoolFile, n: usize, quiet: bool) -> Result<(), CliError> {
@@ -579,19 +603,14 @@ fn prove_pool(chain: &Chain, pool: &mut PoolFile, n: usize, quiet: bool) -> Resu
     if done == n {
         return Ok(());
     }
-    let owner = crate::cli::dev::dev_account();
-    let records = all_records(chain)?;
-    let notes: Vec<_> = find_notes(&owner.trace_key(), &records)
-        .into_iter()
-        .filter(|(_, note)| note.asset.value == NOTE)
-        .collect();
+    let notes = pool_notes(chain)?;
     if notes.len() < n {
         return Err(fail(format!(
             "the base holds {} pool notes, {n} needed",
             notes.len()
         )));
     }
-    let payee = owner.payment_address();
+    let payee = crate::cli::dev::dev_account().payment_address();
     let pb = progress(n as u64, "proving the pool", quiet);
     pb.set_position(done as u64);
     for chunk in notes[done..n].chunks(CHUNK) {
@@ -600,10 +619,7 @@ fn prove_pool(chain: &Chain, pool: &mut PoolFile, n: usize, quiet: bool) -> Resu
             .map(|(pos, note)| {
                 chain
                     .path(*pos)
-                    .map(|path| SpendableNote {
-                        note: note.clone(),
-                        path,
-                    })
+                    .map(|path| SpendableNote { note: *note, path })
                     .ok_or_else(|| fail(format!("no path for note {pos}")))
             })
             .collect::<Result<_, _>>()?;
@@ -643,13 +659,7 @@ pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
     let t = Instant::now();
     // The base: kept while it holds notes for the whole pool.
     let base_notes = if base_chain.exists() {
-        let chain = open_copy(&genesis, &base_chain, &scratch)?;
-        let owner = crate::cli::dev::dev_account();
-        let notes = find_notes(&owner.trace_key(), &all_records(&chain)?)
-            .into_iter()
-            .filter(|(_, note)| note.asset.value == NOTE)
-            .count();
-        notes
+        pool_notes(&open_copy(&genesis, &base_chain, &scratch)?)?.len()
     } else {
         0
     };
@@ -707,7 +717,7 @@ pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
     let (human, mut json) = rt.block_on(async {
         wait_up(&cs, &mut procs, 1).await?;
         warm_up(&cs, &mut procs).await?;
-        drive(&args, &txs, &cs, &pids, quiet).await
+        drive(&args, txs, &cs, &pids, quiet).await
     })?;
     drop(procs);
     if let Some(o) = json.as_object_mut() {
@@ -718,7 +728,7 @@ pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
 
 async fn drive(
     args: &LoadArgs,
-    txs: &[Transaction],
+    txs: Vec<Transaction>,
     clients: &[jsonrpsee_client::HttpClient],
     pids: &[u32],
     quiet: bool,
@@ -726,10 +736,8 @@ async fn drive(
     let start_height = clients[0].finalized_number().await.map_err(fail)?;
     let cpu0: Vec<Option<f64>> = pids.iter().map(|p| proc_cpu_s(*p)).collect();
     let n = txs.len();
-    let raws: Vec<(String, String)> = txs
-        .iter()
-        .map(|t| (hex::encode(t.txid()), hex::encode(t.to_bytes())))
-        .collect();
+    // Encoded as submitted (a 5-minute pool is 45,000 transactions).
+    let txs = Arc::new(txs);
     let submitted: Arc<Mutex<HashMap<String, Instant>>> = Default::default();
     let errors: Arc<Mutex<Vec<String>>> = Default::default();
     let pb = progress(n as u64, "finalised", quiet);
@@ -741,15 +749,17 @@ async fn drive(
         let clients = clients.to_vec();
         let submitted = submitted.clone();
         let errors = errors.clone();
+        let txs = txs.clone();
         tokio::spawn(async move {
             let mut handles = vec![];
             let inflight: Vec<Arc<tokio::sync::Semaphore>> = clients
                 .iter()
                 .map(|_| Arc::new(tokio::sync::Semaphore::new(PER_NODE_INFLIGHT)))
                 .collect();
-            for (i, (txid, raw)) in raws.into_iter().enumerate() {
+            for i in 0..txs.len() {
                 tokio::time::sleep_until(tokio::time::Instant::from_std(t0 + period * i as u32))
                     .await;
+                let (txid, raw) = (hex::encode(txs[i].txid()), hex::encode(txs[i].to_bytes()));
                 let c = clients[i % clients.len()].clone();
                 let submitted = submitted.clone();
                 let errors = errors.clone();
