@@ -908,3 +908,89 @@ async fn drive(
     });
     Ok((human, json))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Distinct transactions that decode (the ledger's vector transaction
+    /// under other chain ids; the pool file never checks proofs).
+    fn sample(i: u8) -> Transaction {
+        sero_ledger::vectors::sample_transaction([i; 32])
+    }
+
+    fn ids(txs: &[Transaction]) -> Vec<[u8; 32]> {
+        txs.iter().map(Transaction::txid).collect()
+    }
+
+    #[test]
+    fn the_pool_file_appends_resumes_after_a_torn_record_and_ignores_another_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pool.bin");
+        let key = [7u8; 32];
+        let mut p = PoolFile::read(&path, key);
+        assert!(p.txs.is_empty());
+        p.append(vec![sample(1), sample(2)]).unwrap();
+        p.append(vec![sample(3)]).unwrap();
+        let again = PoolFile::read(&path, key);
+        assert_eq!(ids(&again.txs), ids(&[sample(1), sample(2), sample(3)]));
+        // An append cut short (a killed prover): half a record at the end
+        // is dropped, and the next append overwrites it.
+        let mut torn = std::fs::read(&path).unwrap();
+        torn.extend_from_slice(&1000u32.to_le_bytes());
+        torn.extend_from_slice(&[0xab; 10]);
+        std::fs::write(&path, &torn).unwrap();
+        let mut p = PoolFile::read(&path, key);
+        assert_eq!(p.txs.len(), 3);
+        p.append(vec![sample(4)]).unwrap();
+        let again = PoolFile::read(&path, key);
+        assert_eq!(
+            ids(&again.txs),
+            ids(&[sample(1), sample(2), sample(3), sample(4)])
+        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), again.len);
+        // A record that does not decode (its version byte) ends the pool
+        // there too.
+        let mut bad = std::fs::read(&path).unwrap();
+        let at = bad.len() - sample(4).to_bytes().len();
+        bad[at] ^= 0xff;
+        std::fs::write(&path, &bad).unwrap();
+        assert_eq!(PoolFile::read(&path, key).txs.len(), 3);
+        // Another key (another chain, another base): nothing is cached, and
+        // its first append starts the file over.
+        let mut other = PoolFile::read(&path, [8u8; 32]);
+        assert!(other.txs.is_empty());
+        other.append(vec![sample(5)]).unwrap();
+        assert_eq!(
+            ids(&PoolFile::read(&path, [8u8; 32]).txs),
+            ids(&[sample(5)])
+        );
+        assert!(PoolFile::read(&path, key).txs.is_empty());
+    }
+
+    #[test]
+    fn fan_out_levels_reach_the_pool_and_fund_it() {
+        // CI's 6 notes: one level from the 8 genesis notes.
+        assert_eq!(fan_levels(8, 6), vec![(6, NOTE)]);
+        assert_eq!(fan_levels(8, 504), vec![(504, NOTE)]);
+        // Two levels above 8 × 63 notes.
+        let l = fan_levels(8, 505);
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[1], (505, NOTE));
+        // A five-minute pool: 12 → 715 → 45,000.
+        let l = fan_levels(8, 45_000);
+        assert_eq!(l.iter().map(|x| x.0).collect::<Vec<_>>(), [12, 715, 45_000]);
+        for w in l.windows(2) {
+            let ((parents, value), (children, child_value)) = (w[0], w[1]);
+            let per = children.div_ceil(parents);
+            assert!(per <= FAN);
+            // Each parent pays for its children and one fee.
+            assert_eq!(value, per as u128 * child_value + FEE);
+        }
+        // The genesis notes (1,000,000 each) pay for the top level.
+        let per = l[0].0.div_ceil(8) as u128;
+        assert!(per * l[0].1 + FEE <= crate::cli::dev::DEV_NOTE_VALUE);
+        let l = fan_levels(8, MAX_TXS as usize);
+        assert!(l[0].0.div_ceil(8) as u128 * l[0].1 + FEE <= crate::cli::dev::DEV_NOTE_VALUE);
+    }
+}
