@@ -726,6 +726,62 @@ pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
     Ok(Report::new(human, json))
 }
 
+/// Length of the windows of [`Sustained`].
+const WINDOW_S: f64 = 10.0;
+
+/// Finalisation while the load is offered: from the first finalised
+/// transaction to the end of submission (before it, the first block is
+/// still being agreed; after it, the backlog drains), the transactions
+/// finalised per second over that span and in each whole
+/// [`WINDOW_S`]-second window of it.
+#[derive(Debug, PartialEq)]
+struct Sustained {
+    span_s: f64,
+    tx_per_s: f64,
+    windows: Vec<f64>,
+}
+
+impl Sustained {
+    /// From the finalisation times (seconds after the first submission)
+    /// and the submission's length.
+    fn of(mut finals: Vec<f64>, send_s: f64) -> Sustained {
+        finals.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
+        let Some(&first) = finals.first() else {
+            return Sustained {
+                span_s: 0.0,
+                tx_per_s: 0.0,
+                windows: vec![],
+            };
+        };
+        let span_s = (send_s - first).max(0.0);
+        let count = |from: f64, to: f64| finals.iter().filter(|&&t| t >= from && t < to).count();
+        let tx_per_s = if span_s > 0.0 {
+            count(first, send_s) as f64 / span_s
+        } else {
+            0.0
+        };
+        let windows = (0..(span_s / WINDOW_S) as usize)
+            .map(|k| {
+                let from = first + k as f64 * WINDOW_S;
+                count(from, from + WINDOW_S) as f64 / WINDOW_S
+            })
+            .collect();
+        Sustained {
+            span_s,
+            tx_per_s,
+            windows,
+        }
+    }
+
+    fn min(&self) -> f64 {
+        self.windows.iter().copied().reduce(f64::min).unwrap_or(0.0)
+    }
+
+    fn max(&self) -> f64 {
+        self.windows.iter().copied().reduce(f64::max).unwrap_or(0.0)
+    }
+}
+
 async fn drive(
     args: &LoadArgs,
     txs: Vec<Transaction>,
@@ -824,6 +880,11 @@ async fn drive(
     pb.finish_and_clear();
     let _ = submitter.await;
     let wall = last_final.duration_since(t0).as_secs_f64();
+    let finals: Vec<f64> = final_at
+        .values()
+        .map(|f| f.duration_since(t0).as_secs_f64())
+        .collect();
+    let sustained = Sustained::of(finals, send_s);
     let cpu: Vec<Option<f64>> = pids
         .iter()
         .zip(&cpu0)
@@ -858,7 +919,9 @@ async fn drive(
         "{} validators on loopback, {n} private 1-input/2-output transfers submitted at {:.1}/s over {:.1} s\n\
          accepted by the nodes: {}; refused: {}; finalised: {finalized} in {:.1} s\n\
          finalised throughput: {tps:.1} tx/s; submission to finality: p50 {:.2} s, p99 {:.2} s, max {:.2} s\n\
-         blocks finalised: {} ({} with transactions, at most {} transactions in one)\n",
+         blocks finalised: {} ({} with transactions, at most {} transactions in one)\n\
+         while submitting (from the first finalisation, {:.1} s): {:.1} tx/s finalised; \
+         10-second windows: min {:.1}, max {:.1} tx/s\n",
         args.nodes,
         args.rate,
         send_s,
@@ -871,6 +934,10 @@ async fn drive(
         blocks.len(),
         with_txs.len(),
         with_txs.iter().max().copied().unwrap_or(0),
+        sustained.span_s,
+        sustained.tx_per_s,
+        sustained.min(),
+        sustained.max(),
     );
     for (i, (c, (rss, hwm))) in cpu.iter().zip(&mem).enumerate() {
         human.push_str(&format!(
@@ -897,6 +964,13 @@ async fn drive(
         "wall_s": wall,
         "finalized_tx_per_s": tps,
         "finality_s": { "p50": p50, "p99": p99, "max": max },
+        "sustained": {
+            "span_s": sustained.span_s,
+            "tx_per_s": sustained.tx_per_s,
+            "window_s": WINDOW_S,
+            "windows_tx_per_s": sustained.windows,
+            "min_window_tx_per_s": sustained.min(),
+        },
         "blocks": blocks.len(),
         "blocks_with_txs": with_txs.len(),
         "max_txs_per_block": with_txs.iter().max().copied().unwrap_or(0),
@@ -966,6 +1040,29 @@ mod tests {
             ids(&[sample(5)])
         );
         assert!(PoolFile::read(&path, key).txs.is_empty());
+    }
+
+    #[test]
+    fn sustained_finalisation_counts_the_span_and_its_windows() {
+        // Submission over 25 s; the first transaction final at 2 s, then
+        // 100 per second until 12 s, 50 per second until 25 s, and a
+        // backlog after the end that does not count.
+        let mut finals = vec![2.0];
+        finals.extend((1..1000).map(|i| 2.0 + i as f64 / 100.0));
+        finals.extend((0..650).map(|i| 12.0 + i as f64 / 50.0));
+        finals.extend([25.5, 26.0, 30.0]);
+        let s = Sustained::of(finals, 25.0);
+        assert_eq!(s.span_s, 23.0);
+        assert_eq!(s.tx_per_s, 1650.0 / 23.0);
+        assert_eq!(s.windows, vec![100.0, 50.0]);
+        assert_eq!((s.min(), s.max()), (50.0, 100.0));
+        // Nothing final: zeros, no window.
+        let none = Sustained::of(vec![], 25.0);
+        assert_eq!((none.span_s, none.tx_per_s, none.min()), (0.0, 0.0, 0.0));
+        assert!(none.windows.is_empty());
+        // Final only after the submission ended.
+        let late = Sustained::of(vec![30.0], 25.0);
+        assert_eq!((late.span_s, late.tx_per_s), (0.0, 0.0));
     }
 
     #[test]
