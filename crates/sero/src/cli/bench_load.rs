@@ -429,6 +429,7 @@ fn clients(plans: &[NodePlan]) -> Result<Vec<jsonrpsee_client::HttpClient>, CliE
 /// last is [`NOTE`]); a note of one level pays for its share of the next
 /// level's notes and one fee.
 fn fan_levels(genesis: usize, n: usize) -> Vec<(usize, u128)> {
+    assert!(genesis > 0, "fan-out needs genesis notes");
     let mut sizes = vec![n];
     while *sizes.last().expect("non-empty") > genesis * FAN {
         sizes.push(sizes.last().expect("non-empty").div_ceil(FAN));
@@ -536,9 +537,12 @@ fn build_base(
     // The genesis notes, spendable at the genesis root.
     let mut chain = open_copy(genesis, &dir.join("none.redb"), &scratch)?;
     let mut parents = dev_notes(&chain, None)?;
+    if parents.is_empty() {
+        return Err(fail("the genesis has no notes of the development account"));
+    }
     let levels = fan_levels(parents.len(), n);
-    let top = levels[0].0.div_ceil(parents.len().max(1)) as u128 * levels[0].1 + FEE;
-    if parents.is_empty() || parents.iter().any(|p| p.note.asset.value < top) {
+    let top = levels[0].0.div_ceil(parents.len()) as u128 * levels[0].1 + FEE;
+    if parents.iter().any(|p| p.note.asset.value < top) {
         return Err(fail(format!(
             "the genesis notes cannot fund {n} pool notes ({} notes of at least {top} needed)",
             parents.len()
