@@ -115,20 +115,44 @@ impl Mempool {
         let saved = store.load()?;
         let mut m = Mempool::with_limits(max_txs, max_bytes);
         m.store = Some(store);
-        let mut restored = 0;
+        // All re-validated together: the cheap rules one by one, the
+        // proofs as one batch, then one admission (one store commit); what
+        // fails is dropped from the store in one more.
+        let mut dropped: Vec<[u8; 32]> = vec![];
+        let mut forget = |id: [u8; 32], e: &MempoolError| {
+            tracing::info!(txid = %hex::encode(id), "dropping a saved transaction: {e}");
+            dropped.push(id);
+        };
+        let mut txs = vec![];
         for (id, raw) in saved {
-            let ok = Transaction::from_bytes(&raw)
+            let checked = Transaction::from_bytes(&raw)
                 .map_err(|e| MempoolError::Invalid(e.into()))
-                .and_then(|tx| m.admit(tx, chain));
-            match ok {
-                Ok(_) => restored += 1,
-                Err(e) => {
-                    tracing::info!(txid = %hex::encode(id), "dropping a saved transaction: {e}");
-                    if let Some(s) = &m.store {
-                        s.remove(&[id])?;
-                    }
-                }
+                .and_then(|tx| m.precheck(&tx, chain).map(|_| tx));
+            match checked {
+                Ok(tx) => txs.push(tx),
+                Err(e) => forget(id, &e),
             }
+        }
+        let verdicts = chain.verified_cache().validate_batch(&txs, chain.params());
+        let mut valid = vec![];
+        for (tx, v) in txs.into_iter().zip(verdicts) {
+            match v {
+                Ok(()) => valid.push(tx),
+                Err(e) => forget(tx.txid(), &e.into()),
+            }
+        }
+        let ids: Vec<[u8; 32]> = valid.iter().map(Transaction::txid).collect();
+        let mut restored = 0;
+        for (id, r) in ids.into_iter().zip(m.admit_verified_many(valid, chain)) {
+            match r {
+                Ok(_) => restored += 1,
+                // The store failed: keep what it holds.
+                Err(e @ MempoolError::Store(_)) => return Err(e),
+                Err(e) => forget(id, &e),
+            }
+        }
+        if let (Some(s), false) = (&m.store, dropped.is_empty()) {
+            s.remove(&dropped)?;
         }
         Ok((m, restored))
     }

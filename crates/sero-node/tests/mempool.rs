@@ -283,6 +283,29 @@ fn a_batch_is_admitted_in_order_with_one_commit_that_survives_a_crash() {
     assert_eq!(restored, 2);
     assert!(pool.contains(&a2.txid()) && pool.contains(&b.txid()));
     assert!(!pool.contains(&a.txid()));
+    // A saved transaction that no longer verifies (the file tampered
+    // with: a fee changed under its signature) is dropped on restart and
+    // removed from the store, in the same batch as the valid ones.
+    drop(pool);
+    let mut forged = b.clone();
+    forged.fee += 1;
+    {
+        use redb::{Database, TableDefinition};
+        let t: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("pending_txs");
+        let db = Database::create(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        w.open_table(t)
+            .unwrap()
+            .insert(&forged.txid(), forged.to_bytes().as_slice())
+            .unwrap();
+        w.commit().unwrap();
+    }
+    let (pool, restored) = Mempool::open(&path, 100, 1 << 20, &chain).unwrap();
+    assert_eq!(restored, 2);
+    assert!(!pool.contains(&forged.txid()));
+    drop(pool);
+    let (pool, restored) = Mempool::open(&path, 100, 1 << 20, &chain).unwrap();
+    assert_eq!(restored, 2, "the forged one left the store");
     // An empty batch, or one refused entirely, changes nothing.
     let mut pool = pool;
     assert!(pool.admit_verified_many(vec![], &chain).is_empty());
