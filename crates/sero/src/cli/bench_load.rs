@@ -641,6 +641,14 @@ fn prove_pool(chain: &Chain, pool: &mut PoolFile, n: usize, quiet: bool) -> Resu
             &pb,
         )?;
         pool.append(txs)?;
+        // Proving for hours in the background: a line per append where
+        // there is no bar to show.
+        if !quiet && pb.is_hidden() {
+            eprintln!(
+                "pool: {} of {n} transactions proved and kept",
+                pool.txs.len().min(n)
+            );
+        }
     }
     pb.finish_and_clear();
     Ok(())
