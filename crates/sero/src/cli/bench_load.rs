@@ -268,10 +268,11 @@ struct PoolFile {
 }
 
 impl PoolFile {
-    /// The transactions cached for `key`: the longest prefix of complete
-    /// records (an interrupted append leaves a torn last record, dropped
-    /// and overwritten by the next append). Another key, or no file: none.
-    fn read(path: &Path, key: [u8; 32]) -> PoolFile {
+    /// The first `max` transactions cached for `key`: of the longest
+    /// prefix of complete records (an interrupted append leaves a torn last
+    /// record, dropped and overwritten by the next append). Another key, or
+    /// no file: none.
+    fn read(path: &Path, key: [u8; 32], max: usize) -> PoolFile {
         let mut pool = PoolFile {
             path: path.to_path_buf(),
             key,
@@ -285,7 +286,10 @@ impl PoolFile {
             return pool;
         }
         let mut at = 40;
-        while let Some(len) = b.get(at..at + 4) {
+        while pool.txs.len() < max {
+            let Some(len) = b.get(at..at + 4) else {
+                break;
+            };
             let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
             let Some(tx) = b
                 .get(at + 4..at + 4 + len)
@@ -300,7 +304,9 @@ impl PoolFile {
         pool
     }
 
-    /// Appends `txs` (a new file starts with the header) and syncs it.
+    /// Appends `txs` after the records read (a new file starts with the
+    /// header; records beyond those read are overwritten, so only a pool
+    /// read to its end is appended to) and syncs it.
     fn append(&mut self, txs: Vec<Transaction>) -> Result<(), CliError> {
         use std::io::{Seek, Write};
         let mut b = Vec::new();
@@ -680,7 +686,7 @@ pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
         build_base(&genesis, &plans, &args.dir, n, quiet)?;
     }
     let chain = open_copy(&genesis, &base_chain, &scratch)?;
-    let mut pool = PoolFile::read(&args.dir.join("pool.bin"), pool_key(&chain)?);
+    let mut pool = PoolFile::read(&args.dir.join("pool.bin"), pool_key(&chain)?, n);
     let cached = pool.txs.len().min(n);
     prove_pool(&chain, &mut pool, n, quiet)?;
     drop(chain);
@@ -1014,11 +1020,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("pool.bin");
         let key = [7u8; 32];
-        let mut p = PoolFile::read(&path, key);
+        let mut p = PoolFile::read(&path, key, usize::MAX);
         assert!(p.txs.is_empty());
         p.append(vec![sample(1), sample(2)]).unwrap();
         p.append(vec![sample(3)]).unwrap();
-        let again = PoolFile::read(&path, key);
+        let again = PoolFile::read(&path, key, usize::MAX);
         assert_eq!(ids(&again.txs), ids(&[sample(1), sample(2), sample(3)]));
         // An append cut short (a killed prover): half a record at the end
         // is dropped, and the next append overwrites it.
@@ -1026,32 +1032,37 @@ mod tests {
         torn.extend_from_slice(&1000u32.to_le_bytes());
         torn.extend_from_slice(&[0xab; 10]);
         std::fs::write(&path, &torn).unwrap();
-        let mut p = PoolFile::read(&path, key);
+        let mut p = PoolFile::read(&path, key, usize::MAX);
         assert_eq!(p.txs.len(), 3);
         p.append(vec![sample(4)]).unwrap();
-        let again = PoolFile::read(&path, key);
+        let again = PoolFile::read(&path, key, usize::MAX);
         assert_eq!(
             ids(&again.txs),
             ids(&[sample(1), sample(2), sample(3), sample(4)])
         );
         assert_eq!(std::fs::metadata(&path).unwrap().len(), again.len);
+        // The first two only: the rest is not decoded.
+        assert_eq!(
+            ids(&PoolFile::read(&path, key, 2).txs),
+            ids(&[sample(1), sample(2)])
+        );
         // A record that does not decode (its version byte) ends the pool
         // there too.
         let mut bad = std::fs::read(&path).unwrap();
         let at = bad.len() - sample(4).to_bytes().len();
         bad[at] ^= 0xff;
         std::fs::write(&path, &bad).unwrap();
-        assert_eq!(PoolFile::read(&path, key).txs.len(), 3);
+        assert_eq!(PoolFile::read(&path, key, usize::MAX).txs.len(), 3);
         // Another key (another chain, another base): nothing is cached, and
         // its first append starts the file over.
-        let mut other = PoolFile::read(&path, [8u8; 32]);
+        let mut other = PoolFile::read(&path, [8u8; 32], usize::MAX);
         assert!(other.txs.is_empty());
         other.append(vec![sample(5)]).unwrap();
         assert_eq!(
-            ids(&PoolFile::read(&path, [8u8; 32]).txs),
+            ids(&PoolFile::read(&path, [8u8; 32], usize::MAX).txs),
             ids(&[sample(5)])
         );
-        assert!(PoolFile::read(&path, key).txs.is_empty());
+        assert!(PoolFile::read(&path, key, usize::MAX).txs.is_empty());
     }
 
     #[test]
