@@ -178,6 +178,15 @@ impl Mempool {
         self.txs.get(txid).map(|e| &e.tx)
     }
 
+    /// Adds `tx` (of `size` bytes) to the pending set, without any check.
+    fn insert(&mut self, id: [u8; 32], tx: Transaction, size: usize) {
+        for n in tx.nullifiers() {
+            self.by_nil.insert(*n, id);
+        }
+        self.bytes += size;
+        self.txs.insert(id, Entry { tx, size });
+    }
+
     fn remove(&mut self, id: &[u8; 32]) -> Option<Transaction> {
         let e = self.txs.remove(id)?;
         self.bytes -= e.size;
@@ -297,17 +306,7 @@ impl Mempool {
                 ops.push(StoreOp::Remove(*c));
             }
             let id = tx.txid();
-            for n in tx.nullifiers() {
-                self.by_nil.insert(*n, id);
-            }
-            self.bytes += raw.len();
-            self.txs.insert(
-                id,
-                Entry {
-                    tx,
-                    size: raw.len(),
-                },
-            );
+            self.insert(id, tx, raw.len());
             added.push(id);
             ops.push(StoreOp::Insert(id, raw));
             results.push(Ok(id));
@@ -323,11 +322,7 @@ impl Mempool {
             for (id, tx) in evicted.into_iter().rev() {
                 if !added.contains(&id) {
                     let size = tx.to_bytes().len();
-                    for n in tx.nullifiers() {
-                        self.by_nil.insert(*n, id);
-                    }
-                    self.bytes += size;
-                    self.txs.insert(id, Entry { tx, size });
+                    self.insert(id, tx, size);
                 }
             }
             for r in results.iter_mut().filter(|r| r.is_ok()) {

@@ -207,12 +207,30 @@ fn open_copy(genesis_path: &Path, store: &Path, scratch: &Path) -> Result<Chain,
 /// The development account's notes of `chain` worth `value` (all when
 /// `None`), with their paths.
 fn dev_notes(chain: &Chain, value: Option<u128>) -> Result<Vec<SpendableNote>, CliError> {
+    spendable(chain, &account_notes(chain, value)?)
+}
+
+/// The development account's notes of `chain` worth `value` (all when
+/// `None`), in tree order, without their paths.
+fn account_notes(
+    chain: &Chain,
+    value: Option<u128>,
+) -> Result<Vec<(u64, sero_zk::note::Note)>, CliError> {
     let owner = crate::cli::dev::dev_account();
-    let records = all_records(chain)?;
-    find_notes(&owner.trace_key(), &records)
+    Ok(find_notes(&owner.trace_key(), &all_records(chain)?)
         .into_iter()
         .filter(|(_, n)| value.is_none_or(|v| n.asset.value == v))
-        .map(|(pos, note)| {
+        .collect())
+}
+
+/// `notes` with their witness paths in `chain`.
+fn spendable(
+    chain: &Chain,
+    notes: &[(u64, sero_zk::note::Note)],
+) -> Result<Vec<SpendableNote>, CliError> {
+    notes
+        .iter()
+        .map(|&(pos, note)| {
             chain
                 .path(pos)
                 .map(|path| SpendableNote { note, path })
@@ -596,24 +614,20 @@ fn build_base(
     Ok(())
 }
 
-/// The pool notes of `chain` (the development account's notes of
-/// [`NOTE`]), in tree order.
-fn pool_notes(chain: &Chain) -> Result<Vec<(u64, sero_zk::note::Note)>, CliError> {
-    let owner = crate::cli::dev::dev_account();
-    Ok(find_notes(&owner.trace_key(), &all_records(chain)?)
-        .into_iter()
-        .filter(|(_, note)| note.asset.value == NOTE)
-        .collect())
-}
-
-/// Proves the pool's transactions missing from `pool.bin` (the first `n`
-/// notes of [`NOTE`] of `chain`, in tree order), appending as it goes.
-fn prove_pool(chain: &Chain, pool: &mut PoolFile, n: usize, quiet: bool) -> Result<(), CliError> {
+/// Proves the pool's transactions missing from `pool.bin`, spending the
+/// first `n` of `notes` (the base's pool notes, in tree order), appending
+/// as it goes.
+fn prove_pool(
+    chain: &Chain,
+    notes: &[(u64, sero_zk::note::Note)],
+    pool: &mut PoolFile,
+    n: usize,
+    quiet: bool,
+) -> Result<(), CliError> {
     let done = pool.txs.len().min(n);
     if done == n {
         return Ok(());
     }
-    let notes = pool_notes(chain)?;
     if notes.len() < n {
         return Err(fail(format!(
             "the base holds {} pool notes, {n} needed",
@@ -624,15 +638,7 @@ fn prove_pool(chain: &Chain, pool: &mut PoolFile, n: usize, quiet: bool) -> Resu
     let pb = progress(n as u64, "proving the pool", quiet);
     pb.set_position(done as u64);
     for chunk in notes[done..n].chunks(CHUNK) {
-        let spend: Vec<SpendableNote> = chunk
-            .iter()
-            .map(|(pos, note)| {
-                chain
-                    .path(*pos)
-                    .map(|path| SpendableNote { note: *note, path })
-                    .ok_or_else(|| fail(format!("no path for note {pos}")))
-            })
-            .collect::<Result<_, _>>()?;
+        let spend = spendable(chain, chunk)?;
         let txs = prove(
             chain,
             &spend,
@@ -675,20 +681,29 @@ pub fn run(mut args: LoadArgs, quiet: bool) -> Result<Report, CliError> {
     let scratch = args.dir.join("scratch");
     let base_chain = base.join("node0").join("chain.redb");
     let t = Instant::now();
-    // The base: kept while it holds notes for the whole pool.
-    let base_notes = if base_chain.exists() {
-        pool_notes(&open_copy(&genesis, &base_chain, &scratch)?)?.len()
-    } else {
-        0
+    // The base: kept while it holds notes for the whole pool (opened and
+    // scanned once, unless the fan-out makes it again).
+    let base_notes = || -> Result<_, CliError> {
+        let chain = open_copy(&genesis, &base_chain, &scratch)?;
+        let notes = account_notes(&chain, Some(NOTE))?;
+        Ok((chain, notes))
     };
-    let fanned = base_notes < n;
-    if fanned {
-        build_base(&genesis, &plans, &args.dir, n, quiet)?;
-    }
-    let chain = open_copy(&genesis, &base_chain, &scratch)?;
+    let kept = if base_chain.exists() {
+        Some(base_notes()?).filter(|(_, notes)| notes.len() >= n)
+    } else {
+        None
+    };
+    let fanned = kept.is_none();
+    let (chain, notes) = match kept {
+        Some(k) => k,
+        None => {
+            build_base(&genesis, &plans, &args.dir, n, quiet)?;
+            base_notes()?
+        }
+    };
     let mut pool = PoolFile::read(&args.dir.join("pool.bin"), pool_key(&chain)?, n);
     let cached = pool.txs.len().min(n);
-    prove_pool(&chain, &mut pool, n, quiet)?;
+    prove_pool(&chain, &notes, &mut pool, n, quiet)?;
     drop(chain);
     let _ = std::fs::remove_dir_all(&scratch);
     let prove_s = if fanned || cached < n {
